@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * Loads the JSON configuration into a runtime: server options, the
+ * server-wide plugin chain and every zone with its chain. All problems are
+ * collected (not just the first) so `sluiced --check` can list them all.
+ */
+#include "config.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "conf.h"
+#include "loader.h"
+
+/* ---- error list --------------------------------------------------------- */
+
+void sl_errlist_add(sl_errlist_t *el, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	if (el->count >= SL_CONFIG_MAX_ERRORS) {
+		el->dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	if (msg)
+		el->msg[el->count++] = msg;
+	else
+		el->dropped++;
+}
+
+void sl_errlist_free(sl_errlist_t *el)
+{
+	for (unsigned i = 0; i < el->count; i++)
+		free(el->msg[i]);
+	el->count = 0;
+	el->dropped = 0;
+}
+
+void sl_errlist_log(const sl_errlist_t *el)
+{
+	for (unsigned i = 0; i < el->count; i++)
+		sl_log(SL_LOG_ERROR, "%s", el->msg[i]);
+	if (el->dropped)
+		sl_log(SL_LOG_ERROR, "... and %u more problems", el->dropped);
+}
+
+/* ---- listen addresses --------------------------------------------------- */
+
+static int parse_port(const char *s, uint16_t *port)
+{
+	char *end;
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return SL_ESYNTAX;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || v > 65535)
+		return SL_ESYNTAX;
+	*port = (uint16_t)v;
+	return SL_OK;
+}
+
+int sl_listen_parse(const char *text, sl_listen_t *out)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *port_text = NULL;
+	uint16_t port = 53;
+	size_t len = strlen(text);
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len >= sizeof(out->text))
+		return SL_ESYNTAX;
+	snprintf(out->text, sizeof(out->text), "%s", text);
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		if (!close || (size_t)(close - text - 1) >= sizeof(host))
+			return SL_ESYNTAX;
+		memcpy(host, text + 1, (size_t)(close - text - 1));
+		host[close - text - 1] = '\0';
+		if (close[1] == ':')
+			port_text = close + 2;
+		else if (close[1] != '\0')
+			return SL_ESYNTAX;
+	} else {
+		const char *colon = strchr(text, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* bare IPv6 address, default port */
+		size_t hlen = colon ? (size_t)(colon - text) : len;
+		if (hlen >= sizeof(host))
+			return SL_ESYNTAX;
+		memcpy(host, text, hlen);
+		host[hlen] = '\0';
+		if (colon)
+			port_text = colon + 1;
+	}
+	if (port_text && parse_port(port_text, &port) != SL_OK)
+		return SL_ESYNTAX;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&out->addr;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->addr;
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		out->len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		out->len = sizeof(*sin6);
+	} else {
+		return SL_ESYNTAX;
+	}
+	return SL_OK;
+}
+
+/* ---- server object ------------------------------------------------------ */
+
+static void parse_tcp(sl_conf_t *parent, sl_tcp_conf_t *tcp)
+{
+	json_t *obj = sl_conf_json(parent, "tcp");
+	long long n;
+	sl_conf_t c;
+	char path[300];
+
+	tcp->idle_timeout = 10;
+	tcp->request_timeout = 5;
+	tcp->write_timeout = 5;
+	tcp->max_clients = 1024;
+	tcp->max_per_client = 16;
+	tcp->max_pending_out = 128 * 1024;
+	if (!obj)
+		return;
+	if (!json_is_object(obj)) {
+		sl_conf_error(parent, "tcp", "expected an object");
+		return;
+	}
+	sl_conf_subpath(path, sizeof(path), parent->path, "tcp", 0);
+	sl_conf_init(&c, obj, path, parent->errors, parent->dry_run, parent->pool);
+	sl_conf_double(&c, "idle_timeout", 0.1, 3600, tcp->idle_timeout, &tcp->idle_timeout);
+	sl_conf_double(&c, "request_timeout", 0.1, 600, tcp->request_timeout,
+		       &tcp->request_timeout);
+	sl_conf_double(&c, "write_timeout", 0.1, 600, tcp->write_timeout, &tcp->write_timeout);
+	if (sl_conf_int(&c, "max_clients", 1, 1000000, tcp->max_clients, &n) == SL_OK)
+		tcp->max_clients = (unsigned)n;
+	if (sl_conf_int(&c, "max_per_client", 1, 1000000, tcp->max_per_client, &n) == SL_OK)
+		tcp->max_per_client = (unsigned)n;
+	if (sl_conf_int(&c, "max_pending_out", 4096, 64 * 1024 * 1024,
+			(long long)tcp->max_pending_out, &n) == SL_OK)
+		tcp->max_pending_out = (size_t)n;
+	parent->nerrors += sl_conf_finish(&c);
+}
+
+static void parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_override,
+			 sl_errlist_t *errors, bool dry_run)
+{
+	sl_server_conf_t *sc = &rt->conf;
+	sl_conf_t c;
+	const char *const *list;
+	size_t n;
+	long long v;
+	const char *s;
+
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	sc->workers = cpus > 0 ? (cpus > 256 ? 256 : (unsigned)cpus) : 1;
+	sc->log_level = SL_LOG_NOTICE;
+	sc->udp_payload = SL_EDNS_DEFAULT_PAYLOAD;
+	sc->cookies = true;
+	sc->udp_batch = 32;
+	sc->tcp.idle_timeout = 10;
+	if (!obj) {
+		sl_errlist_add(errors, "server: required object is missing");
+		return;
+	}
+	if (!json_is_object(obj)) {
+		sl_errlist_add(errors, "server: expected an object");
+		return;
+	}
+	sl_conf_init(&c, obj, "server", errors, dry_run, rt->pool);
+	if (sl_conf_strings(&c, "listen", true, &list, &n) == SL_OK) {
+		if (n == 0)
+			sl_conf_error(&c, "listen", "needs at least one address");
+		sc->listen = n ? sl_strpool_alloc(rt->pool, n * sizeof(*sc->listen)) : NULL;
+		for (size_t i = 0; i < n && sc->listen; i++) {
+			if (sl_listen_parse(list[i], &sc->listen[sc->nlisten]) != SL_OK) {
+				char key[64];
+				snprintf(key, sizeof(key), "listen[%zu]", i);
+				sl_conf_error(&c, key,
+					      "\"%s\" is not an address (use 1.2.3.4:53 or [::1]:53)",
+					      list[i]);
+				continue;
+			}
+			for (size_t j = 0; j < sc->nlisten; j++)
+				if (sc->listen[j].len == sc->listen[sc->nlisten].len &&
+				    memcmp(&sc->listen[j].addr, &sc->listen[sc->nlisten].addr,
+					   sc->listen[j].len) == 0)
+					sl_conf_error(&c, "listen", "\"%s\" is listed twice", list[i]);
+			sc->nlisten++;
+		}
+	}
+	if (sl_conf_int(&c, "workers", 1, 256, sc->workers, &v) == SL_OK)
+		sc->workers = (unsigned)v;
+	if (sl_conf_strings(&c, "plugin_path", false, &list, &n) == SL_OK) {
+		const char **paths = n ? sl_strpool_alloc(rt->pool, n * sizeof(*paths)) : NULL;
+		for (size_t i = 0; i < n && paths; i++)
+			paths[i] = sl_conf_resolve_path(&c, list[i]);
+		sc->plugin_path = paths;
+		sc->nplugin_path = paths ? n : 0;
+	}
+	sl_conf_string(&c, "user", false, NULL, &sc->user);
+	if (sl_conf_string(&c, "pid_file", false, NULL, &s) == SL_OK && s)
+		sc->pid_file = sl_conf_resolve_path(&c, s);
+	if (sl_conf_string(&c, "log_level", false, NULL, &s) == SL_OK && s) {
+		int level = sl_log_level_from_text(s);
+		if (level < 0)
+			sl_conf_error(&c, "log_level",
+				      "\"%s\" is not one of error, warning, notice, info, debug", s);
+		else
+			sc->log_level = level;
+	}
+	if (sl_conf_int(&c, "udp_payload", 512, 4096, sc->udp_payload, &v) == SL_OK)
+		sc->udp_payload = (uint16_t)v;
+	if (sl_conf_string(&c, "nsid", false, NULL, &sc->nsid) == SL_OK && sc->nsid) {
+		size_t len = strlen(sc->nsid);
+		if (len == 0 || len > sizeof(rt->nsid))
+			sl_conf_error(&c, "nsid", "must be 1..%zu characters", sizeof(rt->nsid));
+		else {
+			memcpy(rt->nsid, sc->nsid, len);
+			rt->nsid_len = (uint16_t)len;
+		}
+	}
+	if (sl_conf_string(&c, "identity", false, NULL, &sc->identity) == SL_OK && sc->identity &&
+	    (strlen(sc->identity) == 0 || strlen(sc->identity) > 255))
+		sl_conf_error(&c, "identity", "must be 1..255 characters");
+	sl_conf_bool(&c, "cookies", true, &sc->cookies);
+	parse_tcp(&c, &sc->tcp);
+	sl_conf_finish(&c);
+	if (workers_override)
+		sc->workers = workers_override;
+}
+
+/* ---- plugin chains ------------------------------------------------------ */
+
+static const sl_module_t *get_module(sl_runtime_t *rt, const char *name, sl_conf_t *c)
+{
+	char err[1024];
+
+	for (size_t i = 0; i < rt->nmodules; i++)
+		if (strcmp(rt->modules[i].name, name) == 0)
+			return &rt->modules[i];
+	sl_module_t *grown = realloc(rt->modules, (rt->nmodules + 1) * sizeof(*grown));
+	if (!grown) {
+		sl_conf_error(c, "plugin", "out of memory");
+		return NULL;
+	}
+	rt->modules = grown;
+	if (sl_module_open(name, rt->conf.plugin_path, rt->conf.nplugin_path,
+			   &rt->modules[rt->nmodules], err, sizeof(err)) != SL_OK) {
+		sl_conf_error(c, "plugin", "%s", err);
+		return NULL;
+	}
+	return &rt->modules[rt->nmodules++];
+}
+
+static const char *phase_name(unsigned phase)
+{
+	switch (phase) {
+	case SL_PHASE_ADMISSION: return "admission";
+	case SL_PHASE_AUTH: return "auth";
+	case SL_PHASE_DATA: return "data";
+	case SL_PHASE_TRANSFORM: return "transform";
+	default: return "egress";
+	}
+}
+
+static void load_chain(sl_runtime_t *rt, json_t *arr, const char *path, const uint8_t *zone,
+		       sl_chain_t *chain, sl_errlist_t *errors, bool dry_run)
+{
+	json_t *item;
+	size_t i;
+	char ipath[256];
+
+	if (!arr)
+		return;
+	if (!json_is_array(arr)) {
+		sl_errlist_add(errors, "%s: expected an array of plugin objects", path);
+		return;
+	}
+	chain->inst = calloc(json_array_size(arr) + 1, sizeof(*chain->inst));
+	if (!chain->inst) {
+		sl_errlist_add(errors, "%s: out of memory", path);
+		return;
+	}
+	json_array_foreach(arr, i, item) {
+		sl_conf_t c;
+		const char *name;
+
+		sl_conf_subpath(ipath, sizeof(ipath), path, NULL, (int)i);
+		if (!json_is_object(item)) {
+			sl_errlist_add(errors, "%s: expected an object", ipath);
+			continue;
+		}
+		sl_conf_init(&c, item, ipath, errors, dry_run, rt->pool);
+		if (sl_conf_string(&c, "plugin", true, NULL, &name) != SL_OK || !name)
+			continue;
+		const sl_module_t *mod = get_module(rt, name, &c);
+		if (!mod)
+			continue;
+		unsigned position = 0;
+		for (size_t k = 0; k < chain->n; k++)
+			position += chain->inst[k]->api == mod->api;
+		sl_instance_t *inst =
+			sl_instance_create(mod, &c, zone, position, rt->conf.workers);
+		if (sl_conf_finish(&c) || !inst) {
+			sl_instance_free(inst);
+			continue;
+		}
+		if (chain->n) {
+			const sl_instance_t *prev = chain->inst[chain->n - 1];
+			if (prev->api->phase > inst->api->phase)
+				sl_errlist_add(errors,
+					       "%s: %s (%s phase) cannot run after %s at %s (%s "
+					       "phase): reorder the chain",
+					       ipath, inst->api->name, phase_name(inst->api->phase),
+					       prev->api->name, prev->path,
+					       phase_name(prev->api->phase));
+		}
+		chain->inst[chain->n++] = inst;
+	}
+}
+
+static void free_chain(sl_chain_t *chain)
+{
+	for (size_t i = 0; i < chain->n; i++)
+		sl_instance_free(chain->inst[i]);
+	free(chain->inst);
+	chain->inst = NULL;
+	chain->n = 0;
+}
+
+/* ---- zones -------------------------------------------------------------- */
+
+static int zone_hash_insert(sl_runtime_t *rt, size_t idx)
+{
+	uint32_t h = sl_name_hash(rt->zones[idx].name) & rt->zone_hash_mask;
+	while (rt->zone_hash[h]) {
+		if (sl_name_equal(rt->zones[rt->zone_hash[h] - 1].name, rt->zones[idx].name))
+			return SL_EEXIST;
+		h = (h + 1) & rt->zone_hash_mask;
+	}
+	rt->zone_hash[h] = (uint32_t)idx + 1;
+	return SL_OK;
+}
+
+static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool dry_run)
+{
+	json_t *item;
+	size_t i, n;
+	char path[256], ppath[300];
+
+	if (!arr)
+		return;
+	if (!json_is_array(arr)) {
+		sl_errlist_add(errors, "zones: expected an array of zone objects");
+		return;
+	}
+	n = json_array_size(arr);
+	size_t slots = 16;
+	while (slots < n * 2)
+		slots <<= 1;
+	rt->zones = calloc(n ? n : 1, sizeof(*rt->zones));
+	rt->zone_hash = calloc(slots, sizeof(*rt->zone_hash));
+	if (!rt->zones || !rt->zone_hash) {
+		sl_errlist_add(errors, "zones: out of memory");
+		return;
+	}
+	rt->zone_hash_mask = (uint32_t)slots - 1;
+	rt->zone_min_labels = SL_NAME_MAXLABELS;
+	json_array_foreach(arr, i, item) {
+		sl_conf_t c;
+		const char *name;
+		sl_zone_entry_t *z = &rt->zones[rt->nzones];
+
+		sl_conf_subpath(path, sizeof(path), "zones", NULL, (int)i);
+		if (!json_is_object(item)) {
+			sl_errlist_add(errors, "%s: expected an object", path);
+			continue;
+		}
+		sl_conf_init(&c, item, path, errors, dry_run, rt->pool);
+		if (sl_conf_string(&c, "name", true, NULL, &name) != SL_OK || !name) {
+			sl_conf_finish(&c);
+			continue;
+		}
+		uint8_t root[1] = { 0 };
+		if (sl_name_from_text(name, strlen(name), root, z->name, &z->name_len) != SL_OK) {
+			sl_conf_error(&c, "name", "\"%s\" is not a valid domain name", name);
+			sl_conf_finish(&c);
+			continue;
+		}
+		sl_name_tolower(z->name);
+		if (zone_hash_insert(rt, rt->nzones) != SL_OK) {
+			sl_conf_error(&c, "name", "zone \"%s\" is configured twice", name);
+			sl_conf_finish(&c);
+			continue;
+		}
+		unsigned labels = sl_name_labels(z->name);
+		if (labels < rt->zone_min_labels)
+			rt->zone_min_labels = labels;
+		if (labels > rt->zone_max_labels)
+			rt->zone_max_labels = labels;
+		rt->nzones++;
+		sl_conf_subpath(ppath, sizeof(ppath), path, "plugins", 0);
+		json_t *plugins = sl_conf_json(&c, "plugins");
+		if (!plugins)
+			sl_conf_error(&c, "plugins", "required array is missing (a zone needs a "
+						     "data source such as zonefile)");
+		load_chain(rt, plugins, ppath, z->name, &z->chain, errors, dry_run);
+		sl_conf_finish(&c);
+	}
+}
+
+const sl_zone_entry_t *sl_runtime_find_zone(const sl_runtime_t *rt, const uint8_t *name)
+{
+	if (!rt->nzones)
+		return NULL;
+	unsigned labels = sl_name_labels(name);
+	/* Longest suffix first, skipping lengths no configured zone has. */
+	while (labels > rt->zone_max_labels) {
+		name = sl_name_parent(name);
+		labels--;
+	}
+	for (;;) {
+		if (labels < rt->zone_min_labels)
+			return NULL;
+		uint32_t h = sl_name_hash(name) & rt->zone_hash_mask;
+		while (rt->zone_hash[h]) {
+			const sl_zone_entry_t *z = &rt->zones[rt->zone_hash[h] - 1];
+			if (sl_name_equal(z->name, name))
+				return z;
+			h = (h + 1) & rt->zone_hash_mask;
+		}
+		if (labels == 0)
+			return NULL;
+		name = sl_name_parent(name);
+		labels--;
+	}
+}
+
+/* ---- runtime ------------------------------------------------------------ */
+
+sl_runtime_t *sl_runtime_load(const char *path, bool dry_run, unsigned workers_override,
+			      sl_errlist_t *errors)
+{
+	json_error_t jerr;
+	unsigned before = errors->count + errors->dropped;
+	sl_runtime_t *rt = calloc(1, sizeof(*rt));
+
+	if (!rt || !(rt->pool = calloc(1, sizeof(*rt->pool))) ||
+	    !(rt->config_file = strdup(path))) {
+		sl_errlist_add(errors, "%s: out of memory", path);
+		goto fail;
+	}
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (jerr.line > 0)
+			sl_errlist_add(errors, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+				       jerr.text);
+		else
+			sl_errlist_add(errors, "%s: %s", path, jerr.text);
+		goto fail;
+	}
+	rt->json = root;
+	if (!json_is_object(root)) {
+		sl_errlist_add(errors, "%s: the configuration must be a JSON object", path);
+		goto fail;
+	}
+	sl_conf_t top;
+	sl_conf_init(&top, root, "", errors, dry_run, rt->pool);
+	parse_server(rt, sl_conf_json(&top, "server"), workers_override, errors, dry_run);
+	if (errors->count + errors->dropped == before) {
+		/* Plugins need plugin_path and workers from a valid server object. */
+		load_chain(rt, sl_conf_json(&top, "plugins"), "plugins", NULL, &rt->server_chain,
+			   errors, dry_run);
+		load_zones(rt, sl_conf_json(&top, "zones"), errors, dry_run);
+	} else {
+		sl_conf_mark(&top, "plugins");
+		sl_conf_mark(&top, "zones");
+	}
+	sl_conf_finish(&top);
+	if (errors->count + errors->dropped != before)
+		goto fail;
+	return rt;
+fail:
+	sl_runtime_free(rt);
+	return NULL;
+}
+
+/* The instance of the previous runtime at the same place, for adopt(). */
+static sl_instance_t *find_previous(const sl_runtime_t *prev, const sl_instance_t *inst)
+{
+	const sl_chain_t *chain = &prev->server_chain;
+
+	if (inst->has_zone) {
+		chain = NULL;
+		for (size_t i = 0; i < prev->nzones && !chain; i++)
+			if (sl_name_equal(prev->zones[i].name, inst->zone))
+				chain = &prev->zones[i].chain;
+		if (!chain)
+			return NULL;
+	}
+	for (size_t i = 0; i < chain->n; i++) {
+		sl_instance_t *old = chain->inst[i];
+		if (strcmp(old->api->name, inst->api->name) == 0 && old->position == inst->position)
+			return old;
+	}
+	return NULL;
+}
+
+static int start_chain(sl_chain_t *chain, sl_runtime_t *prev, sl_errlist_t *errors)
+{
+	for (size_t i = 0; i < chain->n; i++) {
+		sl_instance_t *inst = chain->inst[i];
+		if (prev && inst->api->adopt) {
+			sl_instance_t *old = find_previous(prev, inst);
+			if (old)
+				inst->api->adopt(inst->state, old->state);
+		}
+		if (inst->api->start) {
+			int ret = inst->api->start(inst->state);
+			if (ret != SL_OK) {
+				sl_errlist_add(errors, "%s: %s failed to start: %s", inst->path,
+					       inst->label, sl_strerror(ret));
+				return ret;
+			}
+		}
+		inst->started = true;
+	}
+	return SL_OK;
+}
+
+int sl_runtime_start(sl_runtime_t *rt, sl_runtime_t *previous, sl_errlist_t *errors)
+{
+	int ret = start_chain(&rt->server_chain, previous, errors);
+	for (size_t z = 0; z < rt->nzones && ret == SL_OK; z++)
+		ret = start_chain(&rt->zones[z].chain, previous, errors);
+	rt->started = ret == SL_OK;
+	return ret;
+}
+
+void sl_runtime_free(sl_runtime_t *rt)
+{
+	if (!rt)
+		return;
+	free_chain(&rt->server_chain);
+	for (size_t z = 0; z < rt->nzones; z++)
+		free_chain(&rt->zones[z].chain);
+	/* Instances are gone: their code may now be unmapped. */
+	for (size_t i = 0; i < rt->nmodules; i++)
+		sl_module_close(&rt->modules[i]);
+	free(rt->modules);
+	free(rt->zones);
+	free(rt->zone_hash);
+	if (rt->json)
+		json_decref(rt->json);
+	if (rt->pool) {
+		sl_strpool_free(rt->pool);
+		free(rt->pool);
+	}
+	free(rt->config_file);
+	free(rt);
+}

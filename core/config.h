@@ -1,0 +1,124 @@
+/*
+ * Sluice core — the server configuration (JSON) and the runtime built from it.
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ */
+#ifndef SL_CORE_CONFIG_H
+#define SL_CORE_CONFIG_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sluice/plugin.h>
+
+/** Maximum problems collected by one load (further ones are counted). */
+#define SL_CONFIG_MAX_ERRORS 64
+
+/** Problems found while loading a configuration, each with its place. */
+typedef struct sl_errlist {
+	char *msg[SL_CONFIG_MAX_ERRORS]; /**< "path: message" lines (malloc'd) */
+	unsigned count;                  /**< stored messages */
+	unsigned dropped;                /**< messages beyond the cap */
+} sl_errlist_t;
+
+/** Appends a formatted problem. */
+void sl_errlist_add(sl_errlist_t *el, const char *fmt, ...) SL_PRINTF(2, 3);
+/** Frees the messages. */
+void sl_errlist_free(sl_errlist_t *el);
+/** Logs each problem at error level. */
+void sl_errlist_log(const sl_errlist_t *el);
+
+/** One address to listen on. */
+typedef struct sl_listen {
+	struct sockaddr_storage addr; /**< address and port */
+	socklen_t len;                /**< sockaddr length */
+	char text[64];                /**< as written in the config */
+} sl_listen_t;
+
+/** TCP limits (RFC 7766 §6.2). */
+typedef struct sl_tcp_conf {
+	double idle_timeout;      /**< seconds a connection may sit without a query (10) */
+	double request_timeout;   /**< seconds to receive one whole query once started (5) */
+	double write_timeout;     /**< seconds to drain pending output (5) */
+	unsigned max_clients;     /**< global connection cap (1024) */
+	unsigned max_per_client;  /**< connections per client address (16) */
+	size_t max_pending_out;   /**< output bytes queued per connection before we stop reading (128 KiB) */
+} sl_tcp_conf_t;
+
+/** The "server" object. */
+typedef struct sl_server_conf {
+	sl_listen_t *listen;      /**< listen addresses */
+	size_t nlisten;           /**< count */
+	unsigned workers;         /**< worker threads (default: CPUs) */
+	const char **plugin_path; /**< directories searched for NAME.so, in order */
+	size_t nplugin_path;      /**< count */
+	const char *user;         /**< drop privileges to this user after binding, or NULL */
+	const char *pid_file;     /**< write our pid here, or NULL */
+	int log_level;            /**< SL_LOG_* */
+	uint16_t udp_payload;     /**< our EDNS UDP payload (1232) */
+	const char *nsid;         /**< NSID payload (text), or NULL */
+	const char *identity;     /**< answer for id.server./hostname.bind CH TXT, or NULL */
+	bool cookies;             /**< send server cookies (true) */
+	sl_tcp_conf_t tcp;        /**< TCP limits */
+	uint32_t udp_batch;       /**< recvmmsg batch size (32) */
+} sl_server_conf_t;
+
+/** A chain of plugin instances (execution order). */
+typedef struct sl_chain {
+	sl_instance_t **inst; /**< instances */
+	size_t n;             /**< count */
+} sl_chain_t;
+
+/** One configured zone. */
+typedef struct sl_zone_entry {
+	uint8_t name[SL_NAME_MAXLEN]; /**< apex, lower-cased */
+	size_t name_len;              /**< its length */
+	sl_chain_t chain;             /**< the zone's plugin chain */
+	void *allow_transfer;         /**< ACL for AXFR (zone store issue), or NULL */
+} sl_zone_entry_t;
+
+/**
+ * A loaded configuration: what workers read while answering. Immutable once
+ * published; replaced as a whole on reload.
+ */
+typedef struct sl_runtime {
+	sl_server_conf_t conf;         /**< server options */
+	void *json;                    /**< the parsed json_t (owns all strings) */
+	char *config_file;             /**< path it was loaded from */
+	sl_chain_t server_chain;       /**< top-level plugins */
+	sl_zone_entry_t *zones;        /**< zones */
+	size_t nzones;                 /**< count */
+	uint32_t *zone_hash;           /**< open-addressing table: index+1 into zones, 0 = empty */
+	uint32_t zone_hash_mask;       /**< table size - 1 */
+	struct sl_module *modules;     /**< loaded plugin objects */
+	size_t nmodules;               /**< count */
+	struct sl_strpool *pool;       /**< strings and arrays derived from the JSON */
+	unsigned zone_min_labels;      /**< fewest labels of any zone apex */
+	unsigned zone_max_labels;      /**< most labels of any zone apex */
+	uint8_t nsid[256];             /**< NSID option payload */
+	uint16_t nsid_len;             /**< its length (0 = none) */
+	bool started;                  /**< start() has run on every instance */
+} sl_runtime_t;
+
+/**
+ * Loads @p path: parses JSON, validates every key (unknown keys are errors),
+ * loads plugins and creates instances. Every problem goes to @p errors with
+ * its JSON path (or file:line:column for JSON syntax). @p dry_run is passed
+ * to plugins (--check). A non-zero @p workers_override replaces "workers"
+ * (a reload keeps the running thread count).
+ * @return the runtime, or NULL when any problem was found
+ */
+sl_runtime_t *sl_runtime_load(const char *path, bool dry_run, unsigned workers_override,
+			      sl_errlist_t *errors);
+
+/** Calls start() on every instance and adopt() against @p previous (may be NULL). */
+int sl_runtime_start(sl_runtime_t *rt, sl_runtime_t *previous, sl_errlist_t *errors);
+
+/** Destroys instances, unloads plugins, frees everything. NULL is ignored. */
+void sl_runtime_free(sl_runtime_t *rt);
+
+/** Finds the closest enclosing zone of @p name, or NULL (REFUSED). */
+const sl_zone_entry_t *sl_runtime_find_zone(const sl_runtime_t *rt, const uint8_t *name);
+
+/** Parses "1.2.3.4:53", "[::1]:53", "::1" / "1.2.3.4" (port 53). @return SL_OK or SL_ESYNTAX */
+int sl_listen_parse(const char *text, sl_listen_t *out);
+
+#endif /* SL_CORE_CONFIG_H */

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * Sluice core — binary-to-text encodings used by RDATA presentation formats
+ * (base64 and base32hex from RFC 4648, hex), and the RDATA layout
+ * descriptors shared by the wire codec (rdata.c) and the text codec
+ * (rdata_text.c), so that both read one description of each type.
+ *
+ * Nothing here allocates. Encoders never write a NUL; they fail with
+ * SL_ESPACE instead of writing a partial result. Decoders treat their input
+ * as hostile and never write beyond the capacity they are given.
+ */
+#ifndef SL_CORE_ENCODING_H
+#define SL_CORE_ENCODING_H
+
+#include <sluice/common.h>
+
+/* ---- encodings ------------------------------------------------------------ */
+
+/** Characters of the base64 form of @p n octets (with '=' padding). */
+#define SL_BASE64_LEN(n) (((size_t)(n) + 2) / 3 * 4)
+/** Characters of the unpadded base32hex form of @p n octets. */
+#define SL_BASE32HEX_LEN(n) (((size_t)(n) * 8 + 4) / 5)
+/** Characters of the hex form of @p n octets. */
+#define SL_HEX_LEN(n) ((size_t)(n) * 2)
+
+/**
+ * Base64 (RFC 4648 §4) with padding.
+ * @return characters written to @p out (no NUL), or SL_ESPACE
+ */
+int sl_base64_encode(const uint8_t *in, size_t len, char *out, size_t outcap);
+
+/**
+ * Decodes base64. Blanks (space, tab, CR, LF) between characters are skipped
+ * so that presentation formats may split the data into several tokens.
+ * Padding is required, must come last, and the bits it leaves unused must be
+ * zero (RFC 4648 §3.5), so that every octet string has exactly one accepted
+ * encoding. Empty input decodes to zero octets.
+ * @return SL_OK, SL_ESYNTAX or SL_ESPACE (more than @p outcap octets)
+ */
+int sl_base64_decode(const char *in, size_t len, uint8_t *out, size_t outcap, size_t *outlen);
+
+/**
+ * Base32 with the "extended hex" alphabet (RFC 4648 §7), upper case, without
+ * padding — the form NSEC3 uses for hashed owner names (RFC 5155 §3.3).
+ * @return characters written (no NUL), or SL_ESPACE
+ */
+int sl_base32hex_encode(const uint8_t *in, size_t len, char *out, size_t outcap);
+
+/**
+ * Decodes unpadded base32hex, either case. Blanks are skipped. Lengths that
+ * no octet string encodes to and non-zero unused trailing bits are rejected.
+ * @return SL_OK, SL_ESYNTAX or SL_ESPACE
+ */
+int sl_base32hex_decode(const char *in, size_t len, uint8_t *out, size_t outcap,
+			size_t *outlen);
+
+/** Hex, upper case. @return characters written (no NUL), or SL_ESPACE */
+int sl_hex_encode(const uint8_t *in, size_t len, char *out, size_t outcap);
+
+/**
+ * Decodes hex digits, either case; blanks between digits are skipped; an odd
+ * number of digits is an error. @return SL_OK, SL_ESYNTAX or SL_ESPACE
+ */
+int sl_hex_decode(const char *in, size_t len, uint8_t *out, size_t outcap, size_t *outlen);
+
+/* ---- RDATA layout descriptors -------------------------------------------- */
+
+/**
+ * Kinds of RDATA fields. Each kind has one wire layout (checked in rdata.c)
+ * and one presentation form (parsed and printed in rdata_text.c). "Rest"
+ * kinds take everything up to the end of the RDATA and must come last.
+ */
+enum sl_rdf_kind {
+	SL_RDF_END = 0,   /**< terminates a descriptor's field list */
+	SL_RDF_U8,        /**< 8-bit unsigned, decimal */
+	SL_RDF_U16,       /**< 16-bit unsigned, decimal */
+	SL_RDF_U32,       /**< 32-bit unsigned, decimal */
+	SL_RDF_TTL,       /**< 32-bit; text also accepts units ("1h30m"), prints decimal */
+	SL_RDF_U48,       /**< 48-bit unsigned, decimal (TSIG time signed) */
+	SL_RDF_TYPE,      /**< 16-bit RR type, as mnemonic (RRSIG type covered) */
+	SL_RDF_TIME,      /**< 32-bit seconds since the epoch, YYYYMMDDHHmmSS */
+	SL_RDF_RCODE,     /**< 16-bit TSIG error, as mnemonic (RFC 8945) */
+	SL_RDF_A,         /**< IPv4 address, 4 octets */
+	SL_RDF_AAAA,      /**< IPv6 address, 16 octets */
+	SL_RDF_NAME,      /**< domain name; compression rules come from the type's flags */
+	SL_RDF_STR,       /**< one <character-string> */
+	SL_RDF_STRS,      /**< rest: one or more <character-string>s */
+	SL_RDF_CAATAG,    /**< CAA tag: length octet, 1+ ASCII letters/digits, printed bare */
+	SL_RDF_CAAVAL,    /**< rest: CAA value, printed as one quoted string */
+	SL_RDF_SALT,      /**< length octet + octets, hex or "-" when empty (NSEC3) */
+	SL_RDF_HASH,      /**< length octet + 1..255 octets, base32hex (NSEC3) */
+	SL_RDF_B64LEN,    /**< 16-bit length + octets; text: length then base64 (TSIG) */
+	SL_RDF_B64,       /**< rest: octets, base64 (may be split by blanks in text) */
+	SL_RDF_HEX,       /**< rest: octets, hex (may be split by blanks in text) */
+	SL_RDF_BITMAP,    /**< rest: NSEC/NSEC3 type bitmap (RFC 4034 §4.1.2) */
+	SL_RDF_SVCPARAMS, /**< rest: SVCB/HTTPS SvcParams (RFC 9460 §2.2) */
+	SL_RDF_OPTIONS,   /**< rest: EDNS options (RFC 6891 §6.1.2); text only as "\#" */
+};
+
+/** Most fields any known type has (RRSIG/SIG: 9). */
+#define SL_RDF_MAX 10
+
+/** Descriptor flags. */
+enum sl_rdd_flag {
+	/** Names may be compressed on output and are decompressed on input (RFC 3597 §4). */
+	SL_RDD_COMPRESS = 1u << 0,
+	/** Names are decompressed on input but never compressed on output (RP, AFSDB, RT, PX). */
+	SL_RDD_DECOMPRESS = 1u << 1,
+	/** Names are lower-cased in DNSSEC canonical form (RFC 4034 §6.2, RFC 6840 §5.1). */
+	SL_RDD_LOWER = 1u << 2,
+	/** Presentation form is always RFC 3597 "\#" (OPT). */
+	SL_RDD_GENERIC = 1u << 3,
+};
+
+/** One field: its kind, and the name used in error messages ("serial"). */
+typedef struct sl_rdf {
+	uint8_t kind;     /**< enum sl_rdf_kind */
+	const char *name; /**< field name for messages */
+} sl_rdf_t;
+
+/** The RDATA layout of one known type. */
+typedef struct sl_rdata_desc {
+	uint16_t type;            /**< RR type */
+	uint8_t flags;            /**< enum sl_rdd_flag */
+	sl_rdf_t f[SL_RDF_MAX];   /**< fields, terminated by SL_RDF_END */
+} sl_rdata_desc_t;
+
+/** Returns the descriptor of @p type, or NULL for types handled as opaque data. */
+const sl_rdata_desc_t *sl_rdata_desc(uint16_t type);
+
+/** Where one field of a valid RDATA lies. */
+typedef struct sl_rdf_span {
+	uint16_t off; /**< offset of the field */
+	uint16_t len; /**< its length in octets (for rest kinds, possibly 0) */
+} sl_rdf_span_t;
+
+/**
+ * Validates storage-form RDATA against @p desc and records where each field
+ * lies (sl_rdata_check() with field positions). @p spans has room for
+ * SL_RDF_MAX entries; @p why, when not NULL, receives a static reason on
+ * failure ("bad name", "trailing data").
+ * @return SL_OK or SL_EMALFORMED
+ */
+int sl_rdata_fields(const sl_rdata_desc_t *desc, const uint8_t *rdata, size_t rdlen,
+		    sl_rdf_span_t *spans, const char **why);
+
+/** How the value of one SvcParam is written (RFC 9460 §7). */
+enum sl_svc_kind {
+	SL_SVC_OPAQUE = 0, /**< unknown key: any octets, printed as a quoted string */
+	SL_SVC_MANDATORY,  /**< strictly increasing list of 16-bit keys */
+	SL_SVC_ALPN,       /**< list of non-empty length-prefixed protocol ids */
+	SL_SVC_FLAG,       /**< must be empty (no-default-alpn) */
+	SL_SVC_PORT,       /**< 16-bit port */
+	SL_SVC_IPV4,       /**< one or more IPv4 addresses */
+	SL_SVC_B64,        /**< opaque, printed as base64 (ech) */
+	SL_SVC_IPV6,       /**< one or more IPv6 addresses */
+};
+
+/** SvcParamKey 65535 is reserved as "invalid key" (RFC 9460 §14.3.2). */
+#define SL_SVC_KEY_INVALID 65535
+
+/** Returns the registered name of SvcParamKey @p key, or NULL ("keyNNNNN" form). */
+const char *sl_svc_key_name(uint16_t key);
+
+/** Returns the key with name @p name (exact, lower case), or -1. */
+int sl_svc_key_from_name(const char *name, size_t len);
+
+/** Returns how the value of @p key is encoded. */
+enum sl_svc_kind sl_svc_key_kind(uint16_t key);
+
+/**
+ * Checks one SvcParam value on the wire against the rules of its key.
+ * @return NULL when valid, else a static reason
+ */
+const char *sl_svc_value_check(uint16_t key, const uint8_t *val, size_t len);
+
+#endif /* SL_CORE_ENCODING_H */

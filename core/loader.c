@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * Plugin loader and the host services plugins call on their instances.
+ * A plugin is NAME.so exporting `sluice_plugin`; everything about it is
+ * checked before any of its code runs, so a mismatched build is refused
+ * with a message naming the file instead of crashing later.
+ */
+#include "config.h"
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "loader.h"
+
+#ifndef SL_PLUGINDIR
+#define SL_PLUGINDIR "/usr/local/lib/sluice"
+#endif
+
+/* Plugin names become file names: keep them to a safe alphabet. */
+static bool valid_plugin_name(const char *name)
+{
+	size_t len = strlen(name);
+	if (len == 0 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static int check_descriptor(const sl_plugin_t *api, const char *name, const char *path, char *err,
+			    size_t errlen)
+{
+	if (api->abi_version != SL_PLUGIN_ABI_VERSION) {
+		snprintf(err, errlen, "%s: plugin ABI version %u, this sluiced needs %u (rebuild it)",
+			 path, api->abi_version, SL_PLUGIN_ABI_VERSION);
+		return SL_EABI;
+	}
+	if (api->size != sizeof(sl_plugin_t)) {
+		snprintf(err, errlen, "%s: descriptor size %u, expected %zu (rebuild it)", path,
+			 api->size, sizeof(sl_plugin_t));
+		return SL_EABI;
+	}
+	if (!api->name || strcmp(api->name, name) != 0) {
+		snprintf(err, errlen, "%s: descriptor names plugin \"%s\", expected \"%s\"", path,
+			 api->name ? api->name : "(null)", name);
+		return SL_EABI;
+	}
+	if (!api->create) {
+		snprintf(err, errlen, "%s: descriptor has no create callback", path);
+		return SL_EABI;
+	}
+	if (api->scope == 0 || (api->scope & ~(unsigned)SL_SCOPE_ANY)) {
+		snprintf(err, errlen, "%s: invalid scope %u", path, api->scope);
+		return SL_EABI;
+	}
+	switch (api->phase) {
+	case SL_PHASE_ADMISSION: case SL_PHASE_AUTH: case SL_PHASE_DATA:
+	case SL_PHASE_TRANSFORM: case SL_PHASE_EGRESS:
+		break;
+	default:
+		snprintf(err, errlen, "%s: invalid phase %u", path, api->phase);
+		return SL_EABI;
+	}
+	return SL_OK;
+}
+
+int sl_module_open(const char *name, const char *const *dirs, size_t ndirs, sl_module_t *mod,
+		   char *err, size_t errlen)
+{
+	char path[4096], searched[1024] = "";
+	size_t slen = 0;
+	struct stat st;
+
+	memset(mod, 0, sizeof(*mod));
+	if (!valid_plugin_name(name)) {
+		snprintf(err, errlen, "invalid plugin name \"%s\" (use a-z, 0-9, '-', '_')", name);
+		return SL_ENOTFOUND;
+	}
+	for (size_t i = 0; i <= ndirs; i++) {
+		const char *dir = i < ndirs ? dirs[i] : SL_PLUGINDIR;
+		snprintf(path, sizeof(path), "%s/%s.so", dir, name);
+		if (slen < sizeof(searched))
+			slen += (size_t)snprintf(searched + slen, sizeof(searched) - slen, "%s%s",
+						 slen ? ", " : "", dir);
+		if (stat(path, &st) == 0)
+			goto found;
+	}
+	snprintf(err, errlen, "plugin \"%s\" not found (searched %s)", name, searched);
+	return SL_ENOTFOUND;
+found:
+	dlerror();
+	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		snprintf(err, errlen, "%s: cannot load: %s", path, dlerror());
+		return SL_EABI;
+	}
+	const sl_plugin_t *api = dlsym(handle, SL_PLUGIN_SYMBOL);
+	if (!api) {
+		snprintf(err, errlen, "%s: no \"%s\" symbol: not a Sluice plugin", path,
+			 SL_PLUGIN_SYMBOL);
+		dlclose(handle);
+		return SL_EABI;
+	}
+	int ret = check_descriptor(api, name, path, err, errlen);
+	if (ret != SL_OK) {
+		dlclose(handle);
+		return ret;
+	}
+	mod->name = strdup(name);
+	mod->path = strdup(path);
+	if (!mod->name || !mod->path) {
+		free(mod->name);
+		free(mod->path);
+		dlclose(handle);
+		snprintf(err, errlen, "out of memory");
+		return SL_ENOMEM;
+	}
+	mod->handle = handle;
+	mod->api = api;
+	return SL_OK;
+}
+
+void sl_module_close(sl_module_t *mod)
+{
+	if (mod->handle)
+		dlclose(mod->handle);
+	free(mod->name);
+	free(mod->path);
+	memset(mod, 0, sizeof(*mod));
+}
+
+sl_instance_t *sl_instance_create(const sl_module_t *mod, sl_conf_t *conf, const uint8_t *zone,
+				  unsigned position, unsigned workers)
+{
+	const sl_plugin_t *api = mod->api;
+	unsigned need = zone ? SL_SCOPE_ZONE : SL_SCOPE_SERVER;
+
+	if (!(api->scope & need)) {
+		sl_conf_error(conf, "plugin", "plugin \"%s\" cannot be used %s", api->name,
+			      zone ? "in a zone's chain (server-wide only)"
+				   : "in the server-wide chain (per-zone only)");
+		return NULL;
+	}
+	sl_instance_t *inst = calloc(1, sizeof(*inst));
+	if (!inst) {
+		sl_conf_error(conf, NULL, "out of memory");
+		return NULL;
+	}
+	inst->api = api;
+	inst->position = position;
+	inst->workers = workers ? workers : 1;
+	snprintf(inst->path, sizeof(inst->path), "%s", conf->path);
+	if (zone) {
+		char text[SL_NAME_TEXT_MAX];
+		memcpy(inst->zone, zone, sl_name_len(zone));
+		inst->has_zone = true;
+		if (sl_name_to_text(zone, text, sizeof(text)) < 0)
+			snprintf(text, sizeof(text), "?");
+		snprintf(inst->label, sizeof(inst->label), "%s@%s", api->name, text);
+	} else {
+		snprintf(inst->label, sizeof(inst->label), "%s", api->name);
+	}
+	inst->counters = calloc((size_t)inst->workers * SL_MAX_COUNTERS, sizeof(*inst->counters));
+	if (!inst->counters) {
+		free(inst);
+		sl_conf_error(conf, NULL, "out of memory");
+		return NULL;
+	}
+	unsigned before = conf->nerrors;
+	int ret = api->create(inst, conf, &inst->state);
+	if (ret != SL_OK || conf->nerrors != before) {
+		if (conf->nerrors == before)
+			sl_conf_error(conf, NULL, "plugin \"%s\" failed: %s", api->name,
+				      sl_strerror(ret));
+		if (ret == SL_OK && api->destroy)
+			api->destroy(inst->state);
+		inst->state = NULL;
+		inst->api = NULL;
+		sl_instance_free(inst);
+		return NULL;
+	}
+	return inst;
+}
+
+void sl_instance_free(sl_instance_t *inst)
+{
+	if (!inst)
+		return;
+	if (inst->api && inst->api->destroy)
+		inst->api->destroy(inst->state);
+	for (unsigned i = 0; i < inst->ncounters; i++)
+		free(inst->counter_names[i]);
+	free((void *)inst->counters);
+	free(inst);
+}
+
+void sl_instance_log_stats(const sl_instance_t *inst)
+{
+	for (unsigned i = 0; i < inst->ncounters; i++)
+		sl_log(SL_LOG_NOTICE, "stats %s %s=%llu", inst->label, inst->counter_names[i],
+		       (unsigned long long)sl_stats_get(inst, (int)i));
+}
+
+/* ---- host services (declared in <sluice/plugin.h>) ---------------------- */
+
+const char *sl_instance_label(const sl_instance_t *inst)
+{
+	return inst->label;
+}
+
+const uint8_t *sl_instance_zone(const sl_instance_t *inst)
+{
+	return inst->has_zone ? inst->zone : NULL;
+}
+
+unsigned sl_instance_workers(const sl_instance_t *inst)
+{
+	return inst->workers;
+}
+
+void sl_instance_log(const sl_instance_t *inst, int level, const char *fmt, ...)
+{
+	char msg[900];
+	va_list ap;
+
+	if (!sl_log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sl_log(level, "%s: %s", inst->label, msg);
+}
+
+int sl_stats_counter(sl_instance_t *inst, const char *name)
+{
+	if (inst->ncounters >= SL_MAX_COUNTERS)
+		return SL_ELIMIT;
+	char *copy = strdup(name);
+	if (!copy)
+		return SL_ENOMEM;
+	inst->counter_names[inst->ncounters] = copy;
+	return (int)inst->ncounters++;
+}
+
+void sl_stats_add(sl_instance_t *inst, const sl_request_t *req, int id, uint64_t n)
+{
+	if (id < 0 || (unsigned)id >= inst->ncounters || req->worker_id >= inst->workers)
+		return;
+	/* One writer per slot (its worker), so a relaxed load+store needs no lock. */
+	_Atomic uint64_t *c = &inst->counters[(size_t)req->worker_id * SL_MAX_COUNTERS + (size_t)id];
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+			      memory_order_relaxed);
+}
+
+uint64_t sl_stats_get(const sl_instance_t *inst, int id)
+{
+	uint64_t sum = 0;
+	if (id < 0 || (unsigned)id >= inst->ncounters)
+		return 0;
+	for (unsigned w = 0; w < inst->workers; w++)
+		sum += atomic_load_explicit(
+			&inst->counters[(size_t)w * SL_MAX_COUNTERS + (size_t)id],
+			memory_order_relaxed);
+	return sum;
+}

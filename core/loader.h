@@ -1,0 +1,66 @@
+/*
+ * Sluice core — plugin loading (dlopen) and plugin instances.
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ */
+#ifndef SL_CORE_LOADER_H
+#define SL_CORE_LOADER_H
+
+#include <stdatomic.h>
+#include <sluice/plugin.h>
+#include "conf.h"
+
+/** Counters one instance may register. */
+#define SL_MAX_COUNTERS 16
+
+/** A loaded plugin object. */
+typedef struct sl_module {
+	char *name;               /**< plugin name */
+	char *path;               /**< file it was loaded from */
+	void *handle;             /**< dlopen handle */
+	const sl_plugin_t *api;   /**< its descriptor */
+} sl_module_t;
+
+/** A plugin instance: one JSON object in a chain. */
+struct sl_instance {
+	const sl_plugin_t *api;                 /**< descriptor */
+	void *state;                            /**< what create() returned */
+	char label[80 + SL_NAME_TEXT_MAX];      /**< "name" or "name@zone." */
+	char path[256];                         /**< JSON path of its object */
+	uint8_t zone[SL_NAME_MAXLEN];           /**< apex when per-zone */
+	bool has_zone;                          /**< per-zone instance */
+	unsigned position;                      /**< index among same-plugin instances in the chain */
+	unsigned workers;                       /**< worker count */
+	bool started;                           /**< start() succeeded */
+	unsigned ncounters;                     /**< registered counters */
+	char *counter_names[SL_MAX_COUNTERS];   /**< their names */
+	_Atomic uint64_t *counters;             /**< [workers][SL_MAX_COUNTERS] */
+};
+
+/**
+ * Finds NAME.so in @p dirs, then in the installed plugin directory, dlopens
+ * it and checks the descriptor (symbol, ABI version, size, name, callbacks,
+ * scope, phase). @return SL_OK, SL_ENOTFOUND or SL_EABI with a message naming
+ * the file in @p err
+ */
+int sl_module_open(const char *name, const char *const *dirs, size_t ndirs, sl_module_t *mod,
+		   char *err, size_t errlen);
+
+/** Unloads a module. */
+void sl_module_close(sl_module_t *mod);
+
+/**
+ * Creates an instance of @p mod from the object wrapped by @p conf (whose
+ * "plugin" key is already marked). @p zone is the apex for per-zone
+ * instances, NULL for server-wide ones. Scope is checked here. Problems are
+ * reported through @p conf. @return the instance or NULL
+ */
+sl_instance_t *sl_instance_create(const sl_module_t *mod, sl_conf_t *conf, const uint8_t *zone,
+				  unsigned position, unsigned workers);
+
+/** Calls destroy() and frees the instance. NULL is ignored. */
+void sl_instance_free(sl_instance_t *inst);
+
+/** Logs every counter of @p inst at notice level. */
+void sl_instance_log_stats(const sl_instance_t *inst);
+
+#endif /* SL_CORE_LOADER_H */

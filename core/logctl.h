@@ -1,0 +1,15 @@
+/*
+ * Sluice core — logging control (daemon side only).
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ */
+#ifndef SL_CORE_LOGCTL_H
+#define SL_CORE_LOGCTL_H
+
+#include <stdbool.h>
+
+/** Sets the most verbose level emitted (SL_LOG_*). */
+void sl_log_set_level(int level);
+/** Switches output from stderr to syslog (daemon mode) or back. */
+void sl_log_use_syslog(bool on);
+
+#endif

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * The query pipeline (see <sluice/plugin.h> for the contract plugins see):
+ * admission (parse, opcode/class/qtype checks, cookies), the server-wide
+ * chain, zone selection and the zone chain (with FOLLOW across zones), the
+ * response hooks, then finalisation (OPT, EDE, TC). Everything lives on the
+ * stack or in the worker's arena: the UDP path allocates nothing.
+ */
+#include "config.h"
+#include <string.h>
+#include "cookie.h"
+#include "loader.h"
+#include "process.h"
+
+/* Chains that ran for one request, for the response hooks. */
+typedef struct ran_chains {
+	const sl_chain_t *chain[SL_MAX_FOLLOW + 2];
+	size_t ran[SL_MAX_FOLLOW + 2]; /* instances invoked in each chain */
+	unsigned n;
+} ran_chains_t;
+
+/* Runs one chain until an instance returns something other than PASS. */
+static sl_result_t run_chain(const sl_chain_t *chain, sl_request_t *req, ran_chains_t *ran)
+{
+	sl_result_t result = SL_RESULT_PASS;
+	size_t i;
+
+	for (i = 0; i < chain->n && result == SL_RESULT_PASS; i++) {
+		sl_instance_t *inst = chain->inst[i];
+		if (inst->api->query)
+			result = inst->api->query(inst->state, req);
+	}
+	if (ran->n < SL_MAX_FOLLOW + 2 && chain->n) {
+		ran->chain[ran->n] = chain;
+		ran->ran[ran->n++] = i;
+	}
+	return result;
+}
+
+static sl_result_t run_response_hooks(const ran_chains_t *ran, sl_request_t *req)
+{
+	for (unsigned c = 0; c < ran->n; c++) {
+		for (size_t i = 0; i < ran->ran[c]; i++) {
+			sl_instance_t *inst = ran->chain[c]->inst[i];
+			if (inst->api->response &&
+			    inst->api->response(inst->state, req) == SL_RESULT_DROP)
+				return SL_RESULT_DROP;
+		}
+	}
+	return SL_RESULT_PASS;
+}
+
+/* Sets an error outcome the core itself decided. */
+static sl_result_t fail(sl_request_t *req, uint16_t rcode, int ede, const char *text)
+{
+	req->rcode = rcode;
+	req->ede_code = ede;
+	req->ede_text = text;
+	req->kind = SL_ANSWER_ERROR;
+	return SL_RESULT_ERROR;
+}
+
+/* CH-class identity queries (RFC 4892): id.server. and hostname.bind. */
+static sl_result_t answer_chaos(const sl_runtime_t *rt, sl_request_t *req)
+{
+	static const uint8_t id_server[] = "\x02id\x06server";
+	static const uint8_t hostname_bind[] = "\x08hostname\x04bind";
+	const char *identity = rt->conf.identity;
+
+	if (!identity || (req->qtype != SL_TYPE_TXT && req->qtype != SL_TYPE_ANY) ||
+	    !(sl_name_equal(req->qname, id_server) || sl_name_equal(req->qname, hostname_bind)))
+		return fail(req, SL_RCODE_REFUSED, 20, NULL);
+	uint8_t rdata[256];
+	size_t len = strlen(identity);
+	if (len > 255)
+		len = 255;
+	rdata[0] = (uint8_t)len;
+	memcpy(rdata + 1, identity, len);
+	sl_resp_section(req->resp, SL_SECTION_ANSWER);
+	if (sl_resp_add_rr(req->resp, req->qname, SL_TYPE_TXT, SL_CLASS_CH, 0, rdata,
+			   (uint16_t)(len + 1)) != SL_OK)
+		sl_resp_set_flags(req->resp, SL_FLAG_TC);
+	sl_resp_set_flags(req->resp, SL_FLAG_AA);
+	req->kind = SL_ANSWER_POSITIVE;
+	return SL_RESULT_DONE;
+}
+
+/* Admission checks the core makes for every message before any plugin. */
+static sl_result_t admit(const sl_msg_t *msg, sl_request_t *req)
+{
+	unsigned opcode = SL_FLAGS_OPCODE(msg->hdr.flags);
+
+	/* RFC 6891 §6.1.3: an unknown EDNS version is answered before anything else. */
+	if (msg->edns.present && msg->rcode == SL_RCODE_BADVERS)
+		return fail(req, SL_RCODE_BADVERS, -1, NULL);
+	if (opcode != SL_OPCODE_QUERY && opcode != SL_OPCODE_NOTIFY &&
+	    opcode != SL_OPCODE_UPDATE)
+		return fail(req, SL_RCODE_NOTIMP, -1, NULL);
+	if (msg->hdr.qdcount != 1 || !msg->qname_len)
+		return fail(req, SL_RCODE_FORMERR, -1, "exactly one question required");
+	switch (msg->qtype) {
+	case SL_TYPE_OPT:
+	case SL_TYPE_TSIG:
+		return fail(req, SL_RCODE_FORMERR, -1, "meta type in question");
+	case 249: /* TKEY */
+	case 253: /* MAILB */
+	case 254: /* MAILA */
+		return fail(req, SL_RCODE_NOTIMP, -1, NULL);
+	default:
+		break;
+	}
+	/* RFC 5936 §4.2: AXFR is defined over TCP only. */
+	if (msg->qtype == SL_TYPE_AXFR && req->transport == SL_TRANSPORT_UDP)
+		return fail(req, SL_RCODE_REFUSED, 21, "AXFR is TCP only");
+	return SL_RESULT_PASS;
+}
+
+static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_t *req, ran_chains_t *ran)
+{
+	const sl_msg_t *msg = req->query;
+	sl_result_t result = admit(msg, req);
+
+	if (result != SL_RESULT_PASS)
+		return result;
+	if (msg->qclass == SL_CLASS_CH && SL_FLAGS_OPCODE(msg->hdr.flags) == SL_OPCODE_QUERY)
+		return answer_chaos(rt, req);
+	result = run_chain(&rt->server_chain, req, ran);
+	if (result != SL_RESULT_PASS)
+		return result;
+	if (msg->qclass != SL_CLASS_IN && msg->qclass != SL_CLASS_ANY &&
+	    SL_FLAGS_OPCODE(msg->hdr.flags) == SL_OPCODE_QUERY)
+		return fail(req, SL_RCODE_REFUSED, 20, NULL);
+	for (;;) {
+		const sl_zone_entry_t *zone = sl_runtime_find_zone(rt, req->qname);
+		if (!zone) {
+			if (req->follows)
+				return SL_RESULT_DONE; /* chain leaves our zones: done */
+			if (SL_FLAGS_OPCODE(msg->hdr.flags) == SL_OPCODE_UPDATE)
+				return fail(req, SL_RCODE_NOTAUTH, 20, NULL);
+			return fail(req, SL_RCODE_REFUSED, 20, NULL);
+		}
+		req->zone_name = zone->name;
+		result = run_chain(&zone->chain, req, ran);
+		if (result == SL_RESULT_PASS) {
+			if (req->follows)
+				return SL_RESULT_DONE;
+			if (SL_FLAGS_OPCODE(msg->hdr.flags) != SL_OPCODE_QUERY)
+				return fail(req, SL_RCODE_NOTIMP, -1, NULL);
+			return fail(req, SL_RCODE_SERVFAIL, 0, "no plugin in the zone answered");
+		}
+		if (result != SL_RESULT_FOLLOW)
+			return result;
+		if (++req->follows > SL_MAX_FOLLOW || sl_name_check(req->follow, SL_NAME_MAXLEN) < 0)
+			return SL_RESULT_DONE;
+		req->qname = req->follow;
+	}
+}
+
+static uint16_t udp_limit(const sl_runtime_t *rt, const sl_msg_t *msg)
+{
+	if (!msg->edns.present)
+		return SL_UDP_CLASSIC_MAX;
+	uint16_t payload = msg->edns.payload < SL_EDNS_MIN_PAYLOAD ? SL_EDNS_MIN_PAYLOAD
+								   : msg->edns.payload;
+	return payload < rt->conf.udp_payload ? payload : rt->conf.udp_payload;
+}
+
+size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *arena,
+		  uint8_t *out, size_t outcap)
+{
+	sl_msg_t msg;
+	sl_resp_t resp;
+	sl_request_t req;
+	ran_chains_t ran = { .n = 0 };
+	uint8_t cookie[8 + SL_SERVER_COOKIE_LEN];
+	sl_resp_opt_t opt;
+
+	/* Never answer a response (QR=1) or something without a header. */
+	if (in->len < SL_HEADER_LEN || (in->wire[2] & 0x80))
+		return 0;
+	int parsed = sl_msg_parse(in->wire, in->len, &msg);
+	if (parsed != SL_OK && msg.rcode == 0)
+		return 0;
+	sl_arena_reset(arena);
+
+	memset(&req, 0, sizeof(req));
+	req.query = &msg;
+	req.transport = in->transport;
+	req.remote = in->remote;
+	req.remote_len = in->remote_len;
+	req.local = in->local;
+	req.local_len = in->local_len;
+	req.worker_id = in->worker_id;
+	req.worker = in->worker;
+	req.qname = msg.qname;
+	req.qtype = msg.qtype;
+	req.qclass = msg.qclass;
+	req.resp = &resp;
+	req.arena = arena;
+	req.ede_code = -1;
+
+	/* What the OPT will carry decides how much room to reserve for it. */
+	memset(&opt, 0, sizeof(opt));
+	opt.payload = rt->conf.udp_payload;
+	opt.do_bit = msg.edns.do_bit;
+	opt.keepalive = -1;
+	opt.ede_code = -1;
+	if (msg.edns.present && msg.edns.nsid && rt->nsid_len) {
+		opt.nsid = rt->nsid;
+		opt.nsid_len = rt->nsid_len;
+	}
+	if (msg.edns.present && msg.edns.ecs.present)
+		opt.ecs = &msg.edns.ecs;
+	if (msg.edns.present && msg.edns.cookie.present && rt->conf.cookies) {
+		msg.edns.cookie.server_valid = sl_cookie_valid(&msg.edns.cookie, in->remote, in->now);
+		memcpy(cookie, msg.edns.cookie.client, 8);
+		sl_cookie_make(msg.edns.cookie.client, in->remote, in->now, cookie + 8);
+		opt.cookie = cookie;
+		opt.cookie_len = sizeof(cookie);
+	}
+	if (msg.edns.present && msg.edns.keepalive && in->transport == SL_TRANSPORT_TCP) {
+		double t = rt->conf.tcp.idle_timeout * 10;
+		opt.keepalive = t > 65535 ? 65535 : (int)t;
+	}
+	/* Reserve the OPT and a short EDE so an error explanation always fits. */
+	size_t reserve = 0;
+	if (msg.edns.present) {
+		opt.ede_code = 0;
+		opt.ede_text = NULL;
+		reserve = sl_resp_opt_size(&opt);
+		opt.ede_code = -1;
+	}
+	size_t limit = in->transport == SL_TRANSPORT_UDP ? udp_limit(rt, &msg) : SL_MSG_MAXLEN;
+	if (sl_resp_init(&resp, out, outcap, limit, reserve, &msg) != SL_OK)
+		return 0;
+
+	sl_result_t result;
+	if (parsed != SL_OK)
+		result = fail(&req, SL_RCODE_FORMERR, msg.ede ? msg.ede : -1, msg.error);
+	else
+		result = run_pipeline(rt, &req, &ran);
+	req.result = result;
+	if (result != SL_RESULT_DROP && run_response_hooks(&ran, &req) == SL_RESULT_DROP)
+		result = SL_RESULT_DROP;
+	if (result == SL_RESULT_DROP)
+		return 0;
+	if (result == SL_RESULT_ERROR) {
+		sl_resp_reset(&resp);
+		sl_resp_clear_flags(&resp, SL_FLAG_AA | SL_FLAG_TC);
+		sl_resp_set_rcode(&resp, req.rcode);
+		opt.ede_code = req.ede_code;
+		opt.ede_text = req.ede_text;
+	} else if (req.ede_code >= 0) {
+		opt.ede_code = req.ede_code;
+		opt.ede_text = req.ede_text;
+	}
+	if (opt.ecs) {
+		/* The scope is the plugins' to raise; never beyond the source prefix. */
+		msg.edns.ecs.scope_prefix = req.ecs_scope < msg.edns.ecs.source_prefix
+						    ? req.ecs_scope : msg.edns.ecs.source_prefix;
+	}
+	int len = sl_resp_finish(&resp, msg.edns.present ? &opt : NULL);
+	return len > 0 ? (size_t)len : 0;
+}

@@ -1,0 +1,33 @@
+/*
+ * Sluice core — the query pipeline: admission, plugin chains, finalisation.
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ */
+#ifndef SL_CORE_PROCESS_H
+#define SL_CORE_PROCESS_H
+
+#include <sluice/plugin.h>
+#include "config.h"
+
+/** One query to answer. */
+typedef struct sl_query_in {
+	sl_transport_t transport;       /**< UDP or TCP */
+	const uint8_t *wire;            /**< the query */
+	size_t len;                     /**< its length */
+	const struct sockaddr *remote;  /**< client */
+	socklen_t remote_len;           /**< its length */
+	const struct sockaddr *local;   /**< our address */
+	socklen_t local_len;            /**< its length */
+	unsigned worker_id;             /**< worker index */
+	sl_worker_t *worker;            /**< worker (NULL in unit tests) */
+	uint32_t now;                   /**< wall clock seconds, for cookies */
+} sl_query_in_t;
+
+/**
+ * Answers @p in with runtime @p rt into @p out. @p arena is reset first.
+ * Never allocates and never fails: malformed input gets FORMERR or silence.
+ * @return the response length, 0 to send nothing
+ */
+size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *arena,
+		  uint8_t *out, size_t outcap);
+
+#endif /* SL_CORE_PROCESS_H */

@@ -1,0 +1,963 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * Sluice core — the TCP transport (RFC 7766).
+ *
+ * Every worker accepts on its own SO_REUSEPORT listening sockets and owns the
+ * connections it accepted. What a client can make us hold is bounded:
+ *
+ *  - connections: a global cap (server->tcp_conns, all workers) and a cap per
+ *    client address (server->clients). At the global cap the worker evicts
+ *    its oldest idle connection (no partial query, no pending output) to make
+ *    room, so idle holders cannot lock others out; clients in the middle of
+ *    a query are never evicted, and they are bounded by the request deadline.
+ *  - time: one timer per connection enforces the idle timeout, the deadline
+ *    for a whole query from its first byte (slowloris), and the write timeout
+ *    (output pending without progress).
+ *  - memory: connections hold no buffer while idle. Reads go into a worker
+ *    scratch buffer and only the unfinished tail of a read is kept; its
+ *    buffer grows with the bytes actually received, not with the announced
+ *    length. Output is queued only when the socket would block, and once more
+ *    than max_pending_out bytes are queued we stop reading (and answering)
+ *    until the client drains it, so a client that never reads costs at most
+ *    max_pending_out + one response.
+ *
+ * Helpers never free a connection: they mark it dead and the callback that
+ * called them closes it last, so no pointer outlives its connection.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <sluice/log.h>
+#include <sluice/msg.h>
+
+#include "net.h"
+#include "server.h"
+
+/* Connections accepted per listening socket and readiness event. */
+#define TCP_ACCEPT_BUDGET 32
+/* Reads per connection and readiness event: other connections get a turn. */
+#define TCP_READ_BUDGET 4
+/* Worker scratch buffer for reads. */
+#define TCP_RBUF_SIZE 65536
+/* Smallest input buffer allocated for an unfinished message. */
+#define TCP_IN_MIN 512
+/* Buffers up to this size are kept when they empty; larger ones are freed. */
+#define TCP_KEEP_BUF 4096
+/* Smallest output queue allocation. */
+#define TCP_OUT_MIN 4096
+/* Pause after accept() ran out of descriptors or memory. */
+#define TCP_ACCEPT_BACKOFF 0.1
+/* Minimum interval between two "accept is failing" warnings. */
+#define TCP_ACCEPT_WARN_INTERVAL 10.0
+
+union tcp_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+struct tcp_conn {
+	struct tcp_conn *prev, *next; /* on tcp->idle or tcp->busy */
+	struct sl_tcp *tcp;           /* owner */
+	ev_io rio;                    /* readable */
+	ev_io wio;                    /* writable (only while output is queued) */
+	ev_timer timer;               /* earliest of the deadlines below */
+	ev_tstamp armed;              /* deadline the timer was set for */
+	int fd;
+	bool idle;                    /* on tcp->idle */
+	bool paused;                  /* too much output queued: not reading */
+	bool eof;                     /* client half-closed: flush, then close */
+	bool dead;                    /* close when the current callback ends */
+	bool counted;                 /* holds a per-client count */
+	union tcp_addr peer, local;
+	socklen_t peer_len, local_len;
+	ev_tstamp idle_since;         /* became idle (valid while idle) */
+	ev_tstamp req_since;          /* first byte of the unfinished query */
+	ev_tstamp write_since;        /* last output progress (while output is queued) */
+	/* Limits as configured when the connection was accepted. */
+	ev_tstamp idle_timeout, request_timeout, write_timeout;
+	size_t max_out;
+	/* Input: bytes not yet processed (an unfinished message, or whole ones
+	 * left over while paused). NULL while idle. */
+	uint8_t *in;
+	size_t in_len, in_cap;
+	/* Output queue: out[out_off .. out_len) is still to be sent. */
+	uint8_t *out;
+	size_t out_off, out_len, out_cap;
+};
+
+struct conn_list {
+	struct tcp_conn *head; /* oldest */
+	struct tcp_conn *tail; /* newest */
+};
+
+struct tcp_listener {
+	ev_io io;
+	struct sl_tcp *tcp;
+	int fd;
+	bool wildcard;         /* local address must be asked per connection */
+	union tcp_addr bound;
+	socklen_t bound_len;
+};
+
+struct sl_tcp {
+	sl_worker_t *w;
+	struct tcp_listener *ls;
+	size_t nls;
+	ev_timer backoff;              /* restarts accepting after EMFILE & co */
+	ev_tstamp last_warn;           /* last accept failure warning */
+	struct conn_list idle;         /* by time they became idle, oldest first */
+	struct conn_list busy;         /* partial query or output pending */
+	size_t nconns;
+	uint8_t rbuf[TCP_RBUF_SIZE];   /* read scratch */
+	uint8_t obuf[2 + SL_MSG_MAXLEN]; /* length prefix + response */
+};
+
+static const char *errstr(int e, char *buf, size_t len)
+{
+	return strerror_r(e, buf, len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per-client counts                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* IPv4 is counted as its v4-mapped IPv6 form so both share one table. */
+static bool client_key(const struct sockaddr *sa, uint8_t key[16])
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		memset(key, 0, 10);
+		key[10] = 0xff;
+		key[11] = 0xff;
+		memcpy(key + 12, &in->sin_addr, 4);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Chains hold only clients with open connections, so their total length is
+ * bounded by the global connection cap whatever addresses an attacker picks.
+ */
+static size_t client_bucket(const uint8_t key[16])
+{
+	uint64_t a, b, h;
+
+	memcpy(&a, key, 8);
+	memcpy(&b, key + 8, 8);
+	h = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 31;
+	return (size_t)(h % SL_TCP_CLIENT_BUCKETS);
+}
+
+bool sl_tcp_client_acquire(struct sl_server *srv, const struct sockaddr *sa, unsigned cap)
+{
+	uint8_t key[16];
+	sl_tcp_client_t *e;
+	size_t b;
+	bool ok = true;
+
+	/* Not an IP client: nothing to count (release ignores it as well). */
+	if (!client_key(sa, key))
+		return true;
+	b = client_bucket(key);
+	pthread_mutex_lock(&srv->clients_lock);
+	for (e = srv->clients[b]; e != NULL; e = e->next)
+		if (memcmp(e->addr, key, 16) == 0)
+			break;
+	if (e != NULL) {
+		/* cap 0: no per-client limit, but still counted so that a
+		 * reload setting one later sees the connections already open. */
+		if (cap != 0 && e->count >= cap)
+			ok = false;
+		else
+			e->count++;
+	} else if ((e = malloc(sizeof(*e))) != NULL) {
+		memcpy(e->addr, key, 16);
+		e->count = 1;
+		e->next = srv->clients[b];
+		srv->clients[b] = e;
+	} else {
+		ok = false;
+	}
+	pthread_mutex_unlock(&srv->clients_lock);
+	return ok;
+}
+
+void sl_tcp_client_release(struct sl_server *srv, const struct sockaddr *sa)
+{
+	uint8_t key[16];
+	sl_tcp_client_t **pe, *e;
+
+	if (!client_key(sa, key))
+		return;
+	pthread_mutex_lock(&srv->clients_lock);
+	for (pe = &srv->clients[client_bucket(key)]; (e = *pe) != NULL; pe = &e->next) {
+		if (memcmp(e->addr, key, 16) != 0)
+			continue;
+		if (--e->count == 0) {
+			*pe = e->next;
+			free(e);
+		}
+		break;
+	}
+	pthread_mutex_unlock(&srv->clients_lock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Connection bookkeeping                                                   */
+/* ------------------------------------------------------------------------ */
+
+static void list_append(struct conn_list *l, struct tcp_conn *c)
+{
+	c->next = NULL;
+	c->prev = l->tail;
+	if (l->tail != NULL)
+		l->tail->next = c;
+	else
+		l->head = c;
+	l->tail = c;
+}
+
+static void list_remove(struct conn_list *l, struct tcp_conn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		l->tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static size_t out_pending(const struct tcp_conn *c)
+{
+	return c->out_len - c->out_off;
+}
+
+static void conn_debug(const struct tcp_conn *c, const char *what)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (!sl_log_enabled(SL_LOG_DEBUG))
+		return;
+	if (c->peer.sa.sa_family == AF_INET) {
+		inet_ntop(AF_INET, &c->peer.in.sin_addr, host, sizeof(host));
+		port = ntohs(c->peer.in.sin_port);
+	} else if (c->peer.sa.sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &c->peer.in6.sin6_addr, host, sizeof(host));
+		port = ntohs(c->peer.in6.sin6_port);
+	}
+	sl_log(SL_LOG_DEBUG, "tcp: %s port %u: %s", host, port, what);
+}
+
+/* Releases everything the connection holds, its counts included. */
+static void conn_close(struct tcp_conn *c)
+{
+	struct sl_tcp *tcp = c->tcp;
+	struct ev_loop *loop = tcp->w->loop;
+	struct sl_server *srv = tcp->w->server;
+
+	ev_io_stop(loop, &c->rio);
+	ev_io_stop(loop, &c->wio);
+	ev_timer_stop(loop, &c->timer);
+	close(c->fd);
+	list_remove(c->idle ? &tcp->idle : &tcp->busy, c);
+	tcp->nconns--;
+	if (c->counted)
+		sl_tcp_client_release(srv, &c->peer.sa);
+	atomic_fetch_sub(&srv->tcp_conns, 1);
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+static ev_tstamp tmin(ev_tstamp a, ev_tstamp b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * The earliest deadline that applies in the connection's current state
+ * (INFINITY: none; a timeout configured as 0 disables that check).
+ */
+static ev_tstamp conn_deadline(const struct tcp_conn *c)
+{
+	ev_tstamp d = INFINITY;
+
+	if (out_pending(c) > 0 && c->write_timeout > 0)
+		d = tmin(d, c->write_since + c->write_timeout);
+	/* While paused, the unfinished input waits on us, not on the client. */
+	if (c->in_len > 0 && !c->paused && c->request_timeout > 0)
+		d = tmin(d, c->req_since + c->request_timeout);
+	if (c->idle && c->idle_timeout > 0)
+		d = tmin(d, c->idle_since + c->idle_timeout);
+	return d;
+}
+
+/*
+ * Points the timer at the current deadline. A deadline that moved later is
+ * left alone: the timer fires early and the callback re-arms it, so traffic
+ * costs no timer-heap work; only a deadline moving earlier (a query starts,
+ * output gets queued) re-arms now.
+ */
+static void conn_arm(struct tcp_conn *c, bool force)
+{
+	struct ev_loop *loop = c->tcp->w->loop;
+	ev_tstamp d = conn_deadline(c), after;
+
+	if (isinf(d)) {
+		ev_timer_stop(loop, &c->timer);
+		return;
+	}
+	if (!force && ev_is_active(&c->timer) && c->armed <= d)
+		return;
+	after = d - ev_now(loop);
+	/* ev_timer_again() stops a timer whose repeat is 0. */
+	c->timer.repeat = after > 0.001 ? after : 0.001;
+	ev_timer_again(loop, &c->timer);
+	c->armed = d;
+}
+
+/* Moves the connection to the list matching its state (idle ones by age). */
+static void conn_settle(struct tcp_conn *c, bool activity)
+{
+	struct sl_tcp *tcp = c->tcp;
+	bool idle = c->in_len == 0 && out_pending(c) == 0 && !c->eof;
+
+	if (idle == c->idle && !(idle && activity))
+		return;
+	list_remove(c->idle ? &tcp->idle : &tcp->busy, c);
+	c->idle = idle;
+	if (idle)
+		c->idle_since = ev_now(tcp->w->loop);
+	list_append(idle ? &tcp->idle : &tcp->busy, c);
+}
+
+static void conn_pause(struct tcp_conn *c)
+{
+	c->paused = true;
+	ev_io_stop(c->tcp->w->loop, &c->rio);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Output                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static bool out_append(struct tcp_conn *c, const uint8_t *p, size_t n)
+{
+	if (c->out_cap - c->out_len < n && c->out_off > 0) {
+		memmove(c->out, c->out + c->out_off, out_pending(c));
+		c->out_len -= c->out_off;
+		c->out_off = 0;
+	}
+	if (c->out_cap - c->out_len < n) {
+		/* Bounded: we stop answering once max_out is exceeded, so the
+		 * queue never holds more than max_out + one response. */
+		size_t want = c->out_len + n, cap = c->out_cap * 2;
+		uint8_t *nb;
+
+		if (cap > c->max_out + 2 + SL_MSG_MAXLEN)
+			cap = c->max_out + 2 + SL_MSG_MAXLEN;
+		if (cap < TCP_OUT_MIN)
+			cap = TCP_OUT_MIN;
+		if (cap < want)
+			cap = want;
+		nb = realloc(c->out, cap);
+		if (nb == NULL)
+			return false;
+		c->out = nb;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+	return true;
+}
+
+/* Writes what the socket takes now; watches for writability if not all. */
+static void conn_flush(struct tcp_conn *c)
+{
+	struct ev_loop *loop = c->tcp->w->loop;
+
+	while (out_pending(c) > 0) {
+		ssize_t r = send(c->fd, c->out + c->out_off, out_pending(c),
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (r > 0) {
+			c->out_off += (size_t)r;
+			c->write_since = ev_now(loop);
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		conn_debug(c, "write failed");
+		c->dead = true;
+		return;
+	}
+	if (out_pending(c) > 0) {
+		ev_io_start(loop, &c->wio);
+		return;
+	}
+	ev_io_stop(loop, &c->wio);
+	c->out_off = c->out_len = 0;
+	if (c->out_cap > TCP_KEEP_BUF) {
+		free(c->out);
+		c->out = NULL;
+		c->out_cap = 0;
+	}
+}
+
+/*
+ * Sends one framed response. When nothing is queued and no other answer
+ * follows in this read, it goes straight to the socket from the worker's
+ * buffer; only what the socket does not take is copied to the queue.
+ */
+static void conn_emit(struct tcp_conn *c, const uint8_t *p, size_t n, bool more)
+{
+	struct ev_loop *loop = c->tcp->w->loop;
+
+	if (out_pending(c) == 0 && !more) {
+		ssize_t r;
+
+		do
+			r = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK) {
+				conn_debug(c, "write failed");
+				c->dead = true;
+				return;
+			}
+			r = 0;
+		}
+		if ((size_t)r == n)
+			return;
+		p += r;
+		n -= (size_t)r;
+	}
+	if (out_pending(c) == 0)
+		c->write_since = ev_now(loop);
+	if (!out_append(c, p, n)) {
+		sl_log(SL_LOG_WARNING, "tcp: out of memory queueing a response; closing");
+		c->dead = true;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Input                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool more)
+{
+	struct sl_tcp *tcp = c->tcp;
+	sl_worker_t *w = tcp->w;
+	size_t outlen = 0;
+
+	w->stats.tcp_queries++;
+	sl_worker_answer(w, SL_TRANSPORT_TCP, q, qlen, &c->peer.sa, c->peer_len, &c->local.sa,
+			 c->local_len, tcp->obuf + 2, SL_MSG_MAXLEN, &outlen);
+	if (outlen == 0 || outlen > SL_MSG_MAXLEN) {
+		w->stats.dropped++;
+		return;
+	}
+	tcp->obuf[0] = (uint8_t)(outlen >> 8);
+	tcp->obuf[1] = (uint8_t)outlen;
+	conn_emit(c, tcp->obuf, outlen + 2, more);
+	if (out_pending(c) > c->max_out)
+		conn_pause(c);
+}
+
+/* Length of the complete framed message at @p p, or 0 if incomplete. */
+static size_t frame_len(const uint8_t *p, size_t len)
+{
+	size_t m;
+
+	if (len < 2)
+		return 0;
+	m = (size_t)p[0] << 8 | p[1];
+	return len - 2 >= m ? m + 2 : 0;
+}
+
+/*
+ * Answers the complete messages at the start of @p buf, in order, until the
+ * data ends or output is full. @return bytes consumed
+ */
+static size_t conn_process(struct tcp_conn *c, const uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (!c->paused && !c->dead) {
+		size_t n = frame_len(buf + off, len - off);
+
+		if (n == 0)
+			break;
+		if (n == 2) {
+			/* RFC 1035 has no empty message: the stream is broken. */
+			conn_debug(c, "zero-length message");
+			c->dead = true;
+			break;
+		}
+		conn_answer(c, buf + off + 2, n - 2, frame_len(buf + off + n, len - off - n) > 2);
+		off += n;
+	}
+	return off;
+}
+
+/*
+ * Makes room in c->in to read toward its first message, growing with what
+ * was received rather than with what the length prefix announces.
+ */
+static bool in_reserve(struct tcp_conn *c, size_t need)
+{
+	size_t cap;
+	uint8_t *nb;
+
+	if (c->in_cap > c->in_len && c->in_cap >= need)
+		return true;
+	cap = c->in_cap * 2;
+	if (cap > need)
+		cap = need;
+	if (cap < TCP_IN_MIN)
+		cap = TCP_IN_MIN;
+	if (cap <= c->in_cap)
+		return c->in_cap > c->in_len;
+	nb = realloc(c->in, cap);
+	if (nb == NULL)
+		return false;
+	c->in = nb;
+	c->in_cap = cap;
+	return true;
+}
+
+/* Keeps the unprocessed tail of a scratch read (c->in is empty). */
+static bool in_keep(struct tcp_conn *c, const uint8_t *p, size_t n)
+{
+	size_t cap = n > TCP_IN_MIN ? n : TCP_IN_MIN;
+
+	if (c->in_cap < cap) {
+		uint8_t *nb = realloc(c->in, cap);
+
+		if (nb == NULL)
+			return false;
+		c->in = nb;
+		c->in_cap = cap;
+	}
+	memcpy(c->in, p, n);
+	c->in_len = n;
+	return true;
+}
+
+static void in_release_if_empty(struct tcp_conn *c)
+{
+	if (c->in_len == 0 && c->in_cap > TCP_KEEP_BUF) {
+		free(c->in);
+		c->in = NULL;
+		c->in_cap = 0;
+	}
+}
+
+/* Answers what c->in holds and keeps the rest. */
+static void in_process(struct tcp_conn *c)
+{
+	size_t used = conn_process(c, c->in, c->in_len);
+
+	if (used == 0)
+		return;
+	c->in_len -= used;
+	memmove(c->in, c->in + used, c->in_len);
+	/* What is left is a new query that started in this read. */
+	if (c->in_len > 0)
+		c->req_since = ev_now(c->tcp->w->loop);
+	in_release_if_empty(c);
+}
+
+static void conn_eof(struct tcp_conn *c)
+{
+	c->eof = true;
+	ev_io_stop(c->tcp->w->loop, &c->rio);
+	/* An unfinished query can no longer complete: forget it. Responses
+	 * already queued are still sent (conn_finish closes once drained). */
+	c->in_len = 0;
+	in_release_if_empty(c);
+}
+
+static void conn_read(struct tcp_conn *c)
+{
+	struct sl_tcp *tcp = c->tcp;
+	unsigned budget;
+
+	for (budget = 0; budget < TCP_READ_BUDGET && !c->paused && !c->dead && !c->eof; budget++) {
+		uint8_t *buf;
+		size_t room;
+		ssize_t n;
+
+		if (c->in_len == 0) {
+			buf = tcp->rbuf;
+			room = sizeof(tcp->rbuf);
+		} else {
+			size_t need = c->in_len < 2 ? 2 : 2 + ((size_t)c->in[0] << 8 | c->in[1]);
+
+			if (!in_reserve(c, need)) {
+				sl_log(SL_LOG_WARNING,
+				       "tcp: out of memory reading a query; closing");
+				c->dead = true;
+				return;
+			}
+			buf = c->in + c->in_len;
+			room = c->in_cap - c->in_len;
+		}
+		n = recv(c->fd, buf, room, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno != ECONNRESET && errno != ETIMEDOUT &&
+			    sl_log_enabled(SL_LOG_DEBUG)) {
+				char ebuf[128];
+
+				conn_debug(c, errstr(errno, ebuf, sizeof(ebuf)));
+			}
+			c->dead = true;
+			return;
+		}
+		if (n == 0) {
+			conn_eof(c);
+			return;
+		}
+		if (buf == tcp->rbuf) {
+			size_t used = conn_process(c, buf, (size_t)n);
+
+			if (c->dead)
+				return;
+			if (used < (size_t)n) {
+				if (!in_keep(c, buf + used, (size_t)n - used)) {
+					sl_log(SL_LOG_WARNING,
+					       "tcp: out of memory reading a query; closing");
+					c->dead = true;
+					return;
+				}
+				c->req_since = ev_now(tcp->w->loop);
+			}
+		} else {
+			c->in_len += (size_t)n;
+			in_process(c);
+			if (c->dead)
+				return;
+		}
+		/* A short read drained the socket: don't spend a call on EAGAIN. */
+		if ((size_t)n < room)
+			return;
+	}
+}
+
+/* Output drained below half the cap: answer what waited, read again. */
+static void conn_resume(struct tcp_conn *c)
+{
+	c->paused = false;
+	if (c->in_len > 0) {
+		in_process(c);
+		if (c->dead)
+			return;
+		/* Unfinished input left: its deadline starts now, the wait was ours. */
+		if (c->in_len > 0)
+			c->req_since = ev_now(c->tcp->w->loop);
+	}
+	if (!c->paused && !c->eof)
+		ev_io_start(c->tcp->w->loop, &c->rio);
+}
+
+/* Ends every callback on a connection: flush, resume, close or re-arm. */
+static void conn_finish(struct tcp_conn *c, bool activity)
+{
+	while (!c->dead) {
+		if (out_pending(c) > 0 && !ev_is_active(&c->wio))
+			conn_flush(c);
+		if (c->dead)
+			break;
+		if (c->paused && out_pending(c) <= c->max_out / 2) {
+			conn_resume(c);
+			continue;
+		}
+		break;
+	}
+	/* Half-closed by the client and everything sent: we are done. */
+	if (!c->dead && c->eof && out_pending(c) == 0)
+		c->dead = true;
+	if (c->dead) {
+		conn_close(c);
+		return;
+	}
+	conn_settle(c, activity);
+	conn_arm(c, false);
+}
+
+static void conn_read_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct tcp_conn *c = io->data;
+
+	conn_read(c);
+	conn_finish(c, true);
+}
+
+static void conn_write_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct tcp_conn *c = io->data;
+
+	conn_flush(c);
+	conn_finish(c, true);
+}
+
+static void conn_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct tcp_conn *c = t->data;
+
+	if (conn_deadline(c) <= ev_now(loop) + 0.001) {
+		c->tcp->w->stats.tcp_timeouts++;
+		conn_debug(c, c->idle ? "idle timeout" :
+			      out_pending(c) > 0 ? "write timeout" : "request timeout");
+		conn_close(c);
+		return;
+	}
+	conn_arm(c, true);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Accepting                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Out of descriptors or memory: stop accepting for a moment, don't spin. */
+static void tcp_backoff(struct sl_tcp *tcp, int err)
+{
+	struct ev_loop *loop = tcp->w->loop;
+	size_t i;
+
+	for (i = 0; i < tcp->nls; i++)
+		ev_io_stop(loop, &tcp->ls[i].io);
+	ev_timer_stop(loop, &tcp->backoff);
+	ev_timer_set(&tcp->backoff, TCP_ACCEPT_BACKOFF, 0.);
+	ev_timer_start(loop, &tcp->backoff);
+	if (ev_now(loop) - tcp->last_warn >= TCP_ACCEPT_WARN_INTERVAL) {
+		char ebuf[128];
+
+		tcp->last_warn = ev_now(loop);
+		sl_log(SL_LOG_WARNING, "tcp: accept: %s; pausing accepts (%zu connections open "
+		       "on worker %u)", errstr(err, ebuf, sizeof(ebuf)), tcp->nconns, tcp->w->id);
+	}
+}
+
+static void tcp_backoff_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct sl_tcp *tcp = t->data;
+	size_t i;
+
+	for (i = 0; i < tcp->nls; i++)
+		ev_io_start(loop, &tcp->ls[i].io);
+}
+
+/* Applies the caps to a new connection and starts serving it. */
+static void tcp_admit(struct tcp_listener *l, int fd, const union tcp_addr *peer,
+		      socklen_t peer_len)
+{
+	struct sl_tcp *tcp = l->tcp;
+	sl_worker_t *w = tcp->w;
+	struct sl_server *srv = w->server;
+	const sl_tcp_conf_t *conf = &w->rt->conf.tcp;
+	struct ev_loop *loop = w->loop;
+	struct tcp_conn *c;
+	unsigned open;
+
+	if (atomic_load(&srv->stopping)) {
+		close(fd);
+		return;
+	}
+	/* Per client first: refusing there must not cost someone an eviction. */
+	if (!sl_tcp_client_acquire(srv, &peer->sa, conf->max_per_client)) {
+		w->stats.tcp_rejected++;
+		close(fd);
+		return;
+	}
+	open = atomic_fetch_add(&srv->tcp_conns, 1);
+	if (conf->max_clients != 0 && open >= conf->max_clients) {
+		if (tcp->idle.head != NULL) {
+			/* Our increment stands in for the evicted connection. */
+			conn_debug(tcp->idle.head, "evicted (connection limit)");
+			conn_close(tcp->idle.head);
+		} else {
+			atomic_fetch_sub(&srv->tcp_conns, 1);
+			sl_tcp_client_release(srv, &peer->sa);
+			w->stats.tcp_rejected++;
+			close(fd);
+			return;
+		}
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		atomic_fetch_sub(&srv->tcp_conns, 1);
+		sl_tcp_client_release(srv, &peer->sa);
+		w->stats.tcp_rejected++;
+		close(fd);
+		return;
+	}
+	c->tcp = tcp;
+	c->fd = fd;
+	c->counted = true;
+	c->peer = *peer;
+	c->peer_len = peer_len;
+	c->local = l->bound;
+	c->local_len = l->bound_len;
+	if (l->wildcard) {
+		socklen_t len = sizeof(c->local);
+
+		if (getsockname(fd, &c->local.sa, &len) == 0)
+			c->local_len = len;
+	}
+	c->idle_timeout = conf->idle_timeout;
+	c->request_timeout = conf->request_timeout;
+	c->write_timeout = conf->write_timeout;
+	c->max_out = conf->max_pending_out;
+	c->idle = true;
+	c->idle_since = ev_now(loop);
+	list_append(&tcp->idle, c);
+	tcp->nconns++;
+	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
+	c->rio.data = c;
+	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
+	c->wio.data = c;
+	ev_timer_init(&c->timer, conn_timer_cb, 0., 0.);
+	c->timer.data = c;
+	ev_io_start(loop, &c->rio);
+	conn_arm(c, true);
+	w->stats.tcp_accepted++;
+}
+
+static void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct tcp_listener *l = io->data;
+	unsigned i;
+
+	for (i = 0; i < TCP_ACCEPT_BUDGET; i++) {
+		union tcp_addr peer;
+		socklen_t len = sizeof(peer);
+		int fd = accept4(l->fd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd >= 0) {
+			tcp_admit(l, fd, &peer, len);
+			continue;
+		}
+		switch (errno) {
+		case EINTR:
+		/* The connection died in the queue, or (Linux) a pending
+		 * network error of the new socket: take the next one. */
+		case ECONNABORTED:
+		case EPROTO:
+		case EPERM:
+		case ENETDOWN:
+		case ENOPROTOOPT:
+		case EHOSTDOWN:
+		case ENONET:
+		case EHOSTUNREACH:
+		case EOPNOTSUPP:
+		case ENETUNREACH:
+			continue;
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+			return;
+		default:
+			/* EMFILE, ENFILE, ENOBUFS, ENOMEM and anything unexpected:
+			 * the listening socket stays readable, so retrying now
+			 * would spin. */
+			tcp_backoff(l->tcp, errno);
+			return;
+		}
+	}
+}
+
+int sl_tcp_start(sl_worker_t *w)
+{
+	struct sl_tcp *tcp;
+	size_t i;
+
+	w->tcp = NULL;
+	tcp = calloc(1, sizeof(*tcp));
+	if (tcp == NULL)
+		return SL_ENOMEM;
+	tcp->w = w;
+	tcp->last_warn = -INFINITY;
+	tcp->ls = calloc(w->nfds ? w->nfds : 1, sizeof(*tcp->ls));
+	if (tcp->ls == NULL) {
+		free(tcp);
+		return SL_ENOMEM;
+	}
+	ev_timer_init(&tcp->backoff, tcp_backoff_cb, TCP_ACCEPT_BACKOFF, 0.);
+	tcp->backoff.data = tcp;
+	for (i = 0; i < w->nfds; i++) {
+		struct tcp_listener *l = &tcp->ls[tcp->nls];
+
+		if (w->tcp_fds == NULL || w->tcp_fds[i] < 0)
+			continue;
+		l->tcp = tcp;
+		l->fd = w->tcp_fds[i];
+		l->bound_len = sizeof(l->bound);
+		if (getsockname(l->fd, &l->bound.sa, &l->bound_len) < 0) {
+			memset(&l->bound, 0, sizeof(l->bound));
+			l->bound_len = 0;
+		}
+		if (l->bound.sa.sa_family == AF_INET)
+			l->wildcard = l->bound.in.sin_addr.s_addr == htonl(INADDR_ANY);
+		else if (l->bound.sa.sa_family == AF_INET6)
+			l->wildcard = IN6_IS_ADDR_UNSPECIFIED(&l->bound.in6.sin6_addr);
+		else
+			l->wildcard = true;
+		ev_io_init(&l->io, tcp_accept_cb, l->fd, EV_READ);
+		l->io.data = l;
+		tcp->nls++;
+	}
+	for (i = 0; i < tcp->nls; i++)
+		ev_io_start(w->loop, &tcp->ls[i].io);
+	w->tcp = tcp;
+	return SL_OK;
+}
+
+void sl_tcp_stop(sl_worker_t *w)
+{
+	struct sl_tcp *tcp = w->tcp;
+	size_t i;
+
+	if (tcp == NULL)
+		return;
+	/* The listening sockets belong to the server (w->tcp_fds). */
+	for (i = 0; i < tcp->nls; i++)
+		ev_io_stop(w->loop, &tcp->ls[i].io);
+	ev_timer_stop(w->loop, &tcp->backoff);
+	while (tcp->idle.head != NULL)
+		conn_close(tcp->idle.head);
+	while (tcp->busy.head != NULL)
+		conn_close(tcp->busy.head);
+	free(tcp->ls);
+	free(tcp);
+	w->tcp = NULL;
+}

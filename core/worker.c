@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * Worker threads: each runs its own libev loop over its own sockets. The
+ * control thread hands a new runtime over by publishing a pointer and
+ * waking every worker; a worker switches between two batches of work, so it
+ * never sees half a configuration and needs no lock on the query path.
+ */
+#include "config.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "loader.h"
+#include "net.h"
+#include "process.h"
+#include "server.h"
+#include "worker.h"
+
+void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
+		      size_t qlen, const struct sockaddr *remote, socklen_t remote_len,
+		      const struct sockaddr *local, socklen_t local_len, uint8_t *out, size_t outcap,
+		      size_t *outlen)
+{
+	sl_query_in_t in = {
+		.transport = transport, .wire = query, .len = qlen,
+		.remote = remote, .remote_len = remote_len,
+		.local = local, .local_len = local_len,
+		.worker_id = w->id, .worker = w, .now = (uint32_t)time(NULL),
+	};
+	size_t len = sl_process(w->rt, &in, &w->arena, out, outcap);
+
+	*outlen = len;
+	if (transport == SL_TRANSPORT_UDP)
+		w->stats.udp_queries++;
+	else
+		w->stats.tcp_queries++;
+	if (len < SL_HEADER_LEN) {
+		w->stats.dropped++;
+		return;
+	}
+	w->stats.rcode[out[3] & 0x0F]++;
+	if (out[2] & 0x02)
+		w->stats.truncated++;
+}
+
+unsigned sl_worker_id(const sl_worker_t *worker)
+{
+	return worker->id;
+}
+
+/* ---- per-worker plugin hooks -------------------------------------------- */
+
+static void chain_worker_start(const sl_chain_t *chain, sl_worker_t *w)
+{
+	for (size_t i = 0; i < chain->n; i++) {
+		sl_instance_t *inst = chain->inst[i];
+		if (inst->api->worker_start && inst->api->worker_start(inst->state, w) != SL_OK)
+			sl_log(SL_LOG_ERROR, "%s: worker_start failed on worker %u", inst->label,
+			       w->id);
+	}
+}
+
+static void chain_worker_stop(const sl_chain_t *chain, sl_worker_t *w)
+{
+	for (size_t i = 0; i < chain->n; i++) {
+		sl_instance_t *inst = chain->inst[i];
+		if (inst->api->worker_stop)
+			inst->api->worker_stop(inst->state, w);
+	}
+}
+
+static void runtime_worker_start(const sl_runtime_t *rt, sl_worker_t *w)
+{
+	chain_worker_start(&rt->server_chain, w);
+	for (size_t z = 0; z < rt->nzones; z++)
+		chain_worker_start(&rt->zones[z].chain, w);
+}
+
+static void runtime_worker_stop(const sl_runtime_t *rt, sl_worker_t *w)
+{
+	chain_worker_stop(&rt->server_chain, w);
+	for (size_t z = 0; z < rt->nzones; z++)
+		chain_worker_stop(&rt->zones[z].chain, w);
+}
+
+/* Control thread -> worker: a new runtime was published, or we are stopping. */
+static void on_wake(struct ev_loop *loop, ev_async *watcher, int revents)
+{
+	sl_worker_t *w = watcher->data;
+	sl_server_t *srv = w->server;
+
+	if (atomic_load(&srv->stopping)) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	unsigned gen = atomic_load(&srv->generation);
+	sl_runtime_t *live = atomic_load(&srv->live);
+	if (live != w->rt) {
+		runtime_worker_stop(w->rt, w);
+		w->rt = live;
+		runtime_worker_start(w->rt, w);
+	}
+	atomic_store(&w->acked_generation, gen);
+}
+
+static void *worker_main(void *arg)
+{
+	sl_worker_t *w = arg;
+
+	runtime_worker_start(w->rt, w);
+	if (sl_udp_start(w) != SL_OK || sl_tcp_start(w) != SL_OK) {
+		sl_log(SL_LOG_ERROR, "worker %u: cannot start transports", w->id);
+		atomic_store(&w->server->stopping, true);
+		kill(getpid(), SIGTERM);
+	}
+	atomic_store(&w->acked_generation, atomic_load(&w->server->generation));
+	ev_run(w->loop, 0);
+	sl_tcp_stop(w);
+	sl_udp_stop(w);
+	runtime_worker_stop(w->rt, w);
+	return NULL;
+}
+
+int sl_worker_init(sl_worker_t *w, sl_server_t *srv, unsigned id, const sl_runtime_t *rt)
+{
+	w->id = id;
+	w->server = srv;
+	w->rt = rt;
+	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	w->arena_block = malloc(SL_WORKER_ARENA_SIZE);
+	if (!w->loop || !w->arena_block)
+		return SL_ENOMEM;
+	sl_arena_init(&w->arena, w->arena_block, SL_WORKER_ARENA_SIZE);
+	ev_async_init(&w->wake, on_wake);
+	w->wake.data = w;
+	ev_async_start(w->loop, &w->wake);
+	return SL_OK;
+}
+
+int sl_worker_spawn(sl_worker_t *w)
+{
+	sigset_t all, old;
+	/* Workers never take signals: the control loop handles them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int ret = pthread_create(&w->thread, NULL, worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret == 0 ? SL_OK : SL_EIO;
+}
+
+void sl_worker_destroy(sl_worker_t *w)
+{
+	for (size_t i = 0; i < w->nfds; i++) {
+		if (w->udp_fds && w->udp_fds[i] >= 0)
+			close(w->udp_fds[i]);
+		if (w->tcp_fds && w->tcp_fds[i] >= 0)
+			close(w->tcp_fds[i]);
+	}
+	free(w->udp_fds);
+	free(w->tcp_fds);
+	if (w->loop)
+		ev_loop_destroy(w->loop);
+	free(w->arena_block);
+	memset(w, 0, sizeof(*w));
+}
+
+/* ---- timers (host service) --------------------------------------------- */
+
+struct sl_timer {
+	ev_timer timer;
+	struct ev_loop *loop;
+	sl_timer_f cb;
+	void *arg;
+};
+
+static void on_timer(struct ev_loop *loop, ev_timer *watcher, int revents)
+{
+	sl_timer_t *t = watcher->data;
+	t->cb(t, t->arg);
+}
+
+sl_timer_t *sl_timer_start(sl_worker_t *worker, double after, double repeat, sl_timer_f cb,
+			   void *arg)
+{
+	struct ev_loop *loop = worker ? worker->loop : sl_server_control_loop();
+	if (!loop || !cb)
+		return NULL;
+	sl_timer_t *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->loop = loop;
+	t->cb = cb;
+	t->arg = arg;
+	ev_timer_init(&t->timer, on_timer, after < 0 ? 0 : after, repeat < 0 ? 0 : repeat);
+	t->timer.data = t;
+	ev_timer_start(loop, &t->timer);
+	return t;
+}
+
+void sl_timer_stop(sl_timer_t *timer)
+{
+	if (!timer)
+		return;
+	ev_timer_stop(timer->loop, &timer->timer);
+	free(timer);
+}

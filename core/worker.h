@@ -1,0 +1,77 @@
+/*
+ * Sluice core — worker threads.
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ *
+ * Each worker owns one libev loop, its own SO_REUSEPORT UDP and TCP sockets
+ * per listen address, and the scratch memory the query path uses, so that
+ * answering a UDP query allocates nothing.
+ */
+#ifndef SL_CORE_WORKER_H
+#define SL_CORE_WORKER_H
+
+#include <ev.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include "config.h"
+
+struct sl_server;
+struct sl_udp;
+struct sl_tcp;
+
+/** Size of each worker's per-request arena. */
+#define SL_WORKER_ARENA_SIZE (64 * 1024)
+
+/** Per-worker counters (summed for SIGUSR1 / shutdown reports). */
+typedef struct sl_worker_stats {
+	uint64_t udp_queries;     /**< UDP datagrams processed */
+	uint64_t tcp_queries;     /**< TCP messages processed */
+	uint64_t dropped;         /**< queries that got no response */
+	uint64_t rcode[24];       /**< responses per rcode (extended ones included) */
+	uint64_t tcp_accepted;    /**< connections accepted */
+	uint64_t tcp_rejected;    /**< connections refused by caps */
+	uint64_t tcp_timeouts;    /**< connections closed by a timeout */
+	uint64_t truncated;       /**< UDP responses with TC */
+} sl_worker_stats_t;
+
+/** A worker thread. */
+struct sl_worker {
+	unsigned id;                     /**< 0 .. workers-1 */
+	struct sl_server *server;        /**< owning server */
+	struct ev_loop *loop;            /**< this worker's loop */
+	pthread_t thread;                /**< its thread */
+	const sl_runtime_t *rt;          /**< configuration this worker answers with */
+	ev_async wake;                   /**< control -> worker: new runtime or stop */
+	atomic_uint acked_generation;    /**< runtime generation this worker runs */
+	int *udp_fds;                    /**< one UDP socket per listen address */
+	int *tcp_fds;                    /**< one TCP listening socket per listen address */
+	size_t nfds;                     /**< count of each */
+	struct sl_udp *udp;              /**< UDP state (net.h) */
+	struct sl_tcp *tcp;              /**< TCP state (net.h) */
+	uint8_t *arena_block;            /**< backing store of the request arena */
+	sl_arena_t arena;                /**< per-request arena */
+	sl_worker_stats_t stats;         /**< counters, written only by this worker */
+};
+
+/**
+ * Answers one query on @p w with the worker's current runtime. Writes the
+ * response into @p out and its length into *@p outlen (0: send nothing).
+ * Allocation-free; never fails.
+ */
+void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
+		      size_t qlen, const struct sockaddr *remote, socklen_t remote_len,
+		      const struct sockaddr *local, socklen_t local_len, uint8_t *out, size_t outcap,
+		      size_t *outlen);
+
+/** Prepares worker @p id (loop, arena, wake-up watcher) to run @p rt. @return SL_OK or SL_ENOMEM */
+int sl_worker_init(sl_worker_t *w, struct sl_server *srv, unsigned id, const sl_runtime_t *rt);
+
+/** Starts the worker's thread with every signal blocked. @return SL_OK or SL_EIO */
+int sl_worker_spawn(sl_worker_t *w);
+
+/** Closes the worker's sockets and frees it (after its thread has been joined). */
+void sl_worker_destroy(sl_worker_t *w);
+
+/** The control thread's loop, for timers started with a NULL worker; NULL when not serving. */
+struct ev_loop *sl_server_control_loop(void);
+
+#endif /* SL_CORE_WORKER_H */

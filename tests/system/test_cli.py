@@ -1,0 +1,249 @@
+# Command line: --check, --version, --help; port in use; signals.
+# SPDX-License-Identifier: MIT OR Apache-2.0
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import (HAVE_IPV6, PLUGINS_DIR, SLUICED, SRCDIR, TEST_PLUGINS, base_config,
+                      free_port, make_query, run_sluiced, write_config)
+
+
+def check(tmp_path, cfg, name="cfg.json"):
+    path = write_config(tmp_path / name, cfg)
+    p = run_sluiced(["--config", path, "--check"])
+    return p, p.stdout + p.stderr
+
+
+def assert_rejected(p, out):
+    assert p.returncode != 0, "--check accepted a bad config:\n" + out
+    assert p.returncode > 0, "--check crashed (signal %d):\n%s" % (-p.returncode, out)
+
+
+# ---- --check ---------------------------------------------------------------
+
+def test_check_good(tmp_path):
+    p, out = check(tmp_path, base_config(free_port()))
+    assert p.returncode == 0, out
+
+
+def test_check_does_not_bind(tmp_path):
+    # --check opens no sockets: the port being taken does not matter.
+    port = free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
+            socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+        u.bind(("127.0.0.1", port))
+        t.bind(("127.0.0.1", port))
+        t.listen(1)
+        p, out = check(tmp_path, base_config(port))
+    assert p.returncode == 0, out
+
+
+def bad(mutate):
+    cfg = base_config(free_port())
+    mutate(cfg)
+    return cfg
+
+
+def _set(path_fn, value):
+    def m(cfg):
+        obj, key = path_fn(cfg)
+        obj[key] = value
+    return m
+
+
+CASES = {
+    "unknown-top-level-key": (
+        _set(lambda c: (c, "bogus_top"), 1), ["bogus_top"]),
+    "unknown-server-key": (
+        _set(lambda c: (c["server"], "bogus_srv"), 1), ["server.bogus_srv"]),
+    "unknown-tcp-key": (
+        _set(lambda c: (c["server"]["tcp"], "bogus_tcp"), 1), ["server.tcp.bogus_tcp"]),
+    "unknown-plugin-key": (
+        _set(lambda c: (c["plugins"][0], "bogus"), 1), ["plugins[0].bogus"]),
+    "unknown-zone-plugin-key": (
+        _set(lambda c: (c["zones"][2]["plugins"][0], "bogus_opt"), True),
+        ["zones[2].plugins[0].bogus_opt"]),
+    "unknown-zone-key": (
+        _set(lambda c: (c["zones"][1], "bogus_zone_key"), "x"), ["zones[1].bogus_zone_key"]),
+    "bad-listen-port": (
+        _set(lambda c: (c["server"]["listen"], 0), "127.0.0.1:99999"), ["server.listen[0]"]),
+    "bad-listen-addr": (
+        _set(lambda c: (c["server"]["listen"], 0), "999.1.1.1:53"), ["server.listen[0]"]),
+    "bad-listen-v6": (
+        _set(lambda c: (c["server"]["listen"], 0), "[::1:53"), ["server.listen[0]"]),
+    "zone-name-empty-label": (
+        _set(lambda c: (c["zones"][0], "name"), "bad..name."), ["zones[0].name"]),
+    "zone-name-long-label": (
+        _set(lambda c: (c["zones"][3], "name"), "a" * 64 + ".test."), ["zones[3].name"]),
+    "whoami-without-name": (
+        lambda c: c["plugins"][0].pop("name"), ["plugins[0]", "name"]),
+    "recorder-bad-result": (
+        _set(lambda c: (c["zones"][0]["plugins"][0], "result"), "bogus"),
+        ["zones[0].plugins[0].result"]),
+    "recorder-txt-size-too-big": (
+        _set(lambda c: (c["zones"][0]["plugins"][0], "txt_size"), 256),
+        ["zones[0].plugins[0].txt_size"]),
+    "workers-wrong-type": (
+        _set(lambda c: (c["server"], "workers"), "two"), ["server.workers"]),
+    "log-level-bad": (
+        _set(lambda c: (c["server"], "log_level"), "chatty"), ["server.log_level"]),
+    "plugin-key-missing": (
+        lambda c: c["zones"][1]["plugins"][0].pop("plugin"), ["zones[1].plugins[0]"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_check_bad(tmp_path, case):
+    mutate, needles = CASES[case]
+    p, out = check(tmp_path, bad(mutate))
+    assert_rejected(p, out)
+    for n in needles:
+        assert n in out, "%s: %r not in output:\n%s" % (case, n, out)
+
+
+def test_check_plugin_not_found(tmp_path):
+    cfg = bad(lambda c: c["zones"][1]["plugins"].append({"plugin": "nosuchplugin"}))
+    p, out = check(tmp_path, cfg)
+    assert_rejected(p, out)
+    assert "nosuchplugin" in out, out
+    assert "zones[1].plugins[1]" in out, out
+    assert PLUGINS_DIR in out and TEST_PLUGINS in out, \
+        "the searched plugin_path directories must be named:\n" + out
+
+
+def test_check_json_syntax_error(tmp_path):
+    text = ('{\n'
+            '  "server": {\n'
+            '    "listen": ["127.0.0.1:5300",, ]\n'
+            '  }\n'
+            '}\n')
+    p, out = check(tmp_path, text, name="syntax.json")
+    assert_rejected(p, out)
+    assert re.search(r"syntax\.json:3:\d+", out), "expected file:line:column:\n" + out
+
+
+def test_check_two_errors_both_reported(tmp_path):
+    def m(c):
+        c["bogus_one"] = 1
+        c["zones"][0]["plugins"][0]["result"] = "bogus"
+    p, out = check(tmp_path, bad(m))
+    assert_rejected(p, out)
+    assert "bogus_one" in out, out
+    assert "zones[0].plugins[0].result" in out, out
+
+
+def test_check_missing_file(tmp_path):
+    missing = str(tmp_path / "does-not-exist.json")
+    p = run_sluiced(["--config", missing, "--check"])
+    out = p.stdout + p.stderr
+    assert_rejected(p, out)
+    assert "does-not-exist.json" in out, out
+
+
+# ---- --version / --help ------------------------------------------------------
+
+def project_version():
+    with open(os.path.join(SRCDIR, "configure.ac")) as f:
+        m = re.search(r"AC_INIT\(\[sluice\],\s*\[([^\]]+)\]", f.read())
+    return m.group(1) if m else None
+
+
+def test_version():
+    p = run_sluiced(["--version"])
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out
+    v = project_version()
+    assert v and v in out, "version %r not printed:\n%s" % (v, out)
+    for lib in ("libev", "openssl", "jansson"):
+        assert lib in out.lower(), "%s version not printed:\n%s" % (lib, out)
+
+
+def test_help():
+    p = run_sluiced(["--help"])
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out
+    assert "--config" in out and "--check" in out, out
+
+
+def test_unknown_option_fails():
+    p = run_sluiced(["--bogus-option"])
+    assert p.returncode > 0
+
+
+# ---- port in use -------------------------------------------------------------
+
+def wait_exit(proc, timeout=10):
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail("sluiced kept running although its port was taken")
+
+
+def start_unwaited(tmp_path, cfg, name):
+    path = write_config(tmp_path / (name + ".json"), cfg)
+    log = open(tmp_path / (name + ".stderr"), "wb")
+    proc = subprocess.Popen([SLUICED, "--config", path, "--foreground"],
+                            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    return proc, log
+
+
+def test_port_in_use_by_sluiced(start_server, tmp_path):
+    first = start_server()
+    proc, log = start_unwaited(tmp_path, base_config(first.port), "second")
+    rc = wait_exit(proc)
+    log.close()
+    out = (tmp_path / "second.stderr").read_text()
+    assert rc != 0, out
+    assert "in use" in out, out
+    first.assert_healthy()
+
+
+@pytest.mark.parametrize("holder", ["udp4", "tcp4", pytest.param(
+    "tcp6", marks=pytest.mark.skipif(not HAVE_IPV6, reason="no ::1"))])
+def test_port_in_use_by_other(tmp_path, holder):
+    port = free_port()
+    fam = socket.AF_INET6 if holder.endswith("6") else socket.AF_INET
+    typ = socket.SOCK_DGRAM if holder.startswith("udp") else socket.SOCK_STREAM
+    with socket.socket(fam, typ) as s:
+        s.bind(("::1" if fam == socket.AF_INET6 else "127.0.0.1", port))
+        if typ == socket.SOCK_STREAM:
+            s.listen(1)
+        proc, log = start_unwaited(tmp_path, base_config(port), "taken")
+        rc = wait_exit(proc)
+    log.close()
+    out = (tmp_path / "taken.stderr").read_text()
+    assert rc != 0 and rc is not None, out
+    assert "in use" in out, out
+
+
+# ---- signals -----------------------------------------------------------------
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_cleanly(start_server, sig):
+    srv = start_server()
+    # Some state to tear down: an open TCP connection and a few UDP queries.
+    c = socket.create_connection(("127.0.0.1", srv.port), timeout=3)
+    try:
+        for _ in range(20):
+            srv.udp(make_query("whoami.test.", "A"))
+        t0 = time.monotonic()
+        srv.signal(sig)
+        rc = srv.proc.wait(timeout=5)
+        dt = time.monotonic() - t0
+    finally:
+        c.close()
+    assert rc == 0, "exit status %r on %s; stderr:\n%s" % (rc, sig.name, srv.stderr())
+    assert dt < 3.0, "took %.1f s to stop" % dt
+    for marker in ("AddressSanitizer", "runtime error", "LeakSanitizer"):
+        assert marker not in srv.stderr()
+    # The port is free again.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", srv.port))

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * The query pipeline end to end without sockets: a runtime built from JSON
+ * with test plugins, hand-built queries through sl_process(), and exact
+ * checks of rcode, flags and sections.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+#include "cookie.h"
+#include "loader.h"
+#include "process.h"
+#include "testutil.h"
+
+#define SERVER "\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"workers\": 1, " \
+	       "\"nsid\": \"unit-ns\", \"identity\": \"ns.unit\", " \
+	       "\"plugin_path\": [\"@PLUGINS@\"]}"
+
+static sl_runtime_t *rt;
+static uint8_t arena_block[65536];
+static sl_arena_t arena;
+static uint8_t out[65535];
+static struct sockaddr_in client;
+
+static void setup_runtime(const char *json)
+{
+	sl_errlist_t el = { .count = 0 };
+	const char *path = tu_write_config(json);
+	rt = sl_runtime_load(path, false, 0, &el);
+	unlink(path);
+	for (unsigned i = 0; i < el.count; i++)
+		fprintf(stderr, "config error: %s\n", el.msg[i]);
+	ck_assert_ptr_nonnull(rt);
+	ck_assert_int_eq(sl_runtime_start(rt, NULL, &el), SL_OK);
+	sl_arena_init(&arena, arena_block, sizeof(arena_block));
+	client.sin_family = AF_INET;
+	client.sin_port = htons(40000);
+	client.sin_addr.s_addr = htonl(0x7f000001);
+}
+
+static void teardown_runtime(void)
+{
+	sl_runtime_free(rt);
+	rt = NULL;
+}
+
+static size_t ask(sl_transport_t t, const uint8_t *q, size_t qlen)
+{
+	sl_query_in_t in = {
+		.transport = t, .wire = q, .len = qlen,
+		.remote = (struct sockaddr *)&client, .remote_len = sizeof(client),
+		.local = (struct sockaddr *)&client, .local_len = sizeof(client),
+		.now = 1700000000,
+	};
+	return sl_process(rt, &in, &arena, out, sizeof(out));
+}
+
+/* A parsed response with its answer-section TXT strings. */
+typedef struct parsed {
+	sl_msg_t msg;
+	unsigned rcode;      /* header rcode | ext << 4 */
+	char txt[64][256];   /* first string of each TXT in the answer */
+	unsigned ntxt;
+	unsigned ncname;
+} parsed_t;
+
+static void parse(size_t len, parsed_t *p)
+{
+	memset(p, 0, sizeof(*p));
+	ck_assert_uint_ge(len, 12);
+	ck_assert_int_eq(sl_msg_parse(out, len, &p->msg), SL_OK);
+	ck_assert(p->msg.hdr.flags & SL_FLAG_QR);
+	p->rcode = SL_FLAGS_RCODE(p->msg.hdr.flags) | (unsigned)p->msg.edns.ext_rcode << 4;
+	size_t pos = p->msg.section_pos[SL_SECTION_ANSWER];
+	for (unsigned i = 0; i < p->msg.hdr.ancount; i++) {
+		sl_rr_t rr;
+		ck_assert_int_eq(sl_msg_rr_next(out, len, &pos, &rr), SL_OK);
+		pos = rr.rdata_pos + rr.rdlen;
+		if (rr.type == SL_TYPE_TXT && p->ntxt < 64) {
+			uint8_t n = out[rr.rdata_pos];
+			memcpy(p->txt[p->ntxt], out + rr.rdata_pos + 1, n);
+			p->txt[p->ntxt++][n] = '\0';
+		}
+		if (rr.type == SL_TYPE_CNAME)
+			p->ncname++;
+	}
+}
+
+static size_t query(sl_transport_t t, const char *name, uint16_t type, const tu_qopt_t *opt)
+{
+	uint8_t q[1024];
+	size_t qlen = tu_query(q, sizeof(q), name, type, opt);
+	ck_assert_uint_gt(qlen, 0);
+	return ask(t, q, qlen);
+}
+
+/* ---- chains ------------------------------------------------------------- */
+
+static void setup_chains(void)
+{
+	setup_runtime("{" SERVER ","
+		      "\"plugins\": [{\"plugin\": \"recorder\", \"tag\": \"s1\"},"
+		      "  {\"plugin\": \"recorder\", \"tag\": \"s2\"},"
+		      "  {\"plugin\": \"recorder\", \"tag\": \"dropper\", \"result\": \"drop\","
+		      "   \"match\": \"drop.test.\"},"
+		      "  {\"plugin\": \"observer\"}],"
+		      "\"zones\": ["
+		      " {\"name\": \"test.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"z1\"},"
+		      "  {\"plugin\": \"recorder\", \"tag\": \"z2\", \"result\": \"done\", "
+		      "   \"txt_count\": 2, \"txt_size\": 3}]},"
+		      " {\"name\": \"empty.test.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"e1\"}]},"
+		      " {\"name\": \"err.test.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"x\", \"result\": \"error\", "
+		      "   \"rcode\": 5}]},"
+		      " {\"name\": \"big.test.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"b\", \"result\": \"done\", "
+		      "   \"txt_count\": 30, \"txt_size\": 100}]},"
+		      " {\"name\": \"a.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"fa\", \"result\": \"follow\", "
+		      "   \"follow\": \"www.b.\"}]},"
+		      " {\"name\": \"b.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"fb\", \"result\": \"done\", "
+		      "   \"txt_count\": 0}]},"
+		      " {\"name\": \"loop.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"l\", \"result\": \"follow\", "
+		      "   \"follow\": \"again.loop.\"}]},"
+		      " {\"name\": \"hook.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"h\", \"result\": \"done\", "
+		      "   \"drop_response\": true}]}"
+		      "]}");
+}
+
+START_TEST(test_chain_order)
+{
+	parsed_t p;
+	parse(query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert(p.msg.hdr.flags & SL_FLAG_AA);
+	ck_assert_uint_eq(p.ntxt, 6);
+	static const char *const want[] = { "s1", "s2", "z1", "z2", "xxx", "xxx" };
+	for (unsigned i = 0; i < 6; i++)
+		ck_assert_str_eq(p.txt[i], want[i]);
+	ck_assert_uint_eq(p.msg.hdr.id, 0x1234);
+	ck_assert_str_eq((const char *)p.msg.qname + 1, "\003www\004test" + 1);
+}
+END_TEST
+
+START_TEST(test_refused_outside_zones)
+{
+	parsed_t p;
+	parse(query(SL_TRANSPORT_UDP, "example.org.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+	ck_assert_uint_eq(p.msg.hdr.ancount, 0);
+	ck_assert(!(p.msg.hdr.flags & SL_FLAG_AA));
+	ck_assert_uint_eq(p.msg.hdr.qdcount, 1);
+}
+END_TEST
+
+START_TEST(test_servfail_without_data)
+{
+	parsed_t p;
+	tu_qopt_t o = { .id = 7, .edns_version = 0 };
+	parse(query(SL_TRANSPORT_UDP, "x.empty.test.", SL_TYPE_A, &o), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_SERVFAIL);
+	ck_assert_uint_eq(p.msg.hdr.ancount, 0); /* partial traces are discarded */
+	ck_assert(p.msg.edns.present);
+}
+END_TEST
+
+START_TEST(test_error_result)
+{
+	parsed_t p;
+	parse(query(SL_TRANSPORT_UDP, "err.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+	ck_assert_uint_eq(p.msg.hdr.ancount, 0);
+}
+END_TEST
+
+START_TEST(test_drop_results)
+{
+	ck_assert_uint_eq(query(SL_TRANSPORT_UDP, "drop.test.", SL_TYPE_A, NULL), 0);
+	ck_assert_uint_eq(query(SL_TRANSPORT_TCP, "drop.test.", SL_TYPE_A, NULL), 0);
+	/* A response hook can drop an answer a data plugin produced. */
+	ck_assert_uint_eq(query(SL_TRANSPORT_UDP, "hook.", SL_TYPE_A, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_follow)
+{
+	parsed_t p;
+	parse(query(SL_TRANSPORT_UDP, "www.a.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert_uint_eq(p.ncname, 1);
+	/* server chain once, then zone a., then zone b. */
+	ck_assert_uint_eq(p.ntxt, 4);
+	ck_assert_str_eq(p.txt[2], "fa");
+	ck_assert_str_eq(p.txt[3], "fb");
+}
+END_TEST
+
+START_TEST(test_follow_loop_is_bounded)
+{
+	parsed_t p;
+	parse(query(SL_TRANSPORT_TCP, "x.loop.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert_uint_eq(p.ncname, SL_MAX_FOLLOW + 1);
+}
+END_TEST
+
+START_TEST(test_truncation)
+{
+	parsed_t p;
+	/* 30 x 100-byte TXT records do not fit 512 bytes without EDNS. */
+	size_t len = query(SL_TRANSPORT_UDP, "big.test.", SL_TYPE_TXT, NULL);
+	ck_assert_uint_le(len, 512);
+	parse(len, &p);
+	ck_assert(p.msg.hdr.flags & SL_FLAG_TC);
+	/* With EDNS the client's payload is the limit. */
+	tu_qopt_t o = { .id = 9, .edns_version = 0, .payload = 1232 };
+	len = query(SL_TRANSPORT_UDP, "big.test.", SL_TYPE_TXT, &o);
+	ck_assert_uint_le(len, 1232);
+	ck_assert_uint_gt(len, 512);
+	parse(len, &p);
+	ck_assert(p.msg.hdr.flags & SL_FLAG_TC);
+	ck_assert(p.msg.edns.present);
+	/* Payloads below 512 are treated as 512. */
+	o.payload = 100;
+	len = query(SL_TRANSPORT_UDP, "big.test.", SL_TYPE_TXT, &o);
+	ck_assert_uint_le(len, 512);
+	ck_assert_uint_gt(len, 400);
+	/* TCP carries everything. */
+	len = query(SL_TRANSPORT_TCP, "big.test.", SL_TYPE_TXT, NULL);
+	parse(len, &p);
+	ck_assert(!(p.msg.hdr.flags & SL_FLAG_TC));
+	ck_assert_uint_eq(p.ntxt, 2 + 1 + 30);
+}
+END_TEST
+
+START_TEST(test_response_hooks_see_kind)
+{
+	sl_instance_t *obs = rt->server_chain.inst[3];
+	uint64_t pos = sl_stats_get(obs, SL_ANSWER_POSITIVE);
+	uint64_t err = sl_stats_get(obs, SL_ANSWER_ERROR);
+	query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_A, NULL);
+	query(SL_TRANSPORT_UDP, "err.test.", SL_TYPE_A, NULL);
+	query(SL_TRANSPORT_UDP, "nowhere.", SL_TYPE_A, NULL);
+	ck_assert_uint_eq(sl_stats_get(obs, SL_ANSWER_POSITIVE), pos + 1);
+	ck_assert_uint_eq(sl_stats_get(obs, SL_ANSWER_ERROR), err + 2);
+}
+END_TEST
+
+/* ---- admission ---------------------------------------------------------- */
+
+START_TEST(test_never_answer_responses)
+{
+	tu_qopt_t o = { .id = 1, .flags = SL_FLAG_QR, .edns_version = -1 };
+	ck_assert_uint_eq(query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_A, &o), 0);
+	uint8_t shortq[11] = { 0 };
+	for (size_t n = 0; n <= sizeof(shortq); n++)
+		ck_assert_uint_eq(ask(SL_TRANSPORT_UDP, shortq, n), 0);
+}
+END_TEST
+
+START_TEST(test_formerr_qdcount)
+{
+	parsed_t p;
+	tu_qopt_t o = { .id = 2, .qdcount = 2, .edns_version = -1 };
+	parse(query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_A, &o), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_FORMERR);
+	uint8_t q[12] = { 0, 3, 0, 0 };
+	parse(ask(SL_TRANSPORT_UDP, q, sizeof(q)), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_FORMERR);
+	ck_assert_uint_eq(p.msg.hdr.id, 3);
+	ck_assert_uint_eq(p.msg.hdr.qdcount, 0);
+}
+END_TEST
+
+START_TEST(test_notimp_opcodes)
+{
+	parsed_t p;
+	static const unsigned opcodes[] = { SL_OPCODE_IQUERY, SL_OPCODE_STATUS, 3, 6, 15 };
+	for (unsigned i = 0; i < sizeof(opcodes) / sizeof(opcodes[0]); i++) {
+		tu_qopt_t o = { .id = 4, .flags = (uint16_t)(opcodes[i] << 11), .edns_version = -1 };
+		parse(query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_A, &o), &p);
+		ck_assert_uint_eq(p.rcode, SL_RCODE_NOTIMP);
+		ck_assert_uint_eq(SL_FLAGS_OPCODE(p.msg.hdr.flags), opcodes[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_badvers)
+{
+	parsed_t p;
+	tu_qopt_t o = { .id = 5, .edns_version = 1 };
+	parse(query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_A, &o), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_BADVERS);
+	ck_assert(p.msg.edns.present);
+	ck_assert_uint_eq(p.msg.edns.version, 0);
+	ck_assert_uint_eq(p.msg.hdr.ancount, 0);
+}
+END_TEST
+
+START_TEST(test_edns_options)
+{
+	parsed_t p;
+	/* NSID request + client cookie. */
+	uint8_t opts[] = { 0, 3, 0, 0, 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
+	tu_qopt_t o = { .id = 6, .edns_version = 0, .do_bit = true, .opts = opts,
+			.opts_len = sizeof(opts) };
+	size_t len = query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_A, &o);
+	parse(len, &p);
+	ck_assert(p.msg.edns.present);
+	ck_assert(p.msg.edns.do_bit);
+	ck_assert_uint_eq(p.msg.edns.payload, 1232);
+	ck_assert(p.msg.edns.cookie.present);
+	ck_assert_uint_eq(p.msg.edns.cookie.server_len, SL_SERVER_COOKIE_LEN);
+	ck_assert_mem_eq(p.msg.edns.cookie.client, opts + 8, 8);
+	ck_assert_ptr_nonnull(memmem(out, len, "unit-ns", 7));
+	/* The server cookie we issued validates on the next query. */
+	ck_assert(sl_cookie_valid(&p.msg.edns.cookie, (struct sockaddr *)&client, 1700000000));
+	ck_assert(!sl_cookie_valid(&p.msg.edns.cookie, (struct sockaddr *)&client,
+				   1700000000 + 7200));
+	struct sockaddr_in other = client;
+	other.sin_addr.s_addr = htonl(0x7f000002);
+	ck_assert(!sl_cookie_valid(&p.msg.edns.cookie, (struct sockaddr *)&other, 1700000000));
+}
+END_TEST
+
+START_TEST(test_chaos_identity)
+{
+	parsed_t p;
+	tu_qopt_t o = { .id = 8, .edns_version = -1, .qclass = SL_CLASS_CH };
+	parse(query(SL_TRANSPORT_UDP, "id.server.", SL_TYPE_TXT, &o), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert_uint_eq(p.ntxt, 1);
+	ck_assert_str_eq(p.txt[0], "ns.unit");
+	parse(query(SL_TRANSPORT_UDP, "version.bind.", SL_TYPE_TXT, &o), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+}
+END_TEST
+
+START_TEST(test_meta_qtypes)
+{
+	parsed_t p;
+	parse(query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_OPT, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_FORMERR);
+	parse(query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_AXFR, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+}
+END_TEST
+
+START_TEST(test_mutated_queries_never_crash)
+{
+	uint8_t q[512];
+	tu_qopt_t o = { .id = 10, .edns_version = 0, .do_bit = true };
+	size_t qlen = tu_query(q, sizeof(q), "www.test.", SL_TYPE_A, &o);
+	unsigned seed = 12345;
+	for (int round = 0; round < 20000; round++) {
+		uint8_t m[512];
+		memcpy(m, q, qlen);
+		size_t mlen = qlen;
+		int flips = 1 + (int)(rand_r(&seed) % 4);
+		for (int f = 0; f < flips; f++)
+			m[rand_r(&seed) % mlen] ^= (uint8_t)(1u << (rand_r(&seed) % 8));
+		if (rand_r(&seed) % 4 == 0)
+			mlen = rand_r(&seed) % (mlen + 1);
+		size_t len = ask(rand_r(&seed) % 2 ? SL_TRANSPORT_UDP : SL_TRANSPORT_TCP, m, mlen);
+		if (len) {
+			sl_msg_t r;
+			ck_assert_int_eq(sl_msg_parse(out, len, &r), SL_OK);
+			ck_assert(r.hdr.flags & SL_FLAG_QR);
+			ck_assert(mlen >= 12 && !(m[2] & 0x80));
+		}
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("pipeline");
+	TCase *tc = tcase_create("pipeline");
+	tcase_add_checked_fixture(tc, setup_chains, teardown_runtime);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_chain_order);
+	tcase_add_test(tc, test_refused_outside_zones);
+	tcase_add_test(tc, test_servfail_without_data);
+	tcase_add_test(tc, test_error_result);
+	tcase_add_test(tc, test_drop_results);
+	tcase_add_test(tc, test_follow);
+	tcase_add_test(tc, test_follow_loop_is_bounded);
+	tcase_add_test(tc, test_truncation);
+	tcase_add_test(tc, test_response_hooks_see_kind);
+	tcase_add_test(tc, test_never_answer_responses);
+	tcase_add_test(tc, test_formerr_qdcount);
+	tcase_add_test(tc, test_notimp_opcodes);
+	tcase_add_test(tc, test_badvers);
+	tcase_add_test(tc, test_edns_options);
+	tcase_add_test(tc, test_chaos_identity);
+	tcase_add_test(tc, test_meta_qtypes);
+	tcase_add_test(tc, test_mutated_queries_never_crash);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sluice/name.h>
+#include "testutil.h"
+
+const char *tu_plugin_dir(void)
+{
+	const char *dir = getenv("SLUICE_TEST_PLUGINS");
+	return dir ? dir : "tests/unit/plugins/.libs";
+}
+
+const char *tu_write_config(const char *json)
+{
+	static char path[] = "/tmp/sluice-test-XXXXXX";
+	static char made[sizeof(path)];
+	memcpy(made, path, sizeof(path));
+	int fd = mkstemp(made);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "w");
+	const char *p = json, *hit;
+	while ((hit = strstr(p, "@PLUGINS@"))) {
+		fwrite(p, 1, (size_t)(hit - p), f);
+		fputs(tu_plugin_dir(), f);
+		p = hit + strlen("@PLUGINS@");
+	}
+	fputs(p, f);
+	fclose(f);
+	return made;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+size_t tu_query(uint8_t *buf, size_t cap, const char *qname, uint16_t qtype,
+		const tu_qopt_t *opt)
+{
+	static const tu_qopt_t defaults = { .id = 0x1234, .edns_version = -1 };
+	static const uint8_t root[1] = { 0 };
+	uint8_t name[SL_NAME_MAXLEN];
+	size_t nlen = 0, len = 12;
+
+	if (!opt)
+		opt = &defaults;
+	memset(buf, 0, 12);
+	put16(buf, opt->id);
+	put16(buf + 2, opt->flags);
+	uint16_t qd = opt->qdcount ? opt->qdcount : (qname ? 1 : 0);
+	put16(buf + 4, qname ? qd : opt->qdcount);
+	if (qname) {
+		if (sl_name_from_text(qname, strlen(qname), root, name, &nlen) != 0 ||
+		    len + nlen + 4 > cap)
+			return 0;
+		for (unsigned i = 0; i < (qd ? qd : 1) && len + nlen + 4 <= cap; i++) {
+			memcpy(buf + len, name, nlen);
+			len += nlen;
+			put16(buf + len, qtype);
+			put16(buf + len + 2, opt->qclass ? opt->qclass : 1);
+			len += 4;
+		}
+		if (qd == 0)
+			len -= nlen + 4;
+	}
+	if (opt->edns_version >= 0 && len + 11 + opt->opts_len <= cap) {
+		buf[len] = 0;
+		put16(buf + len + 1, 41);
+		put16(buf + len + 3, opt->payload ? opt->payload : 1232);
+		buf[len + 5] = 0;
+		buf[len + 6] = (uint8_t)opt->edns_version;
+		buf[len + 7] = opt->do_bit ? 0x80 : 0;
+		buf[len + 8] = 0;
+		put16(buf + len + 9, (uint16_t)opt->opts_len);
+		if (opt->opts_len)
+			memcpy(buf + len + 11, opt->opts, opt->opts_len);
+		len += 11 + opt->opts_len;
+		put16(buf + 10, 1);
+	}
+	return len;
+}

@@ -1,0 +1,41 @@
+/*
+ * Helpers shared by the core's unit tests: temporary config files, the
+ * test-plugin directory, and hand-built queries.
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ */
+#ifndef SL_TESTUTIL_H
+#define SL_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/** Directory holding the test plugins (recorder.so, ...). */
+const char *tu_plugin_dir(void);
+
+/**
+ * Writes @p json to a new temporary file, replacing every "@PLUGINS@" with
+ * tu_plugin_dir(). @return its path (static buffer, valid until the next call)
+ */
+const char *tu_write_config(const char *json);
+
+/** Options for tu_query(). */
+typedef struct tu_qopt {
+	uint16_t id;          /**< message id */
+	uint16_t flags;       /**< header flags word (opcode, RD, QR, ...) */
+	uint16_t qdcount;     /**< question count to write (default 1 when qname is set) */
+	int edns_version;     /**< -1: no OPT; else add OPT with this version */
+	uint16_t payload;     /**< OPT payload */
+	bool do_bit;          /**< set DO */
+	const uint8_t *opts;  /**< raw EDNS options */
+	size_t opts_len;      /**< their length */
+	uint16_t qclass;      /**< class, default IN */
+} tu_qopt_t;
+
+/**
+ * Builds a query for presentation name @p qname / @p qtype into @p buf.
+ * @return its length
+ */
+size_t tu_query(uint8_t *buf, size_t cap, const char *qname, uint16_t qtype,
+		const tu_qopt_t *opt);
+
+#endif
