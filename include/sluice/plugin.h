@@ -116,6 +116,23 @@ typedef struct sl_worker sl_worker_t;
 /** A zone in the zone store; defined by <sluice/zone.h>. */
 struct sl_zone;
 
+/**
+ * A multi-message response (RFC 5936 zone transfer), TCP only. A handler
+ * that returns SL_RESULT_DONE with req->stream.next set has its first
+ * message sent from req->resp as usual; then, as the client reads, the core
+ * calls next() with a fresh response (header and question already written,
+ * limit 65535) for each further message. The stream is freed with free()
+ * when it ends, fails or the connection closes.
+ */
+typedef struct sl_stream {
+	/** Fills @p resp. @return 1 when more messages follow, 0 for the last one, <0 to abort */
+	int (*next)(void *state, sl_resp_t *resp);
+	/** Frees @p state. */
+	void (*free)(void *state);
+	/** The stream's own state (malloc'd: it outlives the request). */
+	void *state;
+} sl_stream_t;
+
 /** Authentication state, set once by the core's admission step. */
 typedef struct sl_auth {
 	bool tsig;                    /**< the message carried a valid TSIG */
@@ -154,6 +171,7 @@ typedef struct sl_request {
 	uint8_t follow[SL_NAME_MAXLEN]; /**< writable: FOLLOW target name */
 	unsigned follows;               /**< FOLLOW hops taken so far */
 	sl_result_t result;             /**< final result, set before response() hooks run */
+	sl_stream_t stream;             /**< writable (TCP only): further messages, see sl_stream_t */
 } sl_request_t;
 
 /**
