@@ -63,8 +63,8 @@ static sl_result_t fail(sl_request_t *req, uint16_t rcode, int ede, const char *
 /* CH-class identity queries (RFC 4892): id.server. and hostname.bind. */
 static sl_result_t answer_chaos(const sl_runtime_t *rt, sl_request_t *req)
 {
-	static const uint8_t id_server[] = "\x02id\x06server";
-	static const uint8_t hostname_bind[] = "\x08hostname\x04bind";
+	static const uint8_t id_server[] = "\x02id\x06" "server";
+	static const uint8_t hostname_bind[] = "\x08hostname\x04" "bind";
 	const char *identity = rt->conf.identity;
 
 	if (!identity || (req->qtype != SL_TYPE_TXT && req->qtype != SL_TYPE_ANY) ||

@@ -431,14 +431,15 @@ int sl_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen, char *bu
 		print_generic(&t, rdata, rdlen);
 	} else {
 		for (unsigned i = 0; i < SL_RDF_MAX && desc->f[i].kind != SL_RDF_END; i++) {
-			size_t mark = t.len;
+			uint8_t kind = desc->f[i].kind;
 
+			/* Empty rest fields (no key data, no types) print nothing, not even a blank. */
+			if (spans[i].len == 0 && (kind == SL_RDF_B64 || kind == SL_RDF_HEX ||
+						  kind == SL_RDF_BITMAP || kind == SL_RDF_SVCPARAMS))
+				continue;
 			if (i)
 				tb_putc(&t, ' ');
-			print_field(&t, desc->f[i].kind, rdata + spans[i].off, spans[i].len);
-			/* Empty rest fields (a key without data) print nothing, separator included. */
-			if (i && !t.full && t.len == mark + 1)
-				t.len = mark;
+			print_field(&t, kind, rdata + spans[i].off, spans[i].len);
 		}
 	}
 	if (t.full) {
@@ -905,12 +906,17 @@ static int parse_bitmap(struct lex *lx, struct wbuf *w)
 
 /* ---- SvcParams (RFC 9460 §2.1, Appendix A) ----------------------------------- */
 
-/* A SvcParamKey: registered name or "keyNNNNN" (no leading zeros, 65535 reserved). */
-static int parse_svckey(const char *s, size_t n, uint16_t *key)
+/*
+ * A SvcParamKey: registered name or "keyNNNNN" (no leading zeros, 65535
+ * reserved). @p generic, when not NULL, tells which form was used.
+ */
+static int parse_svckey(const char *s, size_t n, uint16_t *key, bool *generic)
 {
 	int k = sl_svc_key_from_name(s, n);
 	uint32_t v = 0;
 
+	if (generic)
+		*generic = k < 0;
 	if (k >= 0) {
 		*key = (uint16_t)k;
 		return SL_OK;
@@ -977,11 +983,15 @@ static bool sort_keys(uint8_t *p, size_t n)
 	return true;
 }
 
-/* Encodes the value of one SvcParam after its 4-octet header. */
-static int parse_svcvalue(struct lex *lx, struct wbuf *w, uint16_t key, const char *s, size_t n,
-			  bool has_value)
+/*
+ * Encodes the value of one SvcParam after its 4-octet header. A key written
+ * in the generic keyNNNNN form takes its value as raw wire octets even when
+ * the key is registered (key3="\001\187" is port=443), as BIND does.
+ */
+static int parse_svcvalue(struct lex *lx, struct wbuf *w, uint16_t key, bool generic,
+			  const char *s, size_t n, bool has_value)
 {
-	enum sl_svc_kind kind = sl_svc_key_kind(key);
+	enum sl_svc_kind kind = generic ? SL_SVC_OPAQUE : sl_svc_key_kind(key);
 	struct citer it = { s, s + n };
 	bool done = false;
 	uint8_t item[256];
@@ -1026,7 +1036,7 @@ static int parse_svcvalue(struct lex *lx, struct wbuf *w, uint16_t key, const ch
 
 		switch (kind) {
 		case SL_SVC_MANDATORY:
-			if (parse_svckey((const char *)item, len, &k) != SL_OK)
+			if (parse_svckey((const char *)item, len, &k, NULL) != SL_OK)
 				return fail(lx, SL_ESYNTAX, "mandatory: bad key");
 			rc = w_put16(lx, w, k);
 			break;
@@ -1097,14 +1107,15 @@ static int parse_svcparams(struct lex *lx, struct wbuf *w)
 		size_t klen = eq ? (size_t)(eq - t.s) : t.n;
 		size_t start = w->len, ins = w->len;
 		uint16_t key;
+		bool generic;
 
-		if (parse_svckey(t.s, klen, &key) != SL_OK)
+		if (parse_svckey(t.s, klen, &key, &generic) != SL_OK)
 			return fail(lx, SL_ESYNTAX, "unknown SvcParamKey");
 		rc = w_put16(lx, w, key);
 		if (rc == SL_OK)
 			rc = w_put16(lx, w, 0);
 		if (rc == SL_OK)
-			rc = parse_svcvalue(lx, w, key, eq ? eq + 1 : t.s + t.n,
+			rc = parse_svcvalue(lx, w, key, generic, eq ? eq + 1 : t.s + t.n,
 					    eq ? t.n - klen - 1 : 0, eq != NULL);
 		if (rc != SL_OK)
 			return rc;
