@@ -409,6 +409,28 @@ static void print_field(struct tbuf *t, uint8_t kind, const uint8_t *p, size_t n
 	}
 }
 
+/* True for a valid field whose presentation is empty. */
+static bool prints_nothing(uint8_t kind, const uint8_t *p, size_t n)
+{
+	switch (kind) {
+	case SL_RDF_B64:
+	case SL_RDF_HEX:
+	case SL_RDF_SVCPARAMS:
+		return n == 0;
+	case SL_RDF_BITMAP:
+		/* Windows may be present yet list no type (zero octets are tolerated). */
+		for (size_t i = 0; i < n; i += 2 + (size_t)p[i + 1]) {
+			for (size_t k = 0; k < p[i + 1]; k++) {
+				if (p[i + 2 + k])
+					return false;
+			}
+		}
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void print_generic(struct tbuf *t, const uint8_t *rdata, size_t rdlen)
 {
 	tb_puts(t, "\\# ");
@@ -434,8 +456,7 @@ int sl_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen, char *bu
 			uint8_t kind = desc->f[i].kind;
 
 			/* Empty rest fields (no key data, no types) print nothing, not even a blank. */
-			if (spans[i].len == 0 && (kind == SL_RDF_B64 || kind == SL_RDF_HEX ||
-						  kind == SL_RDF_BITMAP || kind == SL_RDF_SVCPARAMS))
+			if (prints_nothing(kind, rdata + spans[i].off, spans[i].len))
 				continue;
 			if (i)
 				tb_putc(&t, ' ');

@@ -492,6 +492,7 @@ static const struct bad_wire ok_wire_cases[] = {
 	/* RFC 4034 asks senders to drop trailing zero octets; receivers accept them. */
 	{ SL_TYPE_NSEC, "NSEC trailing zero octet", "00 0002 4000" },
 	{ SL_TYPE_NSEC, "NSEC empty bitmap", "00" },
+	{ SL_TYPE_NSEC, "NSEC window listing no type", "00 0003 000000" },
 	{ SL_TYPE_NSEC, "NSEC window 255", "00 ff01 80" },
 	{ SL_TYPE_DNSKEY, "DNSKEY empty key", "0101 03 08" },
 	{ SL_TYPE_DS, "DS empty digest", "3039 08 02" },
