@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "acl.h"
 #include "conf.h"
 #include "loader.h"
 
@@ -344,6 +345,30 @@ static void free_chain(sl_chain_t *chain)
 
 /* ---- zones -------------------------------------------------------------- */
 
+/* Reads an array of address prefixes into an ACL owned by @p pool. */
+static void load_acl(sl_conf_t *c, const char *key, sl_strpool_t *pool, sl_acl_t **out)
+{
+	const char *const *list;
+	size_t n;
+
+	*out = sl_strpool_alloc(pool, sizeof(**out));
+	if (!*out || sl_conf_strings(c, key, false, &list, &n) != SL_OK || n == 0)
+		return;
+	(*out)->entry = sl_strpool_alloc(pool, n * sizeof(*(*out)->entry));
+	if (!(*out)->entry)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (sl_acl_parse_prefix(list[i], &(*out)->entry[(*out)->n]) != SL_OK) {
+			char sub[64];
+			snprintf(sub, sizeof(sub), "%s[%zu]", key, i);
+			sl_conf_error(c, sub, "\"%s\" is not an address or prefix "
+					      "(use 192.0.2.0/24 or 2001:db8::/32)", list[i]);
+			continue;
+		}
+		(*out)->n++;
+	}
+}
+
 static int zone_hash_insert(sl_runtime_t *rt, size_t idx)
 {
 	uint32_t h = sl_name_hash(rt->zones[idx].name) & rt->zone_hash_mask;
@@ -413,6 +438,7 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 		if (labels > rt->zone_max_labels)
 			rt->zone_max_labels = labels;
 		rt->nzones++;
+		load_acl(&c, "allow_transfer", rt->pool, &z->allow_transfer);
 		sl_conf_subpath(ppath, sizeof(ppath), path, "plugins", 0);
 		json_t *plugins = sl_conf_json(&c, "plugins");
 		if (!plugins)

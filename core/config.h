@@ -72,7 +72,8 @@ typedef struct sl_zone_entry {
 	uint8_t name[SL_NAME_MAXLEN]; /**< apex, lower-cased */
 	size_t name_len;              /**< its length */
 	sl_chain_t chain;             /**< the zone's plugin chain */
-	void *allow_transfer;         /**< ACL for AXFR (zone store issue), or NULL */
+	struct sl_acl *allow_transfer; /**< who may AXFR/IXFR (empty: nobody) */
+	struct sl_zone *zone;         /**< the zone store's zone (shared across reloads) */
 } sl_zone_entry_t;
 
 /**

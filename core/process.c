@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include <string.h>
+#include "acl.h"
 #include "cookie.h"
 #include "loader.h"
 #include "process.h"
@@ -140,6 +141,11 @@ static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_t *req, ran_c
 			return fail(req, SL_RCODE_REFUSED, 20, NULL);
 		}
 		req->zone_name = zone->name;
+		req->zone = zone->zone;
+		/* Zone transfers only for addresses in the zone's allow_transfer. */
+		if ((req->qtype == SL_TYPE_AXFR || req->qtype == SL_TYPE_IXFR) && !req->follows &&
+		    !sl_acl_match(zone->allow_transfer, req->remote))
+			return fail(req, SL_RCODE_REFUSED, 18, "transfer not allowed");
 		result = run_chain(&zone->chain, req, ran);
 		if (result == SL_RESULT_PASS) {
 			if (req->follows)
@@ -242,6 +248,13 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	req.result = result;
 	if (result != SL_RESULT_DROP && run_response_hooks(&ran, &req) == SL_RESULT_DROP)
 		result = SL_RESULT_DROP;
+	/* Only a successful TCP answer may continue as a stream. */
+	if (req.stream.next) {
+		if (result == SL_RESULT_DONE && in->transport == SL_TRANSPORT_TCP && in->stream_out)
+			*in->stream_out = req.stream;
+		else
+			sl_stream_release(&req.stream);
+	}
 	if (result == SL_RESULT_DROP)
 		return 0;
 	if (result == SL_RESULT_ERROR) {
@@ -261,4 +274,41 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	}
 	int len = sl_resp_finish(&resp, msg.edns.present ? &opt : NULL);
 	return len > 0 ? (size_t)len : 0;
+}
+
+void sl_stream_release(sl_stream_t *stream)
+{
+	if (stream->free)
+		stream->free(stream->state);
+	memset(stream, 0, sizeof(*stream));
+}
+
+bool sl_process_stream(sl_stream_t *stream, const uint8_t *query, size_t qlen, uint8_t *out,
+		       size_t outcap, size_t *outlen)
+{
+	sl_msg_t msg;
+	sl_resp_t resp;
+
+	*outlen = 0;
+	if (!stream->next)
+		return false;
+	/* The query parsed when the stream started; it is our own copy. */
+	if (sl_msg_parse(query, qlen, &msg) != SL_OK ||
+	    sl_resp_init(&resp, out, outcap, SL_MSG_MAXLEN, 0, &msg) != SL_OK) {
+		sl_stream_release(stream);
+		return false;
+	}
+	sl_resp_set_flags(&resp, SL_FLAG_AA);
+	int more = stream->next(stream->state, &resp);
+	if (more < 0) {
+		sl_stream_release(stream);
+		return false;
+	}
+	int len = sl_resp_finish(&resp, NULL);
+	*outlen = len > 0 ? (size_t)len : 0;
+	if (more == 0 || len <= 0) {
+		sl_stream_release(stream);
+		return false;
+	}
+	return true;
 }

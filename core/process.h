@@ -20,6 +20,7 @@ typedef struct sl_query_in {
 	unsigned worker_id;             /**< worker index */
 	sl_worker_t *worker;            /**< worker (NULL in unit tests) */
 	uint32_t now;                   /**< wall clock seconds, for cookies */
+	sl_stream_t *stream_out;        /**< TCP: receives a multi-message response; else NULL */
 } sl_query_in_t;
 
 /**
@@ -29,5 +30,17 @@ typedef struct sl_query_in {
  */
 size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *arena,
 		  uint8_t *out, size_t outcap);
+
+/**
+ * Writes the next message of @p stream, started by @p query, into @p out
+ * (header and question copied from the query, AA set, no OPT). Frees and
+ * zeroes the stream when it ends or fails (then *@p outlen may be 0).
+ * @return true when more messages follow
+ */
+bool sl_process_stream(sl_stream_t *stream, const uint8_t *query, size_t qlen, uint8_t *out,
+		       size_t outcap, size_t *outlen);
+
+/** Frees a stream's state and zeroes it; a zeroed stream is ignored. */
+void sl_stream_release(sl_stream_t *stream);
 
 #endif /* SL_CORE_PROCESS_H */

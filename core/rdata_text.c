@@ -455,7 +455,7 @@ int sl_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen, char *bu
 		for (unsigned i = 0; i < SL_RDF_MAX && desc->f[i].kind != SL_RDF_END; i++) {
 			uint8_t kind = desc->f[i].kind;
 
-			/* Empty rest fields (no key data, no types) print nothing, not even a blank. */
+			/* Empty rest fields (no key data, no types) print nothing, no blank. */
 			if (prints_nothing(kind, rdata + spans[i].off, spans[i].len))
 				continue;
 			if (i)
@@ -1227,7 +1227,10 @@ static int parse_field(struct lex *lx, struct wbuf *w, uint8_t kind, const uint8
 	}
 	case SL_RDF_TTL:
 	case SL_RDF_TIME:
-		rc = kind == SL_RDF_TTL ? parse_ttl(lx, t.s, t.n, &v) : parse_time(lx, t.s, t.n, &v);
+		if (kind == SL_RDF_TTL)
+			rc = parse_ttl(lx, t.s, t.n, &v);
+		else
+			rc = parse_time(lx, t.s, t.n, &v);
 		if (rc != SL_OK)
 			return rc;
 		buf[0] = (uint8_t)(v >> 24);
@@ -1341,7 +1344,8 @@ int sl_rdata_from_text(uint16_t type, const char *text, size_t len, const uint8_
 		if (desc && sl_rdata_fields(desc, w.p, w.len, NULL, &why) != SL_OK) {
 			char msg[96];
 
-			snprintf(msg, sizeof(msg), "\\# data is not valid RDATA (%s)", why);
+			snprintf(msg, sizeof(msg), "\\# data is not valid RDATA (%s)",
+				 why ? why : "invalid");
 			return fail(&lx, SL_ESYNTAX, msg);
 		}
 		*outlen = w.len;
@@ -1362,7 +1366,7 @@ int sl_rdata_from_text(uint16_t type, const char *text, size_t len, const uint8_
 		return fail(&lx, SL_ESYNTAX, "unexpected trailing data");
 	/* Rules that span fields (SVCB mandatory keys, CAA tag) live in the wire check. */
 	if (sl_rdata_fields(desc, w.p, w.len, NULL, &why) != SL_OK)
-		return fail(&lx, SL_ESYNTAX, why);
+		return fail(&lx, SL_ESYNTAX, why ? why : "invalid RDATA");
 	*outlen = w.len;
 	return SL_OK;
 }

@@ -41,6 +41,7 @@
 #include <sluice/msg.h>
 
 #include "net.h"
+#include "process.h"
 #include "server.h"
 
 /* Connections accepted per listening socket and readiness event. */
@@ -94,6 +95,11 @@ struct tcp_conn {
 	/* Output queue: out[out_off .. out_len) is still to be sent. */
 	uint8_t *out;
 	size_t out_off, out_len, out_cap;
+	/* A zone transfer in progress: further messages are produced as the
+	 * client reads (reading and answering pause until it ends). */
+	sl_stream_t stream;
+	uint8_t *stream_query;        /* the query that started it (own copy) */
+	size_t stream_query_len;
 };
 
 struct conn_list {
@@ -286,6 +292,8 @@ static void conn_close(struct tcp_conn *c)
 	if (c->counted)
 		sl_tcp_client_release(srv, &c->peer.sa);
 	atomic_fetch_sub(&srv->tcp_conns, 1);
+	sl_stream_release(&c->stream);
+	free(c->stream_query);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -342,7 +350,7 @@ static void conn_arm(struct tcp_conn *c, bool force)
 static void conn_settle(struct tcp_conn *c, bool activity)
 {
 	struct sl_tcp *tcp = c->tcp;
-	bool idle = c->in_len == 0 && out_pending(c) == 0 && !c->eof;
+	bool idle = c->in_len == 0 && out_pending(c) == 0 && !c->eof && !c->stream.next;
 
 	if (idle == c->idle && !(idle && activity))
 		return;
@@ -476,7 +484,21 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 
 	w->stats.tcp_queries++;
 	sl_worker_answer(w, SL_TRANSPORT_TCP, q, qlen, &c->peer.sa, c->peer_len, &c->local.sa,
-			 c->local_len, tcp->obuf + 2, SL_MSG_MAXLEN, &outlen);
+			 c->local_len, tcp->obuf + 2, SL_MSG_MAXLEN, &outlen, &c->stream);
+	if (c->stream.next) {
+		/* Keep the query: every later message repeats its id and question. */
+		c->stream_query = malloc(qlen);
+		if (!c->stream_query) {
+			sl_stream_release(&c->stream);
+			c->dead = true;
+			return;
+		}
+		memcpy(c->stream_query, q, qlen);
+		c->stream_query_len = qlen;
+		/* Later queries wait until the transfer is complete (in order). */
+		conn_pause(c);
+		more = true;
+	}
 	if (outlen == 0 || outlen > SL_MSG_MAXLEN) {
 		w->stats.dropped++;
 		return;
@@ -486,6 +508,40 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 	conn_emit(c, tcp->obuf, outlen + 2, more);
 	if (out_pending(c) > c->max_out)
 		conn_pause(c);
+}
+
+/* Messages of a stream produced per callback, so one transfer cannot hog the worker. */
+#define TCP_STREAM_BUDGET 16
+
+/*
+ * Produces further messages of a zone transfer while the queue has room;
+ * when the budget runs out with room left, waits for writability to be
+ * called again (the socket is normally writable at once).
+ */
+static void conn_pump(struct tcp_conn *c)
+{
+	struct sl_tcp *tcp = c->tcp;
+	unsigned budget = 0;
+
+	while (c->stream.next && !c->dead && out_pending(c) <= c->max_out &&
+	       budget++ < TCP_STREAM_BUDGET) {
+		size_t outlen = 0;
+		sl_worker_stream_next(tcp->w, &c->stream, c->stream_query, c->stream_query_len,
+				      tcp->obuf + 2, SL_MSG_MAXLEN, &outlen);
+		if (outlen > 0 && outlen <= SL_MSG_MAXLEN) {
+			tcp->obuf[0] = (uint8_t)(outlen >> 8);
+			tcp->obuf[1] = (uint8_t)outlen;
+			/* Always queue: conn_flush sends it and tracks write progress. */
+			conn_emit(c, tcp->obuf, outlen + 2, true);
+		}
+	}
+	if (!c->stream.next) {
+		free(c->stream_query);
+		c->stream_query = NULL;
+		c->stream_query_len = 0;
+	} else if (!c->dead) {
+		ev_io_start(tcp->w->loop, &c->wio);
+	}
 }
 
 /* Length of the complete framed message at @p p, or 0 if incomplete. */
@@ -507,7 +563,7 @@ static size_t conn_process(struct tcp_conn *c, const uint8_t *buf, size_t len)
 {
 	size_t off = 0;
 
-	while (!c->paused && !c->dead) {
+	while (!c->paused && !c->dead && !c->stream.next) {
 		size_t n = frame_len(buf + off, len - off);
 
 		if (n == 0)
@@ -696,7 +752,13 @@ static void conn_finish(struct tcp_conn *c, bool activity)
 			conn_flush(c);
 		if (c->dead)
 			break;
-		if (c->paused && out_pending(c) <= c->max_out / 2) {
+		if (c->stream.next && out_pending(c) <= c->max_out / 2) {
+			conn_pump(c);
+			if (out_pending(c) > 0 && !ev_is_active(&c->wio))
+				continue;
+			break;
+		}
+		if (c->paused && !c->stream.next && out_pending(c) <= c->max_out / 2) {
 			conn_resume(c);
 			continue;
 		}

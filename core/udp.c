@@ -438,7 +438,7 @@ static void udp_answer_batch(struct udp_sock *s, unsigned n)
 		local_len = udp_destination(s, h, &local, &u->sctl[k], &ctl_len);
 		sl_worker_answer(w, SL_TRANSPORT_UDP, query, u->rmsg[i].msg_len,
 				 (const struct sockaddr *)&u->peer[i], h->msg_namelen, &local.sa,
-				 local_len, out, SL_UDP_BUFSIZE, &outlen);
+				 local_len, out, SL_UDP_BUFSIZE, &outlen, NULL);
 		if (outlen == 0 || outlen > SL_UDP_BUFSIZE) {
 			w->stats.dropped++;
 			continue;

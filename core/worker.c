@@ -20,28 +20,26 @@
 void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
 		      size_t qlen, const struct sockaddr *remote, socklen_t remote_len,
 		      const struct sockaddr *local, socklen_t local_len, uint8_t *out, size_t outcap,
-		      size_t *outlen)
+		      size_t *outlen, sl_stream_t *stream)
 {
 	sl_query_in_t in = {
 		.transport = transport, .wire = query, .len = qlen,
 		.remote = remote, .remote_len = remote_len,
 		.local = local, .local_len = local_len,
 		.worker_id = w->id, .worker = w, .now = (uint32_t)time(NULL),
+		.stream_out = stream,
 	};
 	size_t len = sl_process(w->rt, &in, &w->arena, out, outcap);
 
 	*outlen = len;
-	if (transport == SL_TRANSPORT_UDP)
-		w->stats.udp_queries++;
-	else
-		w->stats.tcp_queries++;
-	if (len < SL_HEADER_LEN) {
-		w->stats.dropped++;
-		return;
-	}
-	w->stats.rcode[out[3] & 0x0F]++;
-	if (out[2] & 0x02)
-		w->stats.truncated++;
+	if (len >= SL_HEADER_LEN)
+		w->stats.rcode[out[3] & 0x0F]++;
+}
+
+bool sl_worker_stream_next(sl_worker_t *w, sl_stream_t *stream, const uint8_t *query,
+			   size_t qlen, uint8_t *out, size_t outcap, size_t *outlen)
+{
+	return sl_process_stream(stream, query, qlen, out, outcap, outlen);
 }
 
 unsigned sl_worker_id(const sl_worker_t *worker)

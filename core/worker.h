@@ -55,12 +55,25 @@ struct sl_worker {
 /**
  * Answers one query on @p w with the worker's current runtime. Writes the
  * response into @p out and its length into *@p outlen (0: send nothing).
- * Allocation-free; never fails.
+ * Allocation-free; never fails. The transports count queries and drops;
+ * this counts rcodes.
+ *
+ * @p stream (TCP only, else NULL) receives a multi-message response (zone
+ * transfer) whose further messages come from sl_worker_stream_next(); it is
+ * zeroed when there is none.
  */
 void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
 		      size_t qlen, const struct sockaddr *remote, socklen_t remote_len,
 		      const struct sockaddr *local, socklen_t local_len, uint8_t *out, size_t outcap,
-		      size_t *outlen);
+		      size_t *outlen, sl_stream_t *stream);
+
+/**
+ * Produces the next message of @p stream for @p query (the query that
+ * started it) into @p out. When the stream ends or fails it is freed and
+ * zeroed. @return true when more messages follow
+ */
+bool sl_worker_stream_next(sl_worker_t *w, sl_stream_t *stream, const uint8_t *query,
+			   size_t qlen, uint8_t *out, size_t outcap, size_t *outlen);
 
 /** Prepares worker @p id (loop, arena, wake-up watcher) to run @p rt. @return SL_OK or SL_ENOMEM */
 int sl_worker_init(sl_worker_t *w, struct sl_server *srv, unsigned id, const sl_runtime_t *rt);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include "acl.h"
 #include "config.h"
 #include "loader.h"
 #include "testutil.h"
@@ -145,6 +146,12 @@ static const struct bad_case {
 	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", \"plugins\": [{\"plugin\": \"recorder\", "
 	  "\"oops\": 1}]}]}",
 	  "zones[0].plugins[0].oops: unknown key", NULL },
+	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", \"plugins\": [], \"allow_transfer\": "
+	  "[\"10.1.2.3/8\"]}]}",
+	  "zones[0].allow_transfer[0]", "not an address or prefix" },
+	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", \"plugins\": [], \"allow_transfer\": "
+	  "[\"::1/129\"]}]}",
+	  "zones[0].allow_transfer[0]", NULL },
 	/* Order check: an egress plugin before a data plugin. */
 	{ "{" SERVER ", \"plugins\": [{\"plugin\": \"observer\"}, {\"plugin\": \"recorder\"}]}",
 	  "plugins[1]", "cannot run after observer" },
@@ -184,6 +191,33 @@ START_TEST(test_all_errors_reported)
 }
 END_TEST
 
+START_TEST(test_acl)
+{
+	sl_acl_entry_t e[3];
+	ck_assert_int_eq(sl_acl_parse_prefix("127.0.0.0/8", &e[0]), SL_OK);
+	ck_assert_int_eq(sl_acl_parse_prefix("2001:db8::/32", &e[1]), SL_OK);
+	ck_assert_int_eq(sl_acl_parse_prefix("192.0.2.7", &e[2]), SL_OK);
+	ck_assert_uint_eq(e[2].prefix, 32);
+	sl_acl_t acl = { .entry = e, .n = 3 };
+	struct sockaddr_in v4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
+	inet_pton(AF_INET, "127.9.9.9", &v4.sin_addr);
+	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v4));
+	inet_pton(AF_INET, "192.0.2.8", &v4.sin_addr);
+	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v4));
+	inet_pton(AF_INET6, "2001:db8:ffff::1", &v6.sin6_addr);
+	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6));
+	inet_pton(AF_INET6, "2001:db9::1", &v6.sin6_addr);
+	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v6));
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &v6.sin6_addr); /* v4-mapped */
+	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6));
+	static const char *const bad[] = { "", "/8", "127.0.0.0/", "127.0.0.0/33", "10.0.0.1/8",
+					   "::/x", "host/24", "1.2.3.4/08x" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(sl_acl_parse_prefix(bad[i], &e[0]) == SL_ESYNTAX, "%s", bad[i]);
+}
+END_TEST
+
 START_TEST(test_listen_parse)
 {
 	sl_listen_t l;
@@ -212,6 +246,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_bad_config, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_listen_parse);
+	tcase_add_test(tc, test_acl);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -130,6 +130,10 @@ static void setup_chains(void)
 		      " {\"name\": \"loop.\", \"plugins\": ["
 		      "  {\"plugin\": \"recorder\", \"tag\": \"l\", \"result\": \"follow\", "
 		      "   \"follow\": \"again.loop.\"}]},"
+		      " {\"name\": \"xfr.\", \"allow_transfer\": [\"127.0.0.0/8\"], \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"x\", \"result\": \"done\"}]},"
+		      " {\"name\": \"noxfr.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"n\", \"result\": \"done\"}]},"
 		      " {\"name\": \"hook.\", \"plugins\": ["
 		      "  {\"plugin\": \"recorder\", \"tag\": \"h\", \"result\": \"done\", "
 		      "   \"drop_response\": true}]}"
@@ -355,6 +359,29 @@ START_TEST(test_meta_qtypes)
 }
 END_TEST
 
+START_TEST(test_transfer_acl)
+{
+	parsed_t p;
+	/* 127.0.0.1 is in xfr.'s ACL: the chain runs (over TCP). */
+	parse(query(SL_TRANSPORT_TCP, "xfr.", SL_TYPE_AXFR, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert_str_eq(p.txt[p.ntxt - 2], "x");
+	/* A zone without allow_transfer refuses everyone. */
+	parse(query(SL_TRANSPORT_TCP, "noxfr.", SL_TYPE_AXFR, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+	parse(query(SL_TRANSPORT_TCP, "noxfr.", SL_TYPE_IXFR, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+	/* A client outside the ACL is refused. */
+	client.sin_addr.s_addr = htonl(0xc0000201);
+	parse(query(SL_TRANSPORT_TCP, "xfr.", SL_TYPE_AXFR, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+	/* AXFR never over UDP, even from an allowed address. */
+	client.sin_addr.s_addr = htonl(0x7f000001);
+	parse(query(SL_TRANSPORT_UDP, "xfr.", SL_TYPE_AXFR, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+}
+END_TEST
+
 START_TEST(test_mutated_queries_never_crash)
 {
 	uint8_t q[512];
@@ -403,6 +430,7 @@ int main(void)
 	tcase_add_test(tc, test_edns_options);
 	tcase_add_test(tc, test_chaos_identity);
 	tcase_add_test(tc, test_meta_qtypes);
+	tcase_add_test(tc, test_transfer_acl);
 	tcase_add_test(tc, test_mutated_queries_never_crash);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

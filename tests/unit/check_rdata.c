@@ -221,8 +221,8 @@ static const struct rt_case rt_cases[] = {
 	  "0010" NAME_FOO_ORG "0001 000c 08 665c6f6f2c626172 02 6832" },
 	{ SL_TYPE_SVCB, "1 . key7=\"/dns-query{?dns}\" key65534 ech=\"\" key3=\"\\001\\187\"",
 	  "1 . port=443 ech key7=\"/dns-query{?dns}\" key65534", NULL },
-	{ SL_TYPE_SVCB, "1 svc ech=AEj+DQBEAQAgACAdd+scUi0IYFsXnUIU7ko2Nd9+F8M26pAGZVpz/KrWPgAEAAEAAW"
-			"QVZWNoLXNpdGVzLmV4YW1wbGUubmV0AAA= ipv4hint=192.0.2.1,192.0.2.2",
+	{ SL_TYPE_SVCB, "1 svc ech=AEj+DQBEAQAgACAdd+scUi0IYFsXnUIU7ko2Nd9+F8M26pAGZVpz/KrWPgAE"
+			"AAEAAWQVZWNoLXNpdGVzLmV4YW1wbGUubmV0AAA= ipv4hint=192.0.2.1,192.0.2.2",
 	  "1 svc.example. ipv4hint=192.0.2.1,192.0.2.2 ech=AEj+DQBEAQAgACAdd+scUi0IYFsXnUIU7ko2Nd9"
 	  "+F8M26pAGZVpz/KrWPgAEAAEAAWQVZWNoLXNpdGVzLmV4YW1wbGUubmV0AAA=", NULL },
 	{ SL_TYPE_HTTPS, "1 . alpn=h2 no-default-alpn", "1 . alpn=\"h2\" no-default-alpn",
@@ -575,7 +575,9 @@ struct unpack_case {
 	size_t outcap;    /* 0: plenty */
 };
 
-#define M(...) (const uint8_t[]){ MSG_PREFIX, __VA_ARGS__ }, sizeof((const uint8_t[]){ MSG_PREFIX, __VA_ARGS__ })
+#define M(...)                                   \
+	(const uint8_t[]){ MSG_PREFIX, __VA_ARGS__ }, \
+		sizeof((const uint8_t[]){ MSG_PREFIX, __VA_ARGS__ })
 
 static const struct unpack_case unpack_cases[] = {
 	{ "MX pointer", SL_TYPE_MX, M(0, 10, 4, 'm', 'a', 'i', 'l', PTR_EXAMPLE_COM), 0, SL_OK,
@@ -999,7 +1001,8 @@ START_TEST(test_truncations)
 		rc = sl_rdata_check(tc->type, rd, cut);
 		ck_assert(rc == SL_OK || rc == SL_EMALFORMED);
 		ck_assert_int_ge(sl_rdata_to_text(tc->type, rd, cut, text, sizeof(text)), 0);
-		rc = sl_rdata_unpack(tc->type, rd, cut, 0, (uint16_t)cut, out, sizeof(out), &outlen);
+		rc = sl_rdata_unpack(tc->type, rd, cut, 0, (uint16_t)cut, out, sizeof(out),
+				     &outlen);
 		ck_assert(rc == SL_OK || rc == SL_EMALFORMED || rc == SL_ELOOP);
 		free(rd);
 	}
