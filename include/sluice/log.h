@@ -28,7 +28,7 @@ enum sl_log_level {
 SL_API void sl_log(int level, const char *fmt, ...) SL_PRINTF(2, 3);
 
 /** va_list form of sl_log(). */
-SL_API void sl_vlog(int level, const char *fmt, va_list ap);
+SL_API void sl_vlog(int level, const char *fmt, va_list ap) SL_PRINTF(2, 0);
 
 /** True when a message at @p level would be emitted; use to skip costly formatting. */
 SL_API bool sl_log_enabled(int level);
