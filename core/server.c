@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "logctl.h"
 #include "net.h"
+#include "qsbr.h"
 #include "server.h"
 
 static struct ev_loop *control_loop;
@@ -218,6 +219,12 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 }
 
+/* Frees retired zone versions whose grace period has passed. */
+static void on_reclaim(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	sl_qsbr_reclaim();
+}
+
 static void stop_workers(sl_server_t *srv, unsigned started)
 {
 	atomic_store(&srv->stopping, true);
@@ -234,6 +241,7 @@ int sl_server_run(sl_runtime_t *rt, const char *config_file, bool foreground)
 	unsigned started = 0;
 	int status = 1;
 	ev_signal sigs[5];
+	ev_timer reclaim;
 	static const int signums[5] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, 0 };
 
 	if (!srv) {
@@ -268,9 +276,13 @@ int sl_server_run(sl_runtime_t *rt, const char *config_file, bool foreground)
 		sl_errlist_free(&errors);
 		goto out;
 	}
+	if (sl_qsbr_init(srv->nworkers) != SL_OK)
+		goto out;
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		if (sl_worker_init(&srv->workers[i], srv, i, rt) != SL_OK)
 			goto out;
+	ev_timer_init(&reclaim, on_reclaim, 1.0, 1.0);
+	ev_timer_start(control_loop, &reclaim);
 	for (int i = 0; signums[i]; i++) {
 		ev_signal_init(&sigs[i], on_signal, signums[i]);
 		sigs[i].data = srv;
@@ -291,12 +303,14 @@ int sl_server_run(sl_runtime_t *rt, const char *config_file, bool foreground)
 	status = 0;
 out:
 	stop_workers(srv, started);
+	sl_qsbr_barrier();
 	if (status == 0)
 		log_stats(srv);
 	for (unsigned i = 0; srv->workers && i < srv->nworkers; i++)
 		sl_worker_destroy(&srv->workers[i]);
 	free(srv->workers);
 	sl_runtime_free(srv->rt);
+	sl_qsbr_barrier();
 	if (srv->pid_file) {
 		unlink(srv->pid_file);
 		free(srv->pid_file);

@@ -14,6 +14,7 @@
 #include "loader.h"
 #include "net.h"
 #include "process.h"
+#include "qsbr.h"
 #include "server.h"
 #include "worker.h"
 
@@ -102,10 +103,29 @@ static void on_wake(struct ev_loop *loop, ev_async *watcher, int revents)
 	atomic_store(&w->acked_generation, gen);
 }
 
+/*
+ * Zone versions are freed only after every online worker has passed a
+ * quiescent state: each loop iteration is one (back online right after the
+ * wait), and a worker blocked in epoll is offline, so idle workers never
+ * hold reclamation up.
+ */
+static void on_prepare(struct ev_loop *loop, ev_prepare *watcher, int revents)
+{
+	sl_worker_t *w = watcher->data;
+	sl_qsbr_offline(w->id);
+}
+
+static void on_check(struct ev_loop *loop, ev_check *watcher, int revents)
+{
+	sl_worker_t *w = watcher->data;
+	sl_qsbr_online(w->id);
+}
+
 static void *worker_main(void *arg)
 {
 	sl_worker_t *w = arg;
 
+	sl_qsbr_online(w->id);
 	runtime_worker_start(w->rt, w);
 	if (sl_udp_start(w) != SL_OK || sl_tcp_start(w) != SL_OK) {
 		sl_log(SL_LOG_ERROR, "worker %u: cannot start transports", w->id);
@@ -114,9 +134,11 @@ static void *worker_main(void *arg)
 	}
 	atomic_store(&w->acked_generation, atomic_load(&w->server->generation));
 	ev_run(w->loop, 0);
+	sl_qsbr_online(w->id);
 	sl_tcp_stop(w);
 	sl_udp_stop(w);
 	runtime_worker_stop(w->rt, w);
+	sl_qsbr_offline(w->id);
 	return NULL;
 }
 
@@ -133,6 +155,15 @@ int sl_worker_init(sl_worker_t *w, sl_server_t *srv, unsigned id, const sl_runti
 	ev_async_init(&w->wake, on_wake);
 	w->wake.data = w;
 	ev_async_start(w->loop, &w->wake);
+	ev_prepare_init(&w->qsbr_offline, on_prepare);
+	w->qsbr_offline.data = w;
+	ev_set_priority(&w->qsbr_offline, EV_MINPRI);
+	ev_prepare_start(w->loop, &w->qsbr_offline);
+	ev_check_init(&w->qsbr_online, on_check);
+	w->qsbr_online.data = w;
+	/* First among the callbacks that run after the wait. */
+	ev_set_priority(&w->qsbr_online, EV_MAXPRI);
+	ev_check_start(w->loop, &w->qsbr_online);
 	return SL_OK;
 }
 

@@ -41,6 +41,8 @@ struct sl_worker {
 	pthread_t thread;                /**< its thread */
 	const sl_runtime_t *rt;          /**< configuration this worker answers with */
 	ev_async wake;                   /**< control -> worker: new runtime or stop */
+	ev_prepare qsbr_offline;         /**< goes offline before the loop blocks */
+	ev_check qsbr_online;            /**< back online (a quiescent state) after it wakes */
 	atomic_uint acked_generation;    /**< runtime generation this worker runs */
 	int *udp_fds;                    /**< one UDP socket per listen address */
 	int *tcp_fds;                    /**< one TCP listening socket per listen address */
