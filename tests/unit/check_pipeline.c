@@ -249,6 +249,7 @@ END_TEST
 START_TEST(test_response_hooks_see_kind)
 {
 	sl_instance_t *obs = rt->server_chain.inst[3];
+	/* The instance handle the observer registered its counters on. */
 	uint64_t pos = sl_stats_get(obs, SL_ANSWER_POSITIVE);
 	uint64_t err = sl_stats_get(obs, SL_ANSWER_ERROR);
 	query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_A, NULL);
