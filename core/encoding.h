@@ -168,10 +168,4 @@ int sl_svc_key_from_name(const char *name, size_t len);
 /** Returns how the value of @p key is encoded. */
 enum sl_svc_kind sl_svc_key_kind(uint16_t key);
 
-/**
- * Checks one SvcParam value on the wire against the rules of its key.
- * @return NULL when valid, else a static reason
- */
-const char *sl_svc_value_check(uint16_t key, const uint8_t *val, size_t len);
-
 #endif /* SL_CORE_ENCODING_H */

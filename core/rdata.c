@@ -171,7 +171,8 @@ static uint16_t get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-const char *sl_svc_value_check(uint16_t key, const uint8_t *val, size_t len)
+/* Checks one SvcParam value against the rules of its key; NULL when valid. */
+static const char *svc_value_check(uint16_t key, const uint8_t *val, size_t len)
 {
 	switch (sl_svc_key_kind(key)) {
 	case SL_SVC_MANDATORY:
@@ -239,7 +240,7 @@ static const char *svcparams_check(const uint8_t *p, size_t len)
 			return "SvcParam keys not strictly increasing";
 		if (key == SL_SVC_KEY_INVALID)
 			return "SvcParam key 65535 is reserved";
-		why = sl_svc_value_check(key, p + i, vlen);
+		why = svc_value_check(key, p + i, vlen);
 		if (why)
 			return why;
 		if (key == 0) {

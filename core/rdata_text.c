@@ -448,6 +448,8 @@ int sl_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen, char *bu
 	sl_rdf_span_t spans[SL_RDF_MAX];
 	struct tbuf t = { buf, bufsize, 0, false };
 
+	if (bufsize == 0)
+		return SL_ESPACE; /* every RDATA prints as at least one character */
 	if (!desc || (desc->flags & SL_RDD_GENERIC) ||
 	    sl_rdata_fields(desc, rdata, rdlen, spans, NULL) != SL_OK) {
 		print_generic(&t, rdata, rdlen);

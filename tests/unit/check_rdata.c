@@ -453,6 +453,15 @@ static const struct bad_wire bad_wire_cases[] = {
 	{ T_AFSDB, "AFSDB no name", "0001" },
 	{ T_PX, "PX one name", "000a 00" },
 	{ T_KX, "KX bad name", "000a 01" },
+	{ T_RT, "RT no name", "000a" },
+	{ T_MB, "MB trailing", "00 00" },
+	{ T_MD, "MD empty", "" },
+	{ T_MF, "MF unterminated", "0161" },
+	{ T_MG, "MG compressed in storage", "c00c" },
+	{ T_MR, "MR label overrun", "0261 00" },
+	{ SL_TYPE_PTR, "PTR trailing", "00 00" },
+	{ SL_TYPE_CDS, "CDS short", "0000 00" },
+	{ SL_TYPE_CDNSKEY, "CDNSKEY short", "0000 03" },
 };
 
 START_TEST(test_bad_wire)
