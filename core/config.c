@@ -15,6 +15,7 @@
 #include "acl.h"
 #include "conf.h"
 #include "loader.h"
+#include <sluice/zone.h>
 
 /* ---- error list --------------------------------------------------------- */
 
@@ -437,6 +438,10 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 			rt->zone_min_labels = labels;
 		if (labels > rt->zone_max_labels)
 			rt->zone_max_labels = labels;
+		/* The zone store's zone outlives this runtime: reloads share it. */
+		z->zone = sl_zone_get(z->name);
+		if (!z->zone)
+			sl_conf_error(&c, "name", "out of memory");
 		rt->nzones++;
 		load_acl(&c, "allow_transfer", rt->pool, &z->allow_transfer);
 		sl_conf_subpath(ppath, sizeof(ppath), path, "plugins", 0);
@@ -582,8 +587,11 @@ void sl_runtime_free(sl_runtime_t *rt)
 	if (!rt)
 		return;
 	free_chain(&rt->server_chain);
-	for (size_t z = 0; z < rt->nzones; z++)
+	for (size_t z = 0; z < rt->nzones; z++) {
 		free_chain(&rt->zones[z].chain);
+		if (rt->zones[z].zone)
+			sl_zone_put(rt->zones[z].zone);
+	}
 	/* Instances are gone: their code may now be unmapped. */
 	for (size_t i = 0; i < rt->nmodules; i++)
 		sl_module_close(&rt->modules[i]);

@@ -157,4 +157,7 @@ sl_zn_t *sl_bt_iter_next(const void **stack, unsigned *depth);
 /** Memory held by the tree: tree nodes and name nodes (for accounting/tests). */
 void sl_bt_stats(const sl_bt_t *root, size_t *tree_bytes, size_t *node_bytes, size_t *names);
 
+/** Test hook: zone versions allocated and not yet freed (zone.c). */
+uint64_t sl_zone_versions_live(void);
+
 #endif /* SL_CORE_ZONE_TREE_H */

@@ -6,6 +6,7 @@
 #define SLUICE_SLUICE_H
 
 /** @file Includes every public header of libsluice. */
+#include <sluice/answer.h>
 #include <sluice/arena.h>
 #include <sluice/common.h>
 #include <sluice/conf.h>
@@ -15,5 +16,6 @@
 #include <sluice/plugin.h>
 #include <sluice/resp.h>
 #include <sluice/rr.h>
+#include <sluice/zone.h>
 
 #endif /* SLUICE_SLUICE_H */

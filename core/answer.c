@@ -1,0 +1,805 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * Sluice — authoritative answers from the zone store.
+ *
+ * The query algorithm is RFC 1034 §4.3.2 as Knot DNS 3.x implements it, so
+ * that sluiced and knotd answer the same zone the same way, section by
+ * section. The name being resolved (sname) starts as the question's name;
+ * each step looks it up once and either ends (data, NODATA, NXDOMAIN,
+ * referral, truncation) or adds a CNAME/DNAME and moves sname to its target
+ * (FOLLOW). The loop is iterative and bounded by SL_ANSWER_MAX_CNAME, so
+ * neither hostile zone data nor hostile queries can recurse or spin.
+ *
+ * Where servers differ, this follows knotd (checked against knotd 3.2):
+ *  - ANY (RFC 8482) returns the node's first RRset, i.e. the lowest type,
+ *    over UDP and TCP alike;
+ *  - a CNAME chain ends with the rcode of its last name: NXDOMAIN (with the
+ *    SOA) when the last target does not exist in the zone, NOERROR when it
+ *    leaves the zone, loops, or exceeds the hop limit;
+ *  - AA is decided by the first step: a chain that walks into a delegation
+ *    keeps AA and carries the referral in authority;
+ *  - an answer or authority RRset that does not fit is left out whole, TC is
+ *    set and nothing more is added; additional records that do not fit are
+ *    skipped silently, except referral glue below the cut (RFC 9471), whose
+ *    loss sets TC — every other glue record that fits is still added;
+ *  - additional A/AAAA come from the targets of NS, MX, SRV, SVCB and HTTPS
+ *    (plus the target's own SVCB/HTTPS RRset for those, as Knot does),
+ *    including targets covered by a wildcard, under the target's name; the
+ *    apex NS RRset is not added to positive answers.
+ * and deliberately differs from knotd where it is laxer:
+ *  - a SOA that does not fit sets TC (knotd drops it silently, leaving a
+ *    negative answer that cannot be cached, RFC 2308 §5);
+ *  - a target named twice gets its addresses once (knotd repeats them), and
+ *    at most SL_ANSWER_MAX_ADDITIONAL targets are looked up (knotd: all);
+ *  - at most SL_ANSWER_MAX_CNAME hops are followed (knotd: 5);
+ *  - names below a DNAME are always rewritten (RFC 6672 §2.4), even where
+ *    occluded data exists there (knotd answers such data), and YXDOMAIN
+ *    ends the answer (knotd goes on resolving the DNAME target itself).
+ *
+ * Nothing here allocates on the query path: lookups return pointers into the
+ * version, and the few names we build live in struct answer on the stack.
+ * sl_answer_axfr() allocates its stream state, which must outlive the call.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sluice/answer.h>
+#include <sluice/msg.h>
+#include <sluice/name.h>
+#include <sluice/resp.h>
+#include <sluice/rr.h>
+#include <sluice/zone.h>
+
+/* Outcome of one resolution step, and of the whole chain. */
+enum step {
+	ST_HIT,      /* data added (or the chain left the zone / was stopped) */
+	ST_NODATA,   /* the name exists, the type does not */
+	ST_MISS,     /* the name does not exist: NXDOMAIN */
+	ST_DELEG,    /* the name is at or below a zone cut: referral */
+	ST_FOLLOW,   /* a CNAME/DNAME was added; resolve its target next */
+	ST_TRUNC,    /* an answer RRset did not fit: TC, stop */
+	ST_YXDOMAIN, /* DNAME substitution would exceed 255 octets (RFC 6672 §2.2) */
+	ST_REFUSED,  /* the question's name is not in this zone */
+	ST_SERVFAIL, /* the store reported something it must not */
+};
+
+/* A CNAME/DNAME already written, for loop detection. */
+struct visit {
+	const sl_rrset_t *rrset;
+	const uint8_t *owner;
+};
+
+/* Everything one query needs; lives on the handler's stack. */
+struct answer {
+	sl_request_t *req;
+	sl_resp_t *resp;
+	const sl_zone_version_t *ver;
+	const sl_node_t *apex;
+	uint16_t qtype;
+	const uint8_t *sname;      /* name being resolved now */
+	unsigned steps;            /* lookups done */
+	unsigned hops;             /* CNAMEs/DNAMEs followed */
+	unsigned answers;          /* RRsets this query put in the answer section */
+	bool wildcard;             /* some step was synthesised from a wildcard */
+	const sl_node_t *cut;      /* ST_DELEG: the node whose NS RRset refers */
+	const sl_rrset_t *addl;    /* ST_HIT: answer RRset whose targets get A/AAAA */
+	struct visit visited[SL_ANSWER_MAX_CNAME];
+	/*
+	 * One buffer per possible DNAME substitution, never reused: every sname
+	 * and visited owner stays valid until the query is answered.
+	 */
+	uint8_t synth[SL_ANSWER_MAX_CNAME][SL_NAME_MAXLEN];
+};
+
+/* Smallest additional RR: compressed owner, fixed part, IPv4 address. */
+#define MIN_ADDR_RR (2 + 10 + 4)
+/* SOA RDATA ends with five 32-bit fields; MINIMUM is the last. */
+#define SOA_MIN_RDLEN (1 + 1 + 20)
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
+/* Bytes left for records before the builder's limit and reserve. */
+static size_t room(const sl_resp_t *resp)
+{
+	size_t max = resp->limit > resp->reserve ? resp->limit - resp->reserve : 0;
+
+	return max > resp->len ? max - resp->len : 0;
+}
+
+/* Adds a whole RRset under @p owner or nothing (mark/rollback). */
+static int put_rrset(sl_resp_t *resp, const uint8_t *owner, const sl_rrset_t *rrset,
+		     uint32_t ttl)
+{
+	sl_resp_mark_t mark;
+	const uint8_t *rd = NULL;
+	uint16_t rdlen;
+
+	sl_resp_mark(resp, &mark);
+	while ((rd = sl_rrset_next(rrset, rd, &rdlen)) != NULL) {
+		int rc = sl_resp_add_rr(resp, owner, rrset->type, SL_CLASS_IN, ttl, rd, rdlen);
+
+		if (rc != SL_OK) {
+			sl_resp_rollback(resp, &mark);
+			return rc;
+		}
+	}
+	return SL_OK;
+}
+
+/* The single domain name that makes up CNAME/DNAME RDATA, or NULL. */
+static const uint8_t *rdata_target(const sl_rrset_t *rrset)
+{
+	uint16_t rdlen;
+	const uint8_t *rd = sl_rrset_next(rrset, NULL, &rdlen);
+
+	if (rd == NULL || sl_name_check(rd, rdlen) != (int)rdlen)
+		return NULL;
+	return rd;
+}
+
+/* The target name inside NS/MX/SRV/SVCB/HTTPS RDATA, or NULL. */
+static const uint8_t *rdata_host(uint16_t type, const uint8_t *rd, uint16_t rdlen)
+{
+	sl_rdata_names_t names;
+	size_t off;
+
+	if (sl_rdata_names(type, rd, rdlen, &names) != SL_OK || names.count == 0)
+		return NULL;
+	off = names.offset[0];
+	if (off >= rdlen || sl_name_check(rd + off, rdlen - off) <= 0)
+		return NULL;
+	return rd + off;
+}
+
+static bool wants_additional(uint16_t type)
+{
+	return type == SL_TYPE_NS || type == SL_TYPE_MX || type == SL_TYPE_SRV ||
+	       type == SL_TYPE_SVCB || type == SL_TYPE_HTTPS;
+}
+
+/*
+ * The "*" child of @p encloser when the store flagged one, else NULL. The
+ * wildcard's name is built on the stack; the node returned lives in the
+ * version.
+ */
+static const sl_node_t *wildcard_child(const sl_zone_version_t *ver, const sl_node_t *encloser)
+{
+	uint8_t wc[SL_NAME_MAXLEN];
+	size_t len;
+
+	if (encloser == NULL || !(encloser->flags & SL_NODE_WILDCARD))
+		return NULL;
+	len = sl_name_len(encloser->owner);
+	if (len + 2 > SL_NAME_MAXLEN)
+		return NULL;
+	wc[0] = 1;
+	wc[1] = '*';
+	memcpy(wc + 2, encloser->owner, len);
+	return sl_zone_find(ver, wc);
+}
+
+/* ---- additional section ------------------------------------------------- */
+
+/*
+ * The node whose addresses serve @p host: the exact node, or the wildcard
+ * covering it (as Knot does), or NULL when the name is not in the zone.
+ */
+static const sl_node_t *host_node(const struct answer *a, const uint8_t *host)
+{
+	sl_zone_lookup_t lk;
+	int rc;
+
+	if (!sl_name_is_subdomain(host, a->apex->owner))
+		return NULL;
+	memset(&lk, 0, sizeof(lk));
+	rc = sl_zone_lookup(a->ver, host, &lk);
+	if (rc == SL_OK)
+		return lk.node;
+	if (rc == SL_ENOTFOUND)
+		return wildcard_child(a->ver, lk.encloser);
+	return NULL;
+}
+
+/*
+ * Adds A and AAAA (and, for SVCB/HTTPS, the target's own RRset of that
+ * type) of @p node under the target's name as written in the RDATA.
+ * @return false when something did not fit
+ */
+static bool put_host(struct answer *a, const uint8_t *host, const sl_node_t *node, uint16_t type)
+{
+	static const uint16_t addr_types[] = { SL_TYPE_A, SL_TYPE_AAAA };
+	bool fitted = true;
+
+	for (size_t k = 0; k < sizeof(addr_types) / sizeof(addr_types[0]) + 1; k++) {
+		uint16_t t;
+		const sl_rrset_t *rrset;
+
+		if (k < sizeof(addr_types) / sizeof(addr_types[0]))
+			t = addr_types[k];
+		else if (type == SL_TYPE_SVCB || type == SL_TYPE_HTTPS)
+			t = type;
+		else
+			break;
+		rrset = sl_node_rrset(node, t);
+		if (rrset != NULL && put_rrset(a->resp, host, rrset, rrset->ttl) != SL_OK)
+			fitted = false;
+	}
+	return fitted;
+}
+
+/*
+ * Referral glue (RFC 9471): A/AAAA of every NS target at or below the cut,
+ * in RDATA order. All of it is required: whatever does not fit sets TC, and
+ * the rest is still tried (a smaller record may fit where a larger did not).
+ */
+static void put_required_glue(struct answer *a, const sl_rrset_t *ns, const sl_node_t *cut)
+{
+	const uint8_t *rd = NULL;
+	uint16_t rdlen;
+
+	while ((rd = sl_rrset_next(ns, rd, &rdlen)) != NULL) {
+		const uint8_t *host = rdata_host(ns->type, rd, rdlen);
+		const sl_node_t *node;
+
+		if (host == NULL || !sl_name_is_subdomain(host, cut->owner))
+			continue;
+		/* Once the message is full and TC set, more lookups change nothing. */
+		if ((a->resp->flags & SL_FLAG_TC) && room(a->resp) < MIN_ADDR_RR)
+			return;
+		node = host_node(a, host);
+		if (node != NULL && !put_host(a, host, node, ns->type))
+			sl_resp_set_flags(a->resp, SL_FLAG_TC);
+	}
+}
+
+/*
+ * Optional additional data: A/AAAA of in-zone targets of @p rrset not
+ * below @p cut (all of them when @p cut is NULL). At most
+ * SL_ANSWER_MAX_ADDITIONAL distinct names are looked up (CVE-2024-11187);
+ * a name listed twice is added once; what does not fit is left out.
+ */
+static void put_optional_additional(struct answer *a, const sl_rrset_t *rrset,
+				    const sl_node_t *cut)
+{
+	const uint8_t *seen[SL_ANSWER_MAX_ADDITIONAL];
+	unsigned nseen = 0;
+	const uint8_t *rd = NULL;
+	uint16_t rdlen;
+
+	while ((rd = sl_rrset_next(rrset, rd, &rdlen)) != NULL) {
+		const uint8_t *host = rdata_host(rrset->type, rd, rdlen);
+		const sl_node_t *node;
+		bool dup = false;
+
+		if (host == NULL || !sl_name_is_subdomain(host, a->apex->owner))
+			continue;
+		if (cut != NULL && sl_name_is_subdomain(host, cut->owner))
+			continue;
+		for (unsigned i = 0; i < nseen && !dup; i++)
+			dup = sl_name_equal(seen[i], host);
+		if (dup)
+			continue;
+		if (nseen == SL_ANSWER_MAX_ADDITIONAL || room(a->resp) < MIN_ADDR_RR)
+			return;
+		seen[nseen++] = host;
+		node = host_node(a, host);
+		if (node != NULL)
+			(void)put_host(a, host, node, rrset->type);
+	}
+}
+
+/* ---- authority section -------------------------------------------------- */
+
+/* The apex SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308 §5). */
+static void put_soa(struct answer *a)
+{
+	const sl_rrset_t *soa = sl_node_rrset(a->apex, SL_TYPE_SOA);
+	const uint8_t *rd;
+	uint16_t rdlen;
+	uint32_t ttl;
+
+	if (soa == NULL || (rd = sl_rrset_next(soa, NULL, &rdlen)) == NULL || rdlen < SOA_MIN_RDLEN)
+		return;
+	ttl = rd32(rd + rdlen - 4);
+	if (soa->ttl < ttl)
+		ttl = soa->ttl;
+	(void)sl_resp_section(a->resp, SL_SECTION_AUTHORITY);
+	if (sl_resp_add_rr(a->resp, a->apex->owner, SL_TYPE_SOA, SL_CLASS_IN, ttl, rd, rdlen) !=
+	    SL_OK)
+		sl_resp_set_flags(a->resp, SL_FLAG_TC);
+}
+
+/* NS of the cut in authority, then glue: required first, then the rest. */
+static void put_referral(struct answer *a)
+{
+	const sl_rrset_t *ns = sl_node_rrset(a->cut, SL_TYPE_NS);
+
+	if (ns == NULL)
+		return;
+	(void)sl_resp_section(a->resp, SL_SECTION_AUTHORITY);
+	if (put_rrset(a->resp, a->cut->owner, ns, ns->ttl) != SL_OK) {
+		sl_resp_set_flags(a->resp, SL_FLAG_TC);
+		return;
+	}
+	(void)sl_resp_section(a->resp, SL_SECTION_ADDITIONAL);
+	put_required_glue(a, ns, a->cut);
+	put_optional_additional(a, ns, a->cut);
+}
+
+/* ---- answer section ----------------------------------------------------- */
+
+static bool visited(const struct answer *a, const sl_rrset_t *rrset, const uint8_t *owner)
+{
+	for (unsigned i = 0; i < a->hops; i++)
+		if (a->visited[i].rrset == rrset &&
+		    (owner == NULL || sl_name_equal(a->visited[i].owner, owner)))
+			return true;
+	return false;
+}
+
+static int put_answer_rrset(struct answer *a, const uint8_t *owner, const sl_rrset_t *rrset)
+{
+	if (put_rrset(a->resp, owner, rrset, rrset->ttl) != SL_OK)
+		return ST_TRUNC;
+	a->answers++;
+	return ST_HIT;
+}
+
+/*
+ * A CNAME at sname (exact or from a wildcard): add it and move on to its
+ * target. A CNAME already written under the same owner is a loop: stop as
+ * if the chain led nowhere (NOERROR, nothing in authority). A wildcard CNAME
+ * reached again under a new owner is added once more, then the chain stops
+ * — the same output as knotd's loop checks.
+ */
+static int follow_cname(struct answer *a, const sl_rrset_t *cname, const uint8_t *owner,
+			bool wild)
+{
+	const uint8_t *target = rdata_target(cname);
+	bool again;
+
+	if (target == NULL)
+		return ST_SERVFAIL;
+	if (a->hops >= SL_ANSWER_MAX_CNAME || visited(a, cname, owner))
+		return ST_HIT;
+	again = wild && visited(a, cname, NULL);
+	if (put_answer_rrset(a, owner, cname) != ST_HIT)
+		return ST_TRUNC;
+	a->visited[a->hops].rrset = cname;
+	a->visited[a->hops].owner = owner;
+	a->hops++;
+	if (again)
+		return ST_HIT;
+	a->sname = target;
+	return ST_FOLLOW;
+}
+
+/*
+ * RFC 6672 §3.1: sname lies below the DNAME at @p dnode. Add the DNAME
+ * (once per query), synthesise "sname CNAME target" with the DNAME's TTL,
+ * and follow the target. The labels taken from sname are lower-cased, as
+ * knotd writes them.
+ */
+static int follow_dname(struct answer *a, const sl_node_t *dnode)
+{
+	const sl_rrset_t *dname = sl_node_rrset(dnode, SL_TYPE_DNAME);
+	const uint8_t *target = dname != NULL ? rdata_target(dname) : NULL;
+	size_t slen, olen, tlen, plen;
+	uint8_t *out;
+
+	if (target == NULL)
+		return ST_SERVFAIL;
+	if (a->hops >= SL_ANSWER_MAX_CNAME)
+		return ST_HIT;
+	if (!visited(a, dname, NULL) && put_answer_rrset(a, dnode->owner, dname) != ST_HIT)
+		return ST_TRUNC;
+	a->visited[a->hops].rrset = dname;
+	a->visited[a->hops].owner = dnode->owner;
+
+	/* The store promised this; the label walk below relies on it. */
+	if (!sl_name_is_subdomain(a->sname, dnode->owner))
+		return ST_SERVFAIL;
+	slen = sl_name_len(a->sname);
+	olen = sl_name_len(dnode->owner);
+	tlen = sl_name_len(target);
+	plen = slen - olen;
+	if (plen + tlen > SL_NAME_MAXLEN)
+		return ST_YXDOMAIN;
+
+	out = a->synth[a->hops];
+	for (size_t i = 0; i < plen;) {
+		uint8_t l = a->sname[i];
+
+		out[i++] = l;
+		for (uint8_t k = 0; k < l; k++, i++)
+			out[i] = lower(a->sname[i]);
+	}
+	memcpy(out + plen, target, tlen);
+
+	/* One RR: sl_resp_add_rr() already adds it whole or not at all. */
+	if (sl_resp_add_rr(a->resp, a->sname, SL_TYPE_CNAME, SL_CLASS_IN, dname->ttl, out,
+			   (uint16_t)(plen + tlen)) != SL_OK)
+		return ST_TRUNC;
+	a->answers++;
+	a->hops++;
+	/* The synthesised CNAME is itself the answer to a CNAME question. */
+	if (a->qtype == SL_TYPE_CNAME)
+		return ST_HIT;
+	a->sname = out;
+	return ST_FOLLOW;
+}
+
+/* sname matched @p node (exactly, or via a wildcard when @p wild). */
+static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *owner, bool wild)
+{
+	const sl_rrset_t *rrset;
+	uint16_t qtype = a->qtype;
+
+	/* A wildcard with NS (RFC 4592 §4.2 leaves it undefined): refer, as knotd does. */
+	if ((node->flags & SL_NODE_DELEG) && qtype != SL_TYPE_DS) {
+		a->cut = node;
+		return ST_DELEG;
+	}
+	/* Unreachable: names below a cut were referred before we got here. */
+	if (node->flags & SL_NODE_NONAUTH)
+		return ST_MISS;
+
+	rrset = sl_node_rrset(node, SL_TYPE_CNAME);
+	if (rrset != NULL && qtype != SL_TYPE_CNAME && qtype != SL_TYPE_ANY &&
+	    qtype != SL_TYPE_RRSIG && qtype != SL_TYPE_NSEC)
+		return follow_cname(a, rrset, owner, wild);
+
+	/* RFC 8482: one RRset for ANY — the first (lowest type), like knotd. */
+	if (qtype == SL_TYPE_ANY)
+		rrset = node->nrrsets > 0 ? &node->rrsets[0] : NULL;
+	else
+		rrset = sl_node_rrset(node, qtype);
+	if (rrset == NULL)
+		return ST_NODATA;
+	if (put_answer_rrset(a, owner, rrset) != ST_HIT)
+		return ST_TRUNC;
+	if (wants_additional(rrset->type))
+		a->addl = rrset;
+	return ST_HIT;
+}
+
+/* One lookup of a->sname and what follows from it. */
+static int step(struct answer *a)
+{
+	sl_zone_lookup_t lk;
+	const sl_node_t *wc;
+	const uint8_t *owner;
+	int rc;
+
+	memset(&lk, 0, sizeof(lk));
+	rc = sl_zone_lookup(a->ver, a->sname, &lk);
+	if (rc == SL_EINVAL)
+		/* The question must be ours; a chain may leave the zone (NOERROR). */
+		return a->steps == 0 ? ST_REFUSED : ST_HIT;
+	if ((rc != SL_OK && rc != SL_ENOTFOUND) || (rc == SL_OK && lk.node == NULL))
+		return ST_SERVFAIL;
+	a->steps++;
+	/* Answer RRs owned by the question's name carry the question's case. */
+	owner = a->sname;
+
+	/* A DNAME above sname rules unless a cut sits at or above it (RFC 6672 §2.4). */
+	if (lk.dname != NULL &&
+	    (lk.cut == NULL || sl_name_labels(lk.dname->owner) < sl_name_labels(lk.cut->owner)))
+		return follow_dname(a, lk.dname);
+
+	if (lk.cut != NULL) {
+		/* DS belongs to the parent side of the cut (RFC 4035 §3.1.4.1). */
+		if (a->qtype == SL_TYPE_DS && rc == SL_OK && sl_name_equal(lk.cut->owner, a->sname))
+			return answer_node(a, lk.node, owner, false);
+		a->cut = lk.cut;
+		return ST_DELEG;
+	}
+
+	if (rc == SL_OK) {
+		if (a->steps > 1)
+			owner = lk.node->owner;
+		return answer_node(a, lk.node, owner, false);
+	}
+
+	/* RFC 4592 §3.3.1: only the closest encloser's "*" child may match. */
+	wc = wildcard_child(a->ver, lk.encloser);
+	if (wc != NULL) {
+		a->wildcard = true;
+		return answer_node(a, wc, owner, true);
+	}
+	return ST_MISS;
+}
+
+static sl_answer_kind_t kind_of(const struct answer *a, int state, int first)
+{
+	switch (state) {
+	case ST_MISS:
+		return SL_ANSWER_NXDOMAIN;
+	case ST_YXDOMAIN:
+	case ST_REFUSED:
+	case ST_SERVFAIL:
+		return SL_ANSWER_ERROR;
+	case ST_DELEG:
+		if (first == ST_DELEG)
+			return SL_ANSWER_REFERRAL;
+		break;
+	default:
+		break;
+	}
+	if (a->wildcard)
+		return SL_ANSWER_WILDCARD;
+	if (state == ST_NODATA && a->answers == 0)
+		return SL_ANSWER_NODATA;
+	return SL_ANSWER_POSITIVE;
+}
+
+sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
+{
+	struct answer a;
+	int state, first = ST_HIT;
+
+	if (version == NULL) {
+		sl_resp_set_rcode(req->resp, SL_RCODE_SERVFAIL);
+		req->kind = SL_ANSWER_ERROR;
+		return SL_RESULT_DONE;
+	}
+	/* QCLASS * is answered as IN; any other class is not ours. */
+	if (req->qclass != SL_CLASS_IN && req->qclass != SL_CLASS_ANY) {
+		sl_resp_set_rcode(req->resp, SL_RCODE_REFUSED);
+		req->kind = SL_ANSWER_ERROR;
+		return SL_RESULT_DONE;
+	}
+
+	memset(&a, 0, offsetof(struct answer, synth));
+	a.req = req;
+	a.resp = req->resp;
+	a.ver = version;
+	a.apex = sl_zone_apex(version);
+	a.qtype = req->qtype;
+	a.sname = req->qname;
+	if (a.apex == NULL) {
+		sl_resp_set_rcode(req->resp, SL_RCODE_SERVFAIL);
+		req->kind = SL_ANSWER_ERROR;
+		return SL_RESULT_DONE;
+	}
+	/* A FOLLOW from another zone may have written CNAMEs here already. */
+	(void)sl_resp_section(a.resp, SL_SECTION_ANSWER);
+
+	do {
+		state = step(&a);
+		if (a.steps <= 1)
+			first = state;
+	} while (state == ST_FOLLOW);
+
+	switch (state) {
+	case ST_HIT:
+		if (a.addl != NULL) {
+			(void)sl_resp_section(a.resp, SL_SECTION_ADDITIONAL);
+			put_optional_additional(&a, a.addl, NULL);
+		}
+		break;
+	case ST_NODATA:
+		put_soa(&a);
+		break;
+	case ST_MISS:
+		sl_resp_set_rcode(a.resp, SL_RCODE_NXDOMAIN);
+		put_soa(&a);
+		break;
+	case ST_DELEG:
+		put_referral(&a);
+		break;
+	case ST_TRUNC:
+		sl_resp_set_flags(a.resp, SL_FLAG_TC);
+		break;
+	case ST_YXDOMAIN:
+		sl_resp_set_rcode(a.resp, SL_RCODE_YXDOMAIN);
+		break;
+	case ST_REFUSED:
+		sl_resp_set_rcode(a.resp, SL_RCODE_REFUSED);
+		break;
+	default:
+		sl_resp_reset(a.resp);
+		sl_resp_set_rcode(a.resp, SL_RCODE_SERVFAIL);
+		break;
+	}
+	/* Authoritative unless the question itself was referred (decided before any chain). */
+	if (first != ST_DELEG && first != ST_REFUSED && state != ST_SERVFAIL)
+		sl_resp_set_flags(a.resp, SL_FLAG_AA);
+	req->kind = kind_of(&a, state, first);
+	return SL_RESULT_DONE;
+}
+
+/* ---- zone transfer ------------------------------------------------------ */
+
+enum axfr_phase {
+	AXFR_SOA_FIRST,
+	AXFR_BODY,
+	AXFR_SOA_LAST,
+	AXFR_DONE,
+};
+
+/* Where the transfer stands; malloc'd because it outlives the request. */
+struct axfr {
+	const sl_zone_version_t *ver;  /* referenced while the stream lives */
+	bool ref;                      /* we hold a version reference */
+	enum axfr_phase phase;
+	const sl_node_t *apex;
+	const sl_rrset_t *soa;
+	sl_zone_iter_t it;
+	const sl_node_t *node;         /* node being sent, NULL: fetch the next */
+	uint16_t rrset;                /* index of the RRset being sent */
+	const uint8_t *rd;             /* last RDATA of it already sent, NULL: none */
+};
+
+/* One RR ready to be written. */
+struct axfr_rr {
+	const uint8_t *owner;
+	const sl_rrset_t *rrset;
+	const uint8_t *rd;
+	uint16_t rdlen;
+};
+
+/*
+ * The next RR of the transfer without consuming it: the SOA, then every RR
+ * of every node in canonical order (the apex SOA skipped), then the SOA.
+ * @return false at the end
+ */
+static bool axfr_peek(struct axfr *x, struct axfr_rr *rr)
+{
+	for (;;) {
+		switch (x->phase) {
+		case AXFR_SOA_FIRST:
+		case AXFR_SOA_LAST:
+			rr->owner = x->apex->owner;
+			rr->rrset = x->soa;
+			rr->rd = sl_rrset_next(x->soa, NULL, &rr->rdlen);
+			return rr->rd != NULL;
+		case AXFR_DONE:
+			return false;
+		case AXFR_BODY:
+			break;
+		}
+		if (x->node == NULL) {
+			x->node = sl_zone_iter_next(&x->it);
+			x->rrset = 0;
+			x->rd = NULL;
+			if (x->node == NULL) {
+				x->phase = AXFR_SOA_LAST;
+				continue;
+			}
+		}
+		if (x->rrset >= x->node->nrrsets) {
+			x->node = NULL;
+			continue;
+		}
+		rr->rrset = &x->node->rrsets[x->rrset];
+		if (x->node == x->apex && rr->rrset->type == SL_TYPE_SOA) {
+			x->rrset++;
+			continue;
+		}
+		rr->rd = sl_rrset_next(rr->rrset, x->rd, &rr->rdlen);
+		if (rr->rd == NULL) {
+			x->rrset++;
+			x->rd = NULL;
+			continue;
+		}
+		rr->owner = x->node->owner;
+		return true;
+	}
+}
+
+static void axfr_advance(struct axfr *x, const struct axfr_rr *rr)
+{
+	switch (x->phase) {
+	case AXFR_SOA_FIRST:
+		x->phase = AXFR_BODY;
+		break;
+	case AXFR_SOA_LAST:
+		x->phase = AXFR_DONE;
+		break;
+	case AXFR_BODY:
+		x->rd = rr->rd;
+		break;
+	case AXFR_DONE:
+		break;
+	}
+}
+
+/*
+ * Packs as many RRs as fit into @p resp. @return 1 when more follow, 0 when
+ * this message ends the transfer, -1 when an RR fits no message at all
+ */
+static int axfr_fill(void *state, sl_resp_t *resp)
+{
+	struct axfr *x = state;
+	struct axfr_rr rr;
+	unsigned added = 0;
+
+	sl_resp_set_flags(resp, SL_FLAG_AA);
+	while (axfr_peek(x, &rr)) {
+		int rc = sl_resp_add_rr(resp, rr.owner, rr.rrset->type, SL_CLASS_IN, rr.rrset->ttl,
+					rr.rd, rr.rdlen);
+
+		if (rc == SL_ESPACE && added > 0)
+			return 1;
+		if (rc != SL_OK)
+			return -1;
+		axfr_advance(x, &rr);
+		added++;
+	}
+	return 0;
+}
+
+static void axfr_free(void *state)
+{
+	struct axfr *x = state;
+
+	if (x == NULL)
+		return;
+	if (x->ref)
+		sl_zone_version_unref(x->ver);
+	free(x);
+}
+
+sl_result_t sl_answer_axfr(sl_request_t *req, const sl_zone_t *zone)
+{
+	const sl_zone_version_t *ver;
+	struct axfr *x;
+	int rc;
+
+	/* RFC 5936 §4.2: AXFR is TCP-only. */
+	if (req->transport != SL_TRANSPORT_TCP) {
+		req->rcode = SL_RCODE_REFUSED;
+		return SL_RESULT_ERROR;
+	}
+	ver = zone != NULL ? sl_zone_current(zone) : NULL;
+	if (ver == NULL || sl_zone_apex(ver) == NULL ||
+	    sl_node_rrset(sl_zone_apex(ver), SL_TYPE_SOA) == NULL) {
+		req->rcode = SL_RCODE_SERVFAIL;
+		return SL_RESULT_ERROR;
+	}
+	/* Only the apex names a zone to transfer (knotd: NOTAUTH). */
+	if (!sl_name_equal(req->qname, sl_zone_name(zone))) {
+		req->rcode = SL_RCODE_NOTAUTH;
+		return SL_RESULT_ERROR;
+	}
+
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		req->rcode = SL_RCODE_SERVFAIL;
+		return SL_RESULT_ERROR;
+	}
+	x->ver = ver;
+	x->phase = AXFR_SOA_FIRST;
+	x->apex = sl_zone_apex(ver);
+	x->soa = sl_node_rrset(x->apex, SL_TYPE_SOA);
+	sl_zone_iter_init(&x->it, ver);
+
+	rc = axfr_fill(x, req->resp);
+	if (rc < 0) {
+		axfr_free(x);
+		sl_resp_reset(req->resp);
+		req->rcode = SL_RCODE_SERVFAIL;
+		return SL_RESULT_ERROR;
+	}
+	req->kind = SL_ANSWER_TRANSFER;
+	if (rc == 0) {
+		axfr_free(x);
+		return SL_RESULT_DONE;
+	}
+	/* Later messages are built after this handler returns: pin the version. */
+	sl_zone_version_ref(ver);
+	x->ref = true;
+	req->stream.next = axfr_fill;
+	req->stream.free = axfr_free;
+	req->stream.state = x;
+	return SL_RESULT_DONE;
+}

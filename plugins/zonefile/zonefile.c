@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * zonefile — serves a zone from an RFC 1035 master file.
+ *
+ * The file is parsed into a zone-store transaction on a background thread
+ * (never on a query loop); the commit checks the zone and publishes it
+ * atomically, so queries see either the previous version or the new one —
+ * and SERVFAIL, never a wrong answer, while a zone has not loaded yet. A
+ * file with errors is not served: the previous version stays.
+ *
+ * Answers come from the core's shared algorithm (sl_answer_query), zone
+ * transfers from sl_answer_axfr (the core has already checked the zone's
+ * allow_transfer ACL).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <sluice/answer.h>
+#include <sluice/sluice.h>
+#include <sluice/zone.h>
+#include "zparser.h"
+
+/* What identifies the file's content cheaply (checked on reload). */
+struct file_stamp {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+struct zonefile {
+	sl_instance_t *inst;
+	sl_zone_t *zone;                 /* registry reference */
+	const char *file;                /* resolved path */
+	uint8_t origin[SL_NAME_MAXLEN];  /* $ORIGIN at the top of the file */
+	double reload_interval;          /* seconds between mtime checks, 0 = SIGHUP only */
+	sl_zone_limits_t limits;         /* caps applied at commit */
+	struct file_stamp loaded;        /* the file as last loaded successfully */
+	bool have_loaded;                /* loaded is valid */
+	pthread_t loader;                /* background load */
+	atomic_bool loading;             /* loader thread running */
+	bool joinable;                   /* loader must be joined */
+	sl_timer_t *timer;               /* reload interval */
+};
+
+static bool stamp_of(const char *path, struct file_stamp *st)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return false;
+	st->dev = sb.st_dev;
+	st->ino = sb.st_ino;
+	st->size = sb.st_size;
+	st->mtime = sb.st_mtim;
+	return true;
+}
+
+static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* ---- loading ------------------------------------------------------------ */
+
+struct load_ctx {
+	struct zonefile *zf;
+	sl_zone_txn_t *txn;
+	uint64_t records;
+	char where[300];
+	char error[1600];
+};
+
+static int add_record(void *arg, const zp_record_t *rr)
+{
+	struct load_ctx *ctx = arg;
+	char owner[SL_NAME_TEXT_MAX];
+
+	snprintf(ctx->where, sizeof(ctx->where), "%s:%u", rr->file, rr->line);
+	int ret = sl_zone_txn_add(ctx->txn, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen,
+				  ctx->where);
+	if (ret != SL_OK) {
+		if (sl_name_to_text(rr->owner, owner, sizeof(owner)) < 0)
+			snprintf(owner, sizeof(owner), "?");
+		snprintf(ctx->error, sizeof(ctx->error), "%s: %s: %s", ctx->where, owner,
+			 ret == SL_EINVAL ? "outside the zone" : sl_strerror(ret));
+		return 1;
+	}
+	ctx->records++;
+	return 0;
+}
+
+/*
+ * Parses the file into a fresh transaction and commits it. Returns SL_OK when
+ * the new version is live; logs every problem otherwise.
+ */
+static int load_zone(struct zonefile *zf, bool dry_run)
+{
+	struct load_ctx ctx = { .zf = zf };
+	zp_options_t opt;
+	zp_error_t perr;
+	struct file_stamp st;
+	struct timespec t0, t1;
+	char errbuf[4096] = "";
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!stamp_of(zf->file, &st)) {
+		sl_instance_log(zf->inst, SL_LOG_ERROR, "%s: %s", zf->file, strerror(errno));
+		return SL_EIO;
+	}
+	int ret = sl_zone_txn_begin(zf->zone, SL_TXN_EMPTY, &ctx.txn);
+	if (ret != SL_OK) {
+		sl_instance_log(zf->inst, SL_LOG_ERROR, "cannot start a transaction: %s",
+				sl_strerror(ret));
+		return ret;
+	}
+	zp_options_init(&opt);
+	opt.origin = zf->origin;
+	memset(&perr, 0, sizeof(perr));
+	ret = zp_parse_file(zf->file, &opt, add_record, &ctx, &perr);
+	if (ret != SL_OK || ctx.error[0]) {
+		sl_zone_txn_abort(ctx.txn);
+		if (ctx.error[0])
+			sl_instance_log(zf->inst, SL_LOG_ERROR, "%s", ctx.error);
+		else
+			sl_instance_log(zf->inst, SL_LOG_ERROR, "%s:%u:%u: %s", perr.file,
+					perr.line, perr.column, perr.msg);
+		return ret != SL_OK ? ret : SL_ECONFIG;
+	}
+	ret = sl_zone_txn_commit(ctx.txn, &zf->limits, errbuf, sizeof(errbuf));
+	if (ret != SL_OK) {
+		/* One log line per problem the checks found. */
+		char *save = NULL;
+		for (char *line = strtok_r(errbuf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			sl_instance_log(zf->inst, SL_LOG_ERROR, "%s", line);
+		if (!errbuf[0])
+			sl_instance_log(zf->inst, SL_LOG_ERROR, "%s: %s", zf->file,
+					sl_strerror(ret));
+		return ret;
+	}
+	zf->loaded = st;
+	zf->have_loaded = true;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!dry_run) {
+		const sl_zone_version_t *v = sl_zone_current(zf->zone);
+		sl_instance_log(zf->inst, SL_LOG_NOTICE,
+				"loaded %s: %llu records, serial %u, in %.3f s", zf->file,
+				(unsigned long long)ctx.records, v ? sl_zone_serial(v) : 0,
+				(double)(t1.tv_sec - t0.tv_sec) +
+					(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	}
+	return SL_OK;
+}
+
+static void *loader_main(void *arg)
+{
+	struct zonefile *zf = arg;
+	if (load_zone(zf, false) != SL_OK) {
+		if (sl_zone_current(zf->zone))
+			sl_instance_log(zf->inst, SL_LOG_ERROR,
+					"%s not loaded: still serving the previous version",
+					zf->file);
+		else
+			sl_instance_log(zf->inst, SL_LOG_ERROR,
+					"%s not loaded: the zone answers SERVFAIL until it is fixed",
+					zf->file);
+	}
+	atomic_store(&zf->loading, false);
+	return NULL;
+}
+
+/* Starts a background load unless one is running. Control thread only. */
+static void start_load(struct zonefile *zf)
+{
+	if (atomic_load(&zf->loading))
+		return;
+	if (zf->joinable) {
+		pthread_join(zf->loader, NULL);
+		zf->joinable = false;
+	}
+	atomic_store(&zf->loading, true);
+	if (pthread_create(&zf->loader, NULL, loader_main, zf) != 0) {
+		atomic_store(&zf->loading, false);
+		sl_instance_log(zf->inst, SL_LOG_ERROR, "cannot start the loader thread");
+		return;
+	}
+	zf->joinable = true;
+}
+
+/* Loads when the file changed since the last successful load (or never loaded). */
+static void load_if_changed(struct zonefile *zf)
+{
+	struct file_stamp st;
+	if (zf->have_loaded && stamp_of(zf->file, &st) && stamp_equal(&st, &zf->loaded) &&
+	    sl_zone_current(zf->zone))
+		return;
+	start_load(zf);
+}
+
+static void on_reload_timer(sl_timer_t *timer, void *arg)
+{
+	load_if_changed(arg);
+}
+
+/* ---- plugin callbacks --------------------------------------------------- */
+
+static int zonefile_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
+{
+	const uint8_t *apex = sl_instance_zone(inst);
+	const char *file, *origin;
+	long long v;
+	size_t len;
+
+	struct zonefile *zf = calloc(1, sizeof(*zf));
+	if (!zf)
+		return SL_ENOMEM;
+	*state = zf;
+	zf->inst = inst;
+	sl_zone_limits_default(&zf->limits);
+	if (sl_conf_string(conf, "file", true, NULL, &file) == SL_OK && file)
+		zf->file = sl_conf_resolve_path(conf, file);
+	memcpy(zf->origin, apex, sl_name_len(apex));
+	if (sl_conf_string(conf, "origin", false, NULL, &origin) == SL_OK && origin) {
+		static const uint8_t root[1] = { 0 };
+		if (sl_name_from_text(origin, strlen(origin), root, zf->origin, &len) != SL_OK)
+			sl_conf_error(conf, "origin", "\"%s\" is not a domain name", origin);
+	}
+	sl_conf_double(conf, "reload", 0, 86400, 0, &zf->reload_interval);
+	if (sl_conf_int(conf, "max_rrset_records", 1, 1000000, zf->limits.max_rrset_rrs, &v) ==
+	    SL_OK)
+		zf->limits.max_rrset_rrs = (uint32_t)v;
+	if (sl_conf_int(conf, "max_types_per_name", 1, 65535, zf->limits.max_types_per_name, &v) ==
+	    SL_OK)
+		zf->limits.max_types_per_name = (uint32_t)v;
+	if (sl_conf_int(conf, "max_zone_records", 1, 1000000000LL,
+			(long long)zf->limits.max_zone_rrs, &v) == SL_OK)
+		zf->limits.max_zone_rrs = (uint64_t)v;
+	if (!zf->file)
+		return SL_OK; /* errors recorded; destroy() runs */
+	zf->zone = sl_zone_get(apex);
+	if (!zf->zone)
+		return sl_conf_error(conf, NULL, "out of memory");
+	/* --check loads the file for real, so every problem in it is reported. */
+	if (sl_conf_dry_run(conf) && load_zone(zf, true) != SL_OK)
+		return sl_conf_error(conf, "file", "%s has errors (see above)", zf->file);
+	return SL_OK;
+}
+
+static void zonefile_adopt(void *state, void *old_state)
+{
+	struct zonefile *zf = state, *old = old_state;
+	/* Same file as before: remember what was loaded so an unchanged file is not reparsed. */
+	if (old->have_loaded && old->file && zf->file && strcmp(old->file, zf->file) == 0 &&
+	    sl_name_equal(old->origin, zf->origin)) {
+		zf->loaded = old->loaded;
+		zf->have_loaded = true;
+	}
+}
+
+static int zonefile_start(void *state)
+{
+	struct zonefile *zf = state;
+	load_if_changed(zf);
+	if (zf->reload_interval > 0)
+		zf->timer = sl_timer_start(NULL, zf->reload_interval, zf->reload_interval,
+					   on_reload_timer, zf);
+	return SL_OK;
+}
+
+static void zonefile_destroy(void *state)
+{
+	struct zonefile *zf = state;
+	if (!zf)
+		return;
+	sl_timer_stop(zf->timer);
+	if (zf->joinable)
+		pthread_join(zf->loader, NULL);
+	if (zf->zone)
+		sl_zone_put(zf->zone);
+	free(zf);
+}
+
+static sl_result_t zonefile_query(void *state, sl_request_t *req)
+{
+	struct zonefile *zf = state;
+	unsigned opcode = SL_FLAGS_OPCODE(req->query->hdr.flags);
+
+	if (opcode != SL_OPCODE_QUERY)
+		return SL_RESULT_PASS;
+	const sl_zone_version_t *v = sl_zone_current(zf->zone);
+	if (!v) {
+		req->rcode = SL_RCODE_SERVFAIL;
+		req->ede_code = 14; /* Not Ready */
+		req->ede_text = "zone not loaded";
+		return SL_RESULT_ERROR;
+	}
+	if (req->qtype == SL_TYPE_AXFR ||
+	    (req->qtype == SL_TYPE_IXFR && req->transport == SL_TRANSPORT_TCP))
+		/* An IXFR may always be answered with the whole zone (RFC 1995 §4). */
+		return sl_answer_axfr(req, zf->zone);
+	if (req->qtype == SL_TYPE_IXFR) {
+		/* Over UDP: the SOA alone tells the client to use TCP (RFC 1995 §2). */
+		const sl_rrset_t *soa = sl_node_rrset(sl_zone_apex(v), SL_TYPE_SOA);
+		uint16_t rdlen;
+		const uint8_t *rdata = soa ? sl_rrset_next(soa, NULL, &rdlen) : NULL;
+		sl_resp_set_flags(req->resp, SL_FLAG_AA);
+		if (rdata && sl_resp_add_rr(req->resp, req->qname, SL_TYPE_SOA, SL_CLASS_IN, soa->ttl,
+					    rdata, rdlen) != SL_OK)
+			sl_resp_set_flags(req->resp, SL_FLAG_TC);
+		req->kind = SL_ANSWER_POSITIVE;
+		return SL_RESULT_DONE;
+	}
+	return sl_answer_query(req, v);
+}
+
+SL_PLUGIN_DEFINE(.name = "zonefile", .version = "1.0",
+		 .summary = "serves a zone from an RFC 1035 master file",
+		 .scope = SL_SCOPE_ZONE, .phase = SL_PHASE_DATA, .create = zonefile_create,
+		 .destroy = zonefile_destroy, .start = zonefile_start, .adopt = zonefile_adopt,
+		 .query = zonefile_query);
