@@ -133,6 +133,18 @@ static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_t *req, ran_c
 		return fail(req, SL_RCODE_REFUSED, 20, NULL);
 	for (;;) {
 		const sl_zone_entry_t *zone = sl_runtime_find_zone(rt, req->qname);
+		/*
+		 * DS lives on the parent side of a cut: when we host both the
+		 * child and its parent, a DS query for the child's apex belongs
+		 * to the parent (RFC 4035 §3.1.4.1).
+		 */
+		if (zone && req->qtype == SL_TYPE_DS && zone->name_len > 1 &&
+		    sl_name_equal(zone->name, req->qname)) {
+			const sl_zone_entry_t *parent =
+				sl_runtime_find_zone(rt, sl_name_parent(req->qname));
+			if (parent)
+				zone = parent;
+		}
 		if (!zone) {
 			if (req->follows)
 				return SL_RESULT_DONE; /* chain leaves our zones: done */

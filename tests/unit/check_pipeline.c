@@ -134,6 +134,10 @@ static void setup_chains(void)
 		      "  {\"plugin\": \"recorder\", \"tag\": \"x\", \"result\": \"done\"}]},"
 		      " {\"name\": \"noxfr.\", \"plugins\": ["
 		      "  {\"plugin\": \"recorder\", \"tag\": \"n\", \"result\": \"done\"}]},"
+		      " {\"name\": \"p.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"parent\", \"result\": \"done\"}]},"
+		      " {\"name\": \"c.p.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"child\", \"result\": \"done\"}]},"
 		      " {\"name\": \"hook.\", \"plugins\": ["
 		      "  {\"plugin\": \"recorder\", \"tag\": \"h\", \"result\": \"done\", "
 		      "   \"drop_response\": true}]}"
@@ -360,6 +364,20 @@ START_TEST(test_meta_qtypes)
 }
 END_TEST
 
+START_TEST(test_ds_from_parent_zone)
+{
+	parsed_t p;
+	/* DS at a hosted child's apex is the parent's data (RFC 4035 §3.1.4.1)... */
+	parse(query(SL_TRANSPORT_UDP, "C.p.", SL_TYPE_DS, NULL), &p);
+	ck_assert_str_eq(p.txt[2], "parent");
+	/* ...every other type there, and DS below the apex, are the child's. */
+	parse(query(SL_TRANSPORT_UDP, "c.p.", SL_TYPE_A, NULL), &p);
+	ck_assert_str_eq(p.txt[2], "child");
+	parse(query(SL_TRANSPORT_UDP, "x.c.p.", SL_TYPE_DS, NULL), &p);
+	ck_assert_str_eq(p.txt[2], "child");
+}
+END_TEST
+
 START_TEST(test_transfer_acl)
 {
 	parsed_t p;
@@ -432,6 +450,7 @@ int main(void)
 	tcase_add_test(tc, test_chaos_identity);
 	tcase_add_test(tc, test_meta_qtypes);
 	tcase_add_test(tc, test_transfer_acl);
+	tcase_add_test(tc, test_ds_from_parent_zone);
 	tcase_add_test(tc, test_mutated_queries_never_crash);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
