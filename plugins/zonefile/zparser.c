@@ -74,6 +74,21 @@ struct zp_line {
 	size_t textlen; /* token octets plus one separator between tokens */
 };
 
+/*
+ * Recently seen type and class mnemonics, exact bytes to result. Zones
+ * repeat a handful of them, and the codec's look-up walks its whole table.
+ */
+#define ZP_MEMO_SIZE 8
+struct zp_memo {
+	struct {
+		uint8_t len;     /* 0: empty slot */
+		bool ok;         /* the look-up succeeded */
+		uint16_t val;
+		char txt[12];
+	} e[ZP_MEMO_SIZE];
+	unsigned next;
+};
+
 struct zp_parser {
 	zp_options_t o;
 	zp_record_f cb;
@@ -89,6 +104,8 @@ struct zp_parser {
 	uint32_t last_ttl;     /* last explicit TTL (RFC 1035 semantics) */
 	bool last_known;
 	uint64_t nrecords;
+	struct zp_memo types;
+	struct zp_memo classes;
 
 	struct zp_line ln;
 	char *text;            /* joined RDATA text, expanded $GENERATE rhs */
@@ -497,6 +514,30 @@ static int zp_ttl(struct zp_parser *p, const struct zp_src *s, const struct zp_t
 	return SL_OK;
 }
 
+/* sl_rrtype_from_text() or sl_rrclass_from_text() through @p m. @return SL_OK or SL_ESYNTAX */
+static int zp_lookup(struct zp_memo *m, int (*fn)(const char *, size_t, uint16_t *),
+		     const char *str, size_t len, uint16_t *val)
+{
+	unsigned k;
+	int rc;
+
+	if (len == 0 || len > sizeof(m->e[0].txt))
+		return fn(str, len, val);
+	for (k = 0; k < ZP_MEMO_SIZE; k++) {
+		if (m->e[k].len == len && memcmp(m->e[k].txt, str, len) == 0) {
+			*val = m->e[k].val;
+			return m->e[k].ok ? SL_OK : SL_ESYNTAX;
+		}
+	}
+	rc = fn(str, len, val);
+	k = m->next++ % ZP_MEMO_SIZE;
+	m->e[k].len = (uint8_t)len;
+	m->e[k].ok = rc == SL_OK;
+	m->e[k].val = rc == SL_OK ? *val : 0;
+	memcpy(m->e[k].txt, str, len);
+	return rc;
+}
+
 /* A name in text at @p str; @p what says which name for messages ("owner", "$ORIGIN"). */
 static int zp_name_text(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *t,
 			const char *str, size_t len, const char *what, uint8_t *out)
@@ -570,7 +611,8 @@ static int zp_head(struct zp_parser *p, const struct zp_src *s, size_t i, struct
 			h->has_ttl = true;
 			continue;
 		}
-		if (!has_class && sl_rrclass_from_text(str, t[i].len, &rclass) == SL_OK) {
+		if (!has_class &&
+		    zp_lookup(&p->classes, sl_rrclass_from_text, str, t[i].len, &rclass) == SL_OK) {
 			if (rclass != p->o.rclass)
 				return zp_fail(p, s, &t[i], SL_ESYNTAX,
 					       "class %s does not match the zone's class %s",
@@ -581,7 +623,8 @@ static int zp_head(struct zp_parser *p, const struct zp_src *s, size_t i, struct
 		}
 		break;
 	}
-	if (sl_rrtype_from_text(s->buf + t[i].off, t[i].len, &h->type) != SL_OK) {
+	if (zp_lookup(&p->types, sl_rrtype_from_text, s->buf + t[i].off, t[i].len, &h->type) !=
+	    SL_OK) {
 		/* A word before a valid type stands where the class goes. */
 		if (!has_class && i + 1 < n &&
 		    sl_rrtype_from_text(s->buf + t[i + 1].off, t[i + 1].len, &next) == SL_OK)
