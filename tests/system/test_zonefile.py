@@ -1,0 +1,120 @@
+# The zonefile plugin's failure modes: a zone that never loaded answers
+# SERVFAIL (EDE "Not Ready"), a broken file on reload leaves the previous
+# version serving, and --check reports zone-file and zone-check errors with
+# their places.
+# SPDX-License-Identifier: MIT OR Apache-2.0
+
+import signal
+import subprocess
+import time
+
+import dns.edns
+import dns.rcode
+import dns.rdatatype
+
+from conftest import SLUICED, base_config, free_port, make_query, write_config
+
+GOOD = """$ORIGIN zf.test.
+$TTL 300
+@    SOA ns.zf.test. host.zf.test. {serial} 3600 600 86400 60
+@    NS  ns
+ns   A   192.0.2.1
+www  A   192.0.2.{last}
+"""
+
+
+def zone_config(port, path, **zf):
+    cfg = base_config(port)
+    cfg["zones"].append({"name": "zf.test.",
+                         "plugins": [dict({"plugin": "zonefile", "file": str(path)}, **zf)]})
+    return cfg
+
+
+def www(srv):
+    r = srv.udp(make_query("www.zf.test.", "A"))
+    return r.rcode(), [rd.to_text() for rrset in r.answer for rd in rrset]
+
+
+def wait_log(srv, text, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if text in srv.stderr():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_unloadable_zone_is_servfail_not_wrong(start_server, tmp_path):
+    zone = tmp_path / "zf.zone"
+    zone.write_text(GOOD.format(serial=1, last=10) + "bad  A   192.0.2.300\n")
+    port = free_port()
+    srv = start_server(cfg=zone_config(port, zone), port=port)
+    assert wait_log(srv, "not loaded"), srv.stderr()
+    assert "zf.zone:7:" in srv.stderr(), srv.stderr()
+    r = srv.udp(make_query("www.zf.test.", "A", use_edns=0))
+    assert r.rcode() == dns.rcode.SERVFAIL
+    assert not r.answer
+    ede = [o for o in r.options if o.otype == dns.edns.EDE]
+    assert ede and ede[0].code == 14, r.options  # Not Ready
+    srv.assert_healthy()
+
+
+def test_broken_reload_keeps_previous_version(start_server, tmp_path):
+    zone = tmp_path / "zf.zone"
+    zone.write_text(GOOD.format(serial=1, last=10))
+    port = free_port()
+    srv = start_server(cfg=zone_config(port, zone), port=port)
+    assert wait_log(srv, "loaded " + str(zone)), srv.stderr()
+    assert www(srv) == (dns.rcode.NOERROR, ["192.0.2.10"])
+    # A semantic error (CNAME beside other data) must not replace the zone.
+    zone.write_text(GOOD.format(serial=2, last=20) + "www CNAME ns\n")
+    srv.signal(signal.SIGHUP)
+    assert wait_log(srv, "still serving the previous version"), srv.stderr()
+    assert "CNAME" in srv.stderr()
+    assert www(srv) == (dns.rcode.NOERROR, ["192.0.2.10"])
+    # Fixed file: the new version goes live.
+    zone.write_text(GOOD.format(serial=3, last=30))
+    srv.signal(signal.SIGHUP)
+    deadline = time.monotonic() + 5
+    while www(srv) != (dns.rcode.NOERROR, ["192.0.2.30"]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert www(srv) == (dns.rcode.NOERROR, ["192.0.2.30"])
+    soa = srv.udp(make_query("zf.test.", "SOA")).answer[0][0]
+    assert soa.serial == 3
+    srv.assert_healthy()
+
+
+def test_unchanged_file_is_not_reparsed_on_reload(start_server, tmp_path):
+    zone = tmp_path / "zf.zone"
+    zone.write_text(GOOD.format(serial=1, last=10))
+    port = free_port()
+    srv = start_server(cfg=zone_config(port, zone), port=port)
+    assert wait_log(srv, "loaded " + str(zone)), srv.stderr()
+    srv.signal(signal.SIGHUP)
+    assert wait_log(srv, "reload complete"), srv.stderr()
+    time.sleep(0.3)
+    assert srv.stderr().count("loaded " + str(zone)) == 1, srv.stderr()
+    assert www(srv) == (dns.rcode.NOERROR, ["192.0.2.10"])
+
+
+def check(tmp_path, zone_text):
+    zone = tmp_path / "zf.zone"
+    zone.write_text(zone_text)
+    conf = write_config(tmp_path / "c.json", zone_config(free_port(), zone))
+    return subprocess.run([SLUICED, "--config", conf, "--check"], cwd=tmp_path, timeout=30,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+
+
+def test_check_reports_zone_errors(tmp_path):
+    ok = check(tmp_path, GOOD.format(serial=1, last=10))
+    assert ok.returncode == 0, ok.stderr
+    syntax = check(tmp_path, GOOD.format(serial=1, last=10) + "x  IN  FOO bar\n")
+    assert syntax.returncode != 0
+    assert "zf.zone:7:" in syntax.stderr and "FOO" in syntax.stderr, syntax.stderr
+    assert "zones[" in syntax.stderr and ".file" in syntax.stderr, syntax.stderr
+    nosoa = check(tmp_path, "$ORIGIN zf.test.\n@ 300 NS ns\nns 300 A 192.0.2.1\n")
+    assert nosoa.returncode != 0
+    assert "SOA" in nosoa.stderr, nosoa.stderr
+    outside = check(tmp_path, GOOD.format(serial=1, last=10) + "www.other.test. A 192.0.2.9\n")
+    assert outside.returncode != 0
+    assert "zf.zone:7" in outside.stderr and "outside the zone" in outside.stderr, outside.stderr
