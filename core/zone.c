@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <sluice/log.h>
 #include <sluice/name.h>
@@ -123,7 +124,7 @@ static size_t reg_count;
 static int reg_grow(void)
 {
 	size_t ncap = reg_cap ? reg_cap * 2 : 64;
-	sl_zone_t **nt = calloc(ncap, sizeof(*nt));
+	sl_zone_t **nt = sl_zcalloc(ncap, sizeof(*nt));
 
 	if (!nt)
 		return SL_ENOMEM;
@@ -164,7 +165,7 @@ sl_zone_t *sl_zone_get(const uint8_t *apex)
 		pthread_mutex_unlock(&reg_lock);
 		return z;
 	}
-	if ((reg_count + 1 > reg_cap / 2 && reg_grow() != SL_OK) || !(z = calloc(1, sizeof(*z)))) {
+	if ((reg_count + 1 > reg_cap / 2 && reg_grow() != SL_OK) || !(z = sl_zcalloc(1, sizeof(*z)))) {
 		pthread_mutex_unlock(&reg_lock);
 		return NULL;
 	}
@@ -294,17 +295,7 @@ static bool node_has(const sl_node_t *n, uint16_t type)
 static bool zone_key(const uint8_t *name, const uint8_t *apex, unsigned apex_labels,
 		     uint8_t key[SL_ZKEY_MAX], size_t *klen)
 {
-	unsigned nl = sl_name_labels(name);
-	const uint8_t *p = name;
-
-	if (nl < apex_labels)
-		return false;
-	for (unsigned i = nl - apex_labels; i > 0; i--)
-		p += *p + 1;
-	if (!sl_name_equal(p, apex))
-		return false;
-	*klen = sl_zkey_make(name, apex_labels, key);
-	return true;
+	return sl_zkey_in_zone(name, apex, apex_labels, key, klen);
 }
 
 /*
@@ -507,10 +498,16 @@ typedef struct arena_chunk {
 	max_align_t data[];
 } arena_chunk_t;
 
-/* One RR as a transaction sees it (RDATA in the arena or in a base node). */
+/* Where a record came from: "s" alone, or "s:line" when line > 0. */
+typedef struct where {
+	const char *s;
+	uint32_t line;
+} where_t;
+
+/* One RR as a transaction sees it (RDATA in the arena, a log chunk or a base node). */
 typedef struct tx_rr {
 	const uint8_t *rdata;
-	const char *where;
+	where_t where;
 	uint16_t len;
 } tx_rr_t;
 
@@ -539,39 +536,92 @@ typedef struct tx_name {
 	tx_set_t *sets;
 } tx_name_t;
 
-/* Full-load log: an owner shared by consecutive records. */
-typedef struct bk_owner {
-	uint16_t keylen;
-	uint8_t data[];        /* key, then the owner name */
-} bk_owner_t;
+/*
+ * Full-load log. Records arrive grouped by owner (zone files, AXFR), so the
+ * log is a sequence of fragments, one per run of records with the same
+ * owner, in mmap'd chunks: [frag header][key][owner][records...]. Commit
+ * sorts an index of fragments, then turns fragments into name nodes in
+ * arrival order and unmaps each chunk once it is consumed, so a full load
+ * never holds the log and the finished zone in full at the same time.
+ */
+typedef struct fchunk {
+	struct fchunk *next;
+	size_t used, cap;      /* cap: bytes after the header */
+} fchunk_t;
 
-/* Full-load log: one record. */
-typedef struct bk_rec {
-	const bk_owner_t *own;
-	const char *where;
-	uint32_t seq;
+#define FCHUNK_SIZE (1u << 20)
+#define FCHUNK_HDR ((sizeof(fchunk_t) + 7) & ~(size_t)7)
+#define FCHUNK_DATA(c) ((uint8_t *)(c) + FCHUNK_HDR)
+
+typedef struct frag {
+	uint32_t group;        /* rank of its name in canonical order (commit) */
+	uint32_t seq;          /* arrival rank of its first record */
+	uint32_t size;         /* bytes of records */
+	uint32_t nrec;
+	uint16_t keylen;
+	uint8_t ownerlen;
+	uint8_t multi;         /* its name also has other fragments */
+	uint8_t data[];        /* key, owner, padding to 4, records */
+} frag_t;
+
+typedef struct frec {
 	uint32_t ttl;
+	uint32_t wline;
 	uint16_t type;
 	uint16_t rdlen;
+	uint16_t wfile;        /* index in the txn's where table, or NO_WHERE */
+	uint16_t pad;
 	uint8_t rdata[];
-} bk_rec_t;
+} frec_t;
 
-typedef struct bk_ent {
-	uint64_t pfx;
-	bk_rec_t *r;
-} bk_ent_t;
+#define NO_WHERE 0xFFFF
+#define MAX_WHERE_FILES 4096
+
+static inline size_t frag_hdr(size_t keylen, size_t ownerlen)
+{
+	return (sizeof(frag_t) + keylen + ownerlen + 3) & ~(size_t)3;
+}
+
+static inline size_t frec_size(size_t rdlen)
+{
+	return (sizeof(frec_t) + rdlen + 3) & ~(size_t)3;
+}
+
+static inline frec_t *frag_recs(const frag_t *f)
+{
+	return (frec_t *)(void *)((uint8_t *)(uintptr_t)f + frag_hdr(f->keylen, f->ownerlen));
+}
+
+static inline frec_t *frec_next(const frec_t *r)
+{
+	return (frec_t *)(void *)((uint8_t *)(uintptr_t)r + frec_size(r->rdlen));
+}
+
+static inline size_t frag_total(const frag_t *f)
+{
+	return (frag_hdr(f->keylen, f->ownerlen) + f->size + 7) & ~(size_t)7;
+}
+
+/* Sort index: 16 key octets inline so most comparisons touch no fragment. */
+typedef struct fl_ent {
+	uint64_t pfx, pfx2;
+	frag_t *f;
+} fl_ent_t;
 
 struct sl_zone_txn {
 	sl_zone_t *zone;
 	sl_zone_version_t *base;   /* referenced; NULL: start from nothing */
 	bool bulk;                 /* log mode (SL_TXN_EMPTY until a read/remove) */
-	arena_chunk_t *arena;
-	/* log mode */
-	bk_ent_t *ents;
-	size_t nents, capents;
-	const bk_owner_t *last_owner;
+	arena_chunk_t *arena;      /* overlay allocations */
 	const char *last_where;
+	/* log mode */
+	fchunk_t *fhead, *ftail;
+	frag_t *cur;               /* fragment records are appended to */
+	fl_ent_t *ents;
+	size_t nents, capents;
 	uint32_t seq;
+	char **wfiles;             /* interned "where" prefixes */
+	unsigned nwfiles, lastw;
 	/* overlay mode */
 	tx_name_t **htab;
 	size_t hcap, hcount;
@@ -585,7 +635,7 @@ static void *ar_alloc(sl_zone_txn_t *t, size_t size)
 	if (!c || c->cap - c->used < size) {
 		size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
 
-		c = malloc(sizeof(*c) + cap);
+		c = sl_zmalloc(sizeof(*c) + cap);
 		if (!c)
 			return NULL;
 		c->cap = cap;
@@ -599,22 +649,38 @@ static void *ar_alloc(sl_zone_txn_t *t, size_t size)
 	return p;
 }
 
-static const char *ar_where(sl_zone_txn_t *t, const char *where)
+/* Copies an overlay "where" into the arena (NULL stays NULL). */
+static int ar_where(sl_zone_txn_t *t, const char *where, where_t *out)
 {
+	out->s = NULL;
+	out->line = 0;
 	if (!where)
-		return NULL;
+		return SL_OK;
 	/* Consecutive records often share it (same file line for a multi-RR entry). */
-	if (t->last_where && strcmp(t->last_where, where) == 0)
-		return t->last_where;
+	if (t->last_where && strcmp(t->last_where, where) == 0) {
+		out->s = t->last_where;
+		return SL_OK;
+	}
 	size_t len = strnlen(where, WHERE_MAX);
 	char *w = ar_alloc(t, len + 1);
 
 	if (!w)
-		return NULL;
+		return SL_ENOMEM;
 	memcpy(w, where, len);
 	w[len] = '\0';
-	t->last_where = w;
-	return w;
+	t->last_where = out->s = w;
+	return SL_OK;
+}
+
+/* Formats a where_t (static buffer per call site is the caller's). */
+static const char *where_text(where_t w, char *buf, size_t size)
+{
+	if (!w.s)
+		return NULL;
+	if (!w.line)
+		return w.s;
+	snprintf(buf, size, "%s:%u", w.s, w.line);
+	return buf;
 }
 
 static uint32_t key_hash(const uint8_t *key, size_t len)
@@ -641,6 +707,11 @@ static void name_free(tx_name_t *n)
 	free(n->sets);
 }
 
+static void fchunk_free(fchunk_t *c)
+{
+	munmap(c, FCHUNK_HDR + c->cap);
+}
+
 static void txn_free(sl_zone_txn_t *t)
 {
 	for (size_t i = 0; i < t->hcap; i++) {
@@ -649,6 +720,15 @@ static void txn_free(sl_zone_txn_t *t)
 	}
 	free(t->htab);
 	free(t->ents);
+	while (t->fhead) {
+		fchunk_t *c = t->fhead;
+
+		t->fhead = c->next;
+		fchunk_free(c);
+	}
+	for (unsigned i = 0; i < t->nwfiles; i++)
+		free(t->wfiles[i]);
+	free(t->wfiles);
 	while (t->arena) {
 		arena_chunk_t *c = t->arena;
 
@@ -666,9 +746,12 @@ int sl_zone_txn_begin(sl_zone_t *zone, unsigned flags, sl_zone_txn_t **txn)
 {
 	sl_zone_txn_t *t;
 
-	if (!zone || !txn)
+	if (!txn)
 		return SL_EINVAL;
-	t = calloc(1, sizeof(*t));
+	*txn = NULL;
+	if (!zone)
+		return SL_EINVAL;
+	t = sl_zcalloc(1, sizeof(*t));
 	if (!t)
 		return SL_ENOMEM;
 	pthread_mutex_lock(&zone->wlock);
@@ -708,7 +791,7 @@ static tx_name_t *ov_find(sl_zone_txn_t *t, const uint8_t *key, size_t klen, uin
 static int ov_grow(sl_zone_txn_t *t)
 {
 	size_t ncap = t->hcap ? t->hcap * 2 : 256;
-	tx_name_t **nt = calloc(ncap, sizeof(*nt));
+	tx_name_t **nt = sl_zcalloc(ncap, sizeof(*nt));
 
 	if (!nt)
 		return SL_ENOMEM;
@@ -737,7 +820,7 @@ static int set_reserve(tx_set_t *s, uint32_t need)
 
 	if (ncap < need)
 		ncap = need;
-	tx_rr_t *nr = realloc(s->rrs, ncap * sizeof(*nr));
+	tx_rr_t *nr = sl_zrealloc(s->rrs, ncap * sizeof(*nr));
 
 	if (!nr)
 		return SL_ENOMEM;
@@ -766,7 +849,7 @@ static int ov_create(sl_zone_txn_t *t, const uint8_t *key, size_t klen, uint32_t
 	n->owner = mem + klen;
 	n->base = base;
 	if (base && base->pub.nrrsets) {
-		n->sets = calloc(base->pub.nrrsets, sizeof(*n->sets));
+		n->sets = sl_zcalloc(base->pub.nrrsets, sizeof(*n->sets));
 		if (!n->sets)
 			return SL_ENOMEM;
 		n->cap = base->pub.nrrsets;
@@ -784,7 +867,7 @@ static int ov_create(sl_zone_txn_t *t, const uint8_t *key, size_t klen, uint32_t
 			}
 			n->nsets = i + 1;
 			while ((rd = sl_rrset_next(rs, rd, &len)) != NULL)
-				s->rrs[s->n++] = (tx_rr_t){ rd, NULL, len };
+				s->rrs[s->n++] = (tx_rr_t){ rd, { NULL, 0 }, len };
 		}
 	}
 	n->hnext = t->htab[h & (t->hcap - 1)];
@@ -862,11 +945,13 @@ static void set_remove_at(tx_name_t *n, unsigned pos)
 	n->nsets--;
 }
 
-static void warn_ttl(const char *where, const uint8_t *owner, uint16_t type, uint32_t ttl,
+static void warn_ttl(where_t where, const uint8_t *owner, uint16_t type, uint32_t ttl,
 		     uint32_t first)
 {
 	char name[SL_NAME_TEXT_MAX];
 	char tname[16];
+	char wbuf[WHERE_MAX + 16];
+	const char *w;
 
 	if (!sl_log_enabled(SL_LOG_WARNING))
 		return;
@@ -874,8 +959,9 @@ static void warn_ttl(const char *where, const uint8_t *owner, uint16_t type, uin
 		strcpy(name, "?");
 	if (sl_rrtype_to_text(type, tname, sizeof(tname)) < 0)
 		strcpy(tname, "?");
+	w = where_text(where, wbuf, sizeof(wbuf));
 	sl_log(SL_LOG_WARNING, "%s%s%s %s: TTL %u differs from the RRset's TTL %u; using %u",
-	       where ? where : "", where ? ": " : "", name, tname, ttl, first, first);
+	       w ? w : "", w ? ": " : "", name, tname, ttl, first, first);
 }
 
 static int ov_add(sl_zone_txn_t *t, const uint8_t *key, size_t klen, const uint8_t *owner,
@@ -896,7 +982,7 @@ static int ov_add(sl_zone_txn_t *t, const uint8_t *key, size_t klen, const uint8
 			return SL_ELIMIT;
 		if (n->nsets == n->cap) {
 			unsigned ncap = n->cap ? n->cap * 2 : 2;
-			tx_set_t *ns = realloc(n->sets, ncap * sizeof(*ns));
+			tx_set_t *ns = sl_zrealloc(n->sets, ncap * sizeof(*ns));
 
 			if (!ns)
 				return SL_ENOMEM;
@@ -916,10 +1002,10 @@ static int ov_add(sl_zone_txn_t *t, const uint8_t *key, size_t klen, const uint8
 		return SL_OK;
 	if (s->n >= UINT16_MAX)
 		return SL_ELIMIT;
-	const char *w = ar_where(t, where);
+	where_t w;
 	uint8_t *copy = ar_alloc(t, rdlen ? rdlen : 1);
 
-	if ((where && !w) || !copy || set_reserve(s, s->n + 1) != SL_OK) {
+	if (ar_where(t, where, &w) != SL_OK || !copy || set_reserve(s, s->n + 1) != SL_OK) {
 		if (s->n == 0)
 			set_remove_at(n, spos);
 		return SL_ENOMEM;
@@ -927,7 +1013,7 @@ static int ov_add(sl_zone_txn_t *t, const uint8_t *key, size_t klen, const uint8
 	if (s->n == 0) {
 		s->ttl = ttl;
 	} else if (ttl != s->ttl && !s->ttl_warned) {
-		warn_ttl(where, n->owner, type, ttl, s->ttl);
+		warn_ttl(w, n->owner, type, ttl, s->ttl);
 		s->ttl_warned = true;
 	}
 	memcpy(copy, rdata, rdlen);
@@ -941,88 +1027,178 @@ static int ov_add(sl_zone_txn_t *t, const uint8_t *key, size_t klen, const uint8
 
 /* ---- transactions: the full-load log --------------------------------------- */
 
-static int bk_add(sl_zone_txn_t *t, const uint8_t *key, size_t klen, const uint8_t *owner,
+/* Interns the file part of a "file:line" where (NO_WHERE when absent or too many). */
+static void fl_where(sl_zone_txn_t *t, const char *where, uint16_t *wfile, uint32_t *wline)
+{
+	size_t len, plen;
+	uint32_t line = 0;
+	unsigned i;
+
+	*wfile = NO_WHERE;
+	*wline = 0;
+	if (!where)
+		return;
+	len = plen = strnlen(where, WHERE_MAX);
+	const char *colon = memrchr(where, ':', len);
+
+	if (colon && len - (size_t)(colon - where) - 1 >= 1 &&
+	    len - (size_t)(colon - where) - 1 <= 9) {
+		uint32_t v = 0;
+		const char *d;
+
+		for (d = colon + 1; d < where + len && *d >= '0' && *d <= '9'; d++)
+			v = v * 10 + (uint32_t)(*d - '0');
+		if (d == where + len && v > 0) {
+			plen = (size_t)(colon - where);
+			line = v;
+		}
+	}
+	i = t->lastw;
+	if (i >= t->nwfiles || strncmp(t->wfiles[i], where, plen) || t->wfiles[i][plen]) {
+		for (i = 0; i < t->nwfiles; i++) {
+			if (!strncmp(t->wfiles[i], where, plen) && !t->wfiles[i][plen])
+				break;
+		}
+		if (i == t->nwfiles) {
+			if (t->nwfiles >= MAX_WHERE_FILES)
+				return;
+			if ((t->nwfiles & (t->nwfiles - 1)) == 0) {
+				char **nw = sl_zrealloc(t->wfiles, (t->nwfiles ? t->nwfiles * 2 : 1) *
+							       sizeof(*nw));
+
+				if (!nw)
+					return;
+				t->wfiles = nw;
+			}
+			if (sl_zfail() || !(t->wfiles[i] = strndup(where, plen)))
+				return;
+			t->nwfiles++;
+		}
+	}
+	t->lastw = i;
+	*wfile = (uint16_t)i;
+	*wline = line;
+}
+
+static int fl_add(sl_zone_txn_t *t, const uint8_t *key, size_t klen, const uint8_t *owner,
 		  uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen,
 		  const char *where)
 {
-	const bk_owner_t *own = t->last_owner;
-	bk_rec_t *r;
+	size_t rs = frec_size(rdlen);
+	fchunk_t *c = t->ftail;
+	frag_t *f = t->cur;
+	frec_t *r;
+	uint16_t wfile;
+	uint32_t wline;
 
 	if (t->seq == UINT32_MAX)
 		return SL_ELIMIT;
-	if (t->nents == t->capents) {
-		size_t ncap = t->capents ? t->capents * 2 : 1024;
-		bk_ent_t *ne = realloc(t->ents, ncap * sizeof(*ne));
-
-		if (!ne)
-			return SL_ENOMEM;
-		t->ents = ne;
-		t->capents = ncap;
-	}
-	/* Zone files list a name's records together: store the owner once. */
-	if (!own || own->keylen != klen || memcmp(own->data, key, klen) != 0) {
+	/* Same owner as the previous record: extend its fragment in place. */
+	if (f && f->keylen == klen && memcmp(f->data, key, klen) == 0 &&
+	    f->size <= UINT32_MAX - rs &&
+	    (size_t)((uint8_t *)f - FCHUNK_DATA(c)) +
+			    ((frag_hdr(f->keylen, f->ownerlen) + f->size + rs + 7) & ~(size_t)7) <=
+		    c->cap) {
+		r = (frec_t *)(void *)((uint8_t *)frag_recs(f) + f->size);
+		f->size += (uint32_t)rs;
+		f->nrec++;
+		c->used = (size_t)((uint8_t *)f - FCHUNK_DATA(c)) + frag_total(f);
+	} else {
 		size_t olen = sl_name_len(owner);
-		bk_owner_t *o = ar_alloc(t, sizeof(*o) + klen + olen);
+		size_t need = (frag_hdr(klen, olen) + rs + 7) & ~(size_t)7;
 
-		if (!o)
-			return SL_ENOMEM;
-		o->keylen = (uint16_t)klen;
-		memcpy(o->data, key, klen);
-		memcpy(o->data + klen, owner, olen);
-		t->last_owner = own = o;
+		if (t->nents == t->capents) {
+			size_t ncap = t->capents ? t->capents * 2 : 4096;
+			fl_ent_t *ne = sl_zrealloc(t->ents, ncap * sizeof(*ne));
+
+			if (!ne)
+				return SL_ENOMEM;
+			t->ents = ne;
+			t->capents = ncap;
+		}
+		if (!c || c->cap - c->used < need) {
+			size_t hdr = FCHUNK_HDR;
+			size_t cap = need > FCHUNK_SIZE - hdr ? need : FCHUNK_SIZE - hdr;
+			void *m = sl_zfail() ? MAP_FAILED
+					     : mmap(NULL, hdr + cap, PROT_READ | PROT_WRITE,
+						    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+			if (m == MAP_FAILED)
+				return SL_ENOMEM;
+			c = m;
+			c->next = NULL;
+			c->used = 0;
+			c->cap = cap;
+			if (t->ftail)
+				t->ftail->next = c;
+			else
+				t->fhead = c;
+			t->ftail = c;
+		}
+		f = (frag_t *)(void *)(FCHUNK_DATA(c) + c->used);
+		f->group = 0;
+		f->seq = t->seq;
+		f->size = (uint32_t)rs;
+		f->nrec = 1;
+		f->keylen = (uint16_t)klen;
+		f->ownerlen = (uint8_t)olen;
+		f->multi = 0;
+		memcpy(f->data, key, klen);
+		memcpy(f->data + klen, owner, olen);
+		c->used += frag_total(f);
+		t->cur = f;
+		t->ents[t->nents++] = (fl_ent_t){ sl_zkey_prefix(key, klen),
+						  klen > 8 ? sl_zkey_prefix(key + 8, klen - 8) : 0, f };
+		r = frag_recs(f);
 	}
-	const char *w = ar_where(t, where);
-
-	r = ar_alloc(t, sizeof(*r) + rdlen);
-	if (!r || (where && !w))
-		return SL_ENOMEM;
-	r->own = own;
-	r->where = w;
-	r->seq = t->seq++;
+	fl_where(t, where, &wfile, &wline);
 	r->ttl = ttl;
+	r->wline = wline;
 	r->type = type;
 	r->rdlen = rdlen;
+	r->wfile = wfile;
+	r->pad = 0;
 	memcpy(r->rdata, rdata, rdlen);
-	t->ents[t->nents++] = (bk_ent_t){ sl_zkey_prefix(key, klen), r };
+	t->seq++;
 	return SL_OK;
 }
 
-/* Log order: name, type, canonical RDATA, then arrival. */
-static int bk_cmp(const void *pa, const void *pb)
+/* Fragment order: name, then arrival. */
+static int fl_cmp(const void *pa, const void *pb)
 {
-	const bk_ent_t *a = pa, *b = pb;
-	const bk_rec_t *ra = a->r, *rb = b->r;
+	const fl_ent_t *a = pa, *b = pb;
 	int c;
 
 	if (a->pfx != b->pfx)
 		return a->pfx < b->pfx ? -1 : 1;
-	if (ra->own != rb->own) {
-		c = sl_zkey_cmp(ra->own->data, ra->own->keylen, rb->own->data, rb->own->keylen);
-		if (c)
-			return c;
-	}
-	if (ra->type != rb->type)
-		return ra->type < rb->type ? -1 : 1;
-	c = rdata_cmp(ra->type, ra->rdata, ra->rdlen, rb->rdata, rb->rdlen);
+	if (a->pfx2 != b->pfx2)
+		return a->pfx2 < b->pfx2 ? -1 : 1;
+	c = sl_zkey_cmp(a->f->data, a->f->keylen, b->f->data, b->f->keylen);
 	if (c)
 		return c;
-	return ra->seq < rb->seq ? -1 : ra->seq > rb->seq;
+	return a->f->seq < b->f->seq ? -1 : a->f->seq > b->f->seq;
 }
 
-static bool bk_same_name(const bk_rec_t *a, const bk_rec_t *b)
+static bool fl_same(const frag_t *a, const frag_t *b)
 {
-	return a->own == b->own || sl_zkey_cmp(a->own->data, a->own->keylen, b->own->data,
-					       b->own->keylen) == 0;
+	return a->keylen == b->keylen && memcmp(a->data, b->data, a->keylen) == 0;
 }
 
-static void bk_sort(sl_zone_txn_t *t)
+static void fl_sort(sl_zone_txn_t *t)
 {
 	bool sorted = true;
 
 	for (size_t i = 1; i < t->nents && sorted; i++)
-		sorted = bk_cmp(&t->ents[i - 1], &t->ents[i]) <= 0;
+		sorted = fl_cmp(&t->ents[i - 1], &t->ents[i]) <= 0;
 	if (!sorted)
-		qsort(t->ents, t->nents, sizeof(t->ents[0]), bk_cmp);
+		qsort(t->ents, t->nents, sizeof(t->ents[0]), fl_cmp);
+}
+
+static where_t fl_rwhere(const sl_zone_txn_t *t, const frec_t *r)
+{
+	if (r->wfile == NO_WHERE || r->wfile >= t->nwfiles)
+		return (where_t){ NULL, 0 };
+	return (where_t){ t->wfiles[r->wfile], r->wline };
 }
 
 /* ---- pending names: what commit checks and packs ------------------------- */
@@ -1042,93 +1218,148 @@ typedef struct pn {
 	const pn_set_t *sets;
 } pn_t;
 
+/* A log record and its arrival rank, for sorting one name's records. */
+typedef struct rp {
+	const frec_t *r;
+	uint32_t ord;
+} rp_t;
+
 typedef struct scratch {
 	tx_rr_t *rrs;
 	size_t rrcap;
 	pn_set_t *sets;
 	size_t setcap;
+	rp_t *rps;
+	size_t rpcap;
 } scratch_t;
 
-static int scratch_reserve(scratch_t *sc, size_t rrs, size_t sets)
+static void scratch_free(scratch_t *sc)
 {
-	if (rrs > sc->rrcap) {
-		tx_rr_t *n = realloc(sc->rrs, rrs * sizeof(*n));
+	free(sc->rrs);
+	free(sc->sets);
+	free(sc->rps);
+}
 
-		if (!n)
-			return SL_ENOMEM;
-		sc->rrs = n;
-		sc->rrcap = rrs;
-	}
-	if (sets > sc->setcap) {
-		pn_set_t *n = realloc(sc->sets, sets * sizeof(*n));
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return SL_OK;
+	size_t ncap = *cap ? *cap : 16;
 
-		if (!n)
-			return SL_ENOMEM;
-		sc->sets = n;
-		sc->setcap = sets;
-	}
+	while (ncap < need)
+		ncap *= 2;
+	void *np = sl_zrealloc(*p, ncap * elem);
+
+	if (!np)
+		return SL_ENOMEM;
+	*p = np;
+	*cap = ncap;
 	return SL_OK;
 }
 
-/*
- * The next name of the sorted log as a pending name: duplicates dropped,
- * each RRset's TTL set to that of its first-added RR (with one warning per
- * RRset). @return 1, 0 at the end, or SL_ENOMEM
- */
-static int bk_next(sl_zone_txn_t *t, size_t *pi, scratch_t *sc, pn_t *pn)
+static int scratch_reserve(scratch_t *sc, size_t rrs, size_t sets)
 {
-	size_t i = *pi, j = i;
-
-	if (i >= t->nents)
-		return 0;
-	while (j < t->nents && bk_same_name(t->ents[i].r, t->ents[j].r))
-		j++;
-	if (scratch_reserve(sc, j - i, j - i) != SL_OK)
+	if (grow((void **)&sc->rrs, &sc->rrcap, rrs, sizeof(*sc->rrs)) != SL_OK ||
+	    grow((void **)&sc->sets, &sc->setcap, sets, sizeof(*sc->sets)) != SL_OK)
 		return SL_ENOMEM;
+	return SL_OK;
+}
+
+/* Record order inside a name: type, canonical RDATA, arrival. */
+static int rp_cmp(const void *pa, const void *pb)
+{
+	const rp_t *a = pa, *b = pb;
+	int c;
+
+	if (a->r->type != b->r->type)
+		return a->r->type < b->r->type ? -1 : 1;
+	c = rdata_cmp(a->r->type, a->r->rdata, a->r->rdlen, b->r->rdata, b->r->rdlen);
+	if (c)
+		return c;
+	return a->ord < b->ord ? -1 : a->ord > b->ord;
+}
+
+/*
+ * One name of the log (its fragments in arrival order) as a pending name:
+ * RRsets in type order, RDATA in canonical order without duplicates, each
+ * RRset's TTL that of its first-added RR (one warning per RRset otherwise).
+ */
+static int fl_pn(const sl_zone_txn_t *t, frag_t *const *fr, size_t nfr, scratch_t *sc, pn_t *pn)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nfr; i++)
+		n += fr[i]->nrec;
+	if (grow((void **)&sc->rps, &sc->rpcap, n, sizeof(*sc->rps)) != SL_OK ||
+	    scratch_reserve(sc, n, n) != SL_OK)
+		return SL_ENOMEM;
+	n = 0;
+	for (size_t i = 0; i < nfr; i++) {
+		const frec_t *r = frag_recs(fr[i]);
+
+		for (uint32_t k = 0; k < fr[i]->nrec; k++, r = frec_next(r)) {
+			sc->rps[n] = (rp_t){ r, (uint32_t)n };
+			n++;
+		}
+	}
+	/* Usually one or a handful: insertion sort; qsort for big RRsets. */
+	if (n > 16) {
+		qsort(sc->rps, n, sizeof(sc->rps[0]), rp_cmp);
+	} else {
+		for (size_t i = 1; i < n; i++) {
+			rp_t x = sc->rps[i];
+			size_t j = i;
+
+			while (j > 0 && rp_cmp(&sc->rps[j - 1], &x) > 0) {
+				sc->rps[j] = sc->rps[j - 1];
+				j--;
+			}
+			sc->rps[j] = x;
+		}
+	}
 	unsigned nsets = 0;
 	size_t nrr = 0;
 
-	for (size_t a = i; a < j;) {
-		uint16_t type = t->ents[a].r->type;
+	for (size_t a = 0; a < n;) {
+		uint16_t type = sc->rps[a].r->type;
 		size_t b = a;
-		const bk_rec_t *first = t->ents[a].r;
+		const rp_t *first = &sc->rps[a];
 
-		while (b < j && t->ents[b].r->type == type) {
-			if (t->ents[b].r->seq < first->seq)
-				first = t->ents[b].r;
+		while (b < n && sc->rps[b].r->type == type) {
+			if (sc->rps[b].ord < first->ord)
+				first = &sc->rps[b];
 			b++;
 		}
-		pn_set_t *s = &sc->sets[nsets++];
+		pn_set_t *set = &sc->sets[nsets++];
 		bool warned = false;
 
-		s->type = type;
-		s->ttl = first->ttl;
-		s->rrs = &sc->rrs[nrr];
-		s->n = 0;
+		set->type = type;
+		set->ttl = first->r->ttl;
+		set->rrs = &sc->rrs[nrr];
+		set->n = 0;
 		for (size_t k = a; k < b; k++) {
-			const bk_rec_t *r = t->ents[k].r;
+			const frec_t *r = sc->rps[k].r;
 
 			/* Equal RDATA sort together, first-added first: keep that one. */
-			if (k > a && rdata_cmp(type, r->rdata, r->rdlen, t->ents[k - 1].r->rdata,
-					       t->ents[k - 1].r->rdlen) == 0)
+			if (k > a && rdata_cmp(type, r->rdata, r->rdlen, sc->rps[k - 1].r->rdata,
+					       sc->rps[k - 1].r->rdlen) == 0)
 				continue;
-			if (r->ttl != s->ttl && !warned) {
-				warn_ttl(r->where, r->own->data + r->own->keylen, type, r->ttl,
-					 s->ttl);
+			if (r->ttl != set->ttl && !warned) {
+				warn_ttl(fl_rwhere(t, r), fr[0]->data + fr[0]->keylen, type, r->ttl,
+					 set->ttl);
 				warned = true;
 			}
-			sc->rrs[nrr++] = (tx_rr_t){ r->rdata, r->where, r->rdlen };
-			s->n++;
+			sc->rrs[nrr++] = (tx_rr_t){ r->rdata, fl_rwhere(t, r), r->rdlen };
+			set->n++;
 		}
 		a = b;
 	}
-	pn->key = t->ents[i].r->own->data;
-	pn->keylen = t->ents[i].r->own->keylen;
-	pn->owner = pn->key + pn->keylen;
+	pn->key = fr[0]->data;
+	pn->keylen = fr[0]->keylen;
+	pn->owner = fr[0]->data + fr[0]->keylen;
 	pn->nsets = nsets;
 	pn->sets = sc->sets;
-	*pi = j;
-	return 1;
+	return SL_OK;
 }
 
 /* An overlay name as a pending name (empty RRsets skipped). */
@@ -1152,44 +1383,34 @@ static int ov_pn(const tx_name_t *n, scratch_t *sc, pn_t *pn)
 	return SL_OK;
 }
 
-/* Leaves the log for the overlay (a full-load txn that reads or removes). */
-static int bk_to_overlay(sl_zone_txn_t *t)
+/* Leaves the log for the overlay (a full-load txn that reads or removes): replays it. */
+static int fl_to_overlay(sl_zone_txn_t *t)
 {
-	scratch_t sc = { 0 };
-	size_t i = 0;
-	pn_t pn;
-	int rc;
+	char wbuf[WHERE_MAX + 16];
+	int rc = SL_OK;
 
-	bk_sort(t);
-	while ((rc = bk_next(t, &i, &sc, &pn)) == 1) {
-		tx_name_t *n;
+	for (fchunk_t *c = t->fhead; c && rc == SL_OK; c = c->next) {
+		for (size_t off = 0; off < c->used && rc == SL_OK;) {
+			const frag_t *f = (const frag_t *)(const void *)(FCHUNK_DATA(c) + off);
+			const frec_t *r = frag_recs(f);
 
-		rc = ov_get(t, pn.key, pn.keylen, pn.owner, true, &n);
-		if (rc == SL_OK && !(n->sets = calloc(pn.nsets, sizeof(*n->sets))))
-			rc = SL_ENOMEM;
-		if (rc != SL_OK)
-			break;
-		n->cap = pn.nsets;
-		n->modified = true;
-		for (unsigned k = 0; k < pn.nsets; k++) {
-			tx_set_t *s = &n->sets[k];
-
-			s->type = pn.sets[k].type;
-			s->ttl = pn.sets[k].ttl;
-			s->ttl_warned = true;
-			if ((rc = set_reserve(s, pn.sets[k].n)) != SL_OK)
-				break;
-			n->nsets = k + 1;
-			memcpy(s->rrs, pn.sets[k].rrs, pn.sets[k].n * sizeof(tx_rr_t));
-			s->n = pn.sets[k].n;
+			for (uint32_t k = 0; k < f->nrec && rc == SL_OK; k++, r = frec_next(r))
+				rc = ov_add(t, f->data, f->keylen, f->data + f->keylen, r->type,
+					    r->ttl, r->rdata, r->rdlen,
+					    where_text(fl_rwhere(t, r), wbuf, sizeof(wbuf)));
+			off += frag_total(f);
 		}
-		if (rc != SL_OK)
-			break;
 	}
-	free(sc.rrs);
-	free(sc.sets);
-	if (rc < 0)
+	if (rc != SL_OK)
 		return rc;
+	while (t->fhead) {
+		fchunk_t *c = t->fhead;
+
+		t->fhead = c->next;
+		fchunk_free(c);
+	}
+	t->ftail = NULL;
+	t->cur = NULL;
 	free(t->ents);
 	t->ents = NULL;
 	t->nents = t->capents = 0;
@@ -1214,7 +1435,7 @@ int sl_zone_txn_add(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t type, uin
 	if (!zone_key(owner, txn->zone->apex, txn->zone->apex_labels, key, &klen))
 		return SL_EINVAL;
 	if (txn->bulk)
-		return bk_add(txn, key, klen, owner, type, ttl, rdata, rdlen, where);
+		return fl_add(txn, key, klen, owner, type, ttl, rdata, rdlen, where);
 	return ov_add(txn, key, klen, owner, type, ttl, rdata, rdlen, where);
 }
 
@@ -1229,7 +1450,7 @@ static int txn_locate(sl_zone_txn_t *txn, const uint8_t *owner, tx_name_t **n)
 	if (!txn || !owner || sl_name_check(owner, SL_NAME_MAXLEN) < 0 ||
 	    !zone_key(owner, txn->zone->apex, txn->zone->apex_labels, key, &klen))
 		return SL_ENOTFOUND;
-	if (txn->bulk && (rc = bk_to_overlay(txn)) != SL_OK)
+	if (txn->bulk && (rc = fl_to_overlay(txn)) != SL_OK)
 		return rc;
 	return ov_get(txn, key, klen, owner, false, n);
 }
@@ -1297,7 +1518,7 @@ const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *owner, ui
 
 		for (uint32_t i = 0; i < s->n; i++)
 			len += 2 + (size_t)s->rrs[i].len;
-		uint8_t *d = realloc(s->view_data, len ? len : 1);
+		uint8_t *d = sl_zrealloc(s->view_data, len ? len : 1);
 
 		if (!d)
 			return NULL;
@@ -1325,16 +1546,20 @@ typedef struct cctx {
 	const sl_zone_limits_t *lim;
 } cctx_t;
 
-static void cerr(cctx_t *c, const char *where, const uint8_t *owner, uint16_t type,
-		 const char *fmt, ...) SL_PRINTF(5, 6);
+#define NOWHERE ((where_t){ NULL, 0 })
+
+static void cerr(cctx_t *c, where_t wh, const uint8_t *owner, uint16_t type, const char *fmt,
+		 ...) SL_PRINTF(5, 6);
 
 /* Appends "where: owner TYPE: message" as one line. */
-static void cerr(cctx_t *c, const char *where, const uint8_t *owner, uint16_t type,
-		 const char *fmt, ...)
+static void cerr(cctx_t *c, where_t wh, const uint8_t *owner, uint16_t type, const char *fmt,
+		 ...)
 {
 	char line[SL_NAME_TEXT_MAX + WHERE_MAX + 256];
 	char name[SL_NAME_TEXT_MAX];
+	char wbuf[WHERE_MAX + 16];
 	char tname[16] = "";
+	const char *where = where_text(wh, wbuf, sizeof(wbuf));
 	va_list ap;
 	int n, m;
 
@@ -1377,24 +1602,24 @@ static const pn_set_t *pn_set(const pn_t *pn, uint16_t type)
 	return NULL;
 }
 
-static const char *set_where(const pn_set_t *s)
+static where_t set_where(const pn_set_t *s)
 {
 	for (uint32_t i = 0; s && i < s->n; i++) {
-		if (s->rrs[i].where)
+		if (s->rrs[i].where.s)
 			return s->rrs[i].where;
 	}
-	return NULL;
+	return NOWHERE;
 }
 
-static const char *pn_where(const pn_t *pn)
+static where_t pn_where(const pn_t *pn)
 {
 	for (unsigned i = 0; i < pn->nsets; i++) {
-		const char *w = set_where(&pn->sets[i]);
+		where_t w = set_where(&pn->sets[i]);
 
-		if (w)
+		if (w.s)
 			return w;
 	}
-	return NULL;
+	return NOWHERE;
 }
 
 /* The checks that concern one name (and the apex's own ones). */
@@ -1418,12 +1643,12 @@ static void check_name(cctx_t *c, const pn_t *pn, bool apex)
 		     pn->nsets, lim->max_types_per_name);
 	if (apex) {
 		if (!soa)
-			cerr(c, NULL, pn->owner, 0, "no SOA record at the zone apex");
+			cerr(c, NOWHERE, pn->owner, 0, "no SOA record at the zone apex");
 		else if (soa->n > 1)
 			cerr(c, set_where(soa), pn->owner, SL_TYPE_SOA,
 			     "%u SOA records, exactly one is allowed", soa->n);
 		if (!pn_set(pn, SL_TYPE_NS))
-			cerr(c, NULL, pn->owner, 0, "no NS records at the zone apex");
+			cerr(c, NOWHERE, pn->owner, 0, "no NS records at the zone apex");
 	} else if (soa) {
 		cerr(c, set_where(soa), pn->owner, SL_TYPE_SOA, "SOA record not at the zone apex");
 	}
@@ -1468,7 +1693,7 @@ static void check_name(cctx_t *c, const pn_t *pn, bool apex)
  * cut) that lies at or below a zone cut of this zone must have A or AAAA.
  */
 static void check_glue(cctx_t *c, const sl_bt_t *root, const sl_zn_t *apex,
-		       unsigned apex_labels, const sl_zn_t *ns, const char *where)
+		       unsigned apex_labels, const sl_zn_t *ns, where_t where)
 {
 	const sl_rrset_t *rs = sl_node_rrset(&ns->pub, SL_TYPE_NS);
 	const uint8_t *rd = NULL;
@@ -1616,7 +1841,7 @@ static uint32_t soa_serial(const sl_zn_t *apex)
 
 static sl_zone_version_t *version_new(sl_bt_t *root, unsigned apex_labels, uint64_t rrs)
 {
-	sl_zone_version_t *v = calloc(1, sizeof(*v));
+	sl_zone_version_t *v = sl_zcalloc(1, sizeof(*v));
 
 	if (!v)
 		return NULL;
@@ -1640,7 +1865,7 @@ static int znvec_push(znvec_t *a, sl_zn_t *z)
 {
 	if (a->n == a->cap) {
 		size_t ncap = a->cap ? a->cap * 2 : 64;
-		sl_zn_t **nv = realloc(a->v, ncap * sizeof(*nv));
+		sl_zn_t **nv = sl_zrealloc(a->v, ncap * sizeof(*nv));
 
 		if (!nv)
 			return SL_ENOMEM;
@@ -1653,147 +1878,148 @@ static int znvec_push(znvec_t *a, sl_zn_t *z)
 
 /* ---- commit: full build --------------------------------------------------- */
 
-/* The source of names for a full build: the sorted log or sorted overlay names. */
-typedef struct src {
-	sl_zone_txn_t *t;
-	size_t i;
-	tx_name_t **names;
-	size_t nnames;
-	scratch_t sc;
-} src_t;
+/* Where the NS RRset of the node of rank idx was added (for glue errors). */
+typedef struct nsw {
+	size_t idx;
+	where_t where;
+} nsw_t;
 
-static int src_next(src_t *s, pn_t *pn)
+typedef struct nswvec {
+	nsw_t *v;
+	size_t n, cap;
+} nswvec_t;
+
+static int nsw_push(nswvec_t *a, size_t idx, const pn_t *pn)
 {
-	if (s->t->bulk)
-		return bk_next(s->t, &s->i, &s->sc, pn);
-	while (s->i < s->nnames) {
-		const tx_name_t *n = s->names[s->i++];
-		int rc = ov_pn(n, &s->sc, pn);
+	if (grow((void **)&a->v, &a->cap, a->n + 1, sizeof(*a->v)) != SL_OK)
+		return SL_ENOMEM;
+	a->v[a->n++] = (nsw_t){ idx, set_where(pn_set(pn, SL_TYPE_NS)) };
+	return SL_OK;
+}
 
-		if (rc != SL_OK)
-			return rc;
-		if (pn->nsets)
-			return 1;
-	}
-	return 0;
+static int nsw_cmp(const void *a, const void *b)
+{
+	const nsw_t *x = a, *y = b;
+
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 typedef struct anc {
 	size_t keylen;
-	size_t idx;           /* in the node array */
+	size_t idx;           /* in the output array */
 } anc_t;
 
-typedef struct nsref {
+typedef struct glue_item {
 	size_t idx;
-	const char *where;
-} nsref_t;
+	where_t where;
+} glue_item_t;
 
 /*
- * Builds a whole version from sorted names: one ordered pass creates the
- * empty non-terminals (right before the first descendant that needs them),
- * computes every flag from a stack of ancestors, and runs the per-name
- * checks; then the tree is built bottom-up and the glue checked.
+ * Finishes a full build from every name's node in canonical order (@p zns,
+ * consumed; entries may be NULL only when checks already failed): one
+ * ordered pass inserts the empty non-terminals (each right before its first
+ * descendant) and computes every flag from a stack of ancestors; then the
+ * tree is built bottom-up and the glue checked.
  */
-static int build_full(sl_zone_txn_t *t, src_t *src, cctx_t *c, sl_zone_version_t **out)
+static int finish_full(sl_zone_txn_t *t, cctx_t *c, sl_zn_t **zns, size_t n, nswvec_t *nsw,
+		       uint64_t total, sl_zone_version_t **out)
 {
-	znvec_t zns = { 0 };
-	nsref_t *nsr = NULL;
-	size_t nns = 0, capns = 0;
+	znvec_t o = { 0 };
+	glue_item_t *glue = NULL;
+	size_t nglue = 0, capglue = 0, w = 0;
 	anc_t st[SL_NAME_MAXLABELS + 2];
 	unsigned depth = 0;
-	uint64_t total = 0;
 	sl_bt_t *root = NULL;
-	uint64_t gen = atomic_fetch_add(&tree_gen, 1);
-	int rc;
-	pn_t pn;
+	int rc = SL_OK;
 
 	*out = NULL;
-	while ((rc = src_next(src, &pn)) == 1) {
-		bool apex = pn.keylen == 0;
-
-		check_name(c, &pn, apex);
-		total += pn_rrs(&pn);
-		if (c->nerr)
-			continue;   /* keep checking, build nothing more */
-		/* Pop what is not an ancestor of this name. */
-		while (depth) {
-			const anc_t *a = &st[depth - 1];
-
-			if (a->keylen < pn.keylen &&
-			    memcmp(pn.key, zns.v[a->idx]->key, a->keylen) == 0)
-				break;
-			depth--;
-		}
-		if (depth == 0 && !apex) {
-			/* The apex sorts first: it has no data at all. */
-			cerr(c, NULL, t->zone->apex, 0, "no SOA record at the zone apex");
-			continue;
-		}
-		/* Missing ancestors become ENTs, just before their first descendant. */
-		for (size_t p = apex ? 0 : st[depth - 1].keylen + 1; p <= pn.keylen; p++) {
-			sl_zn_t *z;
-
-			if (p < pn.keylen && pn.key[p - 1] != 0)
-				continue;
-			if (p == pn.keylen)
-				z = zn_from_pn(&pn, apex);
-			else
-				z = zn_ent(pn.key, p, pn.key, pn.keylen, pn.owner);
-			if (!z || znvec_push(&zns, z) != SL_OK) {
-				sl_zn_unref(z);
-				rc = SL_ENOMEM;
-				goto fail;
-			}
-			if (depth) {
-				sl_zn_t *parent = zns.v[st[depth - 1].idx];
-
-				z->pub.flags |= inherited(parent->pub.flags,
-							  node_has(&parent->pub, SL_TYPE_DNAME));
-				if (is_wild_key(z->key, z->keylen))
-					parent->pub.flags |= SL_NODE_WILDCARD;
-			}
-			if (depth < sizeof(st) / sizeof(st[0]))
-				st[depth++] = (anc_t){ p, zns.n - 1 };
-			if (p == pn.keylen && active_ns(z)) {
-				if (nns == capns) {
-					size_t ncap = capns ? capns * 2 : 64;
-					nsref_t *nn = realloc(nsr, ncap * sizeof(*nn));
-
-					if (!nn) {
-						rc = SL_ENOMEM;
-						goto fail;
-					}
-					nsr = nn;
-					capns = ncap;
-				}
-				nsr[nns++] = (nsref_t){ zns.n - 1,
-							set_where(pn_set(&pn, SL_TYPE_NS)) };
-			}
-		}
-	}
-	if (rc < 0)
-		goto fail;
-	if (zns.n == 0 && c->nerr == 0)
-		cerr(c, NULL, t->zone->apex, 0, "no SOA record at the zone apex");
+	if (!c->nerr && (n == 0 || zns[0]->keylen != 0))
+		cerr(c, NOWHERE, t->zone->apex, 0, "no SOA record at the zone apex");
 	if (total > c->lim->max_zone_rrs)
-		cerr(c, NULL, t->zone->apex, 0, "%llu records in the zone, over the limit of %llu",
-		     (unsigned long long)total, (unsigned long long)c->lim->max_zone_rrs);
+		cerr(c, NOWHERE, t->zone->apex, 0,
+		     "%llu records in the zone, over the limit of %llu", (unsigned long long)total,
+		     (unsigned long long)c->lim->max_zone_rrs);
 	if (c->nerr) {
 		rc = SL_ECONFIG;
 		goto fail;
 	}
-	for (size_t i = 0; i < zns.n; i++)
-		zns.v[i]->fresh = 0;
-	rc = sl_bt_build(zns.v, zns.n, gen, &root);
-	zns.n = 0;   /* consumed */
+	if (nsw->n)
+		qsort(nsw->v, nsw->n, sizeof(nsw->v[0]), nsw_cmp);
+	if (grow((void **)&o.v, &o.cap, n + n / 16 + 16, sizeof(*o.v)) != SL_OK) {
+		rc = SL_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sl_zn_t *z = zns[i];
+
+		zns[i] = NULL;
+		/* Pop what is not an ancestor (the apex always is). */
+		while (depth > 1) {
+			const anc_t *a = &st[depth - 1];
+
+			if (a->keylen < z->keylen && memcmp(z->key, o.v[a->idx]->key, a->keylen) == 0)
+				break;
+			depth--;
+		}
+		/* Missing ancestors, shallowest first, then the name itself. */
+		for (size_t p = depth ? st[depth - 1].keylen + 1 : 0; p <= z->keylen; p++) {
+			sl_zn_t *y;
+
+			if (p < z->keylen && z->key[p - 1] != 0)
+				continue;
+			if (p < z->keylen) {
+				y = zn_ent(z->key, p, z->key, z->keylen, z->pub.owner);
+				if (!y) {
+					sl_zn_unref(z);
+					rc = SL_ENOMEM;
+					goto fail;
+				}
+			} else {
+				y = z;
+			}
+			if (znvec_push(&o, y) != SL_OK) {
+				if (y != z)
+					sl_zn_unref(y);
+				sl_zn_unref(z);
+				rc = SL_ENOMEM;
+				goto fail;
+			}
+			y->fresh = 0;
+			if (depth) {
+				sl_zn_t *parent = o.v[st[depth - 1].idx];
+
+				y->pub.flags |= inherited(parent->pub.flags,
+							  node_has(&parent->pub, SL_TYPE_DNAME));
+				if (is_wild_key(y->key, y->keylen))
+					parent->pub.flags |= SL_NODE_WILDCARD;
+			}
+			if (depth < sizeof(st) / sizeof(st[0]))
+				st[depth++] = (anc_t){ p, o.n - 1 };
+		}
+		if (active_ns(z)) {
+			while (w < nsw->n && nsw->v[w].idx < i)
+				w++;
+			if (grow((void **)&glue, &capglue, nglue + 1, sizeof(*glue)) != SL_OK) {
+				rc = SL_ENOMEM;
+				goto fail;
+			}
+			glue[nglue++] = (glue_item_t){ o.n - 1, (w < nsw->n && nsw->v[w].idx == i)
+									? nsw->v[w].where
+									: NOWHERE };
+		}
+	}
+	free(zns);
+	zns = NULL;
+	rc = sl_bt_build(o.v, o.n, atomic_fetch_add(&tree_gen, 1), &root);
+	o.n = 0;   /* consumed, pointers still valid while the tree lives */
 	if (rc != SL_OK)
 		goto fail;
 	{
 		const sl_zn_t *apex = sl_bt_find(root, (const uint8_t *)"", 0);
 
-		for (size_t i = 0; i < nns; i++)
-			check_glue(c, root, apex, t->zone->apex_labels, zns.v[nsr[i].idx],
-				   nsr[i].where);
+		for (size_t i = 0; i < nglue; i++)
+			check_glue(c, root, apex, t->zone->apex_labels, o.v[glue[i].idx],
+				   glue[i].where);
 	}
 	if (c->nerr) {
 		rc = SL_ECONFIG;
@@ -1804,15 +2030,152 @@ static int build_full(sl_zone_txn_t *t, src_t *src, cctx_t *c, sl_zone_version_t
 		rc = SL_ENOMEM;
 		goto fail;
 	}
-	free(zns.v);
-	free(nsr);
+	free(o.v);
+	free(glue);
 	return SL_OK;
 fail:
-	for (size_t i = 0; i < zns.n; i++)
-		sl_zn_unref(zns.v[i]);
+	if (zns) {
+		for (size_t i = 0; i < n; i++)
+			sl_zn_unref(zns[i]);
+		free(zns);
+	}
+	for (size_t i = 0; i < o.n; i++)
+		sl_zn_unref(o.v[i]);
+	free(o.v);
+	free(glue);
 	sl_bt_unref(root);
-	free(zns.v);
-	free(nsr);
+	return rc;
+}
+
+/* Checks one name of a full build and packs it into zns[idx]. */
+static int full_name(cctx_t *c, const pn_t *pn, sl_zn_t **zns, size_t idx, nswvec_t *nsw,
+		     uint64_t *total)
+{
+	bool apex = pn->keylen == 0;
+
+	check_name(c, pn, apex);
+	*total += pn_rrs(pn);
+	if (c->nerr)
+		return SL_OK;   /* keep checking, build nothing more */
+	sl_zn_t *z = zn_from_pn(pn, apex);
+
+	if (!z)
+		return SL_ENOMEM;
+	zns[idx] = z;
+	if (pn_set(pn, SL_TYPE_NS))
+		return nsw_push(nsw, idx, pn);
+	return SL_OK;
+}
+
+/* Full build from the log: names packed in arrival order, chunks unmapped as consumed. */
+static int fl_build(sl_zone_txn_t *t, cctx_t *c, sl_zone_version_t **out)
+{
+	nswvec_t nsw = { 0 };
+	scratch_t sc = { 0 };
+	uint64_t total = 0;
+	size_t ngroups = 0;
+	sl_zn_t **zns;
+	int rc = SL_OK;
+	pn_t pn;
+
+	fl_sort(t);
+	for (size_t i = 0; i < t->nents;) {
+		size_t j = i + 1;
+
+		while (j < t->nents && fl_same(t->ents[i].f, t->ents[j].f))
+			j++;
+		for (size_t k = i; k < j; k++) {
+			t->ents[k].f->group = (uint32_t)ngroups;
+			t->ents[k].f->multi = j - i > 1;
+		}
+		ngroups++;
+		i = j;
+	}
+	zns = sl_zcalloc(ngroups ? ngroups : 1, sizeof(*zns));
+	if (!zns)
+		return SL_ENOMEM;
+	/* Names split over several fragments first: only the index finds them all. */
+	for (size_t i = 0; i < t->nents && rc == SL_OK;) {
+		size_t j = i + 1;
+
+		while (j < t->nents && fl_same(t->ents[i].f, t->ents[j].f))
+			j++;
+		if (j - i > 1) {
+			frag_t **fr = sl_zmalloc((j - i) * sizeof(*fr));
+
+			if (!fr) {
+				rc = SL_ENOMEM;
+				break;
+			}
+			for (size_t k = i; k < j; k++)
+				fr[k - i] = t->ents[k].f;
+			rc = fl_pn(t, fr, j - i, &sc, &pn);
+			if (rc == SL_OK)
+				rc = full_name(c, &pn, zns, fr[0]->group, &nsw, &total);
+			free(fr);
+		}
+		i = j;
+	}
+	free(t->ents);
+	t->ents = NULL;
+	t->nents = t->capents = 0;
+	while (rc == SL_OK && t->fhead) {
+		fchunk_t *ch = t->fhead;
+
+		for (size_t off = 0; off < ch->used && rc == SL_OK;) {
+			frag_t *f = (frag_t *)(void *)(FCHUNK_DATA(ch) + off);
+
+			if (!f->multi) {
+				rc = fl_pn(t, &f, 1, &sc, &pn);
+				if (rc == SL_OK)
+					rc = full_name(c, &pn, zns, f->group, &nsw, &total);
+			}
+			off += frag_total(f);
+		}
+		t->fhead = ch->next;
+		fchunk_free(ch);
+	}
+	if (!t->fhead)
+		t->ftail = NULL;
+	t->cur = NULL;
+	scratch_free(&sc);
+	if (rc == SL_OK)
+		rc = finish_full(t, c, zns, ngroups, &nsw, total, out);
+	else {
+		for (size_t i = 0; i < ngroups; i++)
+			sl_zn_unref(zns[i]);
+		free(zns);
+	}
+	free(nsw.v);
+	return rc;
+}
+
+/* Full build from overlay names in canonical order (no base version). */
+static int ov_build(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
+		    sl_zone_version_t **out)
+{
+	nswvec_t nsw = { 0 };
+	scratch_t sc = { 0 };
+	uint64_t total = 0;
+	size_t n = 0;
+	sl_zn_t **zns = sl_zcalloc(nn ? nn : 1, sizeof(*zns));
+	int rc = zns ? SL_OK : SL_ENOMEM;
+	pn_t pn;
+
+	for (size_t i = 0; i < nn && rc == SL_OK; i++) {
+		rc = ov_pn(names[i], &sc, &pn);
+		if (rc == SL_OK && pn.nsets)
+			rc = full_name(c, &pn, zns, n++, &nsw, &total);
+	}
+	scratch_free(&sc);
+	if (rc == SL_OK)
+		rc = finish_full(t, c, zns, n, &nsw, total, out);
+	else if (zns) {
+		for (size_t i = 0; i < n; i++)
+			sl_zn_unref(zns[i]);
+		free(zns);
+	}
+	free(nsw.v);
 	return rc;
 }
 
@@ -1838,7 +2201,7 @@ static int dirty_add(inc_t *s, const uint8_t *key, size_t len)
 {
 	if (s->ndirty == s->capdirty) {
 		size_t ncap = s->capdirty ? s->capdirty * 2 : 64;
-		struct dkey *nd = realloc(s->dirty, ncap * sizeof(*nd));
+		struct dkey *nd = sl_zrealloc(s->dirty, ncap * sizeof(*nd));
 
 		if (!nd)
 			return SL_ENOMEM;
@@ -1966,7 +2329,7 @@ static int walk_subtree(inc_t *s, const sl_zn_t *top)
 		if (f != z->pub.flags) {
 			if (nupd == capupd) {
 				size_t ncap = capupd ? capupd * 2 : 64;
-				struct upd *nu = realloc(upd, ncap * sizeof(*nu));
+				struct upd *nu = sl_zrealloc(upd, ncap * sizeof(*nu));
 
 				if (!nu) {
 					free(upd);
@@ -2034,7 +2397,7 @@ static int tn_cmp(const void *a, const void *b)
 static int sorted_names(sl_zone_txn_t *t, tx_name_t ***out, size_t *n)
 {
 	size_t k = 0;
-	tx_name_t **v = malloc((t->hcount ? t->hcount : 1) * sizeof(*v));
+	tx_name_t **v = sl_zmalloc((t->hcount ? t->hcount : 1) * sizeof(*v));
 
 	if (!v)
 		return SL_ENOMEM;
@@ -2060,13 +2423,13 @@ static bool has_addr(const sl_zn_t *z)
 	return z && (node_has(&z->pub, SL_TYPE_A) || node_has(&z->pub, SL_TYPE_AAAA));
 }
 
-static const char *ns_where(sl_zone_txn_t *t, const sl_zn_t *z, scratch_t *sc)
+static where_t ns_where(sl_zone_txn_t *t, const sl_zn_t *z, scratch_t *sc)
 {
 	const tx_name_t *n = tn_by_key(t, z->key, z->keylen);
 	pn_t pn;
 
 	if (!n || ov_pn(n, sc, &pn) != SL_OK)
-		return NULL;
+		return NOWHERE;
 	return set_where(pn_set(&pn, SL_TYPE_NS));
 }
 
@@ -2094,7 +2457,7 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 	uint64_t total = (uint64_t)((int64_t)t->base->rr_count + delta);
 
 	if (total > c->lim->max_zone_rrs)
-		cerr(c, NULL, t->zone->apex, 0, "%llu records in the zone, over the limit of %llu",
+		cerr(c, NOWHERE, t->zone->apex, 0, "%llu records in the zone, over the limit of %llu",
 		     (unsigned long long)total, (unsigned long long)c->lim->max_zone_rrs);
 	if (c->nerr) {
 		rc = SL_ECONFIG;
@@ -2177,7 +2540,8 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 		}
 	}
 	/* 3. Flags, ancestors first; subtrees revisited when a cut or DNAME changed. */
-	qsort(s.dirty, s.ndirty, sizeof(s.dirty[0]), dkey_cmp);
+	if (s.ndirty)
+		qsort(s.dirty, s.ndirty, sizeof(s.dirty[0]), dkey_cmp);
 	for (size_t i = 0; i < s.ndirty; i++) {
 		if (i > 0 && dkey_cmp(&s.dirty[i - 1], &s.dirty[i]) == 0)
 			continue;
@@ -2237,8 +2601,7 @@ done:
 	free(s.fresh.v);
 	free(s.dirty);
 	sl_bt_unref(s.root);
-	free(sc.rrs);
-	free(sc.sets);
+	scratch_free(&sc);
 	return rc;
 }
 
@@ -2264,19 +2627,10 @@ int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char 
 	}
 	c.lim = limits;
 	if (txn->bulk) {
-		src_t src = { .t = txn };
-
-		bk_sort(txn);
-		rc = build_full(txn, &src, &c, &v);
-		free(src.sc.rrs);
-		free(src.sc.sets);
+		rc = fl_build(txn, &c, &v);
 	} else if ((rc = sorted_names(txn, &names, &nn)) == SL_OK) {
 		if (!txn->base || !txn->base->root) {
-			src_t src = { .t = txn, .names = names, .nnames = nn };
-
-			rc = build_full(txn, &src, &c, &v);
-			free(src.sc.rrs);
-			free(src.sc.sets);
+			rc = ov_build(txn, names, nn, &c, &v);
 		} else {
 			rc = build_inc(txn, names, nn, &c, &v);
 		}
@@ -2289,7 +2643,7 @@ int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char 
 		if (old)
 			sl_qsbr_retire(&old->qsbr, version_release_cb);
 	} else if (rc == SL_ENOMEM && c.nerr == 0) {
-		cerr(&c, NULL, txn->zone->apex, 0, "out of memory");
+		cerr(&c, NOWHERE, txn->zone->apex, 0, "out of memory");
 	} else if (rc != SL_ECONFIG && rc != SL_ENOMEM) {
 		rc = SL_ECONFIG;
 	}

@@ -20,16 +20,82 @@
 #define B SL_BT_ORDER
 /* A non-root node with fewer entries than this is merged or refilled. */
 #define BT_MIN (B / 4)
+/* Octets of a node's common key prefix kept inline (longer ones: read a key). */
+#define BT_PRE 24
 
+/*
+ * Prefix compression: every key of a leaf (every separator 1..n-1 of an
+ * internal node) shares its first `skip` octets; the first BT_PRE of them
+ * are inline in pre[], and pfx[i] holds the 8 octets of entry i that follow.
+ * A descent compares the search key once with the common prefix, then
+ * mostly with pfx[] alone: zones whose names share long suffixes (keys with
+ * long common prefixes) still resolve without touching name nodes. skip
+ * only has to be a lower bound of the true common prefix, so deletions
+ * never need to update it.
+ */
 struct sl_bt {
 	_Atomic uint32_t refs;
 	uint16_t n;
 	uint8_t leaf;
+	uint16_t skip;
 	uint64_t gen;
+	uint8_t pre[BT_PRE];
 	uint64_t pfx[B];
 	sl_zn_t *zn[B];     /* leaf: entries; internal: separators (zn[0] NULL) */
 	sl_bt_t *child[];   /* internal nodes only */
 };
+
+/* ---- allocation ---------------------------------------------------------- */
+
+static _Atomic unsigned long fail_in;
+static _Atomic bool fail_sticky, fail_fired;
+static _Atomic long live_zn, live_bt;
+
+bool sl_zone_fail_after(unsigned long nth, bool sticky)
+{
+	bool fired = atomic_exchange(&fail_fired, false);
+
+	atomic_store(&fail_sticky, sticky);
+	atomic_store(&fail_in, nth);
+	return fired;
+}
+
+bool sl_zfail(void)
+{
+	unsigned long n = atomic_load_explicit(&fail_in, memory_order_relaxed);
+
+	if (n == 0)
+		return false;
+	if (n > 1) {
+		atomic_fetch_sub_explicit(&fail_in, 1, memory_order_relaxed);
+		return false;
+	}
+	if (!atomic_load(&fail_sticky))
+		atomic_store(&fail_in, 0);
+	atomic_store(&fail_fired, true);
+	return true;
+}
+
+void *sl_zmalloc(size_t size)
+{
+	return sl_zfail() ? NULL : malloc(size);
+}
+
+void *sl_zcalloc(size_t n, size_t size)
+{
+	return sl_zfail() ? NULL : calloc(n, size);
+}
+
+void *sl_zrealloc(void *p, size_t size)
+{
+	return sl_zfail() ? NULL : realloc(p, size);
+}
+
+void sl_zone_tree_live(long *names, long *nodes)
+{
+	*names = atomic_load(&live_zn);
+	*nodes = atomic_load(&live_bt);
+}
 
 /* ---- keys ---------------------------------------------------------------- */
 
@@ -38,21 +104,13 @@ static inline uint8_t lower(uint8_t c)
 	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
 }
 
-size_t sl_zkey_make(const uint8_t *name, unsigned apex_labels, uint8_t key[SL_ZKEY_MAX])
+/* Writes the key of the first @p n labels of a name whose label offsets are @p off. */
+static size_t key_of(const uint8_t *name, const uint8_t *off, unsigned n, uint8_t *key)
 {
-	uint8_t off[SL_NAME_MAXLABELS + 1];
-	unsigned n = 0;
-	size_t p = 0;
 	size_t o = 0;
 
-	while (name[p] && n < SL_NAME_MAXLABELS + 1) {
-		off[n++] = (uint8_t)p;
-		p += name[p] + 1u;
-	}
-	if (apex_labels > n)
-		return 0;
 	/* From the label just below the apex towards the owner's first label. */
-	for (unsigned i = n - apex_labels; i-- > 0;) {
+	for (unsigned i = n; i-- > 0;) {
 		const uint8_t *l = name + off[i];
 
 		for (unsigned k = 1; k <= l[0]; k++) {
@@ -68,6 +126,39 @@ size_t sl_zkey_make(const uint8_t *name, unsigned apex_labels, uint8_t key[SL_ZK
 		key[o++] = 0;
 	}
 	return o;
+}
+
+size_t sl_zkey_make(const uint8_t *name, unsigned apex_labels, uint8_t key[SL_ZKEY_MAX])
+{
+	uint8_t off[SL_NAME_MAXLABELS + 1];
+	unsigned n = 0;
+	size_t p = 0;
+
+	while (name[p] && n < SL_NAME_MAXLABELS + 1) {
+		off[n++] = (uint8_t)p;
+		p += name[p] + 1u;
+	}
+	if (apex_labels > n)
+		return 0;
+	return key_of(name, off, n - apex_labels, key);
+}
+
+bool sl_zkey_in_zone(const uint8_t *name, const uint8_t *apex, unsigned apex_labels,
+		     uint8_t key[SL_ZKEY_MAX], size_t *klen)
+{
+	uint8_t off[SL_NAME_MAXLABELS + 1];
+	unsigned n = 0;
+	size_t p = 0;
+
+	while (name[p] && n < SL_NAME_MAXLABELS + 1) {
+		off[n++] = (uint8_t)p;
+		p += name[p] + 1u;
+	}
+	/* The apex part starts at label n - apex_labels (the root label when 0 labels). */
+	if (apex_labels > n || !sl_name_equal(name + (apex_labels ? off[n - apex_labels] : p), apex))
+		return false;
+	*klen = key_of(name, off, n - apex_labels, key);
+	return true;
 }
 
 int sl_zkey_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
@@ -133,9 +224,10 @@ sl_zn_t *sl_zn_alloc(const uint8_t *key, size_t keylen, const uint8_t *owner, si
 
 	if (keylen > SL_ZKEY_MAX || ownerlen > SL_NAME_MAXLEN || nsets > UINT16_MAX)
 		return NULL;
-	zn = malloc(so + nsets * sizeof(sl_rrset_t) + datalen);
+	zn = sl_zmalloc(so + nsets * sizeof(sl_rrset_t) + datalen);
 	if (!zn)
 		return NULL;
+	atomic_fetch_add_explicit(&live_zn, 1, memory_order_relaxed);
 	memcpy(zn->key, key, keylen);
 	memcpy(zn->key + keylen, owner, ownerlen);
 	zn->pub.owner = zn->key + keylen;
@@ -178,10 +270,11 @@ size_t sl_zn_size(const sl_zn_t *zn)
 sl_zn_t *sl_zn_clone(const sl_zn_t *zn)
 {
 	size_t size = sl_zn_size(zn);
-	sl_zn_t *c = malloc(size);
+	sl_zn_t *c = sl_zmalloc(size);
 
 	if (!c)
 		return NULL;
+	atomic_fetch_add_explicit(&live_zn, 1, memory_order_relaxed);
 	memcpy(c, zn, size);
 	atomic_init(&c->refs, 1);
 	c->fresh = 1;
@@ -205,8 +298,10 @@ void sl_zn_ref(sl_zn_t *zn)
 
 void sl_zn_unref(sl_zn_t *zn)
 {
-	if (zn && atomic_fetch_sub_explicit(&zn->refs, 1, memory_order_acq_rel) == 1)
+	if (zn && atomic_fetch_sub_explicit(&zn->refs, 1, memory_order_acq_rel) == 1) {
+		atomic_fetch_sub_explicit(&live_zn, 1, memory_order_relaxed);
 		free(zn);
+	}
 }
 
 /* ---- tree nodes ---------------------------------------------------------- */
@@ -214,13 +309,15 @@ void sl_zn_unref(sl_zn_t *zn)
 static sl_bt_t *bt_alloc(bool leaf, uint64_t gen)
 {
 	size_t size = sizeof(sl_bt_t) + (leaf ? 0 : B * sizeof(sl_bt_t *));
-	sl_bt_t *b = malloc(size);
+	sl_bt_t *b = sl_zmalloc(size);
 
 	if (!b)
 		return NULL;
+	atomic_fetch_add_explicit(&live_bt, 1, memory_order_relaxed);
 	atomic_init(&b->refs, 1);
 	b->n = 0;
 	b->leaf = leaf;
+	b->skip = 0;
 	b->gen = gen;
 	return b;
 }
@@ -244,26 +341,120 @@ void sl_bt_unref(sl_bt_t *b)
 			sl_bt_unref(b->child[i]);
 		}
 	}
+	atomic_fetch_sub_explicit(&live_bt, 1, memory_order_relaxed);
 	free(b);
 }
 
-/* Compares a search key with entry/separator @p z whose prefix is @p p. */
-static inline int ent_cmp(uint64_t kp, const uint8_t *k, size_t kl, uint64_t p, const sl_zn_t *z)
+/* First entry whose key matters for the node's common prefix. */
+static inline unsigned first_ent(const sl_bt_t *b)
 {
-	if (kp != p)
-		return kp < p ? -1 : 1;
-	return sl_zkey_cmp(k, kl, z->key, z->keylen);
+	return b->leaf ? 0 : 1;
 }
 
-/* First leaf position whose key is >= the search key. */
-static unsigned leaf_lb(const sl_bt_t *b, uint64_t kp, const uint8_t *k, size_t kl)
+/*
+ * Recomputes the common prefix and every pfx[] of @p b from its keys. The
+ * entries are sorted, so the common prefix of all is that of the first and
+ * the last.
+ */
+static void reprefix(sl_bt_t *b)
 {
+	unsigned f = first_ent(b);
+
+	if (b->n <= f) {
+		b->skip = 0;
+		return;
+	}
+	const sl_zn_t *lo = b->zn[f], *hi = b->zn[b->n - 1];
+	size_t m = lo->keylen < hi->keylen ? lo->keylen : hi->keylen;
+	size_t s = 0;
+
+	while (s < m && lo->key[s] == hi->key[s])
+		s++;
+	b->skip = (uint16_t)s;
+	memcpy(b->pre, lo->key, s < BT_PRE ? s : BT_PRE);
+	for (unsigned i = f; i < b->n; i++)
+		b->pfx[i] = sl_zkey_prefix(b->zn[i]->key + s, b->zn[i]->keylen - s);
+}
+
+/* Sets pfx[pos] for a new entry, or recomputes the node when it breaks the prefix. */
+static void prefix_new(sl_bt_t *b, unsigned pos)
+{
+	const sl_zn_t *z = b->zn[pos];
+	unsigned f = first_ent(b);
+
+	/* Compare with an older entry: the new one may be first. */
+	unsigned other = pos == f ? pos + 1 : f;
+
+	if (b->skip == 0 || (other < b->n && z->keylen >= b->skip &&
+			     memcmp(z->key, b->zn[other]->key, b->skip) == 0))
+		b->pfx[pos] = sl_zkey_prefix(z->key + b->skip, z->keylen - b->skip);
+	else
+		reprefix(b);
+}
+
+/*
+ * Compares search key @p k with the node's common prefix: <0 when it sorts
+ * before every entry, >0 after every entry, 0 when it shares the prefix
+ * (then *kp is its 8 octets after it).
+ */
+static inline int node_prefix(const sl_bt_t *b, const uint8_t *k, size_t kl, uint64_t *kp)
+{
+	size_t s = b->skip;
+	size_t inl = s < BT_PRE ? s : BT_PRE;
+	size_t m = kl < inl ? kl : inl;
+	int c = m ? memcmp(k, b->pre, m) : 0;
+
+	if (c)
+		return c;
+	if (kl < inl)
+		return -1;
+	if (s > inl) {
+		const sl_zn_t *ref = b->zn[first_ent(b)];
+		size_t m2 = kl < s ? kl : s;
+
+		c = memcmp(k + inl, ref->key + inl, m2 - inl);
+		if (c)
+			return c;
+		if (kl < s)
+			return -1;
+	}
+	*kp = sl_zkey_prefix(k + s, kl - s);
+	return 0;
+}
+
+/* Compares a search key (sharing the node prefix, 8 octets @p kp) with entry @p i. */
+static inline int ent_cmp(const sl_bt_t *b, unsigned i, uint64_t kp, const uint8_t *k, size_t kl)
+{
+	size_t s = b->skip;
+
+	if (kp != b->pfx[i])
+		return kp < b->pfx[i] ? -1 : 1;
+	return sl_zkey_cmp(k + s, kl - s, b->zn[i]->key + s, b->zn[i]->keylen - s);
+}
+
+/* First leaf position whose key is >= the search key; *eq when it is equal. */
+static unsigned leaf_find(const sl_bt_t *b, const uint8_t *k, size_t kl, bool *eq)
+{
+	uint64_t kp;
+	int r;
+
+	*eq = false;
+	if (b->n == 0)
+		return 0;
+	r = node_prefix(b, k, kl, &kp);
+	if (r)
+		return r < 0 ? 0 : b->n;
 	unsigned lo = 0, hi = b->n;
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
+		int c = ent_cmp(b, mid, kp, k, kl);
 
-		if (ent_cmp(kp, k, kl, b->pfx[mid], b->zn[mid]) > 0)
+		if (c == 0) {
+			*eq = true;
+			return mid;
+		}
+		if (c > 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -272,14 +463,19 @@ static unsigned leaf_lb(const sl_bt_t *b, uint64_t kp, const uint8_t *k, size_t 
 }
 
 /* Child of an internal node whose range holds the search key. */
-static unsigned int_idx(const sl_bt_t *b, uint64_t kp, const uint8_t *k, size_t kl)
+static unsigned int_find(const sl_bt_t *b, const uint8_t *k, size_t kl)
 {
+	uint64_t kp;
+	int r = node_prefix(b, k, kl, &kp);
+
+	if (r)
+		return r < 0 ? 0 : b->n - 1u;
 	unsigned lo = 1, hi = b->n;
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
 
-		if (ent_cmp(kp, k, kl, b->pfx[mid], b->zn[mid]) >= 0)
+		if (ent_cmp(b, mid, kp, k, kl) >= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -287,45 +483,40 @@ static unsigned int_idx(const sl_bt_t *b, uint64_t kp, const uint8_t *k, size_t 
 	return lo - 1;
 }
 
-static bool leaf_hit(const sl_bt_t *b, unsigned pos, uint64_t kp, const uint8_t *k, size_t kl)
-{
-	return pos < b->n && ent_cmp(kp, k, kl, b->pfx[pos], b->zn[pos]) == 0;
-}
-
 sl_zn_t *sl_bt_find(const sl_bt_t *b, const uint8_t *key, size_t len)
 {
-	uint64_t kp = sl_zkey_prefix(key, len);
+	bool eq;
 
 	if (!b)
 		return NULL;
 	while (!b->leaf)
-		b = b->child[int_idx(b, kp, key, len)];
-	unsigned pos = leaf_lb(b, kp, key, len);
+		b = b->child[int_find(b, key, len)];
+	unsigned pos = leaf_find(b, key, len, &eq);
 
-	return leaf_hit(b, pos, kp, key, len) ? b->zn[pos] : NULL;
+	return eq ? b->zn[pos] : NULL;
 }
 
 void sl_bt_search(const sl_bt_t *b, const uint8_t *key, size_t len, sl_zn_t **exact,
 		  sl_zn_t **pred)
 {
-	uint64_t kp = sl_zkey_prefix(key, len);
 	const sl_bt_t *left = NULL;
+	bool eq;
 
 	*exact = NULL;
 	*pred = NULL;
 	if (!b)
 		return;
 	while (!b->leaf) {
-		unsigned i = int_idx(b, kp, key, len);
+		unsigned i = int_find(b, key, len);
 
 		/* The subtree just left of the path holds the fallback predecessor. */
 		if (i > 0)
 			left = b->child[i - 1];
 		b = b->child[i];
 	}
-	unsigned pos = leaf_lb(b, kp, key, len);
+	unsigned pos = leaf_find(b, key, len, &eq);
 
-	if (leaf_hit(b, pos, kp, key, len)) {
+	if (eq) {
 		*exact = *pred = b->zn[pos];
 		return;
 	}
@@ -352,8 +543,8 @@ int sl_bt_build(sl_zn_t **zns, size_t n, uint64_t gen, sl_bt_t **root)
 	*root = NULL;
 	if (n == 0)
 		return SL_OK;
-	level = malloc(count * sizeof(*level));
-	mins = malloc(count * sizeof(*mins));
+	level = sl_zmalloc(count * sizeof(*level));
+	mins = sl_zmalloc(count * sizeof(*mins));
 	if (!level || !mins)
 		goto fail;
 	/* Leaves: spread entries evenly so none is underfull. */
@@ -366,13 +557,9 @@ int sl_bt_build(sl_zn_t **zns, size_t n, uint64_t gen, sl_bt_t **root)
 				sl_bt_unref(level[j]);
 			goto fail;
 		}
-		for (size_t k = 0; k < take; k++) {
-			sl_zn_t *z = zns[done + k];
-
-			b->zn[k] = z;
-			b->pfx[k] = sl_zkey_prefix(z->key, z->keylen);
-		}
+		memcpy(b->zn, zns + done, take * sizeof(*zns));
 		b->n = (uint16_t)take;
+		reprefix(b);
 		mins[i] = zns[done];
 		done += take;
 		level[i] = b;
@@ -398,16 +585,12 @@ int sl_bt_build(sl_zn_t **zns, size_t n, uint64_t gen, sl_bt_t **root)
 			}
 			for (size_t k = 0; k < take; k++) {
 				b->child[k] = level[used + k];
-				if (k == 0) {
-					b->zn[0] = NULL;
-					b->pfx[0] = 0;
-				} else {
-					b->zn[k] = mins[used + k];
+				b->zn[k] = k ? mins[used + k] : NULL;
+				if (k)
 					sl_zn_ref(b->zn[k]);
-					b->pfx[k] = sl_zkey_prefix(b->zn[k]->key, b->zn[k]->keylen);
-				}
 			}
 			b->n = (uint16_t)take;
+			reprefix(b);
 			sl_zn_t *min = mins[used];
 
 			used += take;
@@ -443,6 +626,8 @@ static int bt_own(sl_bt_t **slot, uint64_t gen)
 	if (!c)
 		return SL_ENOMEM;
 	c->n = o->n;
+	c->skip = o->skip;
+	memcpy(c->pre, o->pre, sizeof(c->pre));
 	memcpy(c->pfx, o->pfx, o->n * sizeof(o->pfx[0]));
 	memcpy(c->zn, o->zn, o->n * sizeof(o->zn[0]));
 	for (unsigned i = 0; i < o->n; i++) {
@@ -463,20 +648,20 @@ static int bt_own(sl_bt_t **slot, uint64_t gen)
 typedef struct bt_split {
 	sl_bt_t *right;
 	sl_zn_t *sep;
-	uint64_t pfx;
 } bt_split_t;
 
-static void ins_at(sl_bt_t *b, unsigned pos, uint64_t pfx, sl_zn_t *zn, sl_bt_t *child)
+/* Inserts an entry (and for internal nodes its child) at @p pos; n < B. */
+static void ins_at(sl_bt_t *b, unsigned pos, sl_zn_t *zn, sl_bt_t *child)
 {
 	memmove(b->pfx + pos + 1, b->pfx + pos, (b->n - pos) * sizeof(b->pfx[0]));
 	memmove(b->zn + pos + 1, b->zn + pos, (b->n - pos) * sizeof(b->zn[0]));
 	if (!b->leaf)
 		memmove(b->child + pos + 1, b->child + pos, (b->n - pos) * sizeof(b->child[0]));
-	b->pfx[pos] = pfx;
 	b->zn[pos] = zn;
 	if (!b->leaf)
 		b->child[pos] = child;
 	b->n++;
+	prefix_new(b, pos);
 }
 
 static void del_at(sl_bt_t *b, unsigned pos)
@@ -495,45 +680,39 @@ static void del_at(sl_bt_t *b, unsigned pos)
  * freshly allocated right sibling. For internal nodes the first right
  * separator moves up (its reference with it).
  */
-static void split_ins(sl_bt_t *b, sl_bt_t *r, unsigned pos, uint64_t pfx, sl_zn_t *zn,
-		      sl_bt_t *child, bt_split_t *sp)
+static void split_ins(sl_bt_t *b, sl_bt_t *r, unsigned pos, sl_zn_t *zn, sl_bt_t *child,
+		      bt_split_t *sp)
 {
+	sl_zn_t *zs[B + 1];
+	sl_bt_t *cs[B + 1];
 	unsigned h = (B + 1) / 2;
 
-	if (pos < h) {
-		/* The new entry lands left: move B - h + 1 entries, then insert. */
-		unsigned mv = B - (h - 1);
-
-		memcpy(r->pfx, b->pfx + (h - 1), mv * sizeof(r->pfx[0]));
-		memcpy(r->zn, b->zn + (h - 1), mv * sizeof(r->zn[0]));
-		if (!b->leaf)
-			memcpy(r->child, b->child + (h - 1), mv * sizeof(r->child[0]));
-		r->n = (uint16_t)mv;
-		b->n = (uint16_t)(h - 1);
-		ins_at(b, pos, pfx, zn, child);
-	} else {
-		unsigned mv = B - h;
-
-		memcpy(r->pfx, b->pfx + h, mv * sizeof(r->pfx[0]));
-		memcpy(r->zn, b->zn + h, mv * sizeof(r->zn[0]));
-		if (!b->leaf)
-			memcpy(r->child, b->child + h, mv * sizeof(r->child[0]));
-		r->n = (uint16_t)mv;
-		b->n = (uint16_t)h;
-		ins_at(r, pos - h, pfx, zn, child);
+	/* Lay the B + 1 entries out in order, then cut. */
+	memcpy(zs, b->zn, pos * sizeof(zs[0]));
+	zs[pos] = zn;
+	memcpy(zs + pos + 1, b->zn + pos, (B - pos) * sizeof(zs[0]));
+	if (!b->leaf) {
+		memcpy(cs, b->child, pos * sizeof(cs[0]));
+		cs[pos] = child;
+		memcpy(cs + pos + 1, b->child + pos, (B - pos) * sizeof(cs[0]));
+		memcpy(b->child, cs, h * sizeof(cs[0]));
+		memcpy(r->child, cs + h, (B + 1 - h) * sizeof(cs[0]));
 	}
+	memcpy(b->zn, zs, h * sizeof(zs[0]));
+	memcpy(r->zn, zs + h, (B + 1 - h) * sizeof(zs[0]));
+	b->n = (uint16_t)h;
+	r->n = (uint16_t)(B + 1 - h);
 	sp->right = r;
 	sp->sep = r->zn[0];
-	sp->pfx = r->pfx[0];
-	if (r->leaf) {
+	if (r->leaf)
 		sl_zn_ref(sp->sep);
-	} else {
+	else
 		r->zn[0] = NULL;
-		r->pfx[0] = 0;
-	}
+	reprefix(b);
+	reprefix(r);
 }
 
-static int bt_put_rec(sl_bt_t **slot, uint64_t gen, sl_zn_t *zn, uint64_t kp, bt_split_t *sp)
+static int bt_put_rec(sl_bt_t **slot, uint64_t gen, sl_zn_t *zn, bt_split_t *sp)
 {
 	int rc = bt_own(slot, gen);
 	sl_bt_t *b = *slot;
@@ -542,9 +721,10 @@ static int bt_put_rec(sl_bt_t **slot, uint64_t gen, sl_zn_t *zn, uint64_t kp, bt
 	if (rc != SL_OK)
 		return rc;
 	if (b->leaf) {
-		unsigned pos = leaf_lb(b, kp, zn->key, zn->keylen);
+		bool eq;
+		unsigned pos = leaf_find(b, zn->key, zn->keylen, &eq);
 
-		if (leaf_hit(b, pos, kp, zn->key, zn->keylen)) {
+		if (eq) {
 			sl_zn_ref(zn);
 			sl_zn_unref(b->zn[pos]);
 			b->zn[pos] = zn;
@@ -552,7 +732,7 @@ static int bt_put_rec(sl_bt_t **slot, uint64_t gen, sl_zn_t *zn, uint64_t kp, bt
 		}
 		if (b->n < B) {
 			sl_zn_ref(zn);
-			ins_at(b, pos, kp, zn, NULL);
+			ins_at(b, pos, zn, NULL);
 			return SL_OK;
 		}
 		sl_bt_t *r = bt_alloc(true, gen);
@@ -560,17 +740,17 @@ static int bt_put_rec(sl_bt_t **slot, uint64_t gen, sl_zn_t *zn, uint64_t kp, bt
 		if (!r)
 			return SL_ENOMEM;
 		sl_zn_ref(zn);
-		split_ins(b, r, pos, kp, zn, NULL, sp);
+		split_ins(b, r, pos, zn, NULL, sp);
 		return SL_OK;
 	}
-	unsigned i = int_idx(b, kp, zn->key, zn->keylen);
+	unsigned i = int_find(b, zn->key, zn->keylen);
 	bt_split_t csp;
 
-	rc = bt_put_rec(&b->child[i], gen, zn, kp, &csp);
+	rc = bt_put_rec(&b->child[i], gen, zn, &csp);
 	if (rc != SL_OK || !csp.right)
 		return rc;
 	if (b->n < B) {
-		ins_at(b, i + 1, csp.pfx, csp.sep, csp.right);
+		ins_at(b, i + 1, csp.sep, csp.right);
 		return SL_OK;
 	}
 	sl_bt_t *r = bt_alloc(false, gen);
@@ -580,13 +760,12 @@ static int bt_put_rec(sl_bt_t **slot, uint64_t gen, sl_zn_t *zn, uint64_t kp, bt
 		sl_bt_unref(csp.right);
 		return SL_ENOMEM;
 	}
-	split_ins(b, r, i + 1, csp.pfx, csp.sep, csp.right, sp);
+	split_ins(b, r, i + 1, csp.sep, csp.right, sp);
 	return SL_OK;
 }
 
 int sl_bt_put(sl_bt_t **root, uint64_t gen, sl_zn_t *zn)
 {
-	uint64_t kp = sl_zkey_prefix(zn->key, zn->keylen);
 	bt_split_t sp;
 	int rc;
 
@@ -597,12 +776,12 @@ int sl_bt_put(sl_bt_t **root, uint64_t gen, sl_zn_t *zn)
 			return SL_ENOMEM;
 		sl_zn_ref(zn);
 		b->zn[0] = zn;
-		b->pfx[0] = kp;
 		b->n = 1;
+		reprefix(b);
 		*root = b;
 		return SL_OK;
 	}
-	rc = bt_put_rec(root, gen, zn, kp, &sp);
+	rc = bt_put_rec(root, gen, zn, &sp);
 	if (rc != SL_OK || !sp.right)
 		return rc;
 	sl_bt_t *nr = bt_alloc(false, gen);
@@ -614,11 +793,10 @@ int sl_bt_put(sl_bt_t **root, uint64_t gen, sl_zn_t *zn)
 	}
 	nr->child[0] = *root;
 	nr->zn[0] = NULL;
-	nr->pfx[0] = 0;
 	nr->child[1] = sp.right;
 	nr->zn[1] = sp.sep;
-	nr->pfx[1] = sp.pfx;
 	nr->n = 2;
+	reprefix(nr);
 	*root = nr;
 	return SL_OK;
 }
@@ -639,31 +817,27 @@ static int bt_fix(sl_bt_t *b, unsigned i, uint64_t gen)
 	sl_bt_t *l = b->child[li];
 	sl_bt_t *r = b->child[ri];
 	unsigned total = l->n + r->n;
-	uint64_t pfx[2 * B];
 	sl_zn_t *zn[2 * B];
 	sl_bt_t *ch[2 * B];
 
 	/* Concatenate; the parent separator becomes the first right separator. */
-	memcpy(pfx, l->pfx, l->n * sizeof(pfx[0]));
 	memcpy(zn, l->zn, l->n * sizeof(zn[0]));
-	memcpy(pfx + l->n, r->pfx, r->n * sizeof(pfx[0]));
 	memcpy(zn + l->n, r->zn, r->n * sizeof(zn[0]));
 	if (!l->leaf) {
 		memcpy(ch, l->child, l->n * sizeof(ch[0]));
 		memcpy(ch + l->n, r->child, r->n * sizeof(ch[0]));
 		zn[l->n] = b->zn[ri];
-		pfx[l->n] = b->pfx[ri];
 	} else {
 		sl_zn_unref(b->zn[ri]);
 	}
 	b->zn[ri] = NULL;
 
 	if (total <= B) {
-		memcpy(l->pfx, pfx, total * sizeof(pfx[0]));
 		memcpy(l->zn, zn, total * sizeof(zn[0]));
 		if (!l->leaf)
 			memcpy(l->child, ch, total * sizeof(ch[0]));
 		l->n = (uint16_t)total;
+		reprefix(l);
 		r->n = 0;
 		sl_bt_unref(r);
 		del_at(b, ri);
@@ -671,9 +845,7 @@ static int bt_fix(sl_bt_t *b, unsigned i, uint64_t gen)
 	}
 	unsigned t = total / 2;
 
-	memcpy(l->pfx, pfx, t * sizeof(pfx[0]));
 	memcpy(l->zn, zn, t * sizeof(zn[0]));
-	memcpy(r->pfx, pfx + t, (total - t) * sizeof(pfx[0]));
 	memcpy(r->zn, zn + t, (total - t) * sizeof(zn[0]));
 	if (!l->leaf) {
 		memcpy(l->child, ch, t * sizeof(ch[0]));
@@ -681,18 +853,19 @@ static int bt_fix(sl_bt_t *b, unsigned i, uint64_t gen)
 	}
 	l->n = (uint16_t)t;
 	r->n = (uint16_t)(total - t);
-	b->pfx[ri] = r->pfx[0];
 	b->zn[ri] = r->zn[0];
-	if (r->leaf) {
+	if (r->leaf)
 		sl_zn_ref(b->zn[ri]);
-	} else {
+	else
 		r->zn[0] = NULL;
-		r->pfx[0] = 0;
-	}
+	reprefix(l);
+	reprefix(r);
+	/* The parent's separator changed: its prefix may no longer be common. */
+	prefix_new(b, ri);
 	return SL_OK;
 }
 
-static int bt_del_rec(sl_bt_t **slot, uint64_t gen, uint64_t kp, const uint8_t *key, size_t len)
+static int bt_del_rec(sl_bt_t **slot, uint64_t gen, const uint8_t *key, size_t len)
 {
 	int rc = bt_own(slot, gen);
 	sl_bt_t *b = *slot;
@@ -700,17 +873,18 @@ static int bt_del_rec(sl_bt_t **slot, uint64_t gen, uint64_t kp, const uint8_t *
 	if (rc != SL_OK)
 		return rc;
 	if (b->leaf) {
-		unsigned pos = leaf_lb(b, kp, key, len);
+		bool eq;
+		unsigned pos = leaf_find(b, key, len, &eq);
 
-		if (!leaf_hit(b, pos, kp, key, len))
+		if (!eq)
 			return SL_ENOTFOUND;
 		sl_zn_unref(b->zn[pos]);
 		del_at(b, pos);
 		return SL_OK;
 	}
-	unsigned i = int_idx(b, kp, key, len);
+	unsigned i = int_find(b, key, len);
 
-	rc = bt_del_rec(&b->child[i], gen, kp, key, len);
+	rc = bt_del_rec(&b->child[i], gen, key, len);
 	if (rc != SL_OK)
 		return rc;
 	if (b->child[i]->n < BT_MIN && b->n >= 2)
@@ -725,7 +899,7 @@ int sl_bt_del(sl_bt_t **root, uint64_t gen, const uint8_t *key, size_t len)
 	/* Check first so a miss copies nothing. */
 	if (!sl_bt_find(*root, key, len))
 		return SL_ENOTFOUND;
-	rc = bt_del_rec(root, gen, sl_zkey_prefix(key, len), key, len);
+	rc = bt_del_rec(root, gen, key, len);
 	if (rc != SL_OK)
 		return rc;
 	while (!(*root)->leaf && (*root)->n == 1) {
@@ -755,14 +929,14 @@ int sl_bt_del(sl_bt_t **root, uint64_t gen, const uint8_t *key, size_t len)
 void sl_bt_iter_seek(const void **st, unsigned *depth, const sl_bt_t *b, const uint8_t *key,
 		     size_t len)
 {
-	uint64_t kp = key ? sl_zkey_prefix(key, len) : 0;
 	unsigned d = 0;
+	bool eq;
 
 	*depth = 0;
 	if (!b)
 		return;
 	while (!b->leaf && d < SL_BT_MAXH - 1) {
-		unsigned i = key ? int_idx(b, kp, key, len) : 0;
+		unsigned i = key ? int_find(b, key, len) : 0;
 
 		IT_SET(st, d, b, i);
 		d++;
@@ -770,7 +944,7 @@ void sl_bt_iter_seek(const void **st, unsigned *depth, const sl_bt_t *b, const u
 	}
 	if (!b->leaf)
 		return;
-	IT_SET(st, d, b, key ? leaf_lb(b, kp, key, len) : 0);
+	IT_SET(st, d, b, key ? leaf_find(b, key, len, &eq) : 0);
 	*depth = d + 1;
 }
 

@@ -80,6 +80,13 @@ size_t sl_zn_size(const sl_zn_t *zn);
  */
 size_t sl_zkey_make(const uint8_t *name, unsigned apex_labels, uint8_t key[SL_ZKEY_MAX]);
 
+/**
+ * Like sl_zkey_make() for any valid name, checking that it is at or below
+ * @p apex (of @p apex_labels labels). @return false when it is not
+ */
+bool sl_zkey_in_zone(const uint8_t *name, const uint8_t *apex, unsigned apex_labels,
+		     uint8_t key[SL_ZKEY_MAX], size_t *klen);
+
 /** memcmp order, shorter first on a common prefix. */
 int sl_zkey_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
@@ -156,6 +163,27 @@ sl_zn_t *sl_bt_iter_next(const void **stack, unsigned *depth);
 
 /** Memory held by the tree: tree nodes and name nodes (for accounting/tests). */
 void sl_bt_stats(const sl_bt_t *root, size_t *tree_bytes, size_t *node_bytes, size_t *names);
+
+/* ---- allocation (all of the zone store's) and test hooks ------------------ */
+
+/** malloc() for the zone store (fails on demand under sl_zone_fail_after()). */
+void *sl_zmalloc(size_t size);
+/** calloc() for the zone store. */
+void *sl_zcalloc(size_t n, size_t size);
+/** realloc() for the zone store. */
+void *sl_zrealloc(void *p, size_t size);
+/** True when the next allocation must fail (for allocators not wrapped above). */
+bool sl_zfail(void);
+
+/**
+ * Test hook: the @p nth allocation from now fails (1 = the next one); with
+ * @p sticky every later one fails too. 0 disables.
+ * @return whether a failure was injected since the previous call
+ */
+bool sl_zone_fail_after(unsigned long nth, bool sticky);
+
+/** Test hook: name nodes and tree nodes currently allocated. */
+void sl_zone_tree_live(long *names, long *nodes);
 
 /** Test hook: zone versions allocated and not yet freed (zone.c). */
 uint64_t sl_zone_versions_live(void);

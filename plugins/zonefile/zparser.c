@@ -40,6 +40,12 @@
 #define ZP_BLAME_MAX_TOKENS 64
 /* Width limit of a $GENERATE modifier (BIND formats into a 128-octet buffer). */
 #define ZP_GEN_WIDTH_MAX 127
+/*
+ * Bounds on what one $GENERATE line may expand to: each RDATA text, and all
+ * of them together, so that a short hostile line cannot cost minutes.
+ */
+#define ZP_GEN_TEXT_MAX (64u * 1024u)
+#define ZP_GEN_TOTAL_MAX (16u * 1024u * 1024u)
 
 /* One token: a slice of the source buffer and where it starts. */
 struct zp_tok {
@@ -53,13 +59,13 @@ struct zp_tok {
 struct zp_src {
 	const char *buf;
 	size_t len;
-	size_t pos;             /* next octet to read */
-	size_t line_start;      /* offset of the current line's first octet */
-	unsigned line;          /* current line, 1-based */
-	const char *name;       /* for errors and records */
+	size_t pos;		     /* next octet to read */
+	size_t line_start;	     /* offset of the current line's first octet */
+	unsigned line;		     /* current line, 1-based */
+	const char *name;	     /* for errors and records */
 	const struct zp_src *parent; /* includer, for loop detection */
-	unsigned depth;         /* $INCLUDE nesting: 0 for the top file */
-	bool has_id;            /* dev/ino known (a real file) */
+	unsigned depth;		     /* $INCLUDE nesting: 0 for the top file */
+	bool has_id;		     /* dev/ino known (a real file) */
 	dev_t dev;
 	ino_t ino;
 };
@@ -69,8 +75,8 @@ struct zp_line {
 	struct zp_tok *tok;
 	size_t n;
 	size_t cap;
-	bool owner;   /* the line's first token (or '(') stood in column 1 */
-	bool joined;  /* tokens are not separated by blanks only: RDATA must be copied */
+	bool owner;	/* the line's first token (or '(') stood in column 1 */
+	bool joined;	/* tokens are not separated by blanks only: RDATA must be copied */
 	size_t textlen; /* token octets plus one separator between tokens */
 };
 
@@ -81,8 +87,8 @@ struct zp_line {
 #define ZP_MEMO_SIZE 8
 struct zp_memo {
 	struct {
-		uint8_t len;     /* 0: empty slot */
-		bool ok;         /* the look-up succeeded */
+		uint8_t len; /* 0: empty slot */
+		bool ok;     /* the look-up succeeded */
 		uint16_t val;
 		char txt[12];
 	} e[ZP_MEMO_SIZE];
@@ -99,18 +105,18 @@ struct zp_parser {
 	bool has_origin;
 	uint8_t owner[SL_NAME_MAXLEN]; /* previous owner */
 	bool has_owner;
-	uint32_t dflt_ttl;     /* from $TTL, or an SOA's MINIMUM */
+	uint32_t dflt_ttl; /* from $TTL, or an SOA's MINIMUM */
 	bool dflt_known;
-	uint32_t last_ttl;     /* last explicit TTL (RFC 1035 semantics) */
+	uint32_t last_ttl; /* last explicit TTL (RFC 1035 semantics) */
 	bool last_known;
 	uint64_t nrecords;
 	struct zp_memo types;
 	struct zp_memo classes;
 
 	struct zp_line ln;
-	char *text;            /* joined RDATA text, expanded $GENERATE rhs */
+	char *text; /* joined RDATA text, expanded $GENERATE rhs */
 	size_t textcap;
-	char *tpl;             /* $GENERATE rhs template */
+	char *tpl; /* $GENERATE rhs template */
 	size_t tplcap;
 	char rderr[256];
 	uint8_t rdata[SL_RDATA_MAXLEN];
@@ -119,13 +125,15 @@ struct zp_parser {
 /* Octet classes for the tokeniser. */
 enum { ZC_ORD = 0, ZC_BLANK, ZC_NL, ZC_SEMI, ZC_LPAR, ZC_RPAR, ZC_QUOTE, ZC_BSL };
 
+/* clang-format off */
 static const uint8_t zp_cls[256] = {
 	[' '] = ZC_BLANK, ['\t'] = ZC_BLANK, ['\r'] = ZC_BLANK, ['\n'] = ZC_NL,
 	[';'] = ZC_SEMI,  ['('] = ZC_LPAR,   [')'] = ZC_RPAR,   ['"'] = ZC_QUOTE,
 	['\\'] = ZC_BSL,
 };
+/* clang-format on */
 
-static const uint8_t zp_root[1] = { 0 };
+static const uint8_t zp_root[1] = {0};
 
 static bool zp_isdigit(char c)
 {
@@ -281,7 +289,8 @@ static int zp_escape(struct zp_parser *p, struct zp_src *s, size_t *pi)
 	    (unsigned)(b[i + 3] - '0');
 	if (v > 255)
 		return zp_fail_at(p, s, s->line, zp_col(s, i), SL_ESYNTAX,
-				  "bad escape: \\%c%c%c is above 255", b[i + 1], b[i + 2], b[i + 3]);
+				  "bad escape: \\%c%c%c is above 255", b[i + 1], b[i + 2],
+				  b[i + 3]);
 	*pi = i + 4;
 	return SL_OK;
 }
@@ -340,7 +349,7 @@ static int zp_scan_tok(struct zp_parser *p, struct zp_src *s)
 	int rc;
 
 	if (b[i] == '"') {
-		for (i++;; ) {
+		for (i++;;) {
 			if (i == n || b[i] == '\n')
 				return zp_fail_at(p, s, line, col, SL_ESYNTAX,
 						  "unterminated quoted string");
@@ -390,8 +399,9 @@ static int zp_read_line(struct zp_parser *p, struct zp_src *s)
 	struct zp_line *ln = &p->ln;
 	const char *b = s->buf;
 	size_t n = s->len;
-	size_t depth = 0;                 /* open parentheses (BIND allows nesting) */
-	unsigned pline = 0, pcol = 0;     /* where the outermost one opened */
+	size_t depth = 0;	      /* open parentheses (BIND allows nesting) */
+	unsigned pline = 0, pcol = 0; /* where the outermost one opened */
+	bool started = false;	      /* the line's first token or '(' was seen */
 	int rc;
 
 	ln->n = 0;
@@ -424,9 +434,12 @@ static int zp_read_line(struct zp_parser *p, struct zp_src *s)
 			break;
 		}
 		case ZC_LPAR:
+			if (!started) {
+				/* RFC 1035 §5.1: a blank in column 1 means "same owner". */
+				ln->owner = i == s->line_start;
+				started = true;
+			}
 			if (depth == 0) {
-				if (ln->n == 0)
-					ln->owner = i == s->line_start;
 				pline = s->line;
 				pcol = zp_col(s, i);
 			}
@@ -442,8 +455,10 @@ static int zp_read_line(struct zp_parser *p, struct zp_src *s)
 			s->pos = i + 1;
 			break;
 		default:
-			if (ln->n == 0 && depth == 0)
+			if (!started) {
 				ln->owner = i == s->line_start;
+				started = true;
+			}
 			rc = zp_scan_tok(p, s);
 			if (rc != SL_OK)
 				return rc;
@@ -484,12 +499,23 @@ static int zp_ttl_value(const char *s, size_t n, uint32_t *out)
 			break;
 		}
 		switch (s[i++] | 0x20) {
-		case 'w': mult = 604800; break;
-		case 'd': mult = 86400; break;
-		case 'h': mult = 3600; break;
-		case 'm': mult = 60; break;
-		case 's': mult = 1; break;
-		default: return -1;
+		case 'w':
+			mult = 604800;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 's':
+			mult = 1;
+			break;
+		default:
+			return -1;
 		}
 		units = true;
 		total += part * mult; /* part <= 2^31, so no overflow */
@@ -510,7 +536,8 @@ static int zp_ttl(struct zp_parser *p, const struct zp_src *s, const struct zp_t
 		return zp_fail(p, s, t, SL_ESYNTAX, "TTL %s out of range (maximum %u)",
 			       zp_show(s, t, show, sizeof(show)), ZP_MAX_TTL);
 	if (r < 0)
-		return zp_fail(p, s, t, SL_ESYNTAX, "bad TTL %s", zp_show(s, t, show, sizeof(show)));
+		return zp_fail(p, s, t, SL_ESYNTAX, "bad TTL %s",
+			       zp_show(s, t, show, sizeof(show)));
 	return SL_OK;
 }
 
@@ -662,11 +689,13 @@ static int zp_pick_ttl(struct zp_parser *p, const struct zp_src *s, const struct
 	} else if (h->type == SL_TYPE_SOA && rdlen >= 20) {
 		/* No $TTL and no TTL yet: the SOA's MINIMUM, as BIND does (RFC 2308 §4). */
 		const uint8_t *m = rdata + rdlen - 4;
-		uint32_t v = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+		uint32_t v =
+		    (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
 
 		if (v > ZP_MAX_TTL)
 			return zp_fail(p, s, at, SL_ESYNTAX,
-				       "no TTL given and SOA MINIMUM %u is out of range for one", v);
+				       "no TTL given and SOA MINIMUM %u is out of range for one",
+				       v);
 		*ttl = v;
 		if (update) {
 			p->dflt_ttl = v;
@@ -700,8 +729,7 @@ static int zp_reserve(struct zp_parser *p, const struct zp_src *s, const struct 
 }
 
 /* Joins tokens [from, to) with one blank into p->text. */
-static int zp_join(struct zp_parser *p, const struct zp_src *s, size_t from, size_t to,
-		   size_t *len)
+static int zp_join(struct zp_parser *p, const struct zp_src *s, size_t from, size_t to, size_t *len)
 {
 	const struct zp_tok *t = p->ln.tok;
 	size_t o = 0;
@@ -728,15 +756,17 @@ static bool zp_err_missing(const char *msg)
 }
 
 /*
- * Finds the RDATA token an error belongs to: the shortest prefix of the
- * RDATA tokens that fails other than by running out of fields ends with it.
- * The codec gives no position, so this re-parses; it runs only on the error
- * path and only for short records, so hostile input cannot make it costly.
+ * Finds the RDATA token an error belongs to. The codec gives no position, so
+ * this re-parses growing prefixes of the RDATA tokens: the error belongs to
+ * the last token of the shortest prefix that fails with the same message
+ * (or, failing that, the first prefix that fails other than by running out of
+ * fields). It runs only on the error path and only for short records, so
+ * hostile input cannot make it costly.
  */
 static size_t zp_blame(struct zp_parser *p, const struct zp_src *s, uint16_t type, size_t from)
 {
-	size_t n = p->ln.n, len, rdlen;
-	char err[256];
+	size_t n = p->ln.n, len, rdlen, first = SIZE_MAX;
+	char err[sizeof(p->rderr)];
 
 	if (n - from > ZP_BLAME_MAX_TOKENS)
 		return from;
@@ -744,12 +774,16 @@ static size_t zp_blame(struct zp_parser *p, const struct zp_src *s, uint16_t typ
 		if (zp_join(p, s, from, k, &len) != SL_OK)
 			return from;
 		if (sl_rdata_from_text(type, p->text, len, p->has_origin ? p->origin : NULL,
-				       p->rdata, sizeof(p->rdata), &rdlen, err, sizeof(err)) == SL_OK ||
+				       p->rdata, sizeof(p->rdata), &rdlen, err,
+				       sizeof(err)) == SL_OK ||
 		    zp_err_missing(err))
 			continue;
-		return k - 1;
+		if (strcmp(err, p->rderr) == 0)
+			return k - 1;
+		if (first == SIZE_MAX)
+			first = k - 1;
 	}
-	return n - 1;
+	return first != SIZE_MAX ? first : n - 1;
 }
 
 /*
@@ -786,8 +820,8 @@ static int zp_rdata(struct zp_parser *p, const struct zp_src *s, uint16_t type, 
 		return zp_fail(p, s, typetok, SL_ESYNTAX, "missing RDATA for %s", tname);
 	if (!p->rderr[0])
 		snprintf(p->rderr, sizeof(p->rderr), "%s: %s", tname, sl_strerror(rc));
-	return zp_fail(p, s, &t[zp_blame(p, s, type, from)], rc == SL_ELIMIT ? SL_ELIMIT : SL_ESYNTAX,
-		       "%s", p->rderr);
+	return zp_fail(p, s, &t[zp_blame(p, s, type, from)],
+		       rc == SL_ELIMIT ? SL_ELIMIT : SL_ESYNTAX, "%s", p->rderr);
 }
 
 /* Hands one record to the callback. */
@@ -831,8 +865,9 @@ static int zp_record(struct zp_parser *p, const struct zp_src *s)
 		p->has_owner = true;
 		i = 1;
 	} else if (!p->has_owner) {
-		return zp_fail(p, s, &t[0], SL_ESYNTAX,
-			       "no owner name: the line starts with a blank but no record came before");
+		return zp_fail(
+		    p, s, &t[0], SL_ESYNTAX,
+		    "no owner name: the line starts with a blank but no record came before");
 	}
 	rc = zp_head(p, s, i, &h);
 	if (rc == SL_OK)
@@ -941,7 +976,8 @@ static int zp_expand(const char *tpl, size_t tlen, int64_t it, char *out, size_t
 					goto badmod;
 				if (tpl[i] == ',') {
 					i++;
-					if (i == tlen || tpl[i] == '\0' || !strchr("doxXnN", tpl[i]))
+					if (i == tlen || tpl[i] == '\0' ||
+					    !strchr("doxXnN", tpl[i]))
 						goto badmod;
 					mode = tpl[i++];
 				}
@@ -958,7 +994,8 @@ static int zp_expand(const char *tpl, size_t tlen, int64_t it, char *out, size_t
 		}
 		switch (mode) {
 		case 'd':
-			nlen = (size_t)snprintf(num, sizeof(num), "%0*lld", (int)width, (long long)v);
+			nlen =
+			    (size_t)snprintf(num, sizeof(num), "%0*lld", (int)width, (long long)v);
 			break;
 		/* Negative values print as 32-bit two's complement, like BIND's %x of an int. */
 		case 'o':
@@ -1052,7 +1089,7 @@ static int zp_generate(struct zp_parser *p, const struct zp_src *s)
 	char show[48], name[ZP_GEN_NAME_MAX];
 	uint8_t owner[SL_NAME_MAXLEN];
 	int64_t r[3];
-	uint64_t count;
+	uint64_t count, total = 0;
 	int rc;
 
 	if (n < 2)
@@ -1099,7 +1136,7 @@ static int zp_generate(struct zp_parser *p, const struct zp_src *s)
 			return rc;
 		memcpy(p->tpl, p->text, tlen);
 	}
-	rc = zp_reserve(p, s, &t[rhs], &p->text, &p->textcap, ZP_MAX_LINE);
+	rc = zp_reserve(p, s, &t[rhs], &p->text, &p->textcap, ZP_GEN_TEXT_MAX);
 	if (rc != SL_OK)
 		return rc;
 
@@ -1112,10 +1149,15 @@ static int zp_generate(struct zp_parser *p, const struct zp_src *s)
 				at.col += (unsigned)ge.pos;
 			return zp_fail(p, s, &at, SL_ESYNTAX, "%s", ge.why);
 		}
-		if (zp_expand(p->tpl, tlen, it, p->text, ZP_MAX_LINE, &olen, &ge) != 0) {
+		if (zp_expand(p->tpl, tlen, it, p->text, ZP_GEN_TEXT_MAX, &olen, &ge) != 0) {
 			at = zp_rhs_tok(p, rhs, stripped, ge.pos);
 			return zp_fail(p, s, &at, SL_ESYNTAX, "%s", ge.why);
 		}
+		total += olen + nlen;
+		if (total > ZP_GEN_TOTAL_MAX)
+			return zp_fail(p, s, &t[1], SL_ELIMIT,
+				       "$GENERATE expands to more than %u octets of text",
+				       ZP_GEN_TOTAL_MAX);
 		rc = zp_name_text(p, s, &t[2], name, nlen, "generated owner", owner);
 		if (rc != SL_OK)
 			return rc;
@@ -1264,7 +1306,8 @@ static int zp_include(struct zp_parser *p, const struct zp_src *s)
 	if (p->ln.n < 2)
 		return zp_fail(p, s, &t[0], SL_ESYNTAX, "$INCLUDE needs a file name");
 	if (p->ln.n > 3)
-		return zp_fail(p, s, &t[3], SL_ESYNTAX, "unexpected %s after $INCLUDE file and origin",
+		return zp_fail(p, s, &t[3], SL_ESYNTAX,
+			       "unexpected %s after $INCLUDE file and origin",
 			       zp_show(s, &t[3], show, sizeof(show)));
 	if (zp_filename(s, &t[1], file, sizeof(file)) < 0)
 		return zp_fail(p, s, &t[1], SL_ESYNTAX, "bad $INCLUDE file name");

@@ -72,14 +72,14 @@ extern "C" {
 
 /** One record, valid only for the duration of the callback. */
 typedef struct zp_record {
-	const uint8_t *owner;  /**< owner, uncompressed wire form, case preserved */
-	uint16_t type;         /**< RR type */
-	uint16_t rclass;       /**< RR class (always the zone's class) */
-	uint32_t ttl;          /**< TTL in seconds, at most ZP_MAX_TTL */
-	const uint8_t *rdata;  /**< RDATA in storage form (see sluice/rr.h) */
-	uint16_t rdlen;        /**< its length */
-	const char *file;      /**< file the record came from (the name given for strings) */
-	unsigned line;         /**< line of the record's first token (of $GENERATE for those) */
+	const uint8_t *owner; /**< owner, uncompressed wire form, case preserved */
+	uint16_t type;	      /**< RR type */
+	uint16_t rclass;      /**< RR class (always the zone's class) */
+	uint32_t ttl;	      /**< TTL in seconds, at most ZP_MAX_TTL */
+	const uint8_t *rdata; /**< RDATA in storage form (see sluice/rr.h) */
+	uint16_t rdlen;	      /**< its length */
+	const char *file;     /**< file the record came from (the name given for strings) */
+	unsigned line;	      /**< line of the record's first token (of $GENERATE for those) */
 } zp_record_t;
 
 /**
@@ -101,7 +101,7 @@ typedef struct zp_options {
 	uint16_t rclass;
 	/** TTL when no $TTL, explicit TTL or SOA applies; 0 means ZP_DEFAULT_TTL. */
 	uint32_t default_ttl;
-	/** $INCLUDE nesting limit; 0 means ZP_DEFAULT_INCLUDE_DEPTH, capped at ZP_MAX_INCLUDE_DEPTH. */
+	/** $INCLUDE nesting limit; 0 means the default (8); at most ZP_MAX_INCLUDE_DEPTH. */
 	unsigned max_include_depth;
 	/** Records one $GENERATE may produce; 0 means ZP_DEFAULT_MAX_GENERATE. */
 	uint32_t max_generate;
@@ -115,10 +115,10 @@ typedef struct zp_options {
 
 /** Where and why parsing failed. Strings are always NUL-terminated. */
 typedef struct zp_error {
-	char file[256];   /**< file name (its tail, if it is longer than the buffer) */
-	unsigned line;    /**< 1-based line; 0 when the error has no place (e.g. open failed) */
-	unsigned column;  /**< 1-based column of the offending token; 0 when none */
-	char msg[256];    /**< one-line message */
+	char file[256];	 /**< file name (its tail, if it is longer than the buffer) */
+	unsigned line;	 /**< 1-based line; 0 when the error has no place (e.g. open failed) */
+	unsigned column; /**< 1-based column of the offending token; 0 when none */
+	char msg[256];	 /**< one-line message */
 } zp_error_t;
 
 /** Fills @p opt with the defaults (origin NULL, class IN, TTL 3600, depth 8, ...). */
