@@ -44,7 +44,7 @@
  * Bounds on what one $GENERATE line may expand to: each RDATA text, and all
  * of them together, so that a short hostile line cannot cost minutes.
  */
-#define ZP_GEN_TEXT_MAX (64u * 1024u)
+#define ZP_GEN_TEXT_MAX	 (64u * 1024u)
 #define ZP_GEN_TOTAL_MAX (16u * 1024u * 1024u)
 
 /* One token: a slice of the source buffer and where it starts. */
@@ -844,8 +844,10 @@ static int zp_emit(struct zp_parser *p, const struct zp_src *s, const struct zp_
 	rr.file = s->name;
 	rr.line = at->line;
 	rc = p->cb(p->arg, &rr);
-	if (rc != 0)
+	if (rc < 0)
 		return zp_fail(p, s, at, rc, "record rejected (%s)", sl_strerror(rc));
+	if (rc > 0)
+		return zp_fail(p, s, at, rc, "record rejected");
 	return SL_OK;
 }
 

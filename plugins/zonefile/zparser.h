@@ -37,9 +37,15 @@
  *    In lhs and rhs, "$" is the counter, "${offset[,width[,base]]}" formats
  *    it (base d, o, x, X, or n / N for reversed nibble labels as BIND
  *    prints them), "$$" and "\$" are a literal '$'. rhs is the rest of the
- *    line; a single quoted rhs has its quotes removed, as BIND does.
+ *    line (BIND takes one token only); a single quoted rhs has its quotes
+ *    removed, as BIND does. One line makes at most max_generate records,
+ *    each RDATA text at most 64 KiB and 16 MiB of text in all.
+ *  - Directives are recognised indented too, names case-insensitive. Meta
+ *    and query types (OPT, TSIG, AXFR, ANY, ...) are errors.
  *  - Line endings LF or CRLF. NUL bytes anywhere are an error. Columns are
  *    1-based byte offsets within the line (a tab counts as one).
+ *  - RDATA errors carry the codec's message ("MX exchange: bad domain
+ *    name"), placed at the RDATA token they concern.
  */
 #ifndef SLUICE_ZPARSER_H
 #define SLUICE_ZPARSER_H
