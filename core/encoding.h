@@ -95,6 +95,19 @@ enum sl_rdf_kind {
 	SL_RDF_BITMAP,    /**< rest: NSEC/NSEC3 type bitmap (RFC 4034 §4.1.2) */
 	SL_RDF_SVCPARAMS, /**< rest: SVCB/HTTPS SvcParams (RFC 9460 §2.2) */
 	SL_RDF_OPTIONS,   /**< rest: EDNS options (RFC 6891 §6.1.2); text only as "\#" */
+	SL_RDF_B64NZ,     /**< rest: one or more octets, base64 (CERT, DHCID, OPENPGPKEY) */
+	SL_RDF_DIGEST,    /**< rest: 12 or more octets, hex (ZONEMD, RFC 8976 §2.2.4) */
+	SL_RDF_URI,       /**< rest: one or more octets, one quoted string (RFC 7553 §4.5) */
+	SL_RDF_CERTTYPE,  /**< 16-bit CERT type, mnemonic or decimal (RFC 4398 §2.1) */
+	SL_RDF_ALG,       /**< 8-bit DNSSEC algorithm, mnemonic or decimal (CERT) */
+	SL_RDF_EUI48,     /**< 6 octets, xx-xx-xx-xx-xx-xx (RFC 7043) */
+	SL_RDF_EUI64,     /**< 8 octets, xx-xx-xx-xx-xx-xx-xx-xx (RFC 7043) */
+	SL_RDF_ILNP64,    /**< 8 octets, x:x:x:x in hex (NID, L64; RFC 6742 §2.1) */
+	SL_RDF_LOC,       /**< 16 octets, version 0 (RFC 1876); text "d m s N d m s E alt..." */
+	SL_RDF_IPSECGW,   /**< gateway type, algorithm, gateway (IPSECKEY, RFC 4025 §2) */
+	SL_RDF_PROTO,     /**< 8-bit IP protocol; text also "tcp"/"udp", prints decimal */
+	SL_RDF_PORTS,     /**< rest: WKS port bitmap, at most 8192 octets (RFC 1035 §3.4.2) */
+	SL_RDF_APL,       /**< rest: APL items, "[!]afi:address/prefix" (RFC 3123 §4) */
 };
 
 /** Most fields any known type has (RRSIG/SIG: 9). */

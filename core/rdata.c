@@ -51,6 +51,8 @@ enum {
 #define DS_FIELDS F(U16, "key tag"), F(U8, "algorithm"), F(U8, "digest type"), F(HEX, "digest")
 /* SVCB and HTTPS (RFC 9460 §2.2). */
 #define SVCB_FIELDS F(U16, "priority"), F(NAME, "target"), F(SVCPARAMS, "SvcParams")
+/* TLSA and SMIMEA (RFC 6698 §2.1, RFC 8162 §2). */
+#define TLSA_FIELDS F(U8, "usage"), F(U8, "selector"), F(U8, "matching type"), F(HEX, "data")
 
 /* Sorted by type for binary search. */
 static const sl_rdata_desc_t descs[] = {
@@ -65,6 +67,7 @@ static const sl_rdata_desc_t descs[] = {
 	{ TYPE_MB, CL, { F(NAME, "madname") } },
 	{ TYPE_MG, CL, { F(NAME, "mgmname") } },
 	{ TYPE_MR, CL, { F(NAME, "newname") } },
+	{ SL_TYPE_WKS, 0, { F(A, "address"), F(PROTO, "protocol"), F(PORTS, "services") } },
 	{ SL_TYPE_PTR, CL, { F(NAME, "ptrdname") } },
 	{ SL_TYPE_HINFO, 0, { F(STR, "cpu"), F(STR, "os") } },
 	{ TYPE_MINFO, CL, { F(NAME, "rmailbx"), F(NAME, "emailbx") } },
@@ -77,35 +80,56 @@ static const sl_rdata_desc_t descs[] = {
 	{ SL_TYPE_KEY, 0, { KEY_FIELDS } },
 	{ TYPE_PX, DL, { F(U16, "preference"), F(NAME, "map822"), F(NAME, "mapx400") } },
 	{ SL_TYPE_AAAA, 0, { F(AAAA, "address") } },
+	{ SL_TYPE_LOC, 0, { F(LOC, "location") } },
 	{ SL_TYPE_SRV, SL_RDD_LOWER, { F(U16, "priority"), F(U16, "weight"), F(U16, "port"),
 				       F(NAME, "target") } },
 	{ SL_TYPE_NAPTR, SL_RDD_LOWER, { F(U16, "order"), F(U16, "preference"),
 					 F(STR, "flags"), F(STR, "services"),
 					 F(STR, "regexp"), F(NAME, "replacement") } },
 	{ TYPE_KX, SL_RDD_LOWER, { F(U16, "preference"), F(NAME, "exchanger") } },
+	{ SL_TYPE_CERT, 0, { F(CERTTYPE, "type"), F(U16, "key tag"), F(ALG, "algorithm"),
+			     F(B64NZ, "certificate") } },
 	{ SL_TYPE_DNAME, SL_RDD_LOWER, { F(NAME, "target") } },
 	{ SL_TYPE_OPT, SL_RDD_GENERIC, { F(OPTIONS, "options") } },
+	{ SL_TYPE_APL, 0, { F(APL, "items") } },
 	{ SL_TYPE_DS, 0, { DS_FIELDS } },
 	{ SL_TYPE_SSHFP, 0, { F(U8, "algorithm"), F(U8, "fp type"), F(HEX, "fingerprint") } },
+	/* RFC 4025 §2.5: the gateway name is never compressed. */
+	{ SL_TYPE_IPSECKEY, 0, { F(U8, "precedence"), F(IPSECGW, "gateway"),
+				 F(B64NZ, "public key") } },
 	{ SL_TYPE_RRSIG, SL_RDD_LOWER, { SIG_FIELDS } },
 	/* RFC 6840 §5.1: the NSEC next name keeps its case. */
 	{ SL_TYPE_NSEC, 0, { F(NAME, "next name"), F(BITMAP, "type bitmap") } },
 	{ SL_TYPE_DNSKEY, 0, { KEY_FIELDS } },
+	{ SL_TYPE_DHCID, 0, { F(B64NZ, "digest") } },
 	{ SL_TYPE_NSEC3, 0, { F(U8, "algorithm"), F(U8, "flags"), F(U16, "iterations"),
 			      F(SALT, "salt"), F(HASH, "next hashed owner"),
 			      F(BITMAP, "type bitmap") } },
 	{ SL_TYPE_NSEC3PARAM, 0, { F(U8, "algorithm"), F(U8, "flags"), F(U16, "iterations"),
 				   F(SALT, "salt") } },
-	{ SL_TYPE_TLSA, 0, { F(U8, "usage"), F(U8, "selector"), F(U8, "matching type"),
-			     F(HEX, "data") } },
+	{ SL_TYPE_TLSA, 0, { TLSA_FIELDS } },
+	{ SL_TYPE_SMIMEA, 0, { TLSA_FIELDS } },
 	{ SL_TYPE_CDS, 0, { DS_FIELDS } },
 	{ SL_TYPE_CDNSKEY, 0, { KEY_FIELDS } },
+	{ SL_TYPE_OPENPGPKEY, 0, { F(B64NZ, "public key") } },
+	{ SL_TYPE_CSYNC, 0, { F(U32, "serial"), F(U16, "flags"), F(BITMAP, "type bitmap") } },
+	{ SL_TYPE_ZONEMD, 0, { F(U32, "serial"), F(U8, "scheme"), F(U8, "hash algorithm"),
+			       F(DIGEST, "digest") } },
 	{ SL_TYPE_SVCB, 0, { SVCB_FIELDS } },
 	{ SL_TYPE_HTTPS, 0, { SVCB_FIELDS } },
+	{ SL_TYPE_SPF, 0, { F(STRS, "text") } },
+	{ SL_TYPE_NID, 0, { F(U16, "preference"), F(ILNP64, "node id") } },
+	{ SL_TYPE_L32, 0, { F(U16, "preference"), F(A, "locator") } },
+	{ SL_TYPE_L64, 0, { F(U16, "preference"), F(ILNP64, "locator") } },
+	/* RFC 6742 §2.4: the name is never compressed. */
+	{ SL_TYPE_LP, 0, { F(U16, "preference"), F(NAME, "fqdn") } },
+	{ SL_TYPE_EUI48, 0, { F(EUI48, "address") } },
+	{ SL_TYPE_EUI64, 0, { F(EUI64, "address") } },
 	/* RFC 8945 §4.2: the algorithm name is never compressed. */
 	{ SL_TYPE_TSIG, 0, { F(NAME, "algorithm"), F(U48, "time signed"), F(U16, "fudge"),
 			     F(B64LEN, "MAC"), F(U16, "original id"), F(RCODE, "error"),
 			     F(B64LEN, "other data") } },
+	{ SL_TYPE_URI, 0, { F(U16, "priority"), F(U16, "weight"), F(URI, "target") } },
 	{ SL_TYPE_CAA, 0, { F(U8, "flags"), F(CAATAG, "tag"), F(CAAVAL, "value") } },
 };
 
@@ -304,6 +328,94 @@ static const char *bitmap_check(const uint8_t *p, size_t len)
 	return NULL;
 }
 
+/*
+ * LOC version 0 (RFC 1876 §2): each precision octet is a decimal mantissa
+ * and power of ten (0x00 meaning zero is tolerated, as BIND does), and the
+ * coordinates stay within ±90° / ±180° of the 2^31 equator and meridian.
+ * Other versions have no defined layout, so they are refused.
+ */
+static const char *loc_check(const uint8_t *p)
+{
+	const uint32_t equator = 0x80000000u;
+	uint32_t lat = (uint32_t)get16(p + 4) << 16 | get16(p + 6);
+	uint32_t lon = (uint32_t)get16(p + 8) << 16 | get16(p + 10);
+
+	if (p[0] != 0)
+		return "LOC version not 0";
+	for (unsigned i = 1; i <= 3; i++) {
+		if (p[i] != 0 && ((p[i] >> 4) == 0 || (p[i] >> 4) > 9 || (p[i] & 15) > 9))
+			return "LOC precision not a decimal mantissa and exponent";
+	}
+	if (lat < equator - 90u * 3600000 || lat > equator + 90u * 3600000)
+		return "LOC latitude out of range";
+	if (lon < equator - 180u * 3600000 || lon > equator + 180u * 3600000)
+		return "LOC longitude out of range";
+	return NULL;
+}
+
+/*
+ * IPSECKEY gateway type, algorithm and gateway (RFC 4025 §2.3-2.5); the
+ * gateway's form depends on its type. @return its length, or 0 with *why
+ */
+static size_t ipsecgw_len(const uint8_t *p, size_t avail, const char **why)
+{
+	int n;
+
+	if (avail < 2) {
+		*why = "truncated";
+		return 0;
+	}
+	switch (p[0]) {
+	case 0:
+		return 2;
+	case 1:
+	case 2:
+		if (avail - 2 < (p[0] == 1 ? 4u : 16u)) {
+			*why = "gateway address truncated";
+			return 0;
+		}
+		return p[0] == 1 ? 6 : 18;
+	case 3:
+		n = sl_name_check(p + 2, avail - 2);
+		if (n < 0) {
+			*why = "bad or compressed gateway name";
+			return 0;
+		}
+		return 2 + (size_t)n;
+	default:
+		*why = "unknown gateway type";
+		return 0;
+	}
+}
+
+/*
+ * APL items (RFC 3123 §4): family, prefix length, negation bit and address
+ * length, then the address without trailing zero octets. Families other
+ * than IPv4 and IPv6 have no presentation form, so they are refused.
+ */
+static const char *apl_check(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		uint16_t afi;
+		size_t n;
+
+		if (len - i < 4)
+			return "APL item truncated";
+		afi = get16(p + i);
+		n = p[i + 3] & 0x7f;
+		if (n > len - i - 4)
+			return "APL address overruns RDATA";
+		if (afi != 1 && afi != 2)
+			return "APL address family not 1 or 2";
+		if (p[i + 2] > (afi == 1 ? 32 : 128) || n > (afi == 1 ? 4u : 16u))
+			return "APL prefix or address too long";
+		if (n > 0 && p[i + 4 + n - 1] == 0)
+			return "APL address has a trailing zero octet";
+		i += 4 + n;
+	}
+	return NULL;
+}
+
 /* ---- the walker ------------------------------------------------------------ */
 
 /* Where fields are read from. */
@@ -339,10 +451,13 @@ static size_t fixed_len(uint8_t kind)
 {
 	switch (kind) {
 	case SL_RDF_U8:
+	case SL_RDF_ALG:
+	case SL_RDF_PROTO:
 		return 1;
 	case SL_RDF_U16:
 	case SL_RDF_TYPE:
 	case SL_RDF_RCODE:
+	case SL_RDF_CERTTYPE:
 		return 2;
 	case SL_RDF_U32:
 	case SL_RDF_TTL:
@@ -350,7 +465,11 @@ static size_t fixed_len(uint8_t kind)
 	case SL_RDF_A:
 		return 4;
 	case SL_RDF_U48:
+	case SL_RDF_EUI48:
 		return 6;
+	case SL_RDF_EUI64:
+	case SL_RDF_ILNP64:
+		return 8;
 	case SL_RDF_AAAA:
 		return 16;
 	default:
@@ -395,7 +514,10 @@ static int walk_name(struct src *s, struct dst *d, const char **why)
 	return SL_OK;
 }
 
-/* Length of a variable-size field starting at p (avail octets left), or 0 with *why set. */
+/*
+ * Length of a variable-size field starting at p (avail octets left). A set
+ * *why means the field is invalid, whatever the length returned.
+ */
 static size_t var_len(uint8_t kind, const uint8_t *p, size_t avail, const char **why)
 {
 	size_t n;
@@ -454,6 +576,32 @@ static size_t var_len(uint8_t kind, const uint8_t *p, size_t avail, const char *
 	case SL_RDF_OPTIONS:
 		*why = options_check(p, avail);
 		return *why ? 0 : avail;
+	case SL_RDF_B64NZ:
+	case SL_RDF_URI:
+		if (avail == 0)
+			*why = kind == SL_RDF_URI ? "empty URI target" : "no data";
+		return avail;
+	case SL_RDF_DIGEST:
+		/* RFC 8976 §2.2.4: shorter digests are refused whatever the algorithm. */
+		if (avail < 12)
+			*why = "digest shorter than 12 octets";
+		return avail;
+	case SL_RDF_LOC:
+		if (avail < 16) {
+			*why = "truncated";
+			return 0;
+		}
+		*why = loc_check(p);
+		return 16;
+	case SL_RDF_IPSECGW:
+		return ipsecgw_len(p, avail, why);
+	case SL_RDF_PORTS:
+		if (avail > 8192)
+			*why = "port bitmap longer than 8192 octets";
+		return avail;
+	case SL_RDF_APL:
+		*why = apl_check(p, avail);
+		return avail;
 	default: /* SL_RDF_B64, SL_RDF_HEX, SL_RDF_CAAVAL: any octets */
 		return avail;
 	}
@@ -581,8 +729,15 @@ int sl_rdata_names(uint16_t type, const uint8_t *rdata, size_t rdlen, sl_rdata_n
 	if (rc != SL_OK)
 		return rc;
 	for (unsigned i = 0; i < SL_RDF_MAX && desc->f[i].kind != SL_RDF_END; i++) {
-		if (desc->f[i].kind == SL_RDF_NAME && names->count < SL_RDATA_MAX_NAMES)
-			names->offset[names->count++] = spans[i].off;
+		uint16_t off = spans[i].off;
+
+		/* An IPSECKEY gateway of type 3 is a name after the type and algorithm. */
+		if (desc->f[i].kind == SL_RDF_IPSECGW && rdata[off] == 3)
+			off += 2;
+		else if (desc->f[i].kind != SL_RDF_NAME)
+			continue;
+		if (names->count < SL_RDATA_MAX_NAMES)
+			names->offset[names->count++] = off;
 	}
 	names->compressible = (desc->flags & SL_RDD_COMPRESS) != 0;
 	names->canonical_lower = (desc->flags & SL_RDD_LOWER) != 0;

@@ -214,6 +214,66 @@ static const char *const rcode_names[] = {
 };
 #define NRCODES (sizeof(rcode_names) / sizeof(rcode_names[0]))
 
+/* ---- other mnemonics ----------------------------------------------------------- */
+
+struct mnemonic {
+	uint16_t code;
+	const char *name;
+};
+
+#define NMNEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* CERT types (RFC 4398 §2.1). */
+static const struct mnemonic cert_types[] = {
+	{ 1, "PKIX" },    { 2, "SPKI" },   { 3, "PGP" },     { 4, "IPKIX" }, { 5, "ISPKI" },
+	{ 6, "IPGP" },    { 7, "ACPKIX" }, { 8, "IACPKIX" }, { 253, "URI" }, { 254, "OID" },
+};
+
+/* DNSSEC algorithms as BIND names them (RFC 4034 Appendix A.1 and successors). */
+static const struct mnemonic sec_algs[] = {
+	{ 1, "RSAMD5" },           { 2, "DH" },           { 3, "DSA" },
+	{ 5, "RSASHA1" },          { 6, "NSEC3DSA" },     { 7, "NSEC3RSASHA1" },
+	{ 8, "RSASHA256" },        { 10, "RSASHA512" },   { 12, "ECCGOST" },
+	{ 13, "ECDSAP256SHA256" }, { 14, "ECDSAP384SHA384" }, { 15, "ED25519" },
+	{ 16, "ED448" },           { 252, "INDIRECT" },   { 253, "PRIVATEDNS" },
+	{ 254, "PRIVATEOID" },
+};
+
+/*
+ * Well-known services for WKS text (IANA port numbers). BIND asks the
+ * system's services database; this fixed list keeps parsing independent of
+ * the host. Ports always print as numbers, as dig prints them.
+ */
+static const struct mnemonic services[] = {
+	{ 20, "ftp-data" }, { 21, "ftp" },    { 22, "ssh" },     { 23, "telnet" },
+	{ 25, "smtp" },     { 53, "domain" }, { 80, "http" },    { 110, "pop3" },
+	{ 119, "nntp" },    { 123, "ntp" },   { 143, "imap" },   { 161, "snmp" },
+	{ 389, "ldap" },    { 443, "https" }, { 587, "submission" }, { 993, "imaps" },
+	{ 995, "pop3s" },
+};
+
+static const char *mnem_name(const struct mnemonic *m, size_t count, uint16_t code)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (m[i].code == code)
+			return m[i].name;
+	}
+	return NULL;
+}
+
+/* Case-insensitive lookup of s[0..n). */
+static bool mnem_code(const struct mnemonic *m, size_t count, const char *s, size_t n,
+		      uint16_t *code)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (strlen(m[i].name) == n && strncasecmp(m[i].name, s, n) == 0) {
+			*code = m[i].code;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* ---- printing ---------------------------------------------------------------- */
 
 static uint16_t get16(const uint8_t *p)
@@ -250,6 +310,130 @@ static void tb_bitmap(struct tbuf *t, const uint8_t *p, size_t n)
 			first = false;
 			tb_type(t, (uint16_t)(p[i] * 256u + b));
 		}
+	}
+}
+
+/* A code as its mnemonic, or in decimal when it has none. */
+static void tb_mnem(struct tbuf *t, const struct mnemonic *m, size_t count, uint16_t code)
+{
+	const char *name = mnem_name(m, count, code);
+
+	if (name)
+		tb_puts(t, name);
+	else
+		tb_putu(t, code);
+}
+
+/* Octets as lower-case hex pairs joined by @p sep (EUI48/EUI64, RFC 7043 §3.2). */
+static void tb_hexjoin(struct tbuf *t, const uint8_t *p, size_t n, char sep)
+{
+	for (size_t i = 0; i < n; i++) {
+		char e[4];
+
+		if (i)
+			tb_putc(t, sep);
+		snprintf(e, sizeof(e), "%02x", p[i]);
+		tb_put(t, e, 2);
+	}
+}
+
+/* LOC size or precision: mantissa * 10^exponent centimetres, as BIND prints it. */
+static void tb_locprec(struct tbuf *t, uint8_t v)
+{
+	static const uint32_t pow10[10] = { 1,      10,      100,      1000,      10000,
+					     100000, 1000000, 10000000, 100000000, 1000000000 };
+	unsigned m = v >> 4, e = v & 15;
+	char tmp[24];
+
+	if (e > 1)
+		snprintf(tmp, sizeof(tmp), "%lum", (unsigned long)m * pow10[e - 2]);
+	else
+		snprintf(tmp, sizeof(tmp), "0.%02lum", (unsigned long)m * pow10[e]);
+	tb_puts(t, tmp);
+}
+
+/* One LOC coordinate: "d m s.fff H", relative to 2^31 (RFC 1876 §3). */
+static void tb_loccoord(struct tbuf *t, uint32_t v, const char *hemi)
+{
+	bool pos = v >= 0x80000000u;
+	uint32_t ms = pos ? v - 0x80000000u : 0x80000000u - v;
+	char tmp[40];
+
+	snprintf(tmp, sizeof(tmp), "%u %u %u.%03u %c", (unsigned)(ms / 3600000),
+		 (unsigned)(ms / 60000 % 60), (unsigned)(ms / 1000 % 60), (unsigned)(ms % 1000),
+		 hemi[pos ? 0 : 1]);
+	tb_puts(t, tmp);
+}
+
+/* A validated LOC version 0 RDATA, exactly as BIND's totext_loc prints it. */
+static void tb_loc(struct tbuf *t, const uint8_t *p)
+{
+	uint32_t alt = get32(p + 12);
+	bool below = alt < 10000000u;
+	uint32_t cm = below ? 10000000u - alt : alt - 10000000u;
+	char tmp[24];
+
+	tb_loccoord(t, get32(p + 4), "NS");
+	tb_putc(t, ' ');
+	tb_loccoord(t, get32(p + 8), "EW");
+	snprintf(tmp, sizeof(tmp), " %s%u.%02um", below ? "-" : "", (unsigned)(cm / 100),
+		 (unsigned)(cm % 100));
+	tb_puts(t, tmp);
+	for (unsigned i = 1; i <= 3; i++) {
+		tb_putc(t, ' ');
+		tb_locprec(t, p[i]);
+	}
+}
+
+/* IPSECKEY "type algorithm gateway" (RFC 4025 §3.1); the gateway is validated. */
+static void tb_ipsecgw(struct tbuf *t, const uint8_t *p)
+{
+	tb_putu(t, p[0]);
+	tb_putc(t, ' ');
+	tb_putu(t, p[1]);
+	tb_putc(t, ' ');
+	if (p[0] == 0)
+		tb_putc(t, '.');
+	else if (p[0] == 3)
+		tb_name(t, p + 2);
+	else
+		tb_addr(t, p[0] == 1 ? AF_INET : AF_INET6, p + 2);
+}
+
+/* WKS services: the ports whose bits are set, ascending, in decimal. */
+static void tb_ports(struct tbuf *t, const uint8_t *p, size_t n)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++) {
+		for (unsigned b = 0; p[i] && b < 8; b++) {
+			if (!(p[i] & (0x80 >> b)))
+				continue;
+			if (!first)
+				tb_putc(t, ' ');
+			first = false;
+			tb_putu(t, i * 8 + b);
+		}
+	}
+}
+
+/* APL items "[!]afi:address/prefix", the address zero-padded to full length. */
+static void tb_apl(struct tbuf *t, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i += 4 + (size_t)(p[i + 3] & 0x7f)) {
+		uint8_t addr[16] = { 0 };
+		uint16_t afi = get16(p + i);
+
+		if (i)
+			tb_putc(t, ' ');
+		if (p[i + 3] & 0x80)
+			tb_putc(t, '!');
+		tb_putu(t, afi);
+		tb_putc(t, ':');
+		memcpy(addr, p + i + 4, p[i + 3] & 0x7f);
+		tb_addr(t, afi == 1 ? AF_INET : AF_INET6, addr);
+		tb_putc(t, '/');
+		tb_putu(t, p[i + 2]);
 	}
 }
 
@@ -369,7 +553,41 @@ static void print_field(struct tbuf *t, uint8_t kind, const uint8_t *p, size_t n
 		tb_put(t, (const char *)p + 1, p[0]);
 		break;
 	case SL_RDF_CAAVAL:
+	case SL_RDF_URI:
 		tb_qstr(t, p, n);
+		break;
+	case SL_RDF_CERTTYPE:
+		tb_mnem(t, cert_types, NMNEM(cert_types), get16(p));
+		break;
+	case SL_RDF_ALG:
+		tb_mnem(t, sec_algs, NMNEM(sec_algs), p[0]);
+		break;
+	case SL_RDF_PROTO:
+		tb_putu(t, p[0]);
+		break;
+	case SL_RDF_EUI48:
+	case SL_RDF_EUI64:
+		tb_hexjoin(t, p, n, '-');
+		break;
+	case SL_RDF_ILNP64:
+		for (size_t i = 0; i < 8; i += 2) {
+			char e[8];
+
+			snprintf(e, sizeof(e), "%s%x", i ? ":" : "", (unsigned)get16(p + i));
+			tb_puts(t, e);
+		}
+		break;
+	case SL_RDF_LOC:
+		tb_loc(t, p);
+		break;
+	case SL_RDF_IPSECGW:
+		tb_ipsecgw(t, p);
+		break;
+	case SL_RDF_PORTS:
+		tb_ports(t, p, n);
+		break;
+	case SL_RDF_APL:
+		tb_apl(t, p, n);
 		break;
 	case SL_RDF_SALT:
 		if (p[0] == 0)
@@ -388,9 +606,11 @@ static void print_field(struct tbuf *t, uint8_t kind, const uint8_t *p, size_t n
 		}
 		break;
 	case SL_RDF_B64:
+	case SL_RDF_B64NZ:
 		tb_base64(t, p, n);
 		break;
 	case SL_RDF_HEX:
+	case SL_RDF_DIGEST:
 		tb_hex(t, p, n);
 		break;
 	case SL_RDF_BITMAP:
@@ -416,7 +636,14 @@ static bool prints_nothing(uint8_t kind, const uint8_t *p, size_t n)
 	case SL_RDF_B64:
 	case SL_RDF_HEX:
 	case SL_RDF_SVCPARAMS:
+	case SL_RDF_APL:
 		return n == 0;
+	case SL_RDF_PORTS:
+		for (size_t i = 0; i < n; i++) {
+			if (p[i])
+				return false;
+		}
+		return true;
 	case SL_RDF_BITMAP:
 		/* Windows may be present yet list no type (zero octets are tolerated). */
 		for (size_t i = 0; i < n; i += 2 + (size_t)p[i + 1]) {
@@ -449,7 +676,7 @@ int sl_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen, char *bu
 	struct tbuf t = { buf, bufsize, 0, false };
 
 	if (bufsize == 0)
-		return SL_ESPACE; /* every RDATA prints as at least one character */
+		return SL_ESPACE; /* there must be room for the NUL, even for an empty APL */
 	if (!desc || (desc->flags & SL_RDD_GENERIC) ||
 	    sl_rdata_fields(desc, rdata, rdlen, spans, NULL) != SL_OK) {
 		print_generic(&t, rdata, rdlen);
@@ -890,41 +1117,376 @@ static int parse_b64len(struct lex *lx, struct wbuf *w, const struct tok *t)
 	return rc;
 }
 
+/*
+ * Type bitmap from a list of types in any order. Only the windows that types
+ * fall in are touched (cleared on first use, then encoded), so the cost is
+ * proportional to the types listed rather than to all 256 windows.
+ */
 static int parse_bitmap(struct lex *lx, struct wbuf *w)
 {
-	uint8_t bits[8192];
+	uint8_t bits[256][32]; /* window w is initialised once its bit in used[] is set */
+	uint64_t used[4] = { 0, 0, 0, 0 };
 	struct tok t;
 	int rc;
 
-	memset(bits, 0, sizeof(bits));
 	while ((rc = lex_next(lx, &t)) > 0) {
 		uint16_t type;
+		unsigned win;
 
 		if (sl_rrtype_from_text(t.s, t.n, &type) != SL_OK)
 			return fail(lx, SL_ESYNTAX, "unknown type");
-		bits[type / 8] |= (uint8_t)(0x80 >> (type % 8));
+		win = type >> 8;
+		if (!(used[win / 64] & (1ull << (win % 64)))) {
+			used[win / 64] |= 1ull << (win % 64);
+			memset(bits[win], 0, sizeof(bits[win]));
+		}
+		bits[win][(type & 255) / 8] |= (uint8_t)(0x80 >> (type % 8));
 	}
 	if (rc < 0)
 		return rc;
-	/* Minimal encoding (RFC 4034 §4.1.2): skip empty windows, drop trailing zeros. */
-	for (unsigned win = 0; win < 256; win++) {
-		const uint8_t *b = bits + win * 32;
-		unsigned len = 32;
-		uint8_t hdr[2];
+	/* Minimal encoding (RFC 4034 §4.1.2): used windows ascending, trailing zeros dropped. */
+	for (unsigned q = 0; q < 4; q++) {
+		for (uint64_t m = used[q]; m; m &= m - 1) {
+			unsigned win = q * 64 + (unsigned)__builtin_ctzll(m);
+			unsigned len = 32;
+			uint8_t hdr[2];
 
-		while (len && b[len - 1] == 0)
-			len--;
-		if (!len)
-			continue;
-		hdr[0] = (uint8_t)win;
-		hdr[1] = (uint8_t)len;
-		rc = w_put(lx, w, hdr, 2);
-		if (rc == SL_OK)
-			rc = w_put(lx, w, b, len);
+			/* A used window has a bit set, so len stays >= 1. */
+			while (bits[win][len - 1] == 0)
+				len--;
+			hdr[0] = (uint8_t)win;
+			hdr[1] = (uint8_t)len;
+			rc = w_put(lx, w, hdr, 2);
+			if (rc == SL_OK)
+				rc = w_put(lx, w, bits[win], len);
+			if (rc != SL_OK)
+				return rc;
+		}
+	}
+	return SL_OK;
+}
+
+/* A token spelled exactly as one of the letters in @p set ("NS"), case-sensitive as in BIND. */
+static int one_of(const struct tok *t, const char *set)
+{
+	if (t->n == 1 && (t->s[0] == set[0] || t->s[0] == set[1]))
+		return t->s[0] == set[0] ? 1 : -1;
+	return 0;
+}
+
+/*
+ * A LOC decimal "[sign]digits[.frac][m]" (RFC 1876 Appendix A): at most
+ * @p fdigits fraction digits (none and no '.' when 0), scaled so *frac is in
+ * units of 10^-fdigits. Leading or trailing digits may be absent (".5",
+ * "5."), as BIND takes them, but not both.
+ */
+static bool loc_number(const struct tok *t, unsigned fdigits, bool sign, bool unit, bool *neg,
+		       uint64_t *ip, uint32_t *frac)
+{
+	const char *s = t->s;
+	size_t n = t->n, i = 0;
+	unsigned k = 0, digits = 0;
+
+	*neg = false;
+	*ip = 0;
+	*frac = 0;
+	if (sign && i < n && (s[i] == '-' || s[i] == '+'))
+		*neg = s[i++] == '-';
+	for (; i < n && is_digit(s[i]); i++, digits++) {
+		*ip = *ip * 10 + (uint64_t)(s[i] - '0');
+		if (*ip > UINT32_MAX)
+			return false; /* beyond every range; also keeps *ip from overflowing */
+	}
+	if (fdigits && i < n && s[i] == '.') {
+		for (i++; i < n && is_digit(s[i]); i++, k++, digits++) {
+			if (k == fdigits)
+				return false;
+			*frac = *frac * 10 + (uint32_t)(s[i] - '0');
+		}
+	}
+	for (; k < fdigits; k++)
+		*frac *= 10;
+	if (unit && i < n && s[i] == 'm')
+		i++;
+	return digits > 0 && i == n;
+}
+
+/* One coordinate "d [m [s]] H" as milliseconds of arc from 2^31 (RFC 1876 §3). */
+static int parse_loccoord(struct lex *lx, unsigned maxdeg, const char *hemi, uint32_t *out)
+{
+	uint32_t part[3] = { 0, 0, 0 }; /* degrees, minutes, milliseconds */
+	int side = 0;
+	struct tok t;
+
+	for (unsigned k = 0; k < 4; k++) {
+		static const uint32_t max[3] = { 180, 59, 59999 };
+		uint64_t ip;
+		uint32_t frac;
+		bool neg;
+		int rc = need_token(lx, &t);
+
+		if (rc != SL_OK)
+			return rc;
+		if (k > 0 && (side = one_of(&t, hemi)) != 0)
+			break;
+		if (k == 3)
+			return fail(lx, SL_ESYNTAX, hemi[0] == 'N' ? "expected N or S" :
+								  "expected E or W");
+		if (!loc_number(&t, k == 2 ? 3 : 0, false, false, &neg, &ip, &frac))
+			return fail(lx, SL_ESYNTAX, "not a number");
+		part[k] = (uint32_t)(k == 2 ? ip * 1000 + frac : ip);
+		if (ip > UINT32_MAX / 1000 || part[k] > (k == 0 ? maxdeg : max[k]))
+			return fail(lx, SL_ESYNTAX, "out of range");
+	}
+	if (part[0] == maxdeg && (part[1] || part[2]))
+		return fail(lx, SL_ESYNTAX, "out of range");
+	part[2] += (part[0] * 3600 + part[1] * 60) * 1000;
+	*out = side > 0 ? 0x80000000u + part[2] : 0x80000000u - part[2];
+	return SL_OK;
+}
+
+/*
+ * LOC (RFC 1876 Appendix A): "d1 [m1 [s1]] {N|S} d2 [m2 [s2]] {E|W}
+ * alt[m] [siz[m] [hp[m] [vp[m]]]]". Sizes become mantissa and exponent by
+ * truncation, as BIND encodes them ("15m" is stored, and printed, as 10m).
+ */
+static int parse_loc(struct lex *lx, struct wbuf *w)
+{
+	static const uint32_t pow10[8] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000 };
+	uint8_t out[16] = { 0, 0x12, 0x16, 0x13 }; /* version 0; 1m, 10000m, 10m */
+	uint32_t v[3];
+	struct tok t;
+	uint64_t ip, cm;
+	uint32_t frac;
+	bool neg;
+	int rc;
+
+	lx->field = "latitude";
+	rc = parse_loccoord(lx, 90, "NS", &v[0]);
+	if (rc != SL_OK)
+		return rc;
+	lx->field = "longitude";
+	rc = parse_loccoord(lx, 180, "EW", &v[1]);
+	if (rc != SL_OK)
+		return rc;
+	lx->field = "altitude";
+	rc = need_token(lx, &t);
+	if (rc != SL_OK)
+		return rc;
+	if (!loc_number(&t, 2, true, true, &neg, &ip, &frac))
+		return fail(lx, SL_ESYNTAX, "not a number");
+	/* Stored in centimetres above 100000 m below the WGS 84 spheroid. */
+	cm = ip * 100 + frac;
+	if (neg ? cm > 10000000u : cm > UINT32_MAX - 10000000u)
+		return fail(lx, SL_ESYNTAX, "out of range");
+	v[2] = (uint32_t)(neg ? 10000000u - cm : 10000000u + cm);
+	for (unsigned k = 0; k < 3; k++) {
+		static const char *const names[3] = { "size", "horizontal precision",
+						      "vertical precision" };
+		unsigned man, e = 0;
+
+		lx->field = names[k];
+		rc = lex_next(lx, &t);
+		if (rc <= 0)
+			break;
+		if (!loc_number(&t, 2, false, true, &neg, &ip, &frac))
+			return fail(lx, SL_ESYNTAX, "not a number");
+		if (ip > 90000000)
+			return fail(lx, SL_ESYNTAX, "out of range");
+		if (ip > 0) {
+			while (e < 7 && ip >= pow10[e + 1])
+				e++;
+			man = (unsigned)(ip / pow10[e]);
+			e += 2;
+		} else if (frac >= 10) {
+			man = frac / 10;
+			e = 1;
+		} else {
+			man = frac;
+		}
+		out[1 + k] = (uint8_t)(man << 4 | e);
+	}
+	if (rc < 0)
+		return rc;
+	lx->field = "location";
+	for (unsigned k = 0; k < 3; k++) {
+		out[4 + 4 * k] = (uint8_t)(v[k] >> 24);
+		out[5 + 4 * k] = (uint8_t)(v[k] >> 16);
+		out[6 + 4 * k] = (uint8_t)(v[k] >> 8);
+		out[7 + 4 * k] = (uint8_t)v[k];
+	}
+	return w_put(lx, w, out, sizeof(out));
+}
+
+/* IPSECKEY "gateway-type algorithm gateway" (RFC 4025 §3.1). */
+static int parse_ipsecgw(struct lex *lx, struct wbuf *w, const uint8_t *origin)
+{
+	uint8_t addr[16];
+	uint64_t gtype, alg;
+	struct tok t;
+	int rc;
+
+	lx->field = "gateway type";
+	rc = need_token(lx, &t);
+	if (rc == SL_OK)
+		rc = parse_uint(lx, t.s, t.n, 3, &gtype);
+	if (rc != SL_OK)
+		return rc;
+	lx->field = "algorithm";
+	rc = need_token(lx, &t);
+	if (rc == SL_OK)
+		rc = parse_uint(lx, t.s, t.n, UINT8_MAX, &alg);
+	if (rc == SL_OK)
+		rc = w_put(lx, w, (uint8_t[]){ (uint8_t)gtype, (uint8_t)alg }, 2);
+	if (rc != SL_OK)
+		return rc;
+	lx->field = "gateway";
+	rc = need_token(lx, &t);
+	if (rc != SL_OK)
+		return rc;
+	switch (gtype) {
+	case 0:
+		if (t.n != 1 || t.s[0] != '.')
+			return fail(lx, SL_ESYNTAX, "must be \".\" for gateway type 0");
+		return SL_OK;
+	case 1:
+	case 2:
+		if (!parse_addr(gtype == 1 ? AF_INET : AF_INET6, t.s, t.n, addr))
+			return fail(lx, SL_ESYNTAX, gtype == 1 ? "bad IPv4 address" :
+								  "bad IPv6 address");
+		return w_put(lx, w, addr, gtype == 1 ? 4 : 16);
+	default:
+		return parse_name(lx, w, &t, origin);
+	}
+}
+
+/* Appends @p n zero octets. */
+static int w_zero(struct lex *lx, struct wbuf *w, size_t n)
+{
+	if (n > w->cap - w->len)
+		return w_full(lx, w);
+	memset(w->p + w->len, 0, n);
+	w->len += n;
+	return SL_OK;
+}
+
+/*
+ * WKS services: port numbers or well-known names, any order. The bitmap is
+ * built in place and grows to the highest port only (RFC 1035 §3.4.2).
+ */
+static int parse_ports(struct lex *lx, struct wbuf *w)
+{
+	size_t start = w->len;
+	struct tok t;
+	int rc;
+
+	while ((rc = lex_next(lx, &t)) > 0) {
+		uint16_t port;
+		uint64_t v;
+
+		if (!mnem_code(services, NMNEM(services), t.s, t.n, &port)) {
+			if (!is_digit(t.s[0]))
+				return fail(lx, SL_ESYNTAX, "unknown service");
+			rc = parse_uint(lx, t.s, t.n, UINT16_MAX, &v);
+			if (rc != SL_OK)
+				return rc;
+			port = (uint16_t)v;
+		}
+		if (port / 8u >= w->len - start) {
+			rc = w_zero(lx, w, port / 8u + 1 - (w->len - start));
+			if (rc != SL_OK)
+				return rc;
+		}
+		w->p[start + port / 8u] |= (uint8_t)(0x80 >> (port % 8));
+	}
+	return rc < 0 ? rc : SL_OK;
+}
+
+/* APL items "[!]afi:address/prefix" (RFC 3123 §5), addresses stored without trailing zeros. */
+static int parse_apl(struct lex *lx, struct wbuf *w)
+{
+	struct tok t;
+	int rc;
+
+	while ((rc = lex_next(lx, &t)) > 0) {
+		const char *s = t.s, *end = t.s + t.n, *colon, *slash;
+		uint8_t item[4 + 16];
+		uint64_t afi, prefix;
+		bool neg = s[0] == '!';
+		size_t alen;
+
+		s += neg;
+		colon = memchr(s, ':', (size_t)(end - s));
+		slash = colon ? memchr(colon, '/', (size_t)(end - colon)) : NULL;
+		if (!slash)
+			return fail(lx, SL_ESYNTAX, "expected [!]afi:address/prefix");
+		rc = parse_uint(lx, s, (size_t)(colon - s), UINT16_MAX, &afi);
+		if (rc != SL_OK)
+			return rc;
+		if (afi != 1 && afi != 2)
+			return fail(lx, SL_ESYNTAX, "address family not 1 or 2");
+		alen = afi == 1 ? 4 : 16;
+		if (!parse_addr(afi == 1 ? AF_INET : AF_INET6, colon + 1,
+				(size_t)(slash - colon - 1), item + 4))
+			return fail(lx, SL_ESYNTAX, afi == 1 ? "bad IPv4 address" :
+							     "bad IPv6 address");
+		rc = parse_uint(lx, slash + 1, (size_t)(end - slash - 1), alen * 8, &prefix);
+		if (rc != SL_OK)
+			return rc;
+		while (alen > 0 && item[4 + alen - 1] == 0)
+			alen--;
+		put16_at(item, (uint16_t)afi);
+		item[2] = (uint8_t)prefix;
+		item[3] = (uint8_t)((neg ? 0x80 : 0) | alen);
+		rc = w_put(lx, w, item, 4 + alen);
 		if (rc != SL_OK)
 			return rc;
 	}
-	return SL_OK;
+	return rc < 0 ? rc : SL_OK;
+}
+
+/* EUI48/EUI64: exactly @p n pairs of hex digits joined by '-' (RFC 7043 §3.2). */
+static bool parse_eui(const char *s, size_t len, uint8_t *out, size_t n)
+{
+	if (len != 3 * n - 1)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *q = s + 3 * i;
+		size_t got;
+
+		/* Tokens hold no blanks, so the decoder's blank skipping cannot apply. */
+		if ((i + 1 < n && q[2] != '-') || sl_hex_decode(q, 2, out + i, 1, &got) != SL_OK ||
+		    got != 1)
+			return false;
+	}
+	return true;
+}
+
+static int hex_digit(char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c = (char)(c | 0x20);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* NID/L64 "x:x:x:x", groups of 1-4 hex digits (RFC 6742 §2.1). */
+static bool parse_ilnp64(const char *s, size_t len, uint8_t *out)
+{
+	size_t i = 0;
+
+	for (unsigned g = 0; g < 4; g++) {
+		unsigned v = 0, digits = 0;
+
+		for (; i < len && digits < 5 && hex_digit(s[i]) >= 0; i++, digits++)
+			v = v << 4 | (unsigned)hex_digit(s[i]);
+		if (digits == 0 || digits > 4)
+			return false;
+		put16_at(out + 2 * g, (uint16_t)v);
+		if (g < 3 && (i == len || s[i++] != ':'))
+			return false;
+	}
+	return i == len;
 }
 
 /* ---- SvcParams (RFC 9460 §2.1, Appendix A) ----------------------------------- */
@@ -1115,13 +1677,24 @@ static void reverse(uint8_t *p, size_t n)
 }
 
 /*
+ * How many SvcParams may arrive out of key order. Each costs a scan of the
+ * earlier parameters and a rotation of up to 64 KiB; unbounded, a single
+ * 64 KiB line of keys in descending order took a second. Printed RDATA is
+ * sorted, so what we print always parses back; real records hold a handful.
+ */
+#define SVC_MAX_UNSORTED 64
+
+/*
  * SvcParams in any order; the wire wants them sorted by key (RFC 9460 §2.2).
- * Each parameter is appended, then rotated into place among the earlier,
- * already sorted ones, so no scratch memory is needed.
+ * A parameter with a key above all earlier ones is simply appended (the
+ * usual case, and linear overall); any other is rotated into place among
+ * the earlier, already sorted ones, so no scratch memory is needed.
  */
 static int parse_svcparams(struct lex *lx, struct wbuf *w)
 {
 	size_t base = w->len;
+	int32_t max = -1;
+	unsigned unsorted = 0;
 	struct tok t;
 	int rc;
 
@@ -1143,6 +1716,12 @@ static int parse_svcparams(struct lex *lx, struct wbuf *w)
 		if (rc != SL_OK)
 			return rc;
 		put16_at(w->p + start + 2, (uint16_t)(w->len - start - 4));
+		if ((int32_t)key > max) {
+			max = key;
+			continue;
+		}
+		if (++unsorted > SVC_MAX_UNSORTED)
+			return fail(lx, SL_ELIMIT, "too many SvcParams out of key order");
 		for (size_t q = base; q < start; q += 4 + (size_t)get16(w->p + q + 2)) {
 			uint16_t k = get16(w->p + q);
 
@@ -1190,11 +1769,27 @@ static int parse_field(struct lex *lx, struct wbuf *w, uint8_t kind, const uint8
 		return count ? SL_OK : fail(lx, SL_ESYNTAX, "missing");
 	}
 	case SL_RDF_B64:
-		t = take_rest(lx);
-		return parse_encoded(lx, w, sl_base64_decode, t.s, t.n, &n, "bad base64");
+	case SL_RDF_B64NZ:
 	case SL_RDF_HEX:
+	case SL_RDF_DIGEST: {
+		bool b64 = kind == SL_RDF_B64 || kind == SL_RDF_B64NZ;
+
 		t = take_rest(lx);
-		return parse_encoded(lx, w, sl_hex_decode, t.s, t.n, &n, "bad hex");
+		/* Short (but present) data is refused by the final validation. */
+		if (t.n == 0 && (kind == SL_RDF_B64NZ || kind == SL_RDF_DIGEST))
+			return fail(lx, SL_ESYNTAX, "missing");
+		return parse_encoded(lx, w, b64 ? sl_base64_decode : sl_hex_decode, t.s, t.n, &n,
+				     b64 ? "bad base64" : "bad hex");
+	}
+	case SL_RDF_PORTS:
+		return parse_ports(lx, w);
+	case SL_RDF_APL:
+		return parse_apl(lx, w);
+	/* Fields of several tokens. */
+	case SL_RDF_LOC:
+		return parse_loc(lx, w);
+	case SL_RDF_IPSECGW:
+		return parse_ipsecgw(lx, w, origin);
 	case SL_RDF_BITMAP:
 		return parse_bitmap(lx, w);
 	case SL_RDF_SVCPARAMS:
@@ -1262,6 +1857,10 @@ static int parse_field(struct lex *lx, struct wbuf *w, uint8_t kind, const uint8
 	case SL_RDF_CAATAG: /* its alphabet is enforced by the final validation */
 		return parse_str(lx, w, &t);
 	case SL_RDF_CAAVAL:
+	case SL_RDF_URI:
+		/* RFC 7553 §4.4: the URI is always quoted (BIND insists too). */
+		if (kind == SL_RDF_URI && t.s[0] != '"')
+			return fail(lx, SL_ESYNTAX, "expected a quoted string");
 		/* One string, not limited to 255 octets (RFC 8659 §4.1.1). */
 		rc = unescape(t.s, t.n, w->p + w->len, w->cap - w->len, &n);
 		if (rc == SL_ESPACE)
@@ -1287,6 +1886,42 @@ static int parse_field(struct lex *lx, struct wbuf *w, uint8_t kind, const uint8
 		return w_put(lx, w, buf, n + 1);
 	case SL_RDF_B64LEN:
 		return parse_b64len(lx, w, &t);
+	case SL_RDF_CERTTYPE:
+	case SL_RDF_ALG:
+	case SL_RDF_PROTO: {
+		uint16_t code;
+		bool named;
+
+		if (kind == SL_RDF_CERTTYPE)
+			named = mnem_code(cert_types, NMNEM(cert_types), t.s, t.n, &code);
+		else if (kind == SL_RDF_ALG)
+			named = mnem_code(sec_algs, NMNEM(sec_algs), t.s, t.n, &code);
+		else
+			named = mnem_code((const struct mnemonic[]){ { 6, "tcp" }, { 17, "udp" } },
+					  2, t.s, t.n, &code);
+		if (named) {
+			v = code;
+		} else {
+			uint64_t max = kind == SL_RDF_CERTTYPE ? UINT16_MAX : UINT8_MAX;
+
+			rc = parse_uint(lx, t.s, t.n, max, &v);
+			if (rc != SL_OK)
+				return rc;
+		}
+		if (kind == SL_RDF_CERTTYPE)
+			return w_put16(lx, w, (uint16_t)v);
+		return w_put(lx, w, (uint8_t[]){ (uint8_t)v }, 1);
+	}
+	case SL_RDF_EUI48:
+	case SL_RDF_EUI64:
+		n = kind == SL_RDF_EUI48 ? 6 : 8;
+		if (!parse_eui(t.s, t.n, buf, n))
+			return fail(lx, SL_ESYNTAX, "expected hex pairs joined by '-'");
+		return w_put(lx, w, buf, n);
+	case SL_RDF_ILNP64:
+		if (!parse_ilnp64(t.s, t.n, buf))
+			return fail(lx, SL_ESYNTAX, "expected x:x:x:x (hex)");
+		return w_put(lx, w, buf, 8);
 	default:
 		return fail(lx, SL_ESYNTAX, "unsupported field");
 	}

@@ -826,6 +826,19 @@ static const struct code_case type_cases[] = {
 	{ "*", SL_ESYNTAX, 0, NULL },
 	{ "CLASS1", SL_ESYNTAX, 0, NULL },
 	{ "IN", SL_ESYNTAX, 0, NULL },
+	/* Neighbours of names in the sorted lookup table. */
+	{ "NSEC3PARA", SL_ESYNTAX, 0, NULL },
+	{ "NSEC3PARAMS", SL_ESYNTAX, 0, NULL },
+	{ "OPENPGPKEYX", SL_ESYNTAX, 0, NULL },
+	{ "NSEC3PARAMNSEC3PARAM", SL_ESYNTAX, 0, NULL },
+	{ "0", SL_ESYNTAX, 0, NULL },
+	{ "ZZZ", SL_ESYNTAX, 0, NULL },
+	{ "NSAP_PTR", SL_ESYNTAX, 0, NULL },
+	{ "A-", SL_ESYNTAX, 0, NULL },
+	{ "\xc1", SL_ESYNTAX, 0, NULL },
+	{ "ZoneMD", SL_OK, 63, "ZONEMD" },
+	{ "x25", SL_OK, 19, "X25" },
+	{ "nsap-ptr", SL_OK, 23, "NSAP-PTR" },
 };
 
 static const struct code_case class_cases[] = {
@@ -923,6 +936,29 @@ START_TEST(test_rrtype_all_roundtrip)
 }
 END_TEST
 
+/* Every mnemonic also parses in lower case; a NUL never ends a name early. */
+START_TEST(test_rrtype_all_lowercase)
+{
+	char buf[16];
+
+	for (uint32_t t = 0; t <= 65535; t++) {
+		uint16_t back = 0;
+		int n = sl_rrtype_to_text((uint16_t)t, buf, sizeof(buf));
+
+		ck_assert_int_gt(n, 0);
+		for (int i = 0; i < n; i++) {
+			if (buf[i] >= 'A' && buf[i] <= 'Z')
+				buf[i] = (char)(buf[i] - 'A' + 'a');
+		}
+		ck_assert_int_eq(sl_rrtype_from_text(buf, (size_t)n, &back), SL_OK);
+		ck_assert_uint_eq(back, t);
+		/* The name followed by a NUL is not the name. */
+		buf[n] = '\0';
+		ck_assert_int_eq(sl_rrtype_from_text(buf, (size_t)n + 1, &back), SL_ESYNTAX);
+	}
+}
+END_TEST
+
 START_TEST(test_rrtype_meta)
 {
 	static const struct {
@@ -983,6 +1019,7 @@ static Suite *name_suite(void)
 	tcase_add_loop_test(tc, test_rrtype_table, 0, ARRAY_SIZE(type_cases));
 	tcase_add_loop_test(tc, test_rrclass_table, 0, ARRAY_SIZE(class_cases));
 	tcase_add_test(tc, test_rrtype_all_roundtrip);
+	tcase_add_test(tc, test_rrtype_all_lowercase);
 	tcase_add_test(tc, test_rrtype_meta);
 	suite_add_tcase(s, tc);
 

@@ -179,6 +179,12 @@ static const struct rt_case rt_cases[] = {
 	{ SL_TYPE_NSEC, "Next.Example. A A", "Next.Example. A", "04 4e657874 07 4578616d706c65 00"
 	  "00 01 40" },
 	{ SL_TYPE_NSEC, "next.", NULL, "04 6e657874 00" },
+	/* Windows first used out of order still come out ascending. */
+	{ SL_TYPE_NSEC, "next. TYPE1000 TYPE65535 a TYPE513 caa TYPE1000",
+	  "next. A CAA TYPE513 TYPE1000 TYPE65535",
+	  "04 6e657874 00 00 01 40 01 01 40 02 01 40"
+	  "03 1e 000000000000000000000000000000000000000000000000000000000080"
+	  "ff 20 0000000000000000000000000000000000000000000000000000000000000001" },
 	/* NSEC3 / NSEC3PARAM */
 	{ SL_TYPE_NSEC3, "1 0 10 aabbccdd 2t7b4g4vsa5smi47k61mv5bv1a22bojr A RRSIG",
 	  "1 0 10 AABBCCDD 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR A RRSIG",
@@ -251,6 +257,95 @@ static const struct rt_case rt_cases[] = {
 	/* OPT prints generically; options are validated. */
 	{ SL_TYPE_OPT, "\\# 8 000a000401020304", "\\# 8 000A000401020304", "000a000401020304" },
 	{ SL_TYPE_OPT, "\\# 0", NULL, "" },
+	/*
+	 * Types added for real zone files; printed forms are named-checkzone -D
+	 * output (hex unbroken), and BIND reads each wire form back, given as
+	 * "\\#", to the same text.
+	 */
+	{ SL_TYPE_SPF, "\"v=spf1 -all\" x", "\"v=spf1 -all\" \"x\"",
+	  "0b763d73706631202d616c6c 0178" },
+	{ SL_TYPE_URI, "10 1 \"ftp://ftp1.example.com/public\"", NULL,
+	  "000a 0001 6674703a2f2f667470312e6578616d706c652e636f6d2f7075626c6963" },
+	{ SL_TYPE_URI, "0 65535 \"a \\\"b\\\" c\"", NULL, "0000 ffff 61202262222063" },
+	{ SL_TYPE_CERT, "PGP 0 0 AAECAw==", NULL, "0003 0000 00 00010203" },
+	{ SL_TYPE_CERT, "1 12345 8 AAEC Aw==", "PKIX 12345 RSASHA256 AAECAw==", NULL },
+	{ SL_TYPE_CERT, "ipkix 1 rsasha256 AAECAw==", "IPKIX 1 RSASHA256 AAECAw==", NULL },
+	{ SL_TYPE_CERT, "65535 1 255 AAECAw==", NULL, NULL },
+	{ SL_TYPE_CERT, "URI 0 253 AA==", "URI 0 PRIVATEDNS AA==", NULL },
+	{ SL_TYPE_CERT, "OID 0 PRIVATEOID AA==", NULL, "00fe 0000 fe 00" },
+	{ SL_TYPE_CERT, "4 0 4 AA==", "IPKIX 0 4 AA==", NULL },
+	/* LOC: RFC 1876 examples and the limits, defaults 1m 10000m 10m. */
+	{ SL_TYPE_LOC, "42 21 54 N 71 06 18 W -24m 30m",
+	  "42 21 54.000 N 71 6 18.000 W -24.00m 30m 10000m 10m",
+	  "00 33 16 13 89172dd0 70be15f0 00988d20" },
+	{ SL_TYPE_LOC, "42 21 43.952 N 71 5 6.344 W -24m 1m 200m 10m",
+	  "42 21 43.952 N 71 5 6.344 W -24.00m 1m 200m 10m", NULL },
+	{ SL_TYPE_LOC, "52 14 05 N 00 08 50 E 10m",
+	  "52 14 5.000 N 0 8 50.000 E 10.00m 1m 10000m 10m", NULL },
+	{ SL_TYPE_LOC, "32 7 19 S 116 2 25 E 10m",
+	  "32 7 19.000 S 116 2 25.000 E 10.00m 1m 10000m 10m", NULL },
+	{ SL_TYPE_LOC, "42 N 71 W 0", "42 0 0.000 N 71 0 0.000 W 0.00m 1m 10000m 10m", NULL },
+	{ SL_TYPE_LOC, "90 S 180 E 42849672.95m 90000000m 0.5m 0.01m",
+	  "90 0 0.000 S 180 0 0.000 E 42849672.95m 90000000m 0.50m 0.01m", NULL },
+	{ SL_TYPE_LOC, "0 0 0 N 0 0 0 E -100000m 0 0 0",
+	  "0 0 0.000 N 0 0 0.000 E -100000.00m 0.00m 0.00m 0.00m",
+	  "00 00 00 00 80000000 80000000 00000000" },
+	/* Sizes truncate to one significant digit, as BIND encodes them. */
+	{ SL_TYPE_LOC, "1 2 3.4 N 5 6 7.8 W 1.5 15m 1234m 0.12m",
+	  "1 2 3.400 N 5 6 7.800 W 1.50m 10m 1000m 0.10m", NULL },
+	{ SL_TYPE_LOC, "89 59 59.999 S 179 59 59.999 W -0.05 0.09 90000000.01m .5m",
+	  "89 59 59.999 S 179 59 59.999 W -0.05m 0.09m 90000000m 0.50m", NULL },
+	{ SL_TYPE_LOC, "0 0 0. N 0 E +5.m 123456",
+	  "0 0 0.000 N 0 0 0.000 E 5.00m 100000m 10000m 10m", NULL },
+	/* Key and digest types. */
+	{ SL_TYPE_OPENPGPKEY, "AAECAwQF BgcICQ==", "AAECAwQFBgcICQ==", "00010203040506070809" },
+	{ SL_TYPE_DHCID, "AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=", NULL,
+	  "000201636fc0b8271c82825bb1ac5c41cf5351aa69b4febd94e8f17cdb95000da48c40" },
+	{ SL_TYPE_SMIMEA,
+	  "3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6",
+	  "3 1 1 0C72AC70B745AC19998811B131D662C9AC69DBDBE7CB23E5B514B56664C5D3D6", NULL },
+	{ SL_TYPE_ZONEMD, "2018031500 1 1 FEBE3D4CE2EC2FFA4BA99D46CD69D6D29711E55217057BEE7EB1A7B6 "
+			  "41A47BA7FED2DD5B97AE499FAFA4F22C6BD647DE",
+	  "2018031500 1 1 FEBE3D4CE2EC2FFA4BA99D46CD69D6D29711E55217057BEE7EB1A7B6"
+	  "41A47BA7FED2DD5B97AE499FAFA4F22C6BD647DE", NULL },
+	{ SL_TYPE_ZONEMD, "1 0 240 0102030405060708090a0b0c", "1 0 240 0102030405060708090A0B0C",
+	  "00000001 00 f0 0102030405060708090a0b0c" },
+	{ SL_TYPE_CSYNC, "66 3 A NS AAAA", NULL, "00000042 0003 0004 60000008" },
+	{ SL_TYPE_CSYNC, "0 0", NULL, "00000000 0000" },
+	/* EUI48/EUI64, ILNP. */
+	{ SL_TYPE_EUI48, "00-00-5E-00-53-2A", "00-00-5e-00-53-2a", "00005e00532a" },
+	{ SL_TYPE_EUI64, "00-00-5e-ef-10-00-00-2a", NULL, "00005eef1000002a" },
+	{ SL_TYPE_NID, "10 0014:4fff:ff20:ee64", "10 14:4fff:ff20:ee64", "000a 00144fffff20ee64" },
+	{ SL_TYPE_NID, "10 0:0:0:1", NULL, "000a 0000000000000001" },
+	{ SL_TYPE_L32, "10 10.1.2.0", NULL, "000a 0a010200" },
+	{ SL_TYPE_L64, "10 2001:0DB8:1140:1000", "10 2001:db8:1140:1000", "000a 20010db811401000" },
+	{ SL_TYPE_LP, "10 l64-subnet1", "10 l64-subnet1.example.",
+	  "000a 0b 6c36342d7375626e657431" NAME_EXAMPLE },
+	/* IPSECKEY: RFC 4025 §3 examples, one per gateway type. */
+	{ SL_TYPE_IPSECKEY, "10 1 2 192.0.2.38 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+	  NULL, "0a 01 02 c0000226"
+	  "010351537986ed35533b6064478eeeb27b5bd74dae149b6e81ba3a0521af82ab7801" },
+	{ SL_TYPE_IPSECKEY, "10 0 2 . AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", NULL,
+	  "0a 00 02 010351537986ed35533b6064478eeeb27b5bd74dae149b6e81ba3a0521af82ab7801" },
+	{ SL_TYPE_IPSECKEY,
+	  "10 2 2 2001:0DB8:0:8002::2000:1 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==",
+	  "10 2 2 2001:db8:0:8002::2000:1 AQNRU3mG7TVTO2BkR47usntb102uFJtugbo6BSGvgqt4AQ==", NULL },
+	{ SL_TYPE_IPSECKEY, "10 3 2 gw AQNR", "10 3 2 gw.example. AQNR",
+	  "0a 03 02 02 6777" NAME_EXAMPLE "0103 51" },
+	/* WKS: protocol and services by name or number, printed as numbers. */
+	{ SL_TYPE_WKS, "192.0.2.1 tcp smtp DOMAIN 80 0", "192.0.2.1 6 0 25 53 80",
+	  "c0000201 06 80000040 000004 00000080" },
+	{ SL_TYPE_WKS, "192.0.2.1 17 53", NULL, "c0000201 11 00000000000004" },
+	{ SL_TYPE_WKS, "192.0.2.1 UDP", "192.0.2.1 17", "c0000201 11" },
+	{ SL_TYPE_WKS, "192.0.2.1 255 1023 1023", "192.0.2.1 255 1023", NULL },
+	/* APL (RFC 3123 §7 examples): addresses lose trailing zero octets. */
+	{ SL_TYPE_APL, "1:192.168.32.0/21 !1:192.168.38.0/28", NULL,
+	  "0001 15 03 c0a820 0001 1c 83 c0a826" },
+	{ SL_TYPE_APL, "1:224.0.0.0/4 2:FF00:0:0:0:0:0:0:0/8", "1:224.0.0.0/4 2:ff00::/8",
+	  "0001 04 01 e0 0002 08 01 ff" },
+	{ SL_TYPE_APL, "1:0.0.0.0/0 !2:::/0 1:10.0.0.1/32", NULL,
+	  "0001 00 00 0002 00 80 0001 20 04 0a000001" },
+	{ SL_TYPE_APL, "", NULL, "" },
 	/* RFC 3597 for unknown types and for known ones. */
 	{ T_PRIVATE, "\\# 3 abcdef", "\\# 3 ABCDEF", "abcdef" },
 	{ T_PRIVATE, "\\# 0", NULL, "" },
@@ -462,6 +557,55 @@ static const struct bad_wire bad_wire_cases[] = {
 	{ SL_TYPE_PTR, "PTR trailing", "00 00" },
 	{ SL_TYPE_CDS, "CDS short", "0000 00" },
 	{ SL_TYPE_CDNSKEY, "CDNSKEY short", "0000 03" },
+	{ SL_TYPE_SPF, "SPF empty", "" },
+	{ SL_TYPE_SPF, "SPF string overrun", "0361" },
+	{ SL_TYPE_URI, "URI empty target", "000a 0001" },
+	{ SL_TYPE_URI, "URI short", "000a" },
+	{ SL_TYPE_CERT, "CERT no certificate", "0001 0000 08" },
+	{ SL_TYPE_CERT, "CERT short", "0001 00" },
+	{ SL_TYPE_LOC, "LOC version 1", "01 12 16 13 80000000 80000000 00989680" },
+	{ SL_TYPE_LOC, "LOC 15 octets", "00 12 16 13 80000000 80000000 009896" },
+	{ SL_TYPE_LOC, "LOC 17 octets", "00 12 16 13 80000000 80000000 00989680 00" },
+	{ SL_TYPE_LOC, "LOC size mantissa 0", "00 05 16 13 80000000 80000000 00989680" },
+	{ SL_TYPE_LOC, "LOC hp mantissa 10", "00 12 a0 13 80000000 80000000 00989680" },
+	{ SL_TYPE_LOC, "LOC vp exponent 10", "00 12 16 1a 80000000 80000000 00989680" },
+	{ SL_TYPE_LOC, "LOC beyond the north pole", "00 12 16 13 934fd901 80000000 00989680" },
+	{ SL_TYPE_LOC, "LOC beyond 180 W", "00 12 16 13 80000000 59604dff 00989680" },
+	{ SL_TYPE_LOC, "LOC empty", "" },
+	{ SL_TYPE_OPENPGPKEY, "OPENPGPKEY empty", "" },
+	{ SL_TYPE_DHCID, "DHCID empty", "" },
+	{ SL_TYPE_SMIMEA, "SMIMEA short", "0301" },
+	{ SL_TYPE_ZONEMD, "ZONEMD 11-octet digest", "00000001 00 01 0102030405060708090a0b" },
+	{ SL_TYPE_ZONEMD, "ZONEMD no digest", "00000001 00 01" },
+	{ SL_TYPE_ZONEMD, "ZONEMD short", "000000" },
+	{ SL_TYPE_CSYNC, "CSYNC short", "00000001 00" },
+	{ SL_TYPE_CSYNC, "CSYNC window len 0", "00000001 0000 00 00" },
+	{ SL_TYPE_EUI48, "EUI48 5 octets", "00005e0053" },
+	{ SL_TYPE_EUI48, "EUI48 7 octets", "00005e00532a00" },
+	{ SL_TYPE_EUI64, "EUI64 7 octets", "00005eef100000" },
+	{ SL_TYPE_NID, "NID 9 octets", "000a 00000000000000" },
+	{ SL_TYPE_L32, "L32 5 octets", "000a 0a0102" },
+	{ SL_TYPE_L64, "L64 11 octets", "000a 20010db81140100000" },
+	{ SL_TYPE_LP, "LP no name", "000a" },
+	{ SL_TYPE_LP, "LP compressed in storage", "000a c00c" },
+	{ SL_TYPE_IPSECKEY, "IPSECKEY gateway type 4", "0a 04 02 01" },
+	{ SL_TYPE_IPSECKEY, "IPSECKEY IPv4 gateway cut", "0a 01 02 c00002" },
+	{ SL_TYPE_IPSECKEY, "IPSECKEY IPv6 gateway cut", "0a 02 02 20010db8" },
+	{ SL_TYPE_IPSECKEY, "IPSECKEY no key", "0a 00 02" },
+	{ SL_TYPE_IPSECKEY, "IPSECKEY no key after name", "0a 03 02 00" },
+	{ SL_TYPE_IPSECKEY, "IPSECKEY compressed gateway", "0a 03 02 c00c 01" },
+	{ SL_TYPE_IPSECKEY, "IPSECKEY gateway name overrun", "0a 03 02 05 61 00" },
+	{ SL_TYPE_IPSECKEY, "IPSECKEY no algorithm", "0a 00" },
+	{ SL_TYPE_WKS, "WKS no protocol", "c0000201" },
+	{ SL_TYPE_WKS, "WKS short address", "c00002" },
+	{ SL_TYPE_APL, "APL family 3", "0003 00 00" },
+	{ SL_TYPE_APL, "APL item truncated", "0001 20" },
+	{ SL_TYPE_APL, "APL address overrun", "0001 20 05 0a000001" },
+	{ SL_TYPE_APL, "APL trailing zero octet", "0001 20 01 00" },
+	{ SL_TYPE_APL, "APL IPv4 prefix 33", "0001 21 01 0a" },
+	{ SL_TYPE_APL, "APL IPv4 5-octet address", "0001 20 05 0a00000101" },
+	{ SL_TYPE_APL, "APL IPv6 prefix 129", "0002 81 01 20" },
+	{ SL_TYPE_APL, "APL second item cut", "0001 08 01 0a 0001" },
 };
 
 START_TEST(test_bad_wire)
@@ -517,6 +661,13 @@ static const struct bad_wire ok_wire_cases[] = {
 	  "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
 	  "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
 	  "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfe" },
+	{ SL_TYPE_LOC, "LOC zero sizes", "00 00 00 00 80000000 80000000 00989680" },
+	{ SL_TYPE_LOC, "LOC poles and antimeridian", "00 99 99 99 934fd900 59604e00 ffffffff" },
+	{ SL_TYPE_WKS, "WKS no services", "c0000201 06" },
+	{ SL_TYPE_WKS, "WKS trailing zero octets", "c0000201 06 400000" },
+	{ SL_TYPE_APL, "APL empty", "" },
+	{ SL_TYPE_IPSECKEY, "IPSECKEY root gateway", "0a 03 00 00 01" },
+	{ SL_TYPE_URI, "URI control octets", "0000 0000 00ff0a" },
 	{ T_PRIVATE, "unknown type, any octets", "c00c" },
 	{ T_PRIVATE, "unknown type, empty", "" },
 };
@@ -621,6 +772,9 @@ static const struct unpack_case unpack_cases[] = {
 	{ "NSEC pointer", SL_TYPE_NSEC, M(PTR_EXAMPLE_COM, 0, 1, 0x40), 0, SL_EMALFORMED, NULL, 0 },
 	{ "KX pointer", T_KX, M(0, 1, PTR_EXAMPLE_COM), 0, SL_EMALFORMED, NULL, 0 },
 	{ "SVCB pointer", SL_TYPE_SVCB, M(0, 1, PTR_EXAMPLE_COM), 0, SL_EMALFORMED, NULL, 0 },
+	{ "LP pointer", SL_TYPE_LP, M(0, 1, PTR_EXAMPLE_COM), 0, SL_EMALFORMED, NULL, 0 },
+	{ "IPSECKEY pointer", SL_TYPE_IPSECKEY, M(1, 3, 0, PTR_EXAMPLE_COM, 1), 0, SL_EMALFORMED,
+	  NULL, 0 },
 	{ "TSIG pointer", SL_TYPE_TSIG,
 	  M(PTR_EXAMPLE_COM, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0), 0, SL_EMALFORMED,
 	  NULL, 0 },
@@ -839,6 +993,84 @@ static const struct text_err text_err_cases[] = {
 	{ SL_TYPE_TSIG, "hmac-sha256. 1 300 0 1 NOSUCH 0", SL_ESYNTAX,
 	  "TSIG error: not a number" },
 	{ SL_TYPE_TSIG, "hmac-sha256. 1 300 0 1 0 2", SL_ESYNTAX, "TSIG other data: missing" },
+	/* Types added for zone files; BIND refuses the same texts. */
+	{ SL_TYPE_SPF, "", SL_ESYNTAX, "SPF text: missing" },
+	{ SL_TYPE_URI, "10 1 noquote", SL_ESYNTAX, "URI target: expected a quoted string" },
+	{ SL_TYPE_URI, "10 1 \"\"", SL_ESYNTAX, "empty URI target" },
+	{ SL_TYPE_URI, "10 1 \"a\" \"b\"", SL_ESYNTAX, "trailing" },
+	{ SL_TYPE_URI, "10 1", SL_ESYNTAX, "URI target: missing" },
+	{ SL_TYPE_CERT, "1 0 0", SL_ESYNTAX, "CERT certificate: missing" },
+	{ SL_TYPE_CERT, "1 65536 0 AA==", SL_ESYNTAX, "CERT key tag: out of range" },
+	{ SL_TYPE_CERT, "X509 0 0 AA==", SL_ESYNTAX, "CERT type: not a number" },
+	{ SL_TYPE_CERT, "1 0 RSASHA1-NSEC3-SHA1 AA==", SL_ESYNTAX, "CERT algorithm: not a number" },
+	{ SL_TYPE_CERT, "1 0 256 AA==", SL_ESYNTAX, "CERT algorithm: out of range" },
+	{ SL_TYPE_CERT, "1 0 0 AA=", SL_ESYNTAX, "CERT certificate: bad base64" },
+	{ SL_TYPE_OPENPGPKEY, "", SL_ESYNTAX, "OPENPGPKEY public key: missing" },
+	{ SL_TYPE_DHCID, "\\# 0", SL_ESYNTAX, "not valid RDATA" },
+	{ SL_TYPE_ZONEMD, "1 0 1 0102030405060708090A0B", SL_ESYNTAX,
+	  "digest shorter than 12 octets" },
+	{ SL_TYPE_ZONEMD, "1 0 1", SL_ESYNTAX, "ZONEMD digest: missing" },
+	{ SL_TYPE_CSYNC, "1 0 A BOGUS", SL_ESYNTAX, "CSYNC type bitmap: unknown type" },
+	{ SL_TYPE_EUI48, "00-00-5e-00-53-2", SL_ESYNTAX, "EUI48 address: expected hex pairs" },
+	{ SL_TYPE_EUI48, "00:00:5e:00:53:2a", SL_ESYNTAX, "expected hex pairs" },
+	{ SL_TYPE_EUI48, "00-00-5e-00-53-2g", SL_ESYNTAX, "expected hex pairs" },
+	{ SL_TYPE_EUI48, "00-00-5e-00-53-2a-01", SL_ESYNTAX, "expected hex pairs" },
+	{ SL_TYPE_EUI64, "00-00-5e-00-53-2a", SL_ESYNTAX, "EUI64 address: expected hex pairs" },
+	{ SL_TYPE_NID, "10 0:0:0", SL_ESYNTAX, "NID node id: expected x:x:x:x" },
+	{ SL_TYPE_NID, "10 00000:0:0:1", SL_ESYNTAX, "expected x:x:x:x" },
+	{ SL_TYPE_NID, "10 0:0:0:1:2", SL_ESYNTAX, "expected x:x:x:x" },
+	{ SL_TYPE_NID, "10 0::0:1", SL_ESYNTAX, "expected x:x:x:x" },
+	{ SL_TYPE_L64, "10 g:0:0:1", SL_ESYNTAX, "L64 locator: expected x:x:x:x" },
+	{ SL_TYPE_L32, "10 1.2.3", SL_ESYNTAX, "L32 locator: bad IPv4 address" },
+	{ SL_TYPE_LP, "10", SL_ESYNTAX, "LP fqdn: missing" },
+	{ SL_TYPE_LOC, "90 1 N 0 E 0", SL_ESYNTAX, "LOC latitude: out of range" },
+	{ SL_TYPE_LOC, "91 N 0 E 0", SL_ESYNTAX, "LOC latitude: out of range" },
+	{ SL_TYPE_LOC, "0 60 N 0 E 0", SL_ESYNTAX, "out of range" },
+	{ SL_TYPE_LOC, "0 0 60 N 0 E 0", SL_ESYNTAX, "out of range" },
+	{ SL_TYPE_LOC, "0 0 59.9999 N 0 E 0", SL_ESYNTAX, "LOC latitude: not a number" },
+	{ SL_TYPE_LOC, "0 0 -1 N 0 E 0", SL_ESYNTAX, "not a number" },
+	{ SL_TYPE_LOC, "0 0 0 X 0 E 0", SL_ESYNTAX, "expected N or S" },
+	{ SL_TYPE_LOC, "0 n 0 E 0", SL_ESYNTAX, "LOC latitude: not a number" },
+	{ SL_TYPE_LOC, "0 N 180 0 0.001 E 0", SL_ESYNTAX, "LOC longitude: out of range" },
+	{ SL_TYPE_LOC, "0 N 181 E 0", SL_ESYNTAX, "LOC longitude: out of range" },
+	{ SL_TYPE_LOC, "0 N 0 0 0 N 0", SL_ESYNTAX, "expected E or W" },
+	{ SL_TYPE_LOC, "0 N 0 E", SL_ESYNTAX, "LOC altitude: missing" },
+	{ SL_TYPE_LOC, "0 N 0", SL_ESYNTAX, "LOC longitude: missing" },
+	{ SL_TYPE_LOC, "", SL_ESYNTAX, "LOC latitude: missing" },
+	{ SL_TYPE_LOC, "0 N 0 E 42849672.96m", SL_ESYNTAX, "LOC altitude: out of range" },
+	{ SL_TYPE_LOC, "0 N 0 E -100000.01m", SL_ESYNTAX, "LOC altitude: out of range" },
+	{ SL_TYPE_LOC, "0 N 0 E 99999999999m", SL_ESYNTAX, "LOC altitude: not a number" },
+	{ SL_TYPE_LOC, "0 N 0 E 1.234m", SL_ESYNTAX, "LOC altitude: not a number" },
+	{ SL_TYPE_LOC, "0 N 0 E m", SL_ESYNTAX, "LOC altitude: not a number" },
+	{ SL_TYPE_LOC, "0 N 0 E 0m 1M", SL_ESYNTAX, "LOC size: not a number" },
+	{ SL_TYPE_LOC, "0 N 0 E 0 -1", SL_ESYNTAX, "LOC size: not a number" },
+	{ SL_TYPE_LOC, "0 N 0 E 0 90000001", SL_ESYNTAX, "LOC size: out of range" },
+	{ SL_TYPE_LOC, "0 N 0 E 0 1 99999999", SL_ESYNTAX, "LOC horizontal precision: out of" },
+	{ SL_TYPE_LOC, "0 N 0 E 0 1 2 3x", SL_ESYNTAX, "LOC vertical precision: not a number" },
+	{ SL_TYPE_LOC, "0 N 0 E 0 1 2 3 4", SL_ESYNTAX, "LOC: unexpected trailing data" },
+	{ SL_TYPE_IPSECKEY, "10 0 0 foo. AA==", SL_ESYNTAX, "IPSECKEY gateway: must be \".\"" },
+	{ SL_TYPE_IPSECKEY, "10 4 0 . AA==", SL_ESYNTAX, "IPSECKEY gateway type: out of range" },
+	{ SL_TYPE_IPSECKEY, "10 1 0 ::1 AA==", SL_ESYNTAX, "IPSECKEY gateway: bad IPv4 address" },
+	{ SL_TYPE_IPSECKEY, "10 2 0 1.2.3.4 AA==", SL_ESYNTAX, "bad IPv6 address" },
+	{ SL_TYPE_IPSECKEY, "10 3 0 a..b AA==", SL_ESYNTAX, "bad domain name" },
+	{ SL_TYPE_IPSECKEY, "10 3 0 gw", SL_ESYNTAX, "IPSECKEY public key: missing" },
+	{ SL_TYPE_IPSECKEY, "10 3 256", SL_ESYNTAX, "IPSECKEY algorithm: out of range" },
+	{ SL_TYPE_IPSECKEY, "10 3 0", SL_ESYNTAX, "IPSECKEY gateway: missing" },
+	{ SL_TYPE_WKS, "192.0.2.1 ftp", SL_ESYNTAX, "WKS protocol: not a number" },
+	{ SL_TYPE_WKS, "192.0.2.1 256", SL_ESYNTAX, "WKS protocol: out of range" },
+	{ SL_TYPE_WKS, "192.0.2.1 tcp 65536", SL_ESYNTAX, "WKS services: out of range" },
+	{ SL_TYPE_WKS, "192.0.2.1 tcp gopher", SL_ESYNTAX, "WKS services: unknown service" },
+	{ SL_TYPE_WKS, "192.0.2.1", SL_ESYNTAX, "WKS protocol: missing" },
+	{ SL_TYPE_APL, "1:10/8", SL_ESYNTAX, "APL items: bad IPv4 address" },
+	{ SL_TYPE_APL, "2:::1/129", SL_ESYNTAX, "APL items: out of range" },
+	{ SL_TYPE_APL, "1:1.2.3.4/33", SL_ESYNTAX, "out of range" },
+	{ SL_TYPE_APL, "3:1.2.3.4/8", SL_ESYNTAX, "address family not 1 or 2" },
+	{ SL_TYPE_APL, "!!1:1.2.3.0/24", SL_ESYNTAX, "not a number" },
+	{ SL_TYPE_APL, "1:1.2.3.0/24/", SL_ESYNTAX, "not a number" },
+	{ SL_TYPE_APL, "1:1.2.3.0", SL_ESYNTAX, "expected [!]afi:address/prefix" },
+	{ SL_TYPE_APL, "1:1.2.3.0/", SL_ESYNTAX, "not a number" },
+	{ SL_TYPE_APL, "!", SL_ESYNTAX, "expected [!]afi:address/prefix" },
+	{ SL_TYPE_APL, ":1.2.3.0/8", SL_ESYNTAX, "not a number" },
 	/* Output space: the caller's buffer is too small. */
 	{ SL_TYPE_NS, "a.very.long.name.example.", SL_ESPACE, "output buffer too small" },
 };
@@ -922,6 +1154,61 @@ START_TEST(test_text_rdata_limit)
 }
 END_TEST
 
+/* A WKS port bitmap may cover all 65536 ports (8192 octets), no more. */
+START_TEST(test_wks_bitmap_limit)
+{
+	static uint8_t rd[5 + 8193];
+	char *text = malloc(70000);
+
+	ck_assert_ptr_nonnull(text);
+	memset(rd, 0, sizeof(rd));
+	rd[0] = 192, rd[4] = 6, rd[5 + 8191] = 1;
+	ck_assert_int_eq(sl_rdata_check(SL_TYPE_WKS, rd, 5 + 8192), SL_OK);
+	ck_assert_int_eq(sl_rdata_to_text(SL_TYPE_WKS, rd, 5 + 8192, text, 70000), 17);
+	ck_assert_str_eq(text, "192.0.0.0 6 65535");
+	ck_assert_int_eq(sl_rdata_check(SL_TYPE_WKS, rd, 5 + 8193), SL_EMALFORMED);
+	free(text);
+}
+END_TEST
+
+/*
+ * SvcParams: keys in order cost nothing extra however many there are; out
+ * of order, at most 64 are sorted in (each may move the whole RDATA).
+ */
+START_TEST(test_svcparams_many)
+{
+	static char text[70000];
+	static uint8_t out[SL_RDATA_MAXLEN];
+	char err[128];
+	size_t p, len;
+	unsigned k;
+
+	/* 6000 keys ascending: accepted, sorted as given. */
+	p = (size_t)snprintf(text, sizeof(text), "1 .");
+	for (k = 8; k < 6008; k++)
+		p += (size_t)snprintf(text + p, sizeof(text) - p, " key%u", k);
+	ck_assert_int_eq(sl_rdata_from_text(SL_TYPE_SVCB, text, p, NULL, out, sizeof(out), &len,
+					    err, sizeof(err)), SL_OK);
+	ck_assert_uint_eq(len, 3 + 6000 * 4);
+	ck_assert_int_eq(sl_rdata_check(SL_TYPE_SVCB, out, len), SL_OK);
+
+	/* 65 keys descending: one in order, then 64 sorted in. */
+	p = (size_t)snprintf(text, sizeof(text), "1 .");
+	for (k = 1000; k > 935; k--)
+		p += (size_t)snprintf(text + p, sizeof(text) - p, " key%u", k);
+	ck_assert_int_eq(sl_rdata_from_text(SL_TYPE_SVCB, text, p, NULL, out, sizeof(out), &len,
+					    err, sizeof(err)), SL_OK);
+	ck_assert_int_eq(sl_rdata_check(SL_TYPE_SVCB, out, len), SL_OK);
+	ck_assert_uint_eq(out[3] << 8 | out[4], 936);
+
+	/* One more out of order is refused, quickly. */
+	p += (size_t)snprintf(text + p, sizeof(text) - p, " key935");
+	ck_assert_int_eq(sl_rdata_from_text(SL_TYPE_SVCB, text, p, NULL, out, sizeof(out), &len,
+					    err, sizeof(err)), SL_ELIMIT);
+	ck_assert_msg(strstr(err, "out of key order") != NULL, "%s", err);
+}
+END_TEST
+
 /* ---------------------------------------------------------------------------
  * sl_rdata_names
  */
@@ -964,6 +1251,13 @@ static const struct names_case names_cases[] = {
 	{ SL_TYPE_TXT, "x", 0, { 0 }, false, false },
 	{ SL_TYPE_NSEC3, "1 0 0 - CO A", 0, { 0 }, false, false },
 	{ T_PRIVATE, "\\# 2 c00c", 0, { 0 }, false, false },
+	/* The IPSECKEY gateway is a name only for gateway type 3. */
+	{ SL_TYPE_IPSECKEY, "10 3 2 gw.example. AA==", 1, { 3 }, false, false },
+	{ SL_TYPE_IPSECKEY, "10 1 2 192.0.2.1 AA==", 0, { 0 }, false, false },
+	{ SL_TYPE_IPSECKEY, "10 0 2 . AA==", 0, { 0 }, false, false },
+	{ SL_TYPE_LP, "10 l64.example.", 1, { 2 }, false, false },
+	{ SL_TYPE_CERT, "1 0 0 AA==", 0, { 0 }, false, false },
+	{ SL_TYPE_LOC, "0 N 0 E 0", 0, { 0 }, false, false },
 };
 
 START_TEST(test_names)
@@ -1042,6 +1336,8 @@ static Suite *rdata_suite(void)
 	tcase_add_loop_test(tc, test_text_errors, 0, ARRAY_SIZE(text_err_cases));
 	tcase_add_test(tc, test_text_misc);
 	tcase_add_test(tc, test_text_rdata_limit);
+	tcase_add_test(tc, test_svcparams_many);
+	tcase_add_test(tc, test_wks_bitmap_limit);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");
