@@ -9,21 +9,23 @@
  * where it holds no pointer obtained earlier — or is offline.
  *
  * Readers are numbered 0 .. readers-1 (the worker id). Every reader starts
- * OFFLINE. The rules for a reader thread (core/worker.c):
+ * OFFLINE. What a worker thread does (core/worker.c, libev):
  *
- *  1. sl_qsbr_online(id) once at thread start, before the first ev_run()
- *     iteration can run a query handler (i.e. at the top of worker_main()).
- *  2. sl_qsbr_quiescent(id) after every batch of work, with no zone data
- *     pointer held across it: in a libev "check" watcher (ev_check, runs
- *     after each loop iteration's callbacks), or at the end of every I/O
- *     callback that answered queries. Cost: one load and one store.
- *  3. Around every wait: sl_qsbr_offline(id) in an ev_prepare watcher (runs
- *     just before the loop blocks in epoll) and sl_qsbr_online(id) in the
- *     ev_check watcher (runs just after it wakes), before any callback. An
- *     idle worker is therefore offline and never delays reclamation.
- *     (The ev_check watcher may simply call sl_qsbr_online(), which is also
- *     a quiescent state.)
- *  4. sl_qsbr_offline(id) before the thread exits (after ev_run() returns).
+ *  1. sl_qsbr_online(id) at the top of worker_main(), before ev_run().
+ *  2. An ev_prepare watcher (priority EV_MINPRI, so it runs after any other
+ *     prepare watcher) calls sl_qsbr_offline(id). libev runs prepare
+ *     watchers just before it blocks in epoll: a waiting worker is offline
+ *     and never delays reclamation.
+ *  3. An ev_check watcher (priority EV_MAXPRI) calls sl_qsbr_online(id).
+ *     libev runs check watchers right after epoll returns and before any
+ *     I/O, timer or async callback of the same or lower priority, so every
+ *     query handler runs online. Each loop iteration thus passes through
+ *     offline/online, which is also its quiescent state: no other call is
+ *     needed (cost per iteration: two stores and one fence).
+ *  4. sl_qsbr_offline(id) after ev_run() returns, before the thread exits.
+ *
+ *  Optional: code that runs long inside one callback (a big batch) may call
+ *  sl_qsbr_quiescent(id) between units of work, holding no zone pointer.
  *
  * A reader must not call sl_qsbr_barrier() while online (it would wait for
  * itself). Anything that must outlive a quiescent state (an AXFR stream that

@@ -14,8 +14,12 @@
  *    are fixed only around the changed names (a whole subtree is revisited
  *    only when a zone cut or DNAME appears or disappears above it).
  * Semantic checks run on the names a transaction changes (every name for a
- * full load). Publication is one atomic release store; the replaced version
- * is retired through QSBR and freed when no reader can still see it.
+ * full load). Glue is kept honest incrementally with a per-version index of
+ * the in-zone NS targets (a second tree, target -> reference count): a
+ * commit that moves a cut or removes addresses asks the index whether any
+ * NS could have lost its glue, and scans the zone only to name the culprits.
+ * Publication is one atomic release store; the replaced version is retired
+ * through QSBR and freed when no reader can still see it.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -24,6 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <sluice/log.h>
 #include <sluice/name.h>
@@ -44,6 +51,7 @@ struct sl_zone_version {
 	sl_qsbr_head_t qsbr;     /* retire link */
 	_Atomic uint32_t refs;   /* 1 while current + sl_zone_version_ref() + open txns */
 	sl_bt_t *root;           /* the names */
+	sl_bt_t *nsref;          /* in-zone NS targets with reference counts */
 	const sl_zn_t *apex;     /* the apex node */
 	uint64_t rr_count;       /* RRs in the version */
 	uint32_t serial;         /* SOA serial */
@@ -51,6 +59,7 @@ struct sl_zone_version {
 };
 
 struct sl_zone {
+	sl_qsbr_head_t qsbr;                 /* deferred free (readers may hold it) */
 	struct sl_zone *next;                /* registry chain */
 	unsigned refs;                       /* under reg_lock */
 	_Atomic(sl_zone_version_t *) current;
@@ -71,11 +80,24 @@ void sl_zone_limits_default(sl_zone_limits_t *limits)
 
 /* ---- versions ------------------------------------------------------------ */
 
+/* Versions this large give their memory back to the system when freed. */
+#define TRIM_RRS 100000
+
 static void version_free(sl_zone_version_t *v)
 {
+	bool big = v->rr_count >= TRIM_RRS;
+
 	sl_bt_unref(v->root);
+	sl_bt_unref(v->nsref);
 	free(v);
 	atomic_fetch_sub_explicit(&versions_live, 1, memory_order_relaxed);
+#ifdef __GLIBC__
+	/* A replaced full load frees a whole zone of small blocks: return them. */
+	if (big)
+		malloc_trim(0);
+#else
+	(void)big;
+#endif
 }
 
 static void version_free_cb(sl_qsbr_head_t *h)
@@ -165,7 +187,8 @@ sl_zone_t *sl_zone_get(const uint8_t *apex)
 		pthread_mutex_unlock(&reg_lock);
 		return z;
 	}
-	if ((reg_count + 1 > reg_cap / 2 && reg_grow() != SL_OK) || !(z = sl_zcalloc(1, sizeof(*z)))) {
+	if ((reg_count + 1 > reg_cap / 2 && reg_grow() != SL_OK) ||
+	    !(z = sl_zcalloc(1, sizeof(*z)))) {
 		pthread_mutex_unlock(&reg_lock);
 		return NULL;
 	}
@@ -195,6 +218,14 @@ static void zone_ref(sl_zone_t *zone)
 	pthread_mutex_unlock(&reg_lock);
 }
 
+static void zone_free_cb(sl_qsbr_head_t *h)
+{
+	sl_zone_t *zone = container_of(h, sl_zone_t, qsbr);
+
+	pthread_mutex_destroy(&zone->wlock);
+	free(zone);
+}
+
 void sl_zone_put(sl_zone_t *zone)
 {
 	if (!zone)
@@ -217,8 +248,8 @@ void sl_zone_put(sl_zone_t *zone)
 
 	if (v)
 		sl_qsbr_retire(&v->qsbr, version_release_cb);
-	pthread_mutex_destroy(&zone->wlock);
-	free(zone);
+	/* A worker may be reading zone->current right now. */
+	sl_qsbr_retire(&zone->qsbr, zone_free_cb);
 	sl_qsbr_reclaim();
 }
 
@@ -311,8 +342,9 @@ static void tree_lookup(const sl_bt_t *root, const uint8_t *key, size_t klen,
 {
 	sl_zn_t *exact, *pred;
 	const sl_zn_t *enc;
+	const sl_bt_t *leaf;
 
-	sl_bt_search(root, key, klen, &exact, &pred);
+	sl_bt_search(root, key, klen, &exact, &pred, &leaf);
 	out->node = exact ? &exact->pub : NULL;
 	out->previous = pred ? &pred->pub : NULL;
 	out->cut = NULL;
@@ -331,7 +363,7 @@ static void tree_lookup(const sl_bt_t *root, const uint8_t *key, size_t klen,
 			if (key[i] == 0)
 				elen = i + 1;
 		}
-		enc = elen == pred->keylen ? pred : sl_bt_find(root, key, elen);
+		enc = elen == pred->keylen ? pred : sl_bt_find_near(root, leaf, key, elen);
 	}
 	out->encloser = enc ? &enc->pub : NULL;
 	if (!enc)
@@ -1063,8 +1095,8 @@ static void fl_where(sl_zone_txn_t *t, const char *where, uint16_t *wfile, uint3
 			if (t->nwfiles >= MAX_WHERE_FILES)
 				return;
 			if ((t->nwfiles & (t->nwfiles - 1)) == 0) {
-				char **nw = sl_zrealloc(t->wfiles, (t->nwfiles ? t->nwfiles * 2 : 1) *
-							       sizeof(*nw));
+				size_t ncap = t->nwfiles ? t->nwfiles * 2 : 1;
+				char **nw = sl_zrealloc(t->wfiles, ncap * sizeof(*nw));
 
 				if (!nw)
 					return;
@@ -1147,8 +1179,9 @@ static int fl_add(sl_zone_txn_t *t, const uint8_t *key, size_t klen, const uint8
 		memcpy(f->data + klen, owner, olen);
 		c->used += frag_total(f);
 		t->cur = f;
-		t->ents[t->nents++] = (fl_ent_t){ sl_zkey_prefix(key, klen),
-						  klen > 8 ? sl_zkey_prefix(key + 8, klen - 8) : 0, f };
+		uint64_t p2 = klen > 8 ? sl_zkey_prefix(key + 8, klen - 8) : 0;
+
+		t->ents[t->nents++] = (fl_ent_t){ sl_zkey_prefix(key, klen), p2, f };
 		r = frag_recs(f);
 	}
 	fl_where(t, where, &wfile, &wline);
@@ -1839,7 +1872,9 @@ static uint32_t soa_serial(const sl_zn_t *apex)
 	       rd[o + 3];
 }
 
-static sl_zone_version_t *version_new(sl_bt_t *root, unsigned apex_labels, uint64_t rrs)
+/* A version owning @p root and @p nsref (on success only). */
+static sl_zone_version_t *version_new(sl_bt_t *root, sl_bt_t *nsref, unsigned apex_labels,
+				      uint64_t rrs)
 {
 	sl_zone_version_t *v = sl_zcalloc(1, sizeof(*v));
 
@@ -1847,6 +1882,7 @@ static sl_zone_version_t *version_new(sl_bt_t *root, unsigned apex_labels, uint6
 		return NULL;
 	atomic_init(&v->refs, 1);
 	v->root = root;
+	v->nsref = nsref;
 	v->apex = sl_bt_find(root, (const uint8_t *)"", 0);
 	v->apex_labels = apex_labels;
 	v->rr_count = rrs;
@@ -1874,6 +1910,109 @@ static int znvec_push(znvec_t *a, sl_zn_t *z)
 	}
 	a->v[a->n++] = z;
 	return SL_OK;
+}
+
+/* ---- commit: the NS target index ----------------------------------------- */
+
+/*
+ * Every version indexes the in-zone targets of all its NS RRs (active or
+ * occluded) with a reference count, in a second tree of the same kind whose
+ * nodes carry no RRsets: the count lives in the otherwise unused RRset
+ * pointer. A commit that puts a cut above names, or takes addresses away,
+ * asks it whether some NS could now lack glue instead of scanning the zone.
+ */
+static uint32_t ref_count(const sl_zn_t *z)
+{
+	return (uint32_t)(uintptr_t)z->pub.rrsets;
+}
+
+static sl_zn_t *ref_new(const uint8_t *key, size_t klen, const uint8_t *owner, uint32_t count)
+{
+	sl_zn_t *z = sl_zn_alloc(key, klen, owner, sl_name_len(owner), 0, 0);
+
+	if (z) {
+		z->pub.rrsets = (const sl_rrset_t *)(uintptr_t)count;
+		z->fresh = 0;
+	}
+	return z;
+}
+
+/* NS targets seen by a full build (copies in the txn arena). */
+typedef struct tref {
+	uint64_t pfx;
+	const uint8_t *key;
+	const uint8_t *owner;
+	size_t klen;
+} tref_t;
+
+typedef struct trefvec {
+	tref_t *v;
+	size_t n, cap;
+} trefvec_t;
+
+static int tref_cmp(const void *a, const void *b)
+{
+	const tref_t *x = a, *y = b;
+
+	if (x->pfx != y->pfx)
+		return x->pfx < y->pfx ? -1 : 1;
+	return sl_zkey_cmp(x->key, x->klen, y->key, y->klen);
+}
+
+/* Records the in-zone targets of NS RRset @p ns. */
+static int tref_collect(sl_zone_txn_t *t, const pn_set_t *ns, trefvec_t *tv)
+{
+	for (uint32_t i = 0; ns && i < ns->n; i++) {
+		uint8_t key[SL_ZKEY_MAX];
+		size_t klen, olen;
+		const uint8_t *rd = ns->rrs[i].rdata;
+
+		if (!zone_key(rd, t->zone->apex, t->zone->apex_labels, key, &klen))
+			continue;
+		olen = sl_name_len(rd);
+		uint8_t *mem = ar_alloc(t, klen + olen);
+
+		if (!mem || grow((void **)&tv->v, &tv->cap, tv->n + 1, sizeof(*tv->v)) != SL_OK)
+			return SL_ENOMEM;
+		memcpy(mem, key, klen);
+		memcpy(mem + klen, rd, olen);
+		tv->v[tv->n++] = (tref_t){ sl_zkey_prefix(key, klen), mem, mem + klen, klen };
+	}
+	return SL_OK;
+}
+
+/* Builds the index of a full build. */
+static int tref_build(trefvec_t *tv, uint64_t gen, sl_bt_t **root)
+{
+	znvec_t refs = { 0 };
+	int rc = SL_OK;
+
+	*root = NULL;
+	if (tv->n)
+		qsort(tv->v, tv->n, sizeof(tv->v[0]), tref_cmp);
+	for (size_t i = 0; i < tv->n && rc == SL_OK;) {
+		size_t j = i + 1;
+
+		while (j < tv->n && tref_cmp(&tv->v[i], &tv->v[j]) == 0)
+			j++;
+		const tref_t *r = &tv->v[i];
+		sl_zn_t *z = ref_new(r->key, r->klen, r->owner, (uint32_t)(j - i));
+
+		if (!z || znvec_push(&refs, z) != SL_OK) {
+			sl_zn_unref(z);
+			rc = SL_ENOMEM;
+		}
+		i = j;
+	}
+	if (rc == SL_OK) {
+		/* Consumes the nodes, also on failure. */
+		rc = sl_bt_build(refs.v, refs.n, gen, root);
+	} else {
+		for (size_t i = 0; i < refs.n; i++)
+			sl_zn_unref(refs.v[i]);
+	}
+	free(refs.v);
+	return rc;
 }
 
 /* ---- commit: full build --------------------------------------------------- */
@@ -1922,8 +2061,9 @@ typedef struct glue_item {
  * tree is built bottom-up and the glue checked.
  */
 static int finish_full(sl_zone_txn_t *t, cctx_t *c, sl_zn_t **zns, size_t n, nswvec_t *nsw,
-		       uint64_t total, sl_zone_version_t **out)
+		       trefvec_t *tv, uint64_t total, sl_zone_version_t **out)
 {
+	sl_bt_t *nsref = NULL;
 	znvec_t o = { 0 };
 	glue_item_t *glue = NULL;
 	size_t nglue = 0, capglue = 0, w = 0;
@@ -1957,7 +2097,8 @@ static int finish_full(sl_zone_txn_t *t, cctx_t *c, sl_zn_t **zns, size_t n, nsw
 		while (depth > 1) {
 			const anc_t *a = &st[depth - 1];
 
-			if (a->keylen < z->keylen && memcmp(z->key, o.v[a->idx]->key, a->keylen) == 0)
+			if (a->keylen < z->keylen &&
+			    memcmp(z->key, o.v[a->idx]->key, a->keylen) == 0)
 				break;
 			depth--;
 		}
@@ -2025,7 +2166,9 @@ static int finish_full(sl_zone_txn_t *t, cctx_t *c, sl_zn_t **zns, size_t n, nsw
 		rc = SL_ECONFIG;
 		goto fail;
 	}
-	*out = version_new(root, t->zone->apex_labels, total);
+	if ((rc = tref_build(tv, atomic_fetch_add(&tree_gen, 1), &nsref)) != SL_OK)
+		goto fail;
+	*out = version_new(root, nsref, t->zone->apex_labels, total);
 	if (!*out) {
 		rc = SL_ENOMEM;
 		goto fail;
@@ -2034,6 +2177,7 @@ static int finish_full(sl_zone_txn_t *t, cctx_t *c, sl_zn_t **zns, size_t n, nsw
 	free(glue);
 	return SL_OK;
 fail:
+	sl_bt_unref(nsref);
 	if (zns) {
 		for (size_t i = 0; i < n; i++)
 			sl_zn_unref(zns[i]);
@@ -2048,8 +2192,8 @@ fail:
 }
 
 /* Checks one name of a full build and packs it into zns[idx]. */
-static int full_name(cctx_t *c, const pn_t *pn, sl_zn_t **zns, size_t idx, nswvec_t *nsw,
-		     uint64_t *total)
+static int full_name(sl_zone_txn_t *t, cctx_t *c, const pn_t *pn, sl_zn_t **zns, size_t idx,
+		     nswvec_t *nsw, trefvec_t *tv, uint64_t *total)
 {
 	bool apex = pn->keylen == 0;
 
@@ -2062,14 +2206,18 @@ static int full_name(cctx_t *c, const pn_t *pn, sl_zn_t **zns, size_t idx, nswve
 	if (!z)
 		return SL_ENOMEM;
 	zns[idx] = z;
-	if (pn_set(pn, SL_TYPE_NS))
-		return nsw_push(nsw, idx, pn);
+	if (pn_set(pn, SL_TYPE_NS)) {
+		int rc = nsw_push(nsw, idx, pn);
+
+		return rc != SL_OK ? rc : tref_collect(t, pn_set(pn, SL_TYPE_NS), tv);
+	}
 	return SL_OK;
 }
 
 /* Full build from the log: names packed in arrival order, chunks unmapped as consumed. */
 static int fl_build(sl_zone_txn_t *t, cctx_t *c, sl_zone_version_t **out)
 {
+	trefvec_t tv = { 0 };
 	nswvec_t nsw = { 0 };
 	scratch_t sc = { 0 };
 	uint64_t total = 0;
@@ -2111,7 +2259,7 @@ static int fl_build(sl_zone_txn_t *t, cctx_t *c, sl_zone_version_t **out)
 				fr[k - i] = t->ents[k].f;
 			rc = fl_pn(t, fr, j - i, &sc, &pn);
 			if (rc == SL_OK)
-				rc = full_name(c, &pn, zns, fr[0]->group, &nsw, &total);
+				rc = full_name(t, c, &pn, zns, fr[0]->group, &nsw, &tv, &total);
 			free(fr);
 		}
 		i = j;
@@ -2128,7 +2276,8 @@ static int fl_build(sl_zone_txn_t *t, cctx_t *c, sl_zone_version_t **out)
 			if (!f->multi) {
 				rc = fl_pn(t, &f, 1, &sc, &pn);
 				if (rc == SL_OK)
-					rc = full_name(c, &pn, zns, f->group, &nsw, &total);
+					rc = full_name(t, c, &pn, zns, f->group, &nsw, &tv,
+						       &total);
 			}
 			off += frag_total(f);
 		}
@@ -2140,13 +2289,14 @@ static int fl_build(sl_zone_txn_t *t, cctx_t *c, sl_zone_version_t **out)
 	t->cur = NULL;
 	scratch_free(&sc);
 	if (rc == SL_OK)
-		rc = finish_full(t, c, zns, ngroups, &nsw, total, out);
+		rc = finish_full(t, c, zns, ngroups, &nsw, &tv, total, out);
 	else {
 		for (size_t i = 0; i < ngroups; i++)
 			sl_zn_unref(zns[i]);
 		free(zns);
 	}
 	free(nsw.v);
+	free(tv.v);
 	return rc;
 }
 
@@ -2154,6 +2304,7 @@ static int fl_build(sl_zone_txn_t *t, cctx_t *c, sl_zone_version_t **out)
 static int ov_build(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 		    sl_zone_version_t **out)
 {
+	trefvec_t tv = { 0 };
 	nswvec_t nsw = { 0 };
 	scratch_t sc = { 0 };
 	uint64_t total = 0;
@@ -2165,17 +2316,18 @@ static int ov_build(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 	for (size_t i = 0; i < nn && rc == SL_OK; i++) {
 		rc = ov_pn(names[i], &sc, &pn);
 		if (rc == SL_OK && pn.nsets)
-			rc = full_name(c, &pn, zns, n++, &nsw, &total);
+			rc = full_name(t, c, &pn, zns, n++, &nsw, &tv, &total);
 	}
 	scratch_free(&sc);
 	if (rc == SL_OK)
-		rc = finish_full(t, c, zns, n, &nsw, total, out);
+		rc = finish_full(t, c, zns, n, &nsw, &tv, total, out);
 	else if (zns) {
 		for (size_t i = 0; i < n; i++)
 			sl_zn_unref(zns[i]);
 		free(zns);
 	}
 	free(nsw.v);
+	free(tv.v);
 	return rc;
 }
 
@@ -2189,12 +2341,13 @@ typedef struct inc {
 	const sl_bt_t *old; /* the base tree */
 	uint64_t gen;
 	znvec_t fresh;      /* nodes created here (one reference each) */
+	sl_bt_t *nsref;     /* the NS target index being built */
+	znvec_t nsre;       /* nodes whose flags a walk changed and that hold NS */
 	struct dkey {
 		const uint8_t *key;
 		size_t len;
 	} *dirty;
 	size_t ndirty, capdirty;
-	bool walked;        /* a cut or DNAME changed above existing names */
 } inc_t;
 
 static int dirty_add(inc_t *s, const uint8_t *key, size_t len)
@@ -2303,7 +2456,6 @@ static int walk_subtree(inc_t *s, const sl_zn_t *top)
 	int rc = SL_OK;
 	sl_zn_t *z;
 
-	s->walked = true;
 	memcpy(key, top->key, klen);
 	st[depth++].labels = sl_zkey_labels(key, klen);
 	st[0].prop = prop_bits(top);
@@ -2344,8 +2496,13 @@ static int walk_subtree(inc_t *s, const sl_zn_t *top)
 			st[depth++] = (struct wst){ lbl, np };
 	}
 	/* Apply after the walk: replacing nodes reshapes the tree under the iterator. */
-	for (size_t i = 0; i < nupd && rc == SL_OK; i++)
-		rc = set_flags(s, upd[i].z, upd[i].f);
+	for (size_t i = 0; i < nupd && rc == SL_OK; i++) {
+		/* An NS RRset that became active (or not) needs its glue checked. */
+		if (node_has(&upd[i].z->pub, SL_TYPE_NS))
+			rc = znvec_push(&s->nsre, upd[i].z);
+		if (rc == SL_OK)
+			rc = set_flags(s, upd[i].z, upd[i].f);
+	}
 	free(upd);
 	return rc;
 }
@@ -2386,6 +2543,99 @@ static int refresh(inc_t *s, const uint8_t *key, size_t klen)
 	return SL_OK;
 }
 
+/* Adds @p delta references to NS target @p target (ignored when out of zone). */
+static int nsref_adjust(inc_t *s, const uint8_t *target, int delta)
+{
+	uint8_t key[SL_ZKEY_MAX];
+	size_t klen;
+
+	if (!zone_key(target, s->t->zone->apex, s->t->zone->apex_labels, key, &klen))
+		return SL_OK;
+	const sl_zn_t *z = sl_bt_find(s->nsref, key, klen);
+	int64_t n = (int64_t)(z ? ref_count(z) : 0) + delta;
+
+	if (n <= 0)
+		return z ? sl_bt_del(&s->nsref, s->gen, key, klen) : SL_OK;
+	if (n > UINT32_MAX)
+		return SL_ELIMIT;
+	sl_zn_t *r = ref_new(key, klen, target, (uint32_t)n);
+
+	if (!r)
+		return SL_ENOMEM;
+	int rc = sl_bt_put(&s->nsref, s->gen, r);
+
+	sl_zn_unref(r);
+	return rc;
+}
+
+/* Updates the NS target index for a name whose NS RRset went from @p old to @p now. */
+static int nsref_diff(inc_t *s, const sl_zn_t *old, const pn_set_t *now)
+{
+	const sl_rrset_t *os = old ? sl_node_rrset(&old->pub, SL_TYPE_NS) : NULL;
+	const uint8_t *ord = os ? sl_rrset_next(os, NULL, &(uint16_t){ 0 }) : NULL;
+	uint32_t j = 0;
+	int rc = SL_OK;
+
+	/* Both lists are in canonical order: a merge finds what came and went. */
+	while (rc == SL_OK && (ord || (now && j < now->n))) {
+		int c;
+
+		if (!ord)
+			c = 1;
+		else if (!now || j >= now->n)
+			c = -1;
+		else
+			c = rdata_cmp(SL_TYPE_NS, ord, ord[-2] << 8 | ord[-1], now->rrs[j].rdata,
+				      now->rrs[j].len);
+		if (c < 0)
+			rc = nsref_adjust(s, ord, -1);
+		else if (c > 0)
+			rc = nsref_adjust(s, now->rrs[j].rdata, +1);
+		if (c <= 0) {
+			uint16_t len;
+
+			ord = sl_rrset_next(os, ord, &len);
+		}
+		if (c >= 0)
+			j++;
+	}
+	return rc;
+}
+
+/* True when the name with key @p key is at or below a cut and has no A/AAAA. */
+static bool lacks_glue(const inc_t *s, const uint8_t *key, size_t klen)
+{
+	sl_zone_lookup_t lk;
+
+	tree_lookup(s->root, key, klen, &lk);
+	return lk.cut && !(lk.node && (node_has(lk.node, SL_TYPE_A) ||
+				       node_has(lk.node, SL_TYPE_AAAA)));
+}
+
+/*
+ * Could an NS RRset now lack glue because of a change to the name @p key
+ * (its addresses, or a cut appearing or vanishing there)? Looks only at the
+ * NS targets that are the name or lie below it, through the index.
+ */
+static bool glue_suspect(const inc_t *s, const uint8_t *key, size_t klen, bool subtree)
+{
+	const void *it[2 * SL_BT_MAXH];
+	unsigned itd;
+	sl_zn_t *r;
+
+	if (!subtree) {
+		r = sl_bt_find(s->nsref, key, klen);
+		return r && lacks_glue(s, key, klen);
+	}
+	sl_bt_iter_seek(it, &itd, s->nsref, key, klen);
+	while ((r = sl_bt_iter_next(it, &itd)) != NULL &&
+	       sl_zkey_under(r->key, r->keylen, key, klen)) {
+		if (lacks_glue(s, r->key, r->keylen))
+			return true;
+	}
+	return false;
+}
+
 static int tn_cmp(const void *a, const void *b)
 {
 	const tx_name_t *x = *(tx_name_t *const *)a, *y = *(tx_name_t *const *)b;
@@ -2418,11 +2668,6 @@ static const tx_name_t *tn_by_key(sl_zone_txn_t *t, const uint8_t *key, size_t k
 	return ov_find(t, key, klen, key_hash(key, klen));
 }
 
-static bool has_addr(const sl_zn_t *z)
-{
-	return z && (node_has(&z->pub, SL_TYPE_A) || node_has(&z->pub, SL_TYPE_AAAA));
-}
-
 static where_t ns_where(sl_zone_txn_t *t, const sl_zn_t *z, scratch_t *sc)
 {
 	const tx_name_t *n = tn_by_key(t, z->key, z->keylen);
@@ -2439,7 +2684,6 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 	inc_t s = { .t = t, .c = c, .old = t->base->root };
 	scratch_t sc = { 0 };
 	int64_t delta = 0;
-	bool full_glue = false;
 	int rc = SL_OK;
 	pn_t pn;
 
@@ -2457,8 +2701,9 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 	uint64_t total = (uint64_t)((int64_t)t->base->rr_count + delta);
 
 	if (total > c->lim->max_zone_rrs)
-		cerr(c, NOWHERE, t->zone->apex, 0, "%llu records in the zone, over the limit of %llu",
-		     (unsigned long long)total, (unsigned long long)c->lim->max_zone_rrs);
+		cerr(c, NOWHERE, t->zone->apex, 0,
+		     "%llu records in the zone, over the limit of %llu", (unsigned long long)total,
+		     (unsigned long long)c->lim->max_zone_rrs);
 	if (c->nerr) {
 		rc = SL_ECONFIG;
 		goto done;
@@ -2467,6 +2712,14 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 	s.gen = atomic_fetch_add(&tree_gen, 1);
 	s.root = t->base->root;
 	sl_bt_ref(s.root);
+	s.nsref = t->base->nsref;
+	sl_bt_ref(s.nsref);
+	/* 0. The NS target index follows every NS RRset that changed. */
+	for (size_t i = 0; i < nn; i++) {
+		if ((rc = ov_pn(names[i], &sc, &pn)) != SL_OK ||
+		    (rc = nsref_diff(&s, names[i]->base, pn_set(&pn, SL_TYPE_NS))) != SL_OK)
+			goto done;
+	}
 
 	/* 1. Names with data: new nodes, and any missing ancestors as ENTs. */
 	for (size_t i = 0; i < nn; i++) {
@@ -2483,8 +2736,6 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 			rc = z ? rc : SL_ENOMEM;
 			goto done;
 		}
-		if (has_addr(z) == false && n->base && (n->base->pub.flags & SL_NODE_NONAUTH))
-			full_glue = true;
 		for (size_t p = sl_zkey_parent(n->key, n->keylen); n->keylen > 0;
 		     p = sl_zkey_parent(n->key, p)) {
 			if (sl_bt_find(s.root, n->key, p))
@@ -2509,8 +2760,6 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 			goto done;
 		if (pn.nsets || n->keylen == 0 || !(z = sl_bt_find(s.root, n->key, n->keylen)))
 			continue;
-		if (n->base && (n->base->pub.flags & SL_NODE_NONAUTH))
-			full_glue = true;
 		if (has_descendant(s.root, n->key, n->keylen)) {
 			if (z->pub.nrrsets == 0)
 				continue;
@@ -2548,21 +2797,31 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 		if ((rc = refresh(&s, s.dirty[i].key, s.dirty[i].len)) != SL_OK)
 			goto done;
 	}
-	/* 4. Glue. A name below a cut that lost its addresses, or a moved cut,
-	 *    may break NS RRsets anywhere: then every active NS is checked. */
+	/*
+	 * 4. Glue. The NS RRsets that changed, or whose activity a walk changed,
+	 *    are checked directly. A name that changed may also be the target of
+	 *    an unchanged NS elsewhere: its addresses may be gone, or a cut may
+	 *    have appeared at or above it (at a changed name, so the targets at
+	 *    and below every name whose cut status changed are looked at). The
+	 *    index tells whether any such target is referenced and lacks glue;
+	 *    only then is every active NS of the zone checked, to name them.
+	 */
 	const sl_zn_t *apex = sl_bt_find(s.root, (const uint8_t *)"", 0);
+	bool suspect = false;
 
 	if (!apex) {
 		rc = SL_EINVAL;
 		goto done;
 	}
-	for (size_t i = 0; i < nn && !full_glue; i++) {
-		const sl_zn_t *z = sl_bt_find(s.root, names[i]->key, names[i]->keylen);
+	for (size_t i = 0; i < nn && !suspect; i++) {
+		const tx_name_t *n = names[i];
+		const sl_zn_t *z = sl_bt_find(s.root, n->key, n->keylen);
+		bool was_cut = n->base && (n->base->pub.flags & SL_NODE_DELEG);
+		bool is_cut = z && (z->pub.flags & SL_NODE_DELEG);
 
-		if (z && (z->pub.flags & SL_NODE_NONAUTH) && !has_addr(z))
-			full_glue = true;
+		suspect = glue_suspect(&s, n->key, n->keylen, was_cut != is_cut);
 	}
-	if (full_glue || s.walked) {
+	if (suspect) {
 		const void *it[2 * SL_BT_MAXH];
 		unsigned itd;
 		sl_zn_t *z;
@@ -2581,6 +2840,17 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 				check_glue(c, s.root, apex, t->zone->apex_labels, z,
 					   ns_where(t, z, &sc));
 		}
+		for (size_t i = 0; i < s.nsre.n; i++) {
+			const sl_zn_t *w = s.nsre.v[i];
+			const tx_name_t *n = tn_by_key(t, w->key, w->keylen);
+			const sl_zn_t *z = sl_bt_find(s.root, w->key, w->keylen);
+
+			/* Changed names were just checked; a walk may list a node twice. */
+			if ((n && n->modified) || !z || !active_ns(z) ||
+			    (i > 0 && s.nsre.v[i - 1] == w))
+				continue;
+			check_glue(c, s.root, apex, t->zone->apex_labels, z, NOWHERE);
+		}
 	}
 	if (c->nerr) {
 		rc = SL_ECONFIG;
@@ -2588,11 +2858,13 @@ static int build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 	}
 	for (size_t i = 0; i < s.fresh.n; i++)
 		s.fresh.v[i]->fresh = 0;
-	*out = version_new(s.root, t->zone->apex_labels, total);
-	if (!*out)
+	*out = version_new(s.root, s.nsref, t->zone->apex_labels, total);
+	if (!*out) {
 		rc = SL_ENOMEM;
-	else
+	} else {
 		s.root = NULL;
+		s.nsref = NULL;
+	}
 done:
 	for (size_t i = 0; i < s.fresh.n; i++) {
 		s.fresh.v[i]->fresh = 0;
@@ -2600,7 +2872,9 @@ done:
 	}
 	free(s.fresh.v);
 	free(s.dirty);
+	free(s.nsre.v);
 	sl_bt_unref(s.root);
+	sl_bt_unref(s.nsref);
 	scratch_free(&sc);
 	return rc;
 }
@@ -2631,20 +2905,25 @@ int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char 
 	} else if ((rc = sorted_names(txn, &names, &nn)) == SL_OK) {
 		if (!txn->base || !txn->base->root) {
 			rc = ov_build(txn, names, nn, &c, &v);
+		} else if (nn == 0) {
+			rc = SL_OK;   /* nothing changed: keep the current version */
 		} else {
 			rc = build_inc(txn, names, nn, &c, &v);
 		}
 		free(names);
 	}
 	if (rc == SL_OK) {
-		sl_zone_version_t *old = atomic_exchange_explicit(&txn->zone->current, v,
-								  memory_order_acq_rel);
+		/* Release: readers that load the pointer see the whole version. */
+		sl_zone_version_t *old = v ? atomic_exchange_explicit(&txn->zone->current, v,
+								      memory_order_acq_rel)
+					   : NULL;
 
 		if (old)
 			sl_qsbr_retire(&old->qsbr, version_release_cb);
-	} else if (rc == SL_ENOMEM && c.nerr == 0) {
-		cerr(&c, NOWHERE, txn->zone->apex, 0, "out of memory");
-	} else if (rc != SL_ECONFIG && rc != SL_ENOMEM) {
+	} else if (rc == SL_ENOMEM) {
+		if (c.nerr == 0)
+			cerr(&c, NOWHERE, txn->zone->apex, 0, "out of memory");
+	} else if (rc != SL_ECONFIG) {
 		rc = SL_ECONFIG;
 	}
 	txn_free(txn);

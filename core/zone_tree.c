@@ -155,7 +155,9 @@ bool sl_zkey_in_zone(const uint8_t *name, const uint8_t *apex, unsigned apex_lab
 		p += name[p] + 1u;
 	}
 	/* The apex part starts at label n - apex_labels (the root label when 0 labels). */
-	if (apex_labels > n || !sl_name_equal(name + (apex_labels ? off[n - apex_labels] : p), apex))
+	if (apex_labels > n)
+		return false;
+	if (!sl_name_equal(name + (apex_labels ? off[n - apex_labels] : p), apex))
 		return false;
 	*klen = key_of(name, off, n - apex_labels, key);
 	return true;
@@ -175,6 +177,13 @@ uint64_t sl_zkey_prefix(const uint8_t *key, size_t len)
 {
 	uint64_t p = 0;
 
+	if (len >= 8) {
+		memcpy(&p, key, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		p = __builtin_bswap64(p);
+#endif
+		return p;
+	}
 	for (size_t i = 0; i < 8; i++)
 		p = (p << 8) | (i < len ? key[i] : 0);
 	return p;
@@ -286,7 +295,8 @@ sl_zn_t *sl_zn_clone(const sl_zn_t *zn)
 
 		c->pub.rrsets = sets;
 		for (unsigned i = 0; i < c->pub.nrrsets; i++)
-			sets[i].data = (const uint8_t *)((uintptr_t)sets[i].data + (uintptr_t)delta);
+			sets[i].data =
+				(const uint8_t *)((uintptr_t)sets[i].data + (uintptr_t)delta);
 	}
 	return c;
 }
@@ -397,12 +407,22 @@ static void prefix_new(sl_bt_t *b, unsigned pos)
  * before every entry, >0 after every entry, 0 when it shares the prefix
  * (then *kp is its 8 octets after it).
  */
+/* memcmp() for the few octets of an inline prefix, without a library call. */
+static inline int small_cmp(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	}
+	return 0;
+}
+
 static inline int node_prefix(const sl_bt_t *b, const uint8_t *k, size_t kl, uint64_t *kp)
 {
 	size_t s = b->skip;
 	size_t inl = s < BT_PRE ? s : BT_PRE;
 	size_t m = kl < inl ? kl : inl;
-	int c = m ? memcmp(k, b->pre, m) : 0;
+	int c = small_cmp(k, b->pre, m);
 
 	if (c)
 		return c;
@@ -432,6 +452,21 @@ static inline int ent_cmp(const sl_bt_t *b, unsigned i, uint64_t kp, const uint8
 	return sl_zkey_cmp(k + s, kl - s, b->zn[i]->key + s, b->zn[i]->keylen - s);
 }
 
+/*
+ * Number of entries in [from, n) whose 8 octets sort before @p kp. pfx[] is
+ * non-decreasing, so this is the lower bound; counting without data-dependent
+ * branches beats a binary search whose every step is a coin flip for the
+ * branch predictor.
+ */
+static inline unsigned pfx_rank(const sl_bt_t *b, unsigned from, uint64_t kp)
+{
+	unsigned cnt = 0;
+
+	for (unsigned i = from; i < b->n; i++)
+		cnt += b->pfx[i] < kp;
+	return from + cnt;
+}
+
 /* First leaf position whose key is >= the search key; *eq when it is equal. */
 static unsigned leaf_find(const sl_bt_t *b, const uint8_t *k, size_t kl, bool *eq)
 {
@@ -444,22 +479,21 @@ static unsigned leaf_find(const sl_bt_t *b, const uint8_t *k, size_t kl, bool *e
 	r = node_prefix(b, k, kl, &kp);
 	if (r)
 		return r < 0 ? 0 : b->n;
-	unsigned lo = 0, hi = b->n;
+	unsigned pos = pfx_rank(b, 0, kp);
 
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-		int c = ent_cmp(b, mid, kp, k, kl);
+	/* Equal 8 octets: the full keys decide (rare but for the match itself). */
+	while (pos < b->n && b->pfx[pos] == kp) {
+		int c = ent_cmp(b, pos, kp, k, kl);
 
 		if (c == 0) {
 			*eq = true;
-			return mid;
+			return pos;
 		}
-		if (c > 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+		if (c < 0)
+			break;
+		pos++;
 	}
-	return lo;
+	return pos;
 }
 
 /* Child of an internal node whose range holds the search key. */
@@ -470,17 +504,11 @@ static unsigned int_find(const sl_bt_t *b, const uint8_t *k, size_t kl)
 
 	if (r)
 		return r < 0 ? 0 : b->n - 1u;
-	unsigned lo = 1, hi = b->n;
+	unsigned pos = pfx_rank(b, 1, kp);
 
-	while (lo < hi) {
-		unsigned mid = (lo + hi) / 2;
-
-		if (ent_cmp(b, mid, kp, k, kl) >= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo - 1;
+	while (pos < b->n && b->pfx[pos] == kp && ent_cmp(b, pos, kp, k, kl) >= 0)
+		pos++;
+	return pos - 1;
 }
 
 sl_zn_t *sl_bt_find(const sl_bt_t *b, const uint8_t *key, size_t len)
@@ -496,14 +524,33 @@ sl_zn_t *sl_bt_find(const sl_bt_t *b, const uint8_t *key, size_t len)
 	return eq ? b->zn[pos] : NULL;
 }
 
+sl_zn_t *sl_bt_find_near(const sl_bt_t *root, const sl_bt_t *leaf, const uint8_t *key,
+			 size_t len)
+{
+	bool eq;
+
+	/* In the leaf when it is not below the leaf's first key. */
+	if (leaf && leaf->n > 0) {
+		unsigned pos = leaf_find(leaf, key, len, &eq);
+
+		if (eq)
+			return leaf->zn[pos];
+		if (pos > 0 && pos < leaf->n)
+			return NULL;   /* between two keys of the leaf: absent */
+	}
+	return sl_bt_find(root, key, len);
+}
+
 void sl_bt_search(const sl_bt_t *b, const uint8_t *key, size_t len, sl_zn_t **exact,
-		  sl_zn_t **pred)
+		  sl_zn_t **pred, const sl_bt_t **leafp)
 {
 	const sl_bt_t *left = NULL;
 	bool eq;
 
 	*exact = NULL;
 	*pred = NULL;
+	if (leafp)
+		*leafp = NULL;
 	if (!b)
 		return;
 	while (!b->leaf) {
@@ -516,6 +563,8 @@ void sl_bt_search(const sl_bt_t *b, const uint8_t *key, size_t len, sl_zn_t **ex
 	}
 	unsigned pos = leaf_find(b, key, len, &eq);
 
+	if (leafp)
+		*leafp = b;
 	if (eq) {
 		*exact = *pred = b->zn[pos];
 		return;
@@ -812,7 +861,8 @@ static int bt_fix(sl_bt_t *b, unsigned i, uint64_t gen)
 	unsigned ri = li + 1;
 	int rc;
 
-	if ((rc = bt_own(&b->child[li], gen)) != SL_OK || (rc = bt_own(&b->child[ri], gen)) != SL_OK)
+	if ((rc = bt_own(&b->child[li], gen)) != SL_OK ||
+	    (rc = bt_own(&b->child[ri], gen)) != SL_OK)
 		return rc;
 	sl_bt_t *l = b->child[li];
 	sl_bt_t *r = b->child[ri];

@@ -132,9 +132,17 @@ sl_zn_t *sl_bt_find(const sl_bt_t *root, const uint8_t *key, size_t len);
 /**
  * One descent: *@p exact gets the node with this key (or NULL) and *@p pred
  * the greatest node whose key is <= @p key (NULL when every key is greater).
+ * *@p leaf (may be NULL) gets the leaf the descent ended in.
  */
 void sl_bt_search(const sl_bt_t *root, const uint8_t *key, size_t len, sl_zn_t **exact,
-		  sl_zn_t **pred);
+		  sl_zn_t **pred, const sl_bt_t **leaf);
+
+/**
+ * Exact lookup of a key that sorts at or before what @p leaf holds, trying
+ * @p leaf first (nearby names usually share it), then the whole tree.
+ */
+sl_zn_t *sl_bt_find_near(const sl_bt_t *root, const sl_bt_t *leaf, const uint8_t *key,
+			 size_t len);
 
 /**
  * Inserts @p zn, replacing (and unreferencing) any node with the same key.

@@ -52,7 +52,7 @@ typedef struct sl_rrset {
 /** Node flags, computed at commit. */
 enum sl_node_flag {
 	SL_NODE_APEX = 0x01,       /**< the zone apex */
-	SL_NODE_DELEG = 0x02,      /**< a zone cut: NS below the apex */
+	SL_NODE_DELEG = 0x02,      /**< a zone cut: NS below the apex (even below another cut) */
 	SL_NODE_NONAUTH = 0x04,    /**< strictly below a zone cut (glue or occluded data) */
 	SL_NODE_ENT = 0x08,        /**< empty non-terminal: no RRsets, descendants exist */
 	SL_NODE_WILDCARD = 0x10,   /**< has a "*" child label */
@@ -71,7 +71,13 @@ typedef struct sl_node {
 typedef struct sl_zone_lookup {
 	const sl_node_t *node;      /**< exact match (data or empty non-terminal), or NULL */
 	const sl_node_t *encloser;  /**< closest encloser: the longest existing ancestor-or-self */
-	const sl_node_t *previous;  /**< canonical predecessor of the name (the name itself when it exists) */
+	/**
+	 * Canonical predecessor of the name: the greatest existing name that
+	 * sorts at or before it (the name itself when it exists). Never NULL:
+	 * the apex sorts first. There is no wrap-around on this side; for NSEC
+	 * "next" wrap from the last node back to the apex.
+	 */
+	const sl_node_t *previous;
 	const sl_node_t *cut;       /**< the topmost zone cut at or above the name, or NULL */
 	const sl_node_t *dname;     /**< the topmost DNAME owner strictly above the name, or NULL */
 } sl_zone_lookup_t;
@@ -90,11 +96,17 @@ SL_API void sl_zone_limits_default(sl_zone_limits_t *limits);
 
 /**
  * Returns the zone with apex @p apex, creating it (empty, no version) if
- * needed, and takes a reference. Thread-safe. @return the zone or NULL (ENOMEM)
+ * needed, and takes a reference. Thread-safe. Apexes compare
+ * case-insensitively. @return the zone, or NULL (ENOMEM, or @p apex is not a
+ * valid wire name)
  */
 SL_API sl_zone_t *sl_zone_get(const uint8_t *apex);
 
-/** Drops a reference taken by sl_zone_get(); the last one frees the zone. */
+/**
+ * Drops a reference taken by sl_zone_get(). The last one removes the zone
+ * from the registry; its memory (and its current version) is freed once no
+ * worker can still be reading it (core/qsbr.h).
+ */
 SL_API void sl_zone_put(sl_zone_t *zone);
 
 /** The zone's apex (lower-cased wire name). */
@@ -103,14 +115,18 @@ SL_API const uint8_t *sl_zone_name(const sl_zone_t *zone);
 /**
  * The version readers should use now, or NULL when the zone has no data yet
  * (still loading, or failed to load: answer SERVFAIL). On a worker thread the
- * result stays valid until the current handler returns.
+ * result stays valid until the worker's next quiescent state (core/qsbr.h:
+ * after the current batch of work), so at least until the handler returns.
  */
 SL_API const sl_zone_version_t *sl_zone_current(const sl_zone_t *zone);
 
 /** Takes a reference to @p version so it outlives the current handler (e.g. an AXFR stream). */
 SL_API void sl_zone_version_ref(const sl_zone_version_t *version);
 
-/** Drops a reference taken by sl_zone_version_ref(). */
+/**
+ * Drops a reference taken by sl_zone_version_ref(). Never frees on the
+ * calling thread: a last reference hands the version to the reclaimer.
+ */
 SL_API void sl_zone_version_unref(const sl_zone_version_t *version);
 
 /* ---- reading a version -------------------------------------------------- */
@@ -129,9 +145,11 @@ SL_API const sl_node_t *sl_zone_find(const sl_zone_version_t *version, const uin
 
 /**
  * Full lookup for answering: exact match, closest encloser, canonical
- * predecessor, zone cut and DNAME above the name, in one descent.
+ * predecessor, zone cut and DNAME above the name. Allocation-free; one tree
+ * descent, plus one for the encloser when the name does not exist, plus a
+ * short walk of the encloser's ancestors only when a cut or DNAME is above.
  * @return SL_OK (exact match), SL_ENOTFOUND (no exact match; other fields
- *         set) or SL_EINVAL (@p name is not in the zone)
+ *         set) or SL_EINVAL (@p name is not in the zone; all fields NULL)
  */
 SL_API int sl_zone_lookup(const sl_zone_version_t *version, const uint8_t *name,
 			  sl_zone_lookup_t *out);
@@ -146,7 +164,10 @@ SL_API const sl_rrset_t *sl_node_rrset(const sl_node_t *node, uint16_t type);
 SL_API const uint8_t *sl_rrset_next(const sl_rrset_t *rrset, const uint8_t *prev,
 				    uint16_t *rdlen);
 
-/** Ordered iteration state (canonical order). */
+/**
+ * Ordered iteration state (canonical order). The version must stay valid
+ * while it is walked: take a reference when the walk spans handlers (AXFR).
+ */
 typedef struct sl_zone_iter {
 	const sl_zone_version_t *version; /**< version being walked */
 	const void *stack[128];           /**< the store's traversal stack */
@@ -168,32 +189,45 @@ enum sl_zone_txn_flag {
 
 /**
  * Opens the zone's single write transaction, waiting for any other writer.
- * Must not be called on a worker thread (it may block).
- * @return SL_OK or SL_ENOMEM
+ * Must not be called on a worker thread (it may block). *@p txn is NULL on
+ * failure. @return SL_OK, SL_EINVAL or SL_ENOMEM
  */
 SL_API int sl_zone_txn_begin(sl_zone_t *zone, unsigned flags, sl_zone_txn_t **txn);
 
 /**
- * Adds one RR. @p owner must be at or below the apex (SL_EINVAL otherwise);
- * adding an RR already present is a no-op. A TTL different from the RRset's
- * is set to the RRset's first TTL with a warning (RFC 2181 §5.2). @p where
- * ("file:line" or NULL) is quoted in errors found now or at commit.
- * @return SL_OK, SL_EINVAL, SL_ELIMIT or SL_ENOMEM
+ * Adds one RR. @p owner must be a valid name at or below the apex, @p type a
+ * data type (not 0 or a meta/query type) and @p rdata valid for it
+ * (sl_rdata_check()); SL_EINVAL otherwise, nothing logged. Adding an RR
+ * already present (RDATA equal, embedded names compared case-insensitively)
+ * is a no-op. A TTL different from the RRset's is set to the RRset's first
+ * TTL with one warning per RRset (RFC 2181 §5.2; for SL_TXN_EMPTY the
+ * warning comes at commit). @p where ("file:line" or NULL) is quoted in
+ * errors found at commit and in warnings.
+ * @return SL_OK, SL_EINVAL, SL_ELIMIT (an RRset would exceed 65535 RRs or a
+ *         name 65535 RRsets, or 2^32 records in one transaction) or SL_ENOMEM
  */
 SL_API int sl_zone_txn_add(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t type, uint32_t ttl,
 			   const uint8_t *rdata, uint16_t rdlen, const char *where);
 
-/** Removes one RR. @return SL_OK or SL_ENOTFOUND */
+/**
+ * Removes one RR (RDATA compared as in sl_zone_txn_add()).
+ * @return SL_OK, SL_ENOTFOUND (also for an owner outside the zone) or SL_ENOMEM
+ */
 SL_API int sl_zone_txn_remove(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t type,
 			      const uint8_t *rdata, uint16_t rdlen);
 
 /**
  * Removes the RRset of @p type at @p owner, or every RRset there when
- * @p type is SL_TYPE_ANY. @return SL_OK or SL_ENOTFOUND
+ * @p type is SL_TYPE_ANY. @return SL_OK, SL_ENOTFOUND or SL_ENOMEM
  */
 SL_API int sl_zone_txn_remove_rrset(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t type);
 
-/** The RRset as the transaction currently sees it, or NULL (for UPDATE prerequisites). */
+/**
+ * The RRset as the transaction currently sees it, or NULL (for UPDATE
+ * prerequisites). Valid until the next change to the transaction, its commit
+ * or abort. (Reading or removing in an SL_TXN_EMPTY transaction first turns
+ * its append-only log into the general form: fine, but slower for a full load.)
+ */
 SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *owner,
 					   uint16_t type);
 
@@ -201,10 +235,17 @@ SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *ow
  * Checks and publishes. Semantic checks: exactly one SOA, at the apex; NS at
  * the apex; nothing but RRSIG/NSEC beside a CNAME and at most one CNAME; no
  * DNAME beside a CNAME, at most one DNAME; glue (A/AAAA) present for every
- * NS target that lies below a zone cut of this zone; @p limits. Every
- * failure is appended to @p err as one line naming the record (with its
- * "where"), and the transaction is rolled back. On success the new version
- * is current for every new reader when this returns.
+ * NS target that lies at or below a zone cut of this zone (for NS RRsets at
+ * the apex and at authoritative cuts; occluded NS are not checked);
+ * @p limits (NULL: defaults). Per-name checks and the per-name limits run on
+ * the names the transaction changes (every name for SL_TXN_EMPTY or a first
+ * load); the apex, zone-size and glue checks always hold for the whole
+ * result. Every failure is written to @p err as one line
+ * "[where: ]owner[ TYPE]: message", lines separated by "\n" (no final
+ * newline); when @p err is too small, the lines that fit are kept whole.
+ * On any failure nothing changes (the current version stays current). On
+ * success the new version is current for every new reader when this
+ * returns; a transaction that changed nothing publishes nothing.
  * The transaction is freed either way.
  * @return SL_OK, SL_ECONFIG (checks failed) or SL_ENOMEM
  */
