@@ -4,6 +4,7 @@
 # answering correctly, and its stderr must show no sanitizer report.
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
+import os
 import random
 import select
 import socket
@@ -15,7 +16,8 @@ import dns.exception
 import dns.message
 import dns.rcode
 
-from conftest import HAVE_IPV6, SANITIZER_MARKERS, make_query
+from conftest import (HAVE_IPV6, SANITIZER_MARKERS, SRCDIR, base_config, free_port,
+                      make_query)
 
 SEED = 20240611
 UDP_PACKETS = 6000
@@ -25,7 +27,11 @@ TIME_BUDGET = 60.0
 
 NAMES = ["whoami.test.", "WhoAmI.Test.", "example.com.", "a.b.example.com.", "big.test.",
          "order.test.", "err.test.", "pass.test.", "nowhere.invalid.", "who.zone.",
-         "follow.test.", "deep.example.com.", "."]
+         "follow.test.", "deep.example.com.", ".",
+         # served by zonefile from tests/data/zones/diff.example.zone
+         "diff.example.", "cname1.diff.example.", "loop1.diff.example.",
+         "x.dname.diff.example.", "q.wild.diff.example.", "a.b.ent.diff.example.",
+         "deep.child.diff.example.", "big.diff.example.", "nx.diff.example."]
 TYPES = ["A", "AAAA", "TXT", "ANY", "MX", "SOA", "NS", "CNAME", "AXFR", "IXFR", "OPT",
          "TYPE0", "TYPE65535", "RRSIG"]
 
@@ -336,7 +342,22 @@ def fuzz_tcp(port, rng, tracker, addrs):
 
 def test_hostile_input(start_server):
     t0 = time.monotonic()
-    srv = start_server(name="hostile", tcp={"request_timeout": 2, "idle_timeout": 2})
+    port = free_port()
+    cfg = base_config(port, tcp={"request_timeout": 2, "idle_timeout": 2})
+    cfg["zones"].append({
+        "name": "diff.example.", "allow_transfer": ["127.0.0.0/8", "::1/128"],
+        "plugins": [{"plugin": "zonefile",
+                     "file": os.path.join(SRCDIR, "tests", "data", "zones",
+                                          "diff.example.zone")}]})
+    srv = start_server(cfg=cfg, port=port, name="hostile")
+    # The zone loads in the background: wait until it answers.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if srv.udp(make_query("diff.example.", "SOA")).answer:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("zone did not load:\n" + srv.stderr())
     rng = random.Random(SEED)
     tracker = Tracker()
 
