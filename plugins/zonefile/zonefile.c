@@ -210,12 +210,26 @@ static void on_reload_timer(sl_timer_t *timer, void *arg)
 
 /* ---- plugin callbacks --------------------------------------------------- */
 
+static void zonefile_destroy(void *state)
+{
+	struct zonefile *zf = state;
+	if (!zf)
+		return;
+	sl_timer_stop(zf->timer);
+	if (zf->joinable)
+		pthread_join(zf->loader, NULL);
+	if (zf->zone)
+		sl_zone_put(zf->zone);
+	free(zf);
+}
+
 static int zonefile_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 {
 	const uint8_t *apex = sl_instance_zone(inst);
 	const char *file, *origin;
 	long long v;
 	size_t len;
+	int ret;
 
 	struct zonefile *zf = calloc(1, sizeof(*zf));
 	if (!zf)
@@ -244,12 +258,21 @@ static int zonefile_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 	if (!zf->file)
 		return SL_OK; /* errors recorded; destroy() runs */
 	zf->zone = sl_zone_get(apex);
-	if (!zf->zone)
-		return sl_conf_error(conf, NULL, "out of memory");
+	if (!zf->zone) {
+		ret = sl_conf_error(conf, NULL, "out of memory");
+		goto fail;
+	}
 	/* --check loads the file for real, so every problem in it is reported. */
-	if (sl_conf_dry_run(conf) && load_zone(zf, true) != SL_OK)
-		return sl_conf_error(conf, "file", "%s has errors (see above)", zf->file);
+	if (sl_conf_dry_run(conf) && load_zone(zf, true) != SL_OK) {
+		ret = sl_conf_error(conf, "file", "%s has errors (see above)", zf->file);
+		goto fail;
+	}
 	return SL_OK;
+fail:
+	/* A failed create() frees what it built: the core calls destroy() only on success. */
+	*state = NULL;
+	zonefile_destroy(zf);
+	return ret;
 }
 
 static void zonefile_adopt(void *state, void *old_state)
@@ -273,18 +296,6 @@ static int zonefile_start(void *state)
 	return SL_OK;
 }
 
-static void zonefile_destroy(void *state)
-{
-	struct zonefile *zf = state;
-	if (!zf)
-		return;
-	sl_timer_stop(zf->timer);
-	if (zf->joinable)
-		pthread_join(zf->loader, NULL);
-	if (zf->zone)
-		sl_zone_put(zf->zone);
-	free(zf);
-}
 
 /*
  * The serial of the SOA an IXFR query carries in its authority section

@@ -108,13 +108,14 @@ def check(tmp_path, zone_text):
 def test_check_reports_zone_errors(tmp_path):
     ok = check(tmp_path, GOOD.format(serial=1, last=10))
     assert ok.returncode == 0, ok.stderr
+    # Exactly 1 ("problems found"): a sanitizer's own exit code must not pass.
     syntax = check(tmp_path, GOOD.format(serial=1, last=10) + "x  IN  FOO bar\n")
-    assert syntax.returncode != 0
+    assert syntax.returncode == 1, syntax.stderr
     assert "zf.zone:7:" in syntax.stderr and "FOO" in syntax.stderr, syntax.stderr
     assert "zones[" in syntax.stderr and ".file" in syntax.stderr, syntax.stderr
     nosoa = check(tmp_path, "$ORIGIN zf.test.\n@ 300 NS ns\nns 300 A 192.0.2.1\n")
-    assert nosoa.returncode != 0
+    assert nosoa.returncode == 1, nosoa.stderr
     assert "SOA" in nosoa.stderr, nosoa.stderr
     outside = check(tmp_path, GOOD.format(serial=1, last=10) + "www.other.test. A 192.0.2.9\n")
-    assert outside.returncode != 0
+    assert outside.returncode == 1, outside.stderr
     assert "zf.zone:7" in outside.stderr and "outside the zone" in outside.stderr, outside.stderr

@@ -28,14 +28,15 @@ static int observer_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 		return SL_ENOMEM;
 	*state = o;
 	o->inst = inst;
+	sl_conf_bool(conf, "timers", false, &o->timers);
 	for (unsigned i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (sl_stats_counter(inst, kinds[i]) < 0)
-			return sl_conf_error(conf, NULL, "cannot register counters");
-	sl_conf_bool(conf, "timers", false, &o->timers);
+			sl_conf_error(conf, NULL, "cannot register counters");
 	o->worker = calloc(sl_instance_workers(inst), sizeof(*o->worker));
 	o->worker_of = calloc(sl_instance_workers(inst), sizeof(*o->worker_of));
 	if (!o->worker || !o->worker_of)
-		return sl_conf_error(conf, NULL, "out of memory");
+		sl_conf_error(conf, NULL, "out of memory");
+	/* SL_OK even after errors: the core then calls destroy(), which frees o. */
 	return SL_OK;
 }
 
