@@ -270,8 +270,7 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	if (result == SL_RESULT_DROP)
 		return 0;
 	if (result == SL_RESULT_ERROR) {
-		sl_resp_reset(&resp);
-		sl_resp_clear_flags(&resp, SL_FLAG_AA | SL_FLAG_TC);
+		sl_resp_reset(&resp); /* also clears AA and TC */
 		sl_resp_set_rcode(&resp, req.rcode);
 		opt.ede_code = req.ede_code;
 		opt.ede_text = req.ede_text;
