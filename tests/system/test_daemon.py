@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 
+import dns.message
 import dns.rcode
 import pytest
 
@@ -17,8 +18,11 @@ def wait_answer(port, timeout=10.0):
     probe = make_query("whoami.test.", "A", use_edns=False).to_wire()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if udp_exchange(probe, "127.0.0.1", port, timeout=0.2) is not None:
-            return True
+        wire = udp_exchange(probe, "127.0.0.1", port, timeout=0.2)
+        if wire is not None:
+            r = dns.message.from_wire(wire)
+            return r.rcode() == dns.rcode.NOERROR and \
+                [rd.to_text() for rrset in r.answer for rd in rrset] == ["127.0.0.1"]
     return False
 
 
@@ -73,5 +77,5 @@ def test_unknown_user_refuses_to_start(tmp_path):
     conf = write_config(tmp_path / "s.json", base_config(port, user="no-such-user-xyz"))
     run = subprocess.run([SLUICED, "--config", conf, "--foreground"], cwd=tmp_path,
                          timeout=20, stdin=subprocess.DEVNULL, capture_output=True)
-    assert run.returncode != 0
+    assert run.returncode == 1, run.stderr
     assert b"no such user" in run.stderr

@@ -196,8 +196,11 @@ def test_log_is_quiet_per_query(start_server):
 
 def test_sighup_same_config_keeps_serving(start_server):
     srv = start_server()
-    for _ in range(3):
+    for i in range(3):
         srv.signal(signal.SIGHUP)
-        time.sleep(0.2)
+        deadline = time.monotonic() + 5
+        while srv.stderr().count("reload complete") < i + 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert srv.stderr().count("reload complete") == 3, srv.stderr()
     srv.assert_healthy()
     assert srv.udp(make_query("order.test.", "TXT")).rcode() == dns.rcode.NOERROR

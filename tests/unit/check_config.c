@@ -95,9 +95,9 @@ START_TEST(test_closest_zone)
 
 	rt = load("{" SERVER ", \"zones\": [{\"name\": \"example.com.\", \"plugins\": []}]}", &el);
 	ck_assert_ptr_nonnull(rt);
-	sl_name_from_text("example.org.", 12, NULL, name, &len);
+	ck_assert_int_eq(sl_name_from_text("example.org.", 12, NULL, name, &len), SL_OK);
 	ck_assert_ptr_null(sl_runtime_find_zone(rt, name));
-	sl_name_from_text("com.", 4, NULL, name, &len);
+	ck_assert_int_eq(sl_name_from_text("com.", 4, NULL, name, &len), SL_OK);
 	ck_assert_ptr_null(sl_runtime_find_zone(rt, name));
 	sl_runtime_free(rt);
 }
