@@ -240,12 +240,20 @@ static bool put_host(struct answer *a, const uint8_t *host, const sl_node_t *nod
  * in RDATA order. All of it is required: whatever does not fit sets TC, and
  * the rest is still tried (a smaller record may fit where a larger did not).
  */
+/*
+ * Most glue lookups one referral may cost. Real NS sets have a handful of
+ * names; without a cap, a zone with a 1000-name NS set would make every
+ * query below that cut do ~2000 lookups (the CVE-2024-11187 class).
+ */
+#define MAX_GLUE_LOOKUPS 32
+
 static void put_required_glue(struct answer *a, const sl_rrset_t *ns, const sl_node_t *cut)
 {
 	const uint8_t *rd = NULL;
 	uint16_t rdlen;
+	unsigned lookups = 0;
 
-	while ((rd = sl_rrset_next(ns, rd, &rdlen)) != NULL) {
+	while ((rd = sl_rrset_next(ns, rd, &rdlen)) != NULL && lookups < MAX_GLUE_LOOKUPS) {
 		const uint8_t *host = rdata_host(ns->type, rd, rdlen);
 		const sl_node_t *node;
 
@@ -254,6 +262,7 @@ static void put_required_glue(struct answer *a, const sl_rrset_t *ns, const sl_n
 		/* Once the message is full and TC set, more lookups change nothing. */
 		if ((a->resp->flags & SL_FLAG_TC) && room(a->resp) < MIN_ADDR_RR)
 			return;
+		lookups++;
 		node = host_node(a, host);
 		if (node != NULL && !put_host(a, host, node, ns->type))
 			sl_resp_set_flags(a->resp, SL_FLAG_TC);

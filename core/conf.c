@@ -205,10 +205,11 @@ int sl_conf_strings(sl_conf_t *conf, const char *key, bool required, const char 
 	if (!arr)
 		return sl_conf_error(conf, key, "out of memory");
 	json_array_foreach(v, i, item) {
-		if (!json_is_string(item)) {
+		if (!json_is_string(item) ||
+		    strlen(json_string_value(item)) != json_string_length(item)) {
 			char sub[320];
 			sl_conf_subpath(sub, sizeof(sub), key, NULL, (int)i);
-			return sl_conf_error(conf, sub, "expected a string");
+			return sl_conf_error(conf, sub, "expected a string without NUL characters");
 		}
 		arr[i] = json_string_value(item);
 	}

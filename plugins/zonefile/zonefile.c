@@ -121,6 +121,12 @@ static int load_zone(struct zonefile *zf, bool dry_run)
 	}
 	zp_options_init(&opt);
 	opt.origin = zf->origin;
+	/*
+	 * Stop parsing once the zone is over its size cap: the commit would
+	 * refuse it anyway, and a few $GENERATE lines could otherwise make a
+	 * small file allocate hundreds of millions of records first.
+	 */
+	opt.max_records = zf->limits.max_zone_rrs + 1;
 	memset(&perr, 0, sizeof(perr));
 	ret = zp_parse_file(zf->file, &opt, add_record, &ctx, &perr);
 	if (ret != SL_OK || ctx.error[0]) {
@@ -351,6 +357,11 @@ static sl_result_t answer_ixfr(struct zonefile *zf, sl_request_t *req,
 {
 	uint32_t client;
 
+	/* A transfer is of a whole zone: only its apex can be asked (as for AXFR). */
+	if (!sl_name_equal(req->qname, sl_zone_name(zf->zone))) {
+		req->rcode = SL_RCODE_NOTAUTH;
+		return SL_RESULT_ERROR;
+	}
 	if (!ixfr_client_serial(req->query, &client)) {
 		req->rcode = SL_RCODE_FORMERR;
 		req->ede_text = "IXFR needs the client's SOA in the authority section";

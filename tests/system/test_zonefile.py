@@ -9,8 +9,10 @@ import subprocess
 import time
 
 import dns.edns
+import dns.message
 import dns.rcode
 import dns.rdatatype
+import dns.rrset
 
 from conftest import SLUICED, base_config, free_port, make_query, write_config
 
@@ -119,3 +121,51 @@ def test_check_reports_zone_errors(tmp_path):
     outside = check(tmp_path, GOOD.format(serial=1, last=10) + "www.other.test. A 192.0.2.9\n")
     assert outside.returncode == 1, outside.stderr
     assert "zf.zone:7" in outside.stderr and "outside the zone" in outside.stderr, outside.stderr
+
+
+def test_zone_size_cap_stops_parsing(start_server, tmp_path):
+    # 100 generated records against a cap of 20: refused while parsing,
+    # before the records are held in memory, and the zone is not served.
+    zone = tmp_path / "zf.zone"
+    zone.write_text(GOOD.format(serial=1, last=10) + "$GENERATE 1-100 h$ A 192.0.2.1\n")
+    port = free_port()
+    srv = start_server(cfg=zone_config(port, zone, max_zone_records=20), port=port)
+    assert wait_log(srv, "not loaded"), srv.stderr()
+    assert "zf.zone:7:" in srv.stderr(), srv.stderr()
+    assert srv.udp(make_query("www.zf.test.", "A")).rcode() == dns.rcode.SERVFAIL
+
+
+def test_referral_glue_lookups_are_capped(start_server, tmp_path):
+    # A delegation with 100 in-bailiwick name servers: each referral looks up
+    # glue for at most 32 of them (lookups per query stay bounded).
+    zone = tmp_path / "zf.zone"
+    zone.write_text(GOOD.format(serial=1, last=10) +
+                    "$GENERATE 1-100 sub NS ns$.sub\n"
+                    "$GENERATE 1-100 ns$.sub A 192.0.2.$\n")
+    port = free_port()
+    srv = start_server(cfg=zone_config(port, zone), port=port)
+    assert wait_log(srv, "loaded " + str(zone)), srv.stderr()
+    r = srv.tcp(make_query("x.sub.zf.test.", "A"))
+    assert r.rcode() == dns.rcode.NOERROR
+    assert sum(len(rrset) for rrset in r.authority) == 100
+    glue = [rrset for rrset in r.additional if rrset.rdtype == dns.rdatatype.A]
+    assert len(glue) == 32, [str(g.name) for g in glue]
+
+
+def test_ixfr_only_at_the_apex(start_server, tmp_path):
+    zone = tmp_path / "zf.zone"
+    zone.write_text(GOOD.format(serial=5, last=10))
+    port = free_port()
+    cfg = zone_config(port, zone)
+    cfg["zones"][-1]["allow_transfer"] = ["127.0.0.0/8"]
+    srv = start_server(cfg=cfg, port=port)
+    assert wait_log(srv, "loaded " + str(zone)), srv.stderr()
+    for qname, rcode in (("www.zf.test.", dns.rcode.NOTAUTH), ("zf.test.", dns.rcode.NOERROR)):
+        q = dns.message.make_query(qname, "IXFR")
+        q.authority.append(dns.rrset.from_text(
+            qname, 0, "IN", "SOA", "ns.zf.test. host.zf.test. 5 3600 600 86400 60"))
+        r = srv.udp(q)
+        assert r.rcode() == rcode, (qname, r)
+        if rcode == dns.rcode.NOERROR:
+            assert [rrset.rdtype for rrset in r.answer] == [dns.rdatatype.SOA]
+            assert str(r.answer[0].name) == "zf.test."
