@@ -197,9 +197,7 @@ static const sl_node_t *host_node(const struct answer *a, const uint8_t *host)
 	sl_zone_lookup_t lk;
 	int rc;
 
-	if (!sl_name_is_subdomain(host, a->apex->owner))
-		return NULL;
-	memset(&lk, 0, sizeof(lk));
+	/* sl_zone_lookup() clears lk and answers SL_EINVAL for names outside the zone. */
 	rc = sl_zone_lookup(a->ver, host, &lk);
 	if (rc == SL_OK)
 		return lk.node;
@@ -488,8 +486,7 @@ static int step(struct answer *a)
 	const uint8_t *owner;
 	int rc;
 
-	memset(&lk, 0, sizeof(lk));
-	rc = sl_zone_lookup(a->ver, a->sname, &lk);
+	rc = sl_zone_lookup(a->ver, a->sname, &lk); /* clears lk itself */
 	if (rc == SL_EINVAL)
 		/* The question must be ours; a chain may leave the zone (NOERROR). */
 		return a->steps == 0 ? ST_REFUSED : ST_HIT;
