@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sluice/common.h>
-#include "logctl.h"
 #include "server.h"
 
 #ifndef SL_SYSCONFDIR

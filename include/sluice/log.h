@@ -36,6 +36,18 @@ SL_API bool sl_log_enabled(int level);
 /** Parses "error", "warning", "notice", "info" or "debug". @return level or SL_EINVAL */
 SL_API int sl_log_level_from_text(const char *text);
 
+/*
+ * Output control, for the program that owns the process (sluiced, a tool
+ * built on libsluice-wire). Plugins must not call these: the operator's
+ * "log_level" and sluiced's --foreground decide.
+ */
+
+/** Sets the most verbose level emitted (SL_LOG_*); the default is SL_LOG_NOTICE. */
+SL_API void sl_log_set_level(int level);
+
+/** Sends output to syslog (true, daemon mode) or to stderr (false, the default). */
+SL_API void sl_log_use_syslog(bool on);
+
 #ifdef __cplusplus
 }
 #endif

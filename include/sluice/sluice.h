@@ -17,5 +17,6 @@
 #include <sluice/resp.h>
 #include <sluice/rr.h>
 #include <sluice/zone.h>
+#include <sluice/zscan.h>
 
 #endif /* SLUICE_SLUICE_H */

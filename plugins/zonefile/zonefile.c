@@ -23,7 +23,7 @@
 #include <sluice/answer.h>
 #include <sluice/sluice.h>
 #include <sluice/zone.h>
-#include "zparser.h"
+#include <sluice/zscan.h>
 
 /* What identifies the file's content cheaply (checked on reload). */
 struct file_stamp {

@@ -16,7 +16,7 @@
 #include <sluice/name.h>
 #include <sluice/rr.h>
 
-#include "zparser.h"
+#include <sluice/zscan.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,7 +20,7 @@
 #include <sluice/name.h>
 #include <sluice/rr.h>
 
-#include "zparser.h"
+#include <sluice/zscan.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

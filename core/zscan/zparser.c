@@ -30,7 +30,7 @@
 #include <sluice/name.h>
 #include <sluice/rr.h>
 
-#include "zparser.h"
+#include <sluice/zscan.h>
 
 /* Longest $INCLUDE path we build. */
 #define ZP_PATH_MAX 4096

@@ -17,43 +17,6 @@
 #include "loader.h"
 #include <sluice/zone.h>
 
-/* ---- error list --------------------------------------------------------- */
-
-void sl_errlist_add(sl_errlist_t *el, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg = NULL;
-
-	if (el->count >= SL_CONFIG_MAX_ERRORS) {
-		el->dropped++;
-		return;
-	}
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	if (msg)
-		el->msg[el->count++] = msg;
-	else
-		el->dropped++;
-}
-
-void sl_errlist_free(sl_errlist_t *el)
-{
-	for (unsigned i = 0; i < el->count; i++)
-		free(el->msg[i]);
-	el->count = 0;
-	el->dropped = 0;
-}
-
-void sl_errlist_log(const sl_errlist_t *el)
-{
-	for (unsigned i = 0; i < el->count; i++)
-		sl_log(SL_LOG_ERROR, "%s", el->msg[i]);
-	if (el->dropped)
-		sl_log(SL_LOG_ERROR, "... and %u more problems", el->dropped);
-}
-
 /* ---- listen addresses --------------------------------------------------- */
 
 static int parse_port(const char *s, uint16_t *port)
@@ -454,32 +417,6 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 	}
 }
 
-const sl_zone_entry_t *sl_runtime_find_zone(const sl_runtime_t *rt, const uint8_t *name)
-{
-	if (!rt->nzones)
-		return NULL;
-	unsigned labels = sl_name_labels(name);
-	/* Longest suffix first, skipping lengths no configured zone has. */
-	while (labels > rt->zone_max_labels) {
-		name = sl_name_parent(name);
-		labels--;
-	}
-	for (;;) {
-		if (labels < rt->zone_min_labels)
-			return NULL;
-		uint32_t h = sl_name_hash(name) & rt->zone_hash_mask;
-		while (rt->zone_hash[h]) {
-			const sl_zone_entry_t *z = &rt->zones[rt->zone_hash[h] - 1];
-			if (sl_name_equal(z->name, name))
-				return z;
-			h = (h + 1) & rt->zone_hash_mask;
-		}
-		if (labels == 0)
-			return NULL;
-		name = sl_name_parent(name);
-		labels--;
-	}
-}
 
 /* ---- runtime ------------------------------------------------------------ */
 

@@ -47,8 +47,8 @@
  *  - RDATA errors carry the codec's message ("MX exchange: bad domain
  *    name"), placed at the RDATA token they concern.
  */
-#ifndef SLUICE_ZPARSER_H
-#define SLUICE_ZPARSER_H
+#ifndef SLUICE_ZSCAN_H
+#define SLUICE_ZSCAN_H
 
 #include <sluice/common.h>
 
@@ -128,7 +128,7 @@ typedef struct zp_error {
 } zp_error_t;
 
 /** Fills @p opt with the defaults (origin NULL, class IN, TTL 3600, depth 8, ...). */
-void zp_options_init(zp_options_t *opt);
+SL_API void zp_options_init(zp_options_t *opt);
 
 /**
  * Parses a zone file, calling @p cb for each record in order.
@@ -145,8 +145,8 @@ void zp_options_init(zp_options_t *opt);
  *         limit (records, $GENERATE count, include depth, sizes); SL_EIO
  *         when a file cannot be read; SL_ENOMEM; or what @p cb returned
  */
-int zp_parse_file(const char *path, const zp_options_t *opt, zp_record_f cb, void *arg,
-		  zp_error_t *err);
+SL_API int zp_parse_file(const char *path, const zp_options_t *opt, zp_record_f cb, void *arg,
+			 zp_error_t *err);
 
 /**
  * Parses zone text held in memory (need not be NUL-terminated), as
@@ -158,10 +158,10 @@ int zp_parse_file(const char *path, const zp_options_t *opt, zp_record_f cb, voi
  * @param len              its length
  * @param name_for_errors  file name reported in errors and records (NULL: "<string>")
  */
-int zp_parse_string(const char *text, size_t len, const char *name_for_errors,
+SL_API int zp_parse_string(const char *text, size_t len, const char *name_for_errors,
 		    const zp_options_t *opt, zp_record_f cb, void *arg, zp_error_t *err);
 
 #ifdef __cplusplus
 }
 #endif
-#endif /* SLUICE_ZPARSER_H */
+#endif /* SLUICE_ZSCAN_H */

@@ -19,7 +19,6 @@
 #include <unistd.h>
 #include "cookie.h"
 #include "loader.h"
-#include "logctl.h"
 #include "net.h"
 #include "qsbr.h"
 #include "server.h"

@@ -4,7 +4,6 @@
  * validate each other's cookies. SipHash-2-4 is implemented here because it is
  * a few lines and EVP_MAC per query would allocate.
  */
-#include "config.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>

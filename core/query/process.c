@@ -6,11 +6,10 @@
  * response hooks, then finalisation (OPT, EDE, TC). Everything lives on the
  * stack or in the worker's arena: the UDP path allocates nothing.
  */
-#include "config.h"
 #include <string.h>
 #include "acl.h"
 #include "cookie.h"
-#include "loader.h"
+#include "runtime.h"
 #include "process.h"
 
 /* Chains that ran for one request, for the response hooks. */

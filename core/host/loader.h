@@ -8,9 +8,7 @@
 #include <stdatomic.h>
 #include <sluice/plugin.h>
 #include "conf.h"
-
-/** Counters one instance may register. */
-#define SL_MAX_COUNTERS 16
+#include "runtime.h"
 
 /** A loaded plugin object. */
 typedef struct sl_module {
@@ -19,22 +17,6 @@ typedef struct sl_module {
 	void *handle;             /**< dlopen handle */
 	const sl_plugin_t *api;   /**< its descriptor */
 } sl_module_t;
-
-/** A plugin instance: one JSON object in a chain. */
-struct sl_instance {
-	const sl_plugin_t *api;                 /**< descriptor */
-	void *state;                            /**< what create() returned */
-	char label[80 + SL_NAME_TEXT_MAX];      /**< "name" or "name@zone." */
-	char path[256];                         /**< JSON path of its object */
-	uint8_t zone[SL_NAME_MAXLEN];           /**< apex when per-zone */
-	bool has_zone;                          /**< per-zone instance */
-	unsigned position;                      /**< index among same-plugin instances in the chain */
-	unsigned workers;                       /**< worker count */
-	bool started;                           /**< start() succeeded */
-	unsigned ncounters;                     /**< registered counters */
-	char *counter_names[SL_MAX_COUNTERS];   /**< their names */
-	_Atomic uint64_t *counters;             /**< [workers][SL_MAX_COUNTERS] */
-};
 
 /**
  * Finds NAME.so in @p dirs, then in the installed plugin directory, dlopens

@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include <stdatomic.h>
 #include <sluice/log.h>
-#include "logctl.h"
 
 static atomic_int log_level = SL_LOG_NOTICE;
 static atomic_bool log_syslog = false;

@@ -6,7 +6,7 @@
 #define SL_CORE_PROCESS_H
 
 #include <sluice/plugin.h>
-#include "config.h"
+#include "runtime.h"
 
 /** One query to answer. */
 typedef struct sl_query_in {

@@ -1,30 +1,37 @@
 /*
- * Sluice core — the server configuration (JSON) and the runtime built from it.
+ * Sluice query layer — the runtime a query is answered against: server
+ * options, the server-wide chain, the zones with their chains and ACLs.
+ * The host layer (host/config.c) builds it from the JSON configuration and
+ * the loader (host/loader.c) fills the instances; the pipeline only reads
+ * it. Immutable once published; replaced as a whole on reload.
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
-#ifndef SL_CORE_CONFIG_H
-#define SL_CORE_CONFIG_H
+#ifndef SL_CORE_RUNTIME_H
+#define SL_CORE_RUNTIME_H
 
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <sluice/plugin.h>
 
-/** Maximum problems collected by one load (further ones are counted). */
-#define SL_CONFIG_MAX_ERRORS 64
+/** Counters one instance may register. */
+#define SL_MAX_COUNTERS 16
 
-/** Problems found while loading a configuration, each with its place. */
-typedef struct sl_errlist {
-	char *msg[SL_CONFIG_MAX_ERRORS]; /**< "path: message" lines (malloc'd) */
-	unsigned count;                  /**< stored messages */
-	unsigned dropped;                /**< messages beyond the cap */
-} sl_errlist_t;
-
-/** Appends a formatted problem. */
-void sl_errlist_add(sl_errlist_t *el, const char *fmt, ...) SL_PRINTF(2, 3);
-/** Frees the messages. */
-void sl_errlist_free(sl_errlist_t *el);
-/** Logs each problem at error level. */
-void sl_errlist_log(const sl_errlist_t *el);
+/** A plugin instance: one JSON object in a chain. */
+struct sl_instance {
+	const sl_plugin_t *api;                 /**< descriptor */
+	void *state;                            /**< what create() returned */
+	char label[80 + SL_NAME_TEXT_MAX];      /**< "name" or "name@zone." */
+	char path[256];                         /**< JSON path of its object */
+	uint8_t zone[SL_NAME_MAXLEN];           /**< apex when per-zone */
+	bool has_zone;                          /**< per-zone instance */
+	unsigned position;                      /**< index among same-plugin instances in the chain */
+	unsigned workers;                       /**< worker count */
+	bool started;                           /**< start() succeeded */
+	unsigned ncounters;                     /**< registered counters */
+	char *counter_names[SL_MAX_COUNTERS];   /**< their names */
+	_Atomic uint64_t *counters;             /**< [workers][SL_MAX_COUNTERS] */
+};
 
 /** One address to listen on. */
 typedef struct sl_listen {
@@ -99,27 +106,7 @@ typedef struct sl_runtime {
 	bool started;                  /**< start() has run on every instance */
 } sl_runtime_t;
 
-/**
- * Loads @p path: parses JSON, validates every key (unknown keys are errors),
- * loads plugins and creates instances. Every problem goes to @p errors with
- * its JSON path (or file:line:column for JSON syntax). @p dry_run is passed
- * to plugins (--check). A non-zero @p workers_override replaces "workers"
- * (a reload keeps the running thread count).
- * @return the runtime, or NULL when any problem was found
- */
-sl_runtime_t *sl_runtime_load(const char *path, bool dry_run, unsigned workers_override,
-			      sl_errlist_t *errors);
-
-/** Calls start() on every instance and adopt() against @p previous (may be NULL). */
-int sl_runtime_start(sl_runtime_t *rt, sl_runtime_t *previous, sl_errlist_t *errors);
-
-/** Destroys instances, unloads plugins, frees everything. NULL is ignored. */
-void sl_runtime_free(sl_runtime_t *rt);
-
 /** Finds the closest enclosing zone of @p name, or NULL (REFUSED). */
 const sl_zone_entry_t *sl_runtime_find_zone(const sl_runtime_t *rt, const uint8_t *name);
 
-/** Parses "1.2.3.4:53", "[::1]:53", "::1" / "1.2.3.4" (port 53). @return SL_OK or SL_ESYNTAX */
-int sl_listen_parse(const char *text, sl_listen_t *out);
-
-#endif /* SL_CORE_CONFIG_H */
+#endif /* SL_CORE_RUNTIME_H */
