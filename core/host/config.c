@@ -6,6 +6,7 @@
  */
 #include "config.h"
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 #include "acl.h"
 #include "conf.h"
+#include "cookie.h"
+#include <sluice/codec.h>
 #include "loader.h"
 #include <sluice/zone.h>
 
@@ -120,6 +123,46 @@ static void parse_tcp(sl_conf_t *parent, sl_tcp_conf_t *tcp)
 	parent->nerrors += sl_conf_finish(&c);
 }
 
+/*
+ * server.cookie_secret: exactly 32 hex digits, shared by the servers of an
+ * anycast set (RFC 9018 §5). Without it the process's random secret is used,
+ * the same across reloads. Errors never echo the value: it is a secret.
+ */
+static void parse_cookie_secret(sl_conf_t *c, sl_server_conf_t *sc)
+{
+	_Static_assert(sizeof(sc->cookie_secret) == SL_COOKIE_SECRET_LEN, "cookie secret size");
+	const char *hex;
+	size_t len, got = 0;
+
+	if (sl_conf_string(c, "cookie_secret", false, NULL, &hex) != SL_OK)
+		return;
+	if (!hex) {
+		if (sl_cookie_random_secret(sc->cookie_secret) != SL_OK)
+			sl_conf_error(c, "cookie_secret", "no random secret (RAND_bytes failed)");
+		return;
+	}
+	len = strlen(hex);
+	if (len != 2 * SL_COOKIE_SECRET_LEN) {
+		sl_conf_error(c, "cookie_secret", "must be %d hex digits (%d bytes), not %zu characters",
+			      2 * SL_COOKIE_SECRET_LEN, SL_COOKIE_SECRET_LEN, len);
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)hex[i])) {
+			sl_conf_error(c, "cookie_secret",
+				      "must be %d hex digits (%d bytes): character %zu is not a hex digit",
+				      2 * SL_COOKIE_SECRET_LEN, SL_COOKIE_SECRET_LEN, i + 1);
+			return;
+		}
+	}
+	if (sl_hex_decode(hex, len, sc->cookie_secret, SL_COOKIE_SECRET_LEN, &got) != SL_OK ||
+	    got != SL_COOKIE_SECRET_LEN) {
+		sl_conf_error(c, "cookie_secret", "is not %d bytes of hex", SL_COOKIE_SECRET_LEN);
+		return;
+	}
+	sc->cookie_secret_set = true;
+}
+
 static void parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_override,
 			 sl_errlist_t *errors, bool dry_run)
 {
@@ -202,6 +245,7 @@ static void parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 	    (strlen(sc->identity) == 0 || strlen(sc->identity) > 255))
 		sl_conf_error(&c, "identity", "must be 1..255 characters");
 	sl_conf_bool(&c, "cookies", true, &sc->cookies);
+	parse_cookie_secret(&c, sc);
 	parse_tcp(&c, &sc->tcp);
 	sl_conf_finish(&c);
 	if (workers_override)

@@ -182,6 +182,31 @@ static uint16_t udp_limit(const sl_runtime_t *rt, const sl_msg_t *msg)
 	return payload < rt->conf.udp_payload ? payload : rt->conf.udp_payload;
 }
 
+/*
+ * Checks the query's server cookie (setting server_valid for the plugins)
+ * and writes the COOKIE option to answer with into @p out. A valid cookie
+ * under half an hour old goes back unchanged, as RFC 9018 §4.3 allows, so a
+ * client keeps one cookie across the servers that share our secret.
+ * @return the option length, 0 to send none (no hash for this address)
+ */
+static uint8_t answer_cookie(const sl_runtime_t *rt, const sl_query_in_t *in, sl_cookie_t *c,
+			     uint8_t out[8 + SL_SERVER_COOKIE_LEN])
+{
+	sl_cookie_verdict_t verdict = SL_COOKIE_INVALID;
+
+	if (c->server_len)
+		verdict = sl_cookie_check(in->cookie_mac, rt->conf.cookie_secret, c, in->remote,
+					  in->now);
+	c->server_valid = verdict != SL_COOKIE_INVALID;
+	memcpy(out, c->client, 8);
+	if (verdict == SL_COOKIE_VALID)
+		memcpy(out + 8, c->server, SL_SERVER_COOKIE_LEN);
+	else if (sl_cookie_make(in->cookie_mac, rt->conf.cookie_secret, c->client, in->remote,
+				in->now, out + 8) != SL_OK)
+		return 0;
+	return 8 + SL_SERVER_COOKIE_LEN;
+}
+
 size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *arena,
 		  uint8_t *out, size_t outcap)
 {
@@ -228,12 +253,9 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	}
 	if (msg.edns.present && msg.edns.ecs.present)
 		opt.ecs = &msg.edns.ecs;
-	if (msg.edns.present && msg.edns.cookie.present && rt->conf.cookies) {
-		msg.edns.cookie.server_valid = sl_cookie_valid(&msg.edns.cookie, in->remote, in->now);
-		memcpy(cookie, msg.edns.cookie.client, 8);
-		sl_cookie_make(msg.edns.cookie.client, in->remote, in->now, cookie + 8);
-		opt.cookie = cookie;
-		opt.cookie_len = sizeof(cookie);
+	if (msg.edns.present && msg.edns.cookie.present && rt->conf.cookies && in->cookie_mac) {
+		opt.cookie_len = answer_cookie(rt, in, &msg.edns.cookie, cookie);
+		opt.cookie = opt.cookie_len ? cookie : NULL;
 	}
 	if (msg.edns.present && msg.edns.keepalive && in->transport == SL_TRANSPORT_TCP) {
 		double t = rt->conf.tcp.idle_timeout * 10;

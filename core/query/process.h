@@ -6,6 +6,7 @@
 #define SL_CORE_PROCESS_H
 
 #include <sluice/plugin.h>
+#include "cookie.h"
 #include "runtime.h"
 
 /** One query to answer. */
@@ -20,6 +21,7 @@ typedef struct sl_query_in {
 	unsigned worker_id;             /**< worker index */
 	sl_worker_t *worker;            /**< worker (NULL in unit tests) */
 	uint32_t now;                   /**< wall clock seconds, for cookies */
+	sl_cookie_mac_t *cookie_mac;    /**< this thread's cookie hash context; NULL: no cookies */
 	sl_stream_t *stream_out;        /**< TCP: receives a multi-message response; else NULL */
 } sl_query_in_t;
 

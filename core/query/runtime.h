@@ -64,6 +64,8 @@ typedef struct sl_server_conf {
 	const char *nsid;         /**< NSID payload (text), or NULL */
 	const char *identity;     /**< answer for id.server./hostname.bind CH TXT, or NULL */
 	bool cookies;             /**< send server cookies (true) */
+	uint8_t cookie_secret[16]; /**< cookie secret: configured, else the process's random one */
+	bool cookie_secret_set;   /**< cookie_secret came from the configuration */
 	sl_tcp_conf_t tcp;        /**< TCP limits */
 	uint32_t udp_batch;       /**< recvmmsg batch size (32) */
 } sl_server_conf_t;

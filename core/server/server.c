@@ -17,7 +17,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "cookie.h"
 #include "loader.h"
 #include "net.h"
 #include "qsbr.h"
@@ -254,7 +253,7 @@ int sl_server_run(sl_runtime_t *rt, const char *config_file, bool foreground)
 	atomic_store(&srv->live, rt);
 	pthread_mutex_init(&srv->clients_lock, NULL);
 	srv->workers = calloc(srv->nworkers, sizeof(*srv->workers));
-	if (!srv->workers || sl_cookie_init() != SL_OK)
+	if (!srv->workers)
 		goto out;
 	if (bind_sockets(srv, &rt->conf) != SL_OK)
 		goto out;

@@ -28,7 +28,7 @@ void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *q
 		.remote = remote, .remote_len = remote_len,
 		.local = local, .local_len = local_len,
 		.worker_id = w->id, .worker = w, .now = (uint32_t)time(NULL),
-		.stream_out = stream,
+		.cookie_mac = &w->cookie_mac, .stream_out = stream,
 	};
 	size_t len = sl_process(w->rt, &in, &w->arena, out, outcap);
 
@@ -149,7 +149,7 @@ int sl_worker_init(sl_worker_t *w, sl_server_t *srv, unsigned id, const sl_runti
 	w->rt = rt;
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	w->arena_block = malloc(SL_WORKER_ARENA_SIZE);
-	if (!w->loop || !w->arena_block)
+	if (!w->loop || !w->arena_block || sl_cookie_mac_init(&w->cookie_mac) != SL_OK)
 		return SL_ENOMEM;
 	sl_arena_init(&w->arena, w->arena_block, SL_WORKER_ARENA_SIZE);
 	ev_async_init(&w->wake, on_wake);
@@ -191,6 +191,7 @@ void sl_worker_destroy(sl_worker_t *w)
 	if (w->loop)
 		ev_loop_destroy(w->loop);
 	free(w->arena_block);
+	sl_cookie_mac_free(&w->cookie_mac);
 	memset(w, 0, sizeof(*w));
 }
 

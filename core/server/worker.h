@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include "config.h"
+#include "cookie.h"
 
 struct sl_server;
 struct sl_udp;
@@ -51,6 +52,7 @@ struct sl_worker {
 	struct sl_tcp *tcp;              /**< TCP state (net.h) */
 	uint8_t *arena_block;            /**< backing store of the request arena */
 	sl_arena_t arena;                /**< per-request arena */
+	sl_cookie_mac_t cookie_mac;      /**< server cookie hashing, this thread's own */
 	sl_worker_stats_t stats;         /**< counters, written only by this worker */
 };
 

@@ -108,7 +108,9 @@ typedef struct sl_cookie {
 	uint8_t client[8];         /**< client cookie */
 	uint8_t server[32];        /**< server cookie as received */
 	uint8_t server_len;        /**< 0, or 8..32 */
-	bool server_valid;         /**< the core verified the server cookie */
+	bool server_valid;         /**< the server cookie is ours (RFC 9018 with our secret, timestamp
+				    at most 1 hour old, 5 minutes ahead); false when absent,
+				    invalid or cookies are off */
 } sl_cookie_t;
 
 /** EDNS(0) state of a parsed query. */

@@ -8,6 +8,7 @@
 /** @file Includes every public header of libsluice. */
 #include <sluice/answer.h>
 #include <sluice/arena.h>
+#include <sluice/codec.h>
 #include <sluice/common.h>
 #include <sluice/conf.h>
 #include <sluice/log.h>

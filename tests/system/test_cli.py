@@ -93,6 +93,12 @@ CASES = {
         _set(lambda c: (c["server"], "workers"), "two"), ["server.workers"]),
     "log-level-bad": (
         _set(lambda c: (c["server"], "log_level"), "chatty"), ["server.log_level"]),
+    "cookie-secret-short": (
+        _set(lambda c: (c["server"], "cookie_secret"), "e5e973e5a6b2a43f"),
+        ["server.cookie_secret: must be 32 hex digits (16 bytes), not 16 characters"]),
+    "cookie-secret-not-hex": (
+        _set(lambda c: (c["server"], "cookie_secret"), "e5e973e5a6b2a43f48e7dc849e37bfcx"),
+        ["server.cookie_secret", "character 32 is not a hex digit"]),
     "plugin-key-missing": (
         lambda c: c["zones"][1]["plugins"][0].pop("plugin"), ["zones[1].plugins[0]"]),
 }

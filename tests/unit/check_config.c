@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include "acl.h"
 #include "config.h"
+#include "cookie.h"
 #include "loader.h"
 #include "testutil.h"
 
@@ -135,6 +136,19 @@ static const struct bad_case {
 	  "out of range" },
 	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"log_level\": \"loud\"}}",
 	  "server.log_level", "loud" },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"cookie_secret\": \"e5e9\"}}",
+	  "server.cookie_secret: must be 32 hex digits (16 bytes), not 4 characters", NULL },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"cookie_secret\": "
+	  "\"e5e973e5a6b2a43f48e7dc849e37bfcf00\"}}",
+	  "server.cookie_secret", "not 34 characters" },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"cookie_secret\": "
+	  "\"e5e973e5a6b2a43f48e7dc849e37bfcg\"}}",
+	  "server.cookie_secret", "character 32 is not a hex digit" },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"cookie_secret\": "
+	  "\"e5e973e5a6b2a43f 8e7dc849e37bfcf\"}}",
+	  "server.cookie_secret", "character 17 is not a hex digit" },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"cookie_secret\": 12}}",
+	  "server.cookie_secret", "expected a string" },
 	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"tcp\": {\"idle\": 1}}}",
 	  "server.tcp.idle: unknown key", NULL },
 	{ "{" SERVER ", \"zones\": [{\"name\": \"a..b.\", \"plugins\": []}]}", "zones[0].name",
@@ -171,6 +185,46 @@ START_TEST(test_bad_config)
 	ck_assert_ptr_null(rt);
 	ck_assert_msg(has_error(&el, bc->expect_a, bc->expect_b), "case %d: expected '%s' / '%s'",
 		      _i, bc->expect_a, bc->expect_b ? bc->expect_b : "");
+	sl_errlist_free(&el);
+}
+END_TEST
+
+/* server.cookie_secret: configured bytes, else the process's random secret on every load. */
+START_TEST(test_cookie_secret)
+{
+	static const uint8_t rfc9018[SL_COOKIE_SECRET_LEN] = {
+		0xe5, 0xe9, 0x73, 0xe5, 0xa6, 0xb2, 0xa4, 0x3f,
+		0x48, 0xe7, 0xdc, 0x84, 0x9e, 0x37, 0xbf, 0xcf,
+	};
+	uint8_t fallback[SL_COOKIE_SECRET_LEN];
+	sl_errlist_t el;
+
+	sl_runtime_t *rt = load("{\"server\": {\"listen\": [\"127.0.0.1:53\"], "
+				"\"cookie_secret\": \"E5E973E5A6B2A43F48e7dc849e37bfcf\"}}",
+				&el);
+	dump(&el);
+	ck_assert_ptr_nonnull(rt);
+	ck_assert(rt->conf.cookie_secret_set);
+	ck_assert_mem_eq(rt->conf.cookie_secret, rfc9018, sizeof(rfc9018));
+	sl_runtime_free(rt);
+
+	/* Absent: the random secret, the same for a reload (a second load). */
+	ck_assert_int_eq(sl_cookie_random_secret(fallback), SL_OK);
+	for (int i = 0; i < 2; i++) {
+		rt = load("{\"server\": {\"listen\": [\"127.0.0.1:53\"]}}", &el);
+		ck_assert_ptr_nonnull(rt);
+		ck_assert(!rt->conf.cookie_secret_set);
+		ck_assert_mem_eq(rt->conf.cookie_secret, fallback, sizeof(fallback));
+		sl_runtime_free(rt);
+	}
+
+	/* A rejected secret is not repeated in the error: it is a secret. */
+	rt = load("{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"cookie_secret\": "
+		  "\"0123456789abcdef0123456789abcdefff\"}}",
+		  &el);
+	ck_assert_ptr_null(rt);
+	ck_assert_uint_eq(el.count, 1);
+	ck_assert_ptr_null(strstr(el.msg[0], "0123456789"));
 	sl_errlist_free(&el);
 }
 END_TEST
@@ -245,6 +299,7 @@ int main(void)
 	tcase_add_test(tc, test_closest_zone);
 	tcase_add_loop_test(tc, test_bad_config, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_all_errors_reported);
+	tcase_add_test(tc, test_cookie_secret);
 	tcase_add_test(tc, test_listen_parse);
 	tcase_add_test(tc, test_acl);
 	suite_add_tcase(s, tc);

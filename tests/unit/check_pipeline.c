@@ -25,6 +25,8 @@ static uint8_t arena_block[65536];
 static sl_arena_t arena;
 static uint8_t out[65535];
 static struct sockaddr_in client;
+static sl_cookie_mac_t cookie_mac;
+static uint32_t now = 1700000000;
 
 static void setup_runtime(const char *json)
 {
@@ -36,6 +38,8 @@ static void setup_runtime(const char *json)
 		fprintf(stderr, "config error: %s\n", el.msg[i]);
 	ck_assert_ptr_nonnull(rt);
 	ck_assert_int_eq(sl_runtime_start(rt, NULL, &el), SL_OK);
+	ck_assert_int_eq(sl_cookie_mac_init(&cookie_mac), SL_OK);
+	now = 1700000000;
 	sl_arena_init(&arena, arena_block, sizeof(arena_block));
 	client.sin_family = AF_INET;
 	client.sin_port = htons(40000);
@@ -46,6 +50,7 @@ static void teardown_runtime(void)
 {
 	sl_runtime_free(rt);
 	rt = NULL;
+	sl_cookie_mac_free(&cookie_mac);
 }
 
 static size_t ask(sl_transport_t t, const uint8_t *q, size_t qlen)
@@ -54,7 +59,7 @@ static size_t ask(sl_transport_t t, const uint8_t *q, size_t qlen)
 		.transport = t, .wire = q, .len = qlen,
 		.remote = (struct sockaddr *)&client, .remote_len = sizeof(client),
 		.local = (struct sockaddr *)&client, .local_len = sizeof(client),
-		.now = 1700000000,
+		.now = now, .cookie_mac = &cookie_mac,
 	};
 	return sl_process(rt, &in, &arena, out, sizeof(out));
 }
@@ -334,12 +339,72 @@ START_TEST(test_edns_options)
 	ck_assert_mem_eq(p.msg.edns.cookie.client, opts + 8, 8);
 	ck_assert_ptr_nonnull(memmem(out, len, "unit-ns", 7));
 	/* The server cookie we issued validates on the next query. */
-	ck_assert(sl_cookie_valid(&p.msg.edns.cookie, (struct sockaddr *)&client, 1700000000));
-	ck_assert(!sl_cookie_valid(&p.msg.edns.cookie, (struct sockaddr *)&client,
-				   1700000000 + 7200));
+	const uint8_t *secret = rt->conf.cookie_secret;
+	sl_cookie_t *c = &p.msg.edns.cookie;
+	ck_assert_int_eq(sl_cookie_check(&cookie_mac, secret, c, (struct sockaddr *)&client, now),
+			 SL_COOKIE_VALID);
+	ck_assert_int_eq(sl_cookie_check(&cookie_mac, secret, c, (struct sockaddr *)&client,
+					 now + 7200),
+			 SL_COOKIE_INVALID);
 	struct sockaddr_in other = client;
 	other.sin_addr.s_addr = htonl(0x7f000002);
-	ck_assert(!sl_cookie_valid(&p.msg.edns.cookie, (struct sockaddr *)&other, 1700000000));
+	ck_assert_int_eq(sl_cookie_check(&cookie_mac, secret, c, (struct sockaddr *)&other, now),
+			 SL_COOKIE_INVALID);
+}
+END_TEST
+
+/* Sends client cookie 1..8 plus @p server (NULL: none); returns the answer's cookie. */
+static void cookie_round(const uint8_t *server, uint8_t server_len, parsed_t *p)
+{
+	uint8_t opts[4 + 8 + 32] = { 0, 10, 0, (uint8_t)(8 + server_len), 1, 2, 3, 4, 5, 6, 7, 8 };
+	if (server)
+		memcpy(opts + 12, server, server_len);
+	tu_qopt_t o = { .id = 7, .edns_version = 0, .opts = opts,
+			.opts_len = 12 + (size_t)server_len };
+	parse(query(SL_TRANSPORT_UDP, "www.test.", SL_TYPE_A, &o), p);
+	ck_assert_uint_eq(p->rcode, SL_RCODE_NOERROR);
+	ck_assert(p->msg.edns.cookie.present);
+	ck_assert_mem_eq(p->msg.edns.cookie.client, opts + 4, 8);
+	ck_assert_uint_eq(p->msg.edns.cookie.server_len, SL_SERVER_COOKIE_LEN);
+}
+
+/* Timestamp field of a server cookie. */
+static uint32_t cookie_time(const uint8_t *sc)
+{
+	return (uint32_t)sc[4] << 24 | (uint32_t)sc[5] << 16 | (uint32_t)sc[6] << 8 | sc[7];
+}
+
+START_TEST(test_cookie_echo_and_renew)
+{
+	parsed_t p;
+	uint8_t issued[SL_SERVER_COOKIE_LEN], forged[SL_SERVER_COOKIE_LEN];
+
+	cookie_round(NULL, 0, &p);
+	memcpy(issued, p.msg.edns.cookie.server, sizeof(issued));
+	ck_assert_uint_eq(cookie_time(issued), now);
+
+	/* 29 minutes on, the valid cookie comes back unchanged. */
+	now += 29 * 60;
+	cookie_round(issued, sizeof(issued), &p);
+	ck_assert_mem_eq(p.msg.edns.cookie.server, issued, sizeof(issued));
+
+	/* 31 minutes on it is still valid but renewed: a fresh timestamp. */
+	now += 2 * 60;
+	cookie_round(issued, sizeof(issued), &p);
+	ck_assert_uint_eq(cookie_time(p.msg.edns.cookie.server), now);
+	ck_assert_mem_ne(p.msg.edns.cookie.server, issued, sizeof(issued));
+
+	/* A wrong hash is answered (no BADCOOKIE) with a fresh cookie. */
+	memcpy(forged, issued, sizeof(forged));
+	forged[15] ^= 1;
+	now = cookie_time(issued) + 10;
+	cookie_round(forged, sizeof(forged), &p);
+	ck_assert_uint_eq(cookie_time(p.msg.edns.cookie.server), now);
+	ck_assert_mem_ne(p.msg.edns.cookie.server + 8, issued + 8, 8);
+
+	/* An unknown-format 8-byte server cookie: a fresh 16-byte one. */
+	cookie_round(issued, 8, &p);
+	ck_assert_uint_eq(cookie_time(p.msg.edns.cookie.server), now);
 }
 END_TEST
 
@@ -454,6 +519,7 @@ int main(void)
 	tcase_add_test(tc, test_notimp_opcodes);
 	tcase_add_test(tc, test_badvers);
 	tcase_add_test(tc, test_edns_options);
+	tcase_add_test(tc, test_cookie_echo_and_renew);
 	tcase_add_test(tc, test_chaos_identity);
 	tcase_add_test(tc, test_meta_qtypes);
 	tcase_add_test(tc, test_transfer_acl);
