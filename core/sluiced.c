@@ -15,10 +15,16 @@
 #define SL_SYSCONFDIR "/etc"
 #endif
 
+/*
+ * The name messages use. Not argv[0]: from the build tree that is libtool's
+ * wrapper target (.../.libs/lt-sluiced), which means nothing to the reader.
+ */
+#define PROG "sluiced"
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: sluiced [--config FILE] [--check] [--foreground] [--version] [--help]\n"
+		"Usage: " PROG " [--config FILE] [--check] [--foreground] [--version] [--help]\n"
 		"\n"
 		"  -c, --config FILE   JSON configuration (default %s/sluice/sluiced.json)\n"
 		"  -n, --check         load the configuration, every plugin and zone; report every\n"
@@ -34,9 +40,31 @@ static void usage(FILE *out)
 
 static void version(void)
 {
-	printf("sluiced %s (plugin ABI %d)\n", sl_version(), SL_PLUGIN_ABI_VERSION);
+	printf(PROG " %s (plugin ABI %d)\n", sl_version(), SL_PLUGIN_ABI_VERSION);
 	printf("libev %d.%d, %s, jansson %s\n", ev_version_major(), ev_version_minor(),
 	       OpenSSL_version(OPENSSL_VERSION), jansson_version_str());
+}
+
+/*
+ * Reports a bad option: @p arg is the argument getopt was reading, @p ret
+ * what it returned (':' for a missing value, '?' otherwise).
+ */
+static void bad_option(int ret, const char *arg)
+{
+	if (arg[0] == '-' && arg[1] == '-') {
+		int len = (int)strcspn(arg, "=");
+		if (ret == ':')
+			fprintf(stderr, PROG ": option %.*s needs an argument\n", len, arg);
+		else if (optopt)
+			fprintf(stderr, PROG ": option %.*s takes no argument\n", len, arg);
+		else
+			fprintf(stderr, PROG ": unknown option %.*s\n", len, arg);
+	} else if (ret == ':') {
+		fprintf(stderr, PROG ": option -%c needs an argument\n", optopt);
+	} else {
+		fprintf(stderr, PROG ": unknown option -%c\n", optopt);
+	}
+	usage(stderr);
 }
 
 int main(int argc, char **argv)
@@ -53,22 +81,35 @@ int main(int argc, char **argv)
 	bool check = false, foreground = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:nfVh", options, NULL)) != -1) {
+	/*
+	 * getopt's own messages would name argv[0]: ours name PROG. "+" stops
+	 * at the first non-option, so argv[cur] is always the one being read.
+	 */
+	opterr = 0;
+	for (int cur = optind; (opt = getopt_long(argc, argv, "+:c:nfVh", options, NULL)) != -1;
+	     cur = optind) {
 		switch (opt) {
 		case 'c': config = optarg; break;
 		case 'n': check = true; break;
 		case 'f': foreground = true; break;
 		case 'V': version(); return 0;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default:
+			bad_option(opt, argv[cur]);
+			return 2;
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "sluiced: unexpected argument \"%s\"\n", argv[optind]);
+		fprintf(stderr, PROG ": unexpected argument \"%s\"\n", argv[optind]);
 		usage(stderr);
 		return 2;
 	}
-	sl_log_set_level(SL_LOG_INFO);
+	/*
+	 * --check is a report: problems (warnings and errors) and the verdict,
+	 * without the time stamps and the informational lines plugins log.
+	 */
+	sl_log_set_level(check ? SL_LOG_WARNING : SL_LOG_INFO);
+	sl_log_set_plain(check);
 
 	sl_errlist_t errors = { .count = 0 };
 	sl_runtime_t *rt = sl_runtime_load(config, check, 0, &errors);
@@ -88,7 +129,8 @@ int main(int argc, char **argv)
 	if (!rt) {
 		sl_errlist_log(&errors);
 		sl_errlist_free(&errors);
-		sl_log(SL_LOG_ERROR, "%s: configuration has errors, not starting", config);
+		/* The errors above name their places (the path, for a file that cannot be read). */
+		sl_log(SL_LOG_ERROR, "not starting: the configuration has errors");
 		return 1;
 	}
 	sl_log_set_level(rt->conf.log_level);

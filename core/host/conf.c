@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,13 +71,29 @@ void sl_conf_init(sl_conf_t *conf, json_t *obj, const char *path, sl_errlist_t *
 void sl_conf_mark(sl_conf_t *conf, const char *key)
 {
 	void *it = json_object_iter_at(conf->obj, key);
-	if (!it || conf->nused >= SL_CONF_MAX_KEYS)
+	if (!it)
 		return;
-	const char *k = json_object_iter_key(it);
-	for (unsigned i = 0; i < conf->nused; i++)
-		if (conf->used[i] == k)
+	/* No cap on keys: the list grows in the pool, which lives as long as the config. */
+	if (conf->nused == conf->capused) {
+		size_t cap = conf->capused ? conf->capused * 2 : 16;
+		const char **grown = cap <= SIZE_MAX / sizeof(*grown)
+					 ? sl_strpool_alloc(conf->pool, cap * sizeof(*grown))
+					 : NULL;
+		if (!grown) {
+			conf->used_oom = true;
 			return;
-	conf->used[conf->nused++] = k;
+		}
+		if (conf->nused)
+			memcpy(grown, conf->used, conf->nused * sizeof(*grown));
+		conf->used = grown;
+		conf->capused = cap;
+	}
+	conf->used[conf->nused++] = json_object_iter_key(it);
+}
+
+void sl_conf_mark_all(sl_conf_t *conf)
+{
+	conf->all_used = true;
 }
 
 /* Looks a key up and marks it used; NULL when absent. */
@@ -105,16 +122,31 @@ int sl_conf_error(sl_conf_t *conf, const char *key, const char *fmt, ...)
 	return SL_ECONFIG;
 }
 
+/* Orders key pointers by address, for bsearch. */
+static int cmp_key_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (const char *const *)a;
+	uintptr_t y = (uintptr_t) * (const char *const *)b;
+	return x < y ? -1 : x > y;
+}
+
 unsigned sl_conf_finish(sl_conf_t *conf)
 {
 	const char *key;
 	json_t *value;
 
+	if (conf->all_used)
+		return conf->nerrors;
+	if (conf->used_oom) {
+		sl_conf_error(conf, NULL, "out of memory");
+		return conf->nerrors;
+	}
+	/* Sorted once, each key is found in O(log n): objects of any size stay cheap. */
+	if (conf->nused)
+		qsort(conf->used, conf->nused, sizeof(*conf->used), cmp_key_ptr);
 	json_object_foreach(conf->obj, key, value) {
-		bool used = false;
-		for (unsigned i = 0; i < conf->nused && !used; i++)
-			used = conf->used[i] == key;
-		if (!used)
+		if (!conf->nused ||
+		    !bsearch(&key, conf->used, conf->nused, sizeof(*conf->used), cmp_key_ptr))
 			sl_conf_error(conf, key, "unknown key");
 	}
 	return conf->nerrors;

@@ -10,9 +10,6 @@
 #include <sluice/conf.h>
 #include "config.h"
 
-/** Keys of one object tracked as read. */
-#define SL_CONF_MAX_KEYS 64
-
 /** Strings that live as long as a runtime (resolved paths, ...). */
 typedef struct sl_strpool {
 	struct sl_strpool_item *head; /**< singly linked list */
@@ -32,8 +29,11 @@ struct sl_conf {
 	unsigned nerrors;                    /**< problems reported through this object */
 	bool dry_run;                        /**< --check */
 	sl_strpool_t *pool;                  /**< storage for derived strings */
-	const char *used[SL_CONF_MAX_KEYS];  /**< keys read (jansson's own key pointers) */
-	unsigned nused;                      /**< count */
+	const char **used;                   /**< keys read (jansson's own key pointers), in pool */
+	size_t nused;                        /**< count (a key read twice counts twice) */
+	size_t capused;                      /**< room in used */
+	bool used_oom;                       /**< a key could not be recorded */
+	bool all_used;                       /**< sl_conf_mark_all(): no key is unknown */
 };
 
 /** Wraps @p obj (which must be a JSON object) at @p path. */
@@ -42,6 +42,13 @@ void sl_conf_init(sl_conf_t *conf, json_t *obj, const char *path, sl_errlist_t *
 
 /** Marks @p key as read without reading it (e.g. "plugin"). */
 void sl_conf_mark(sl_conf_t *conf, const char *key);
+
+/**
+ * Marks every key as read: for an object that could not be used at all (a
+ * plugin in the wrong scope), whose options would otherwise each be
+ * reported as unknown on top of the one error that matters.
+ */
+void sl_conf_mark_all(sl_conf_t *conf);
 
 /** Reports every key never read as "unknown key". @return total problems for this object */
 unsigned sl_conf_finish(sl_conf_t *conf);

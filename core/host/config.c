@@ -163,7 +163,12 @@ static void parse_cookie_secret(sl_conf_t *c, sl_server_conf_t *sc)
 	sc->cookie_secret_set = true;
 }
 
-static void parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_override,
+/*
+ * Reads the "server" object into rt->conf, defaults first. Returns whether
+ * plugins can be looked up: not when plugin_path (or the whole object) is
+ * unusable, since every plugin would then fail with the same cause.
+ */
+static bool parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_override,
 			 sl_errlist_t *errors, bool dry_run)
 {
 	sl_server_conf_t *sc = &rt->conf;
@@ -180,14 +185,17 @@ static void parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 	sc->cookies = true;
 	sc->udp_batch = 32;
 	sc->tcp.idle_timeout = 10;
+	if (workers_override)
+		sc->workers = workers_override;
 	if (!obj) {
 		sl_errlist_add(errors, "server: required object is missing");
-		return;
+		return false;
 	}
 	if (!json_is_object(obj)) {
 		sl_errlist_add(errors, "server: expected an object");
-		return;
+		return false;
 	}
+	bool plugins_ok = true;
 	sl_conf_init(&c, obj, "server", errors, dry_run, rt->pool);
 	if (sl_conf_strings(&c, "listen", true, &list, &n) == SL_OK) {
 		if (n == 0)
@@ -218,6 +226,8 @@ static void parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 			paths[i] = sl_conf_resolve_path(&c, list[i]);
 		sc->plugin_path = paths;
 		sc->nplugin_path = paths ? n : 0;
+	} else {
+		plugins_ok = false;
 	}
 	sl_conf_string(&c, "user", false, NULL, &sc->user);
 	if (sl_conf_string(&c, "pid_file", false, NULL, &s) == SL_OK && s)
@@ -250,6 +260,7 @@ static void parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 	sl_conf_finish(&c);
 	if (workers_override)
 		sc->workers = workers_override;
+	return plugins_ok;
 }
 
 /* ---- plugin chains ------------------------------------------------------ */
@@ -261,6 +272,9 @@ static const sl_module_t *get_module(sl_runtime_t *rt, const char *name, sl_conf
 	for (size_t i = 0; i < rt->nmodules; i++)
 		if (strcmp(rt->modules[i].name, name) == 0)
 			return &rt->modules[i];
+	/* plugin_path is broken and already reported: "not found" would only repeat it. */
+	if (rt->skip_plugins)
+		return NULL;
 	sl_module_t *grown = realloc(rt->modules, (rt->nmodules + 1) * sizeof(*grown));
 	if (!grown) {
 		sl_conf_error(c, "plugin", "out of memory");
@@ -389,6 +403,17 @@ static int zone_hash_insert(sl_runtime_t *rt, size_t idx)
 	return SL_OK;
 }
 
+/*
+ * Ends a zone object whose name is unusable: its plugins need the apex, so
+ * they are not loaded, and not reported as unknown keys either (typos still are).
+ */
+static void skip_zone(sl_conf_t *c)
+{
+	sl_conf_mark(c, "plugins");
+	sl_conf_mark(c, "allow_transfer");
+	sl_conf_finish(c);
+}
+
 static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool dry_run)
 {
 	json_t *item;
@@ -425,19 +450,19 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 		}
 		sl_conf_init(&c, item, path, errors, dry_run, rt->pool);
 		if (sl_conf_string(&c, "name", true, NULL, &name) != SL_OK || !name) {
-			sl_conf_finish(&c);
+			skip_zone(&c);
 			continue;
 		}
 		uint8_t root[1] = { 0 };
 		if (sl_name_from_text(name, strlen(name), root, z->name, &z->name_len) != SL_OK) {
 			sl_conf_error(&c, "name", "\"%s\" is not a valid domain name", name);
-			sl_conf_finish(&c);
+			skip_zone(&c);
 			continue;
 		}
 		sl_name_tolower(z->name);
 		if (zone_hash_insert(rt, rt->nzones) != SL_OK) {
 			sl_conf_error(&c, "name", "zone \"%s\" is configured twice", name);
-			sl_conf_finish(&c);
+			skip_zone(&c);
 			continue;
 		}
 		unsigned labels = sl_name_labels(z->name);
@@ -453,9 +478,13 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 		load_acl(&c, "allow_transfer", rt->pool, &z->allow_transfer);
 		sl_conf_subpath(ppath, sizeof(ppath), path, "plugins", 0);
 		json_t *plugins = sl_conf_json(&c, "plugins");
+		/* A zone without plugins could only ever answer SERVFAIL. */
 		if (!plugins)
 			sl_conf_error(&c, "plugins", "required array is missing (a zone needs a "
 						     "data source such as zonefile)");
+		else if (json_is_array(plugins) && json_array_size(plugins) == 0)
+			sl_conf_error(&c, "plugins", "must not be empty (a zone needs a data "
+						     "source such as zonefile)");
 		load_chain(rt, plugins, ppath, z->name, &z->chain, errors, dry_run);
 		sl_conf_finish(&c);
 	}
@@ -476,7 +505,14 @@ sl_runtime_t *sl_runtime_load(const char *path, bool dry_run, unsigned workers_o
 		sl_errlist_add(errors, "%s: out of memory", path);
 		goto fail;
 	}
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	/* Opened here so that the message names the path once (jansson's repeats it). */
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		sl_errlist_add(errors, "%s: cannot open: %s", path, strerror(errno));
+		goto fail;
+	}
+	json_t *root = json_loadf(fp, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(fp);
 	if (!root) {
 		if (jerr.line > 0)
 			sl_errlist_add(errors, "%s:%d:%d: %s", path, jerr.line, jerr.column,
@@ -492,16 +528,12 @@ sl_runtime_t *sl_runtime_load(const char *path, bool dry_run, unsigned workers_o
 	}
 	sl_conf_t top;
 	sl_conf_init(&top, root, "", errors, dry_run, rt->pool);
-	parse_server(rt, sl_conf_json(&top, "server"), workers_override, errors, dry_run);
-	if (errors->count + errors->dropped == before) {
-		/* Plugins need plugin_path and workers from a valid server object. */
-		load_chain(rt, sl_conf_json(&top, "plugins"), "plugins", NULL, &rt->server_chain,
-			   errors, dry_run);
-		load_zones(rt, sl_conf_json(&top, "zones"), errors, dry_run);
-	} else {
-		sl_conf_mark(&top, "plugins");
-		sl_conf_mark(&top, "zones");
-	}
+	/* A bad server object does not hide the errors of the rest: all are checked. */
+	rt->skip_plugins =
+		!parse_server(rt, sl_conf_json(&top, "server"), workers_override, errors, dry_run);
+	load_chain(rt, sl_conf_json(&top, "plugins"), "plugins", NULL, &rt->server_chain, errors,
+		   dry_run);
+	load_zones(rt, sl_conf_json(&top, "zones"), errors, dry_run);
 	sl_conf_finish(&top);
 	if (errors->count + errors->dropped != before)
 		goto fail;

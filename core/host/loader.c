@@ -145,6 +145,8 @@ sl_instance_t *sl_instance_create(const sl_module_t *mod, sl_conf_t *conf, const
 		sl_conf_error(conf, "plugin", "plugin \"%s\" cannot be used %s", api->name,
 			      zone ? "in a zone's chain (server-wide only)"
 				   : "in the server-wide chain (per-zone only)");
+		/* Its options were never read: one error says it all, not one per option. */
+		sl_conf_mark_all(conf);
 		return NULL;
 	}
 	sl_instance_t *inst = calloc(1, sizeof(*inst));

@@ -106,6 +106,7 @@ typedef struct sl_runtime {
 	uint8_t nsid[256];             /**< NSID option payload */
 	uint16_t nsid_len;             /**< its length (0 = none) */
 	bool started;                  /**< start() has run on every instance */
+	bool skip_plugins;             /**< loading: plugin_path unusable, plugins not loaded */
 } sl_runtime_t;
 
 /** Finds the closest enclosing zone of @p name, or NULL (REFUSED). */

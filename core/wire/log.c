@@ -15,6 +15,7 @@
 
 static atomic_int log_level = SL_LOG_NOTICE;
 static atomic_bool log_syslog = false;
+static atomic_bool log_plain = false;
 
 static const char *const level_names[] = {
 	[SL_LOG_ERROR] = "error", [SL_LOG_WARNING] = "warning", [SL_LOG_NOTICE] = "notice",
@@ -24,6 +25,11 @@ static const char *const level_names[] = {
 void sl_log_set_level(int level)
 {
 	atomic_store(&log_level, level);
+}
+
+void sl_log_set_plain(bool on)
+{
+	atomic_store(&log_plain, on);
 }
 
 void sl_log_use_syslog(bool on)
@@ -61,13 +67,17 @@ void sl_vlog(int level, const char *fmt, va_list ap)
 		vsyslog(level, fmt, ap);
 		return;
 	}
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ [%s] ", tm.tm_year + 1900,
-		     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		     level_names[level]);
+	if (atomic_load(&log_plain)) {
+		n = snprintf(line, sizeof(line), "%s: ", level_names[level]);
+	} else {
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02dZ [%s] ",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec, level_names[level]);
+	}
 	if (n < 0)
 		return;
 	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

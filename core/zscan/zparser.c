@@ -38,6 +38,12 @@
 #define ZP_GEN_NAME_MAX 2048
 /* RDATA errors are pinned to a token by re-parsing prefixes, for lines up to this many tokens. */
 #define ZP_BLAME_MAX_TOKENS 64
+/*
+ * Octets of RDATA text all those re-parses of one parse may cost: what the
+ * worst single error needs (64 prefixes of a longest line), so the first
+ * error is always placed exactly and many errors cost no more than that.
+ */
+#define ZP_BLAME_BUDGET ((uint64_t)ZP_BLAME_MAX_TOKENS * ZP_MAX_LINE)
 /* Width limit of a $GENERATE modifier (BIND formats into a 128-octet buffer). */
 #define ZP_GEN_WIDTH_MAX 127
 /*
@@ -78,6 +84,7 @@ struct zp_line {
 	bool owner;	/* the line's first token (or '(') stood in column 1 */
 	bool joined;	/* tokens are not separated by blanks only: RDATA must be copied */
 	size_t textlen; /* token octets plus one separator between tokens */
+	size_t depth;	/* open parentheses (BIND nests them); what an error skips to */
 };
 
 /*
@@ -100,6 +107,10 @@ struct zp_parser {
 	zp_record_f cb;
 	void *arg;
 	zp_error_t *err;
+	unsigned nerrors;    /* errors so far (saturating) */
+	int first_rc;	     /* code of the first */
+	bool fatal;	     /* no going on after this error, even with on_error */
+	uint64_t blame_left; /* ZP_BLAME_BUDGET, less what zp_blame() has used */
 
 	uint8_t origin[SL_NAME_MAXLEN];
 	bool has_origin;
@@ -159,24 +170,51 @@ static void zp_copy_tail(char *dst, size_t cap, const char *name)
 static int zp_vfail(struct zp_parser *p, const char *file, unsigned line, unsigned col, int rc,
 		    const char *fmt, va_list ap) SL_PRINTF(6, 0);
 
+/*
+ * Records an error: the first goes to p->err, each to on_error. Running out
+ * of memory ends parsing even when errors do not.
+ */
 static int zp_vfail(struct zp_parser *p, const char *file, unsigned line, unsigned col, int rc,
 		    const char *fmt, va_list ap)
 {
-	zp_error_t *e = p->err;
+	zp_error_t e;
 
-	if (e) {
-		zp_copy_tail(e->file, sizeof(e->file), file);
-		e->line = line;
-		e->column = col;
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	if (!p->err && !p->o.on_error) {
+		p->nerrors += p->nerrors < UINT_MAX;
+		if (p->nerrors == 1)
+			p->first_rc = rc;
+		return rc;
 	}
+	zp_copy_tail(e.file, sizeof(e.file), file);
+	e.line = line;
+	e.column = col;
+	vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+	p->nerrors += p->nerrors < UINT_MAX;
+	e.count = p->nerrors;
+	if (p->nerrors == 1) {
+		p->first_rc = rc;
+		if (p->err)
+			*p->err = e;
+	} else if (p->err) {
+		p->err->count = p->nerrors;
+	}
+	if (rc == SL_ENOMEM)
+		p->fatal = true;
+	if (p->o.on_error)
+		p->o.on_error(p->o.error_arg, &e);
 	return rc;
+}
+
+/* After an error: whether parsing goes on with the next entry. */
+static bool zp_go_on(const struct zp_parser *p)
+{
+	return p->o.on_error && !p->fatal;
 }
 
 static int zp_fail_at(struct zp_parser *p, const struct zp_src *s, unsigned line, unsigned col,
 		      int rc, const char *fmt, ...) SL_PRINTF(6, 7);
 
-/* Records the first error (parsing stops at it) and returns @p rc. */
+/* Records an error at @p line:@p col (see zp_vfail()) and returns @p rc. */
 static int zp_fail_at(struct zp_parser *p, const struct zp_src *s, unsigned line, unsigned col,
 		      int rc, const char *fmt, ...)
 {
@@ -399,7 +437,7 @@ static int zp_read_line(struct zp_parser *p, struct zp_src *s)
 	struct zp_line *ln = &p->ln;
 	const char *b = s->buf;
 	size_t n = s->len;
-	size_t depth = 0;	      /* open parentheses (BIND allows nesting) */
+	size_t *depth = &ln->depth;   /* open parentheses */
 	unsigned pline = 0, pcol = 0; /* where the outermost one opened */
 	bool started = false;	      /* the line's first token or '(' was seen */
 	int rc;
@@ -408,6 +446,7 @@ static int zp_read_line(struct zp_parser *p, struct zp_src *s)
 	ln->owner = false;
 	ln->joined = false;
 	ln->textlen = 0;
+	*depth = 0;
 	for (;;) {
 		size_t i = s->pos;
 
@@ -415,7 +454,7 @@ static int zp_read_line(struct zp_parser *p, struct zp_src *s)
 			i++;
 		s->pos = i;
 		if (i == n) {
-			if (depth)
+			if (*depth)
 				return zp_fail_at(p, s, pline, pcol, SL_ESYNTAX,
 						  "unbalanced parenthesis: '(' is never closed");
 			return ln->n > 0;
@@ -424,7 +463,7 @@ static int zp_read_line(struct zp_parser *p, struct zp_src *s)
 		case ZC_NL:
 			s->pos = i + 1;
 			zp_newline(s, i + 1);
-			if (depth == 0 && ln->n > 0)
+			if (*depth == 0 && ln->n > 0)
 				return 1;
 			break;
 		case ZC_SEMI: {
@@ -439,19 +478,19 @@ static int zp_read_line(struct zp_parser *p, struct zp_src *s)
 				ln->owner = i == s->line_start;
 				started = true;
 			}
-			if (depth == 0) {
+			if (*depth == 0) {
 				pline = s->line;
 				pcol = zp_col(s, i);
 			}
-			depth++;
+			(*depth)++;
 			ln->joined = true;
 			s->pos = i + 1;
 			break;
 		case ZC_RPAR:
-			if (depth == 0)
+			if (*depth == 0)
 				return zp_fail_at(p, s, s->line, zp_col(s, i), SL_ESYNTAX,
 						  "unbalanced parenthesis: ')' without '('");
-			depth--;
+			(*depth)--;
 			s->pos = i + 1;
 			break;
 		default:
@@ -465,6 +504,49 @@ static int zp_read_line(struct zp_parser *p, struct zp_src *s)
 			break;
 		}
 	}
+}
+
+/*
+ * After the tokeniser stopped at an error (s->pos at the token or ')' it
+ * failed on), skips the rest of the entry: up to the line end outside
+ * parentheses. Quotes end at a line end, escapes are stepped over without
+ * being checked, and comments skipped, so that a ';' or parenthesis inside
+ * them does not count.
+ */
+static void zp_skip_entry(struct zp_parser *p, struct zp_src *s)
+{
+	const char *b = s->buf;
+	size_t n = s->len, i = s->pos, depth = p->ln.depth;
+	bool quoted = false;
+
+	while (i < n) {
+		char c = b[i];
+
+		if (c == '\n') {
+			zp_newline(s, ++i);
+			quoted = false;
+			if (depth == 0)
+				break;
+		} else if (c == '\\') {
+			i += i + 1 < n && b[i + 1] != '\n' ? 2 : 1;
+		} else if (c == '"') {
+			quoted = !quoted;
+			i++;
+		} else if (quoted) {
+			i++;
+		} else if (c == ';') {
+			const char *e = memchr(b + i, '\n', n - i);
+
+			i = e ? (size_t)(e - b) : n;
+		} else {
+			if (c == '(')
+				depth++;
+			else if (c == ')' && depth)
+				depth--;
+			i++;
+		}
+	}
+	s->pos = i;
 }
 
 /* ---- fields ------------------------------------------------------------------- */
@@ -768,8 +850,11 @@ static size_t zp_blame(struct zp_parser *p, const struct zp_src *s, uint16_t typ
 	size_t n = p->ln.n, len, rdlen, first = SIZE_MAX;
 	char err[sizeof(p->rderr)];
 
-	if (n - from > ZP_BLAME_MAX_TOKENS)
+	uint64_t cost = (uint64_t)(n - from) * p->ln.textlen;
+
+	if (n - from > ZP_BLAME_MAX_TOKENS || cost > p->blame_left)
 		return from;
+	p->blame_left -= cost;
 	for (size_t k = from + 1; k <= n; k++) {
 		if (zp_join(p, s, from, k, &len) != SL_OK)
 			return from;
@@ -831,9 +916,11 @@ static int zp_emit(struct zp_parser *p, const struct zp_src *s, const struct zp_
 	zp_record_t rr;
 	int rc;
 
-	if (p->o.max_records && p->nrecords >= p->o.max_records)
+	if (p->o.max_records && p->nrecords >= p->o.max_records) {
+		p->fatal = true; /* every record after it would fail the same way */
 		return zp_fail(p, s, at, SL_ELIMIT, "more than %llu records",
 			       (unsigned long long)p->o.max_records);
+	}
 	p->nrecords++;
 	rr.owner = owner;
 	rr.type = h->type;
@@ -843,7 +930,10 @@ static int zp_emit(struct zp_parser *p, const struct zp_src *s, const struct zp_
 	rr.rdlen = (uint16_t)rdlen;
 	rr.file = s->name;
 	rr.line = at->line;
+	rr.column = at->col;
 	rc = p->cb(p->arg, &rr);
+	if (rc != 0)
+		p->fatal = true; /* the callback asked to stop */
 	if (rc < 0)
 		return zp_fail(p, s, at, rc, "record rejected (%s)", sl_strerror(rc));
 	if (rc > 0)
@@ -858,12 +948,15 @@ static int zp_record(struct zp_parser *p, const struct zp_src *s)
 	struct zp_head h;
 	size_t i = 0, rdlen;
 	uint32_t ttl;
+	uint8_t owner[SL_NAME_MAXLEN];
 	int rc;
 
 	if (p->ln.owner) {
-		rc = zp_name(p, s, &t[0], "owner", p->owner);
+		/* Parsed aside: a bad owner leaves the previous one for the lines after it. */
+		rc = zp_name(p, s, &t[0], "owner", owner);
 		if (rc != SL_OK)
 			return rc;
+		memcpy(p->owner, owner, sl_name_len(owner));
 		p->has_owner = true;
 		i = 1;
 	} else if (!p->has_owner) {
@@ -1415,19 +1508,37 @@ static int zp_directive(struct zp_parser *p, const struct zp_src *s)
 		       zp_show(s, &t[0], show, sizeof(show)));
 }
 
-/* Parses one source to its end; $INCLUDE recurses through here. */
+/*
+ * Parses one source to its end; $INCLUDE recurses through here. Returns
+ * SL_OK when it got to the end (errors on the way were recorded), or the
+ * code of the error that stopped it.
+ */
 static int zp_run(struct zp_parser *p, struct zp_src *s)
 {
 	int rc = zp_check_nul(p, s);
 
 	s->line_start = 0;
-	while (rc == SL_OK && (rc = zp_read_line(p, s)) > 0) {
-		const char *first = s->buf + p->ln.tok[0].off;
+	if (rc != SL_OK)
+		return zp_go_on(p) ? SL_OK : rc;
+	while ((rc = zp_read_line(p, s)) != 0) {
+		if (rc > 0) {
+			const char *first = s->buf + p->ln.tok[0].off;
 
-		/* Directives are recognised indented too: no TTL, class or type starts with '$'. */
-		rc = first[0] == '$' ? zp_directive(p, s) : zp_record(p, s);
+			/* Directives are recognised indented too: no TTL, class or type starts
+			 * with '$'. */
+			rc = first[0] == '$' ? zp_directive(p, s) : zp_record(p, s);
+			if (rc == SL_OK)
+				continue;
+			if (!zp_go_on(p))
+				return rc;
+		} else {
+			if (!zp_go_on(p))
+				return rc;
+			/* The tokeniser stopped inside the entry: the rest of it goes too. */
+			zp_skip_entry(p, s);
+		}
 	}
-	return rc;
+	return SL_OK;
 }
 
 /* ---- entry points ---------------------------------------------------------------------- */
@@ -1468,6 +1579,7 @@ static void zp_init(struct zp_parser *p, const zp_options_t *opt, zp_record_f cb
 	p->cb = cb;
 	p->arg = arg;
 	p->err = err;
+	p->blame_left = ZP_BLAME_BUDGET;
 	if (err)
 		memset(err, 0, sizeof(*err));
 }
@@ -1479,6 +1591,23 @@ static void zp_done(struct zp_parser *p)
 	free(p->tpl);
 }
 
+/* An error before parsing starts (no parser yet): to @p err and on_error, as any other. */
+static int zp_early_error(const zp_options_t *opt, zp_error_t *err, const char *file, int rc,
+			  const char *msg, const char *why)
+{
+	zp_error_t e;
+
+	memset(&e, 0, sizeof(e));
+	zp_copy_tail(e.file, sizeof(e.file), file);
+	snprintf(e.msg, sizeof(e.msg), "%s%s", msg, why);
+	e.count = 1;
+	if (err)
+		*err = e;
+	if (opt && opt->on_error)
+		opt->on_error(opt->error_arg, &e);
+	return rc;
+}
+
 /* Shared by both entry points; @p s is set up but for the parser-independent fields. */
 static int zp_start(const zp_options_t *opt, zp_record_f cb, void *arg, zp_error_t *err,
 		    struct zp_src *s)
@@ -1486,20 +1615,17 @@ static int zp_start(const zp_options_t *opt, zp_record_f cb, void *arg, zp_error
 	struct zp_parser *p = malloc(sizeof(*p));
 	int rc;
 
-	if (!p) {
-		if (err) {
-			memset(err, 0, sizeof(*err));
-			zp_copy_tail(err->file, sizeof(err->file), s->name);
-			snprintf(err->msg, sizeof(err->msg), "out of memory");
-		}
-		return SL_ENOMEM;
-	}
+	if (!p)
+		return zp_early_error(opt, err, s->name, SL_ENOMEM, "out of memory", "");
 	zp_init(p, opt, cb, arg, err);
 	if (p->o.max_file_size && s->len > p->o.max_file_size)
 		rc = zp_fail_at(p, s, 0, 0, SL_ELIMIT, "larger than the limit of %zu octets",
 				p->o.max_file_size);
 	else
 		rc = zp_run(p, s);
+	/* The first error is the one described in err (later ones went to on_error). */
+	if (p->nerrors)
+		rc = p->first_rc;
 	zp_done(p);
 	free(p);
 	return rc;
@@ -1530,14 +1656,8 @@ int zp_parse_file(const char *path, const zp_options_t *opt, zp_record_f cb, voi
 	s.name = path;
 	rc = zp_read_file(path, opt ? opt->max_file_size : 0, &buf, &s.len, &s.dev, &s.ino, why,
 			  sizeof(why));
-	if (rc != SL_OK) {
-		if (err) {
-			memset(err, 0, sizeof(*err));
-			zp_copy_tail(err->file, sizeof(err->file), path);
-			snprintf(err->msg, sizeof(err->msg), "cannot read zone file: %s", why);
-		}
-		return rc;
-	}
+	if (rc != SL_OK)
+		return zp_early_error(opt, err, path, rc, "cannot read zone file: ", why);
 	s.buf = buf;
 	s.line = 1;
 	s.has_id = true;

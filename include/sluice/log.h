@@ -48,6 +48,12 @@ SL_API void sl_log_set_level(int level);
 /** Sends output to syslog (true, daemon mode) or to stderr (false, the default). */
 SL_API void sl_log_use_syslog(bool on);
 
+/**
+ * Writes stderr lines as "level: message", without the time stamp (false:
+ * the default, time-stamped lines): for reports such as `sluiced --check`.
+ */
+SL_API void sl_log_set_plain(bool on);
+
 #ifdef __cplusplus
 }
 #endif

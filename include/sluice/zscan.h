@@ -8,8 +8,11 @@
  * codec (sl_rdata_from_text()), which owns every RDATA and name syntax.
  *
  * The input is treated as hostile: every limit is checked, no input can
- * make the parser read out of bounds, and the first error stops parsing
- * with its exact place (file, line, column) and a one-line message.
+ * make the parser read out of bounds, and every error comes with its exact
+ * place (file, line, column) and a one-line message. By default the first
+ * error stops parsing; with zp_options_t.on_error set, parsing goes on
+ * after it with the next entry (see "Errors" below), so one run reports
+ * every bad record.
  *
  * Semantics, following BIND where RFCs leave room:
  *
@@ -46,6 +49,21 @@
  *    1-based byte offsets within the line (a tab counts as one).
  *  - RDATA errors carry the codec's message ("MX exchange: bad domain
  *    name"), placed at the RDATA token they concern.
+ *
+ * Errors, when parsing goes on (zp_options_t.on_error):
+ *
+ *  - An error in an entry (a record or a directive) skips that entry: the
+ *    rest of its logical line, up to the line end outside parentheses,
+ *    reading quotes, escapes and comments loosely. State the entry would
+ *    have set (owner, $TTL, $ORIGIN) stays as it was; records a $GENERATE
+ *    line produced before its error were delivered.
+ *  - An error in an $INCLUDEd file is reported with that file's name;
+ *    the includer carries on after the $INCLUDE line. A file holding a
+ *    NUL byte is not read at all (one error for it).
+ *  - Parsing stops for good on running out of memory, on max_records,
+ *    and when the record callback returns non-zero.
+ *  - Placing an RDATA error on its token costs re-parsing; past a fixed
+ *    budget of such work, errors are placed at the first RDATA token.
  */
 #ifndef SLUICE_ZSCAN_H
 #define SLUICE_ZSCAN_H
@@ -86,15 +104,25 @@ typedef struct zp_record {
 	uint16_t rdlen;	      /**< its length */
 	const char *file;     /**< file the record came from (the name given for strings) */
 	unsigned line;	      /**< line of the record's first token (of $GENERATE for those) */
+	unsigned column;      /**< column of that token (the owner, or what starts the line) */
 } zp_record_t;
 
 /**
- * Receives each record in file order. Returning non-zero stops parsing:
- * zp_parse_file() / zp_parse_string() then return that value, with the
- * record's place in the error and a generic message the caller may replace.
+ * Receives each record in file order. Returning non-zero stops parsing,
+ * with on_error set too: the value becomes an error at the record's place
+ * with a generic message the caller may replace, and zp_parse_file() /
+ * zp_parse_string() return it (unless an earlier error came first).
  * Negative SL_E* codes are the natural choice.
  */
 typedef int (*zp_record_f)(void *arg, const zp_record_t *rr);
+
+struct zp_error;
+
+/**
+ * Receives each error, in file order, when set in zp_options_t; parsing then
+ * goes on with the next entry. @p err is valid only for the call.
+ */
+typedef void (*zp_error_f)(void *arg, const struct zp_error *err);
 
 /**
  * Parser settings. A zeroed structure (or a NULL pointer) means every
@@ -117,6 +145,10 @@ typedef struct zp_options {
 	size_t max_file_size;
 	/** ZP_NO_INCLUDE or 0. */
 	unsigned flags;
+	/** Called for every error, after which parsing goes on; NULL: the first error stops. */
+	zp_error_f on_error;
+	/** Passed to on_error. */
+	void *error_arg;
 } zp_options_t;
 
 /** Where and why parsing failed. Strings are always NUL-terminated. */
@@ -125,6 +157,8 @@ typedef struct zp_error {
 	unsigned line;	 /**< 1-based line; 0 when the error has no place (e.g. open failed) */
 	unsigned column; /**< 1-based column of the offending token; 0 when none */
 	char msg[256];	 /**< one-line message */
+	unsigned count;	 /**< errors so far, this one included (saturating); for the
+			      error a parse returns, all the errors it found */
 } zp_error_t;
 
 /** Fills @p opt with the defaults (origin NULL, class IN, TTL 3600, depth 8, ...). */
@@ -140,10 +174,12 @@ SL_API void zp_options_init(zp_options_t *opt);
  * @param opt   settings, or NULL for the defaults
  * @param cb    record callback
  * @param arg   passed to @p cb
- * @param err   receives the place and reason of a failure (may be NULL)
- * @return SL_OK; SL_ESYNTAX for any error in the text; SL_ELIMIT for a
- *         limit (records, $GENERATE count, include depth, sizes); SL_EIO
- *         when a file cannot be read; SL_ENOMEM; or what @p cb returned
+ * @param err   receives the place and reason of the (first) failure, and
+ *              the number of errors (may be NULL)
+ * @return SL_OK; else the code of the first error: SL_ESYNTAX for any
+ *         error in the text; SL_ELIMIT for a limit (records, $GENERATE
+ *         count, include depth, sizes); SL_EIO when a file cannot be read;
+ *         SL_ENOMEM; or what @p cb returned
  */
 SL_API int zp_parse_file(const char *path, const zp_options_t *opt, zp_record_f cb, void *arg,
 			 zp_error_t *err);

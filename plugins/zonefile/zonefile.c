@@ -13,7 +13,9 @@
  * allow_transfer ACL).
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,13 +70,42 @@ static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* Errors logged per load; past it they are counted ("... and N more errors"). */
+#define ZF_MAX_ERRORS 100
+
 struct load_ctx {
 	struct zonefile *zf;
 	sl_zone_txn_t *txn;
 	uint64_t records;
+	unsigned errors; /* found so far (saturating) */
 	char where[300];
-	char error[1600];
 };
+
+static void load_error(struct load_ctx *ctx, const char *fmt, ...) SL_PRINTF(2, 3);
+
+/* Logs one problem of this load, up to ZF_MAX_ERRORS of them. */
+static void load_error(struct load_ctx *ctx, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	ctx->errors += ctx->errors < UINT_MAX;
+	if (ctx->errors > ZF_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sl_instance_log(ctx->zf->inst, SL_LOG_ERROR, "%s", msg);
+}
+
+/* The parser's errors: each with its file:line:column; parsing goes on after them. */
+static void parse_error(void *arg, const zp_error_t *e)
+{
+	if (e->line)
+		load_error(arg, "%s:%u:%u: %s", e->file, e->line, e->column, e->msg);
+	else
+		load_error(arg, "%s: %s", e->file, e->msg);
+}
 
 static int add_record(void *arg, const zp_record_t *rr)
 {
@@ -87,9 +118,10 @@ static int add_record(void *arg, const zp_record_t *rr)
 	if (ret != SL_OK) {
 		if (sl_name_to_text(rr->owner, owner, sizeof(owner)) < 0)
 			snprintf(owner, sizeof(owner), "?");
-		snprintf(ctx->error, sizeof(ctx->error), "%s: %s: %s", ctx->where, owner,
-			 ret == SL_EINVAL ? "outside the zone" : sl_strerror(ret));
-		return 1;
+		load_error(ctx, "%s:%u:%u: %s: %s", rr->file, rr->line, rr->column, owner,
+			   ret == SL_EINVAL ? "outside the zone" : sl_strerror(ret));
+		/* A record the zone cannot hold is one more error; a failing store stops. */
+		return ret == SL_EINVAL ? 0 : 1;
 	}
 	ctx->records++;
 	return 0;
@@ -97,9 +129,10 @@ static int add_record(void *arg, const zp_record_t *rr)
 
 /*
  * Parses the file into a fresh transaction and commits it. Returns SL_OK when
- * the new version is live; logs every problem otherwise.
+ * the new version is live; otherwise logs every problem (up to
+ * ZF_MAX_ERRORS) and stores how many there were in @p nerrors.
  */
-static int load_zone(struct zonefile *zf, bool dry_run)
+static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 {
 	struct load_ctx ctx = { .zf = zf };
 	zp_options_t opt;
@@ -108,6 +141,7 @@ static int load_zone(struct zonefile *zf, bool dry_run)
 	struct timespec t0, t1;
 	char errbuf[4096] = "";
 
+	*nerrors = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!stamp_of(zf->file, &st)) {
 		sl_instance_log(zf->inst, SL_LOG_ERROR, "%s: %s", zf->file, strerror(errno));
@@ -127,15 +161,17 @@ static int load_zone(struct zonefile *zf, bool dry_run)
 	 * small file allocate hundreds of millions of records first.
 	 */
 	opt.max_records = zf->limits.max_zone_rrs + 1;
+	/* Every bad record is reported, not only the first; any of them keeps the zone out. */
+	opt.on_error = parse_error;
+	opt.error_arg = &ctx;
 	memset(&perr, 0, sizeof(perr));
 	ret = zp_parse_file(zf->file, &opt, add_record, &ctx, &perr);
-	if (ret != SL_OK || ctx.error[0]) {
+	if (ret != SL_OK || ctx.errors) {
 		sl_zone_txn_abort(ctx.txn);
-		if (ctx.error[0])
-			sl_instance_log(zf->inst, SL_LOG_ERROR, "%s", ctx.error);
-		else
-			sl_instance_log(zf->inst, SL_LOG_ERROR, "%s:%u:%u: %s", perr.file,
-					perr.line, perr.column, perr.msg);
+		if (ctx.errors > ZF_MAX_ERRORS)
+			sl_instance_log(zf->inst, SL_LOG_ERROR, "%s: ... and %u more errors",
+					zf->file, ctx.errors - ZF_MAX_ERRORS);
+		*nerrors = ctx.errors ? ctx.errors : 1;
 		return ret != SL_OK ? ret : SL_ECONFIG;
 	}
 	ret = sl_zone_txn_commit(ctx.txn, &zf->limits, errbuf, sizeof(errbuf));
@@ -144,12 +180,13 @@ static int load_zone(struct zonefile *zf, bool dry_run)
 		char *save = NULL;
 		for (char *line = strtok_r(errbuf, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save))
-			sl_instance_log(zf->inst, SL_LOG_ERROR, "%s", line);
+			load_error(&ctx, "%s", line);
 		if (!errbuf[0])
-			sl_instance_log(zf->inst, SL_LOG_ERROR, "%s: %s", zf->file,
-					sl_strerror(ret));
+			load_error(&ctx, "%s: %s", zf->file, sl_strerror(ret));
+		*nerrors = ctx.errors;
 		return ret;
 	}
+	*nerrors = 0;
 	zf->loaded = st;
 	zf->have_loaded = true;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -167,7 +204,8 @@ static int load_zone(struct zonefile *zf, bool dry_run)
 static void *loader_main(void *arg)
 {
 	struct zonefile *zf = arg;
-	if (load_zone(zf, false) != SL_OK) {
+	unsigned nerrors;
+	if (load_zone(zf, false, &nerrors) != SL_OK) {
 		if (sl_zone_current(zf->zone))
 			sl_instance_log(zf->inst, SL_LOG_ERROR,
 					"%s not loaded: still serving the previous version",
@@ -269,8 +307,10 @@ static int zonefile_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 		goto fail;
 	}
 	/* --check loads the file for real, so every problem in it is reported. */
-	if (sl_conf_dry_run(conf) && load_zone(zf, true) != SL_OK) {
-		ret = sl_conf_error(conf, "file", "%s has errors (see above)", zf->file);
+	unsigned nerrors;
+	if (sl_conf_dry_run(conf) && load_zone(zf, true, &nerrors) != SL_OK) {
+		ret = sl_conf_error(conf, "file", "%s: %u error%s (see above)", zf->file, nerrors,
+				    nerrors == 1 ? "" : "s");
 		goto fail;
 	}
 	return SL_OK;

@@ -8,6 +8,9 @@
  * a valid owner and RDATA that passes the codec's validation, a TTL within
  * RFC 2181's range and the zone's class; every failure has a place in the
  * text and a NUL-terminated message; the callback never runs after a failure.
+ * The same input is parsed again going on after errors (on_error): each
+ * error then has a place and a message too, the count adds up, the first
+ * error is the one the first pass stopped at, and no record before it is lost.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +37,17 @@ static int check_record(void *arg, const zp_record_t *rr)
 	return 0;
 }
 
+/* An error as the second pass sees it: placed, with a message, counted in order. */
+static void check_error(void *arg, const zp_error_t *e)
+{
+	unsigned *seen = arg;
+
+	if (e->line == 0 || e->column == 0 || memchr(e->msg, '\0', sizeof(e->msg)) == NULL ||
+	    e->msg[0] == '\0' || strcmp(e->file, "fuzz.zone") != 0 || e->count != *seen + 1)
+		abort();
+	(*seen)++;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	zp_options_t opt;
@@ -49,10 +63,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	opt.max_records = 4096;
 	rc = zp_parse_string((const char *)data, size, "fuzz.zone", &opt, check_record, &count,
 			     &err);
-	if (rc == SL_OK)
-		return 0;
-	if (err.line == 0 || err.column == 0 || memchr(err.msg, '\0', sizeof(err.msg)) == NULL ||
-	    err.msg[0] == '\0' || strcmp(err.file, "fuzz.zone") != 0)
+	if (rc != SL_OK &&
+	    (err.line == 0 || err.column == 0 || memchr(err.msg, '\0', sizeof(err.msg)) == NULL ||
+	     err.msg[0] == '\0' || strcmp(err.file, "fuzz.zone") != 0))
+		abort();
+
+	zp_error_t all;
+	size_t all_count = 0;
+	unsigned seen = 0;
+
+	opt.on_error = check_error;
+	opt.error_arg = &seen;
+	if (zp_parse_string((const char *)data, size, "fuzz.zone", &opt, check_record, &all_count,
+			    &all) != rc ||
+	    all_count < count || all.count != seen)
+		abort();
+	if (rc != SL_OK && (all.line != err.line || all.column != err.column ||
+			    strcmp(all.msg, err.msg) != 0 || seen == 0))
 		abort();
 	return 0;
 }

@@ -27,9 +27,25 @@ def assert_rejected(p, out):
 
 # ---- --check ---------------------------------------------------------------
 
+def error_lines(out):
+    return [line for line in out.splitlines() if line.startswith("error: ")]
+
+
 def test_check_good(tmp_path):
     p, out = check(tmp_path, base_config(free_port()))
     assert p.returncode == 0, out
+
+
+def test_check_good_prints_one_line(tmp_path):
+    # log_level "info" in the config, and plugins that log at info when
+    # created: --check still prints its verdict and nothing else.
+    cfg = base_config(free_port())
+    assert cfg["server"]["log_level"] == "info"
+    path = write_config(tmp_path / "cfg.json", cfg)
+    p = run_sluiced(["--config", path, "--check"])
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stderr == "", p.stderr
+    assert p.stdout == "%s: configuration OK (%d zones)\n" % (path, len(cfg["zones"])), p.stdout
 
 
 def test_check_does_not_bind(tmp_path):
@@ -148,8 +164,97 @@ def test_check_missing_file(tmp_path):
     missing = str(tmp_path / "does-not-exist.json")
     p = run_sluiced(["--config", missing, "--check"])
     out = p.stdout + p.stderr
-    assert_rejected(p, out)
-    assert "does-not-exist.json" in out, out
+    assert p.returncode == 1, out
+    # One message, naming the path once.
+    assert p.stdout == "", out
+    assert p.stderr == "error: %s: cannot open: No such file or directory\n" % missing, out
+
+
+def test_start_missing_file(tmp_path):
+    # Without --check: the same one error, then why sluiced stops (path not repeated).
+    missing = str(tmp_path / "does-not-exist.json")
+    p = run_sluiced(["--config", missing, "--foreground"])
+    assert p.returncode == 1, p.stderr
+    assert p.stderr.count(missing) == 1, p.stderr
+    lines = p.stderr.splitlines()
+    assert len(lines) == 2, p.stderr
+    assert lines[0].endswith("[error] %s: cannot open: No such file or directory" % missing)
+    assert lines[1].endswith("[error] not starting: the configuration has errors")
+
+
+def test_check_server_error_does_not_hide_the_rest(tmp_path):
+    def m(c):
+        c["server"]["workers"] = 0
+        c["server"]["colour"] = "red"
+        c["plugins"][1]["bogus_srv_chain"] = 1
+        c["zones"][1]["plugins"][0]["result"] = "bogus"
+        c["zones"][3]["plugins"] = []
+        del c["zones"][4]["plugins"]
+    p, out = check(tmp_path, bad(m))
+    assert p.returncode == 1, out
+    assert p.stdout == "", out
+    assert error_lines(out) == [
+        "error: server.workers: 0 is out of range [1, 256]",
+        "error: server.colour: unknown key",
+        "error: plugins[1].bogus_srv_chain: unknown key",
+        'error: zones[1].plugins[0].result: "bogus" is not pass, done, drop, error or follow',
+        "error: zones[3].plugins: must not be empty (a zone needs a data source such as "
+        "zonefile)",
+        "error: zones[4].plugins: required array is missing (a zone needs a data source such "
+        "as zonefile)",
+    ], out
+    assert len(out.splitlines()) == 6, out
+
+
+@pytest.mark.parametrize("chain", [[], None])
+def test_check_zone_without_plugins(tmp_path, chain):
+    def m(c):
+        if chain is None:
+            del c["zones"][2]["plugins"]
+        else:
+            c["zones"][2]["plugins"] = chain
+    p, out = check(tmp_path, bad(m))
+    assert p.returncode == 1, out
+    want = "must not be empty" if chain is not None else "required array is missing"
+    assert error_lines(out) == [
+        "error: zones[2].plugins: %s (a zone needs a data source such as zonefile)" % want], out
+
+
+def test_check_server_chain_may_be_empty(tmp_path):
+    cfg = base_config(free_port())
+    cfg["plugins"] = []
+    p, out = check(tmp_path, cfg)
+    assert p.returncode == 0, out
+
+
+def test_check_plugin_in_wrong_scope(tmp_path):
+    # zonefile serves one zone: in the server-wide chain it is one error,
+    # not one more "unknown key" per option it would have read.
+    cfg = bad(lambda c: c["plugins"].append(
+        {"plugin": "zonefile", "file": "x.zone", "reload": 5, "origin": "x."}))
+    p, out = check(tmp_path, cfg)
+    assert p.returncode == 1, out
+    assert out.splitlines() == [
+        'error: plugins[2].plugin: plugin "zonefile" cannot be used in the server-wide chain '
+        "(per-zone only)"], out
+
+
+def test_messages_name_sluiced_not_the_wrapper(tmp_path):
+    # From the build tree the binary runs as .libs/lt-sluiced: messages say "sluiced".
+    for args, first in ((["--bogus-option"], "sluiced: unknown option --bogus-option"),
+                        (["-x"], "sluiced: unknown option -x"),
+                        (["--config"], "sluiced: option --config needs an argument"),
+                        (["--check=yes"], "sluiced: option --check takes no argument"),
+                        (["extra"], 'sluiced: unexpected argument "extra"')):
+        p = run_sluiced(args)
+        assert p.returncode == 2, (args, p.stderr)
+        lines = p.stderr.splitlines()
+        assert lines[0] == first, (args, p.stderr)
+        assert lines[1].startswith("Usage: sluiced [--config FILE]"), (args, p.stderr)
+        assert "lt-" not in p.stderr and ".libs" not in p.stderr, (args, p.stderr)
+    p = run_sluiced(["--help"])
+    assert p.stdout.startswith("Usage: sluiced "), p.stdout
+    assert "lt-" not in p.stdout and ".libs" not in p.stdout, p.stdout
 
 
 # ---- --version / --help ------------------------------------------------------
@@ -179,7 +284,7 @@ def test_help():
 
 def test_unknown_option_fails():
     p = run_sluiced(["--bogus-option"])
-    assert p.returncode > 0
+    assert p.returncode == 2, p.stderr
 
 
 # ---- port in use -------------------------------------------------------------

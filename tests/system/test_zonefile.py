@@ -123,6 +123,91 @@ def test_check_reports_zone_errors(tmp_path):
     assert "zf.zone:7" in outside.stderr and "outside the zone" in outside.stderr, outside.stderr
 
 
+# Four bad records between good ones: each reported, with its place.
+BROKEN = GOOD + """bad  A   192.0.2.300
+two  FOO 1
+www.other.test. A 192.0.2.9
+txt  TXT ( "never closed
+          on this line )
+ok   A   192.0.2.11
+""" + "\tA\t192.0.2.12\n" + "far.other.test.  A 192.0.2.13\n"
+
+BROKEN_ERRORS = [
+    "zf.zone:7:10: A address: bad IPv4 address",
+    "zf.zone:8:6: unknown type FOO",
+    "zf.zone:9:1: www.other.test.: outside the zone",
+    "zf.zone:10:12: unterminated quoted string",
+    "zf.zone:14:1: far.other.test.: outside the zone",
+]
+
+
+def zone_errors(out, zone):
+    """The zone file's error lines, without the instance prefix and directory."""
+    prefix = "zonefile@zf.test.: %s/" % zone.parent
+    return [line.split(prefix, 1)[1] for line in out.splitlines() if prefix in line]
+
+
+def test_check_reports_every_zone_error(tmp_path):
+    p = check(tmp_path, BROKEN.format(serial=1, last=10))
+    zone = tmp_path / "zf.zone"
+    assert p.returncode == 1, p.stderr
+    assert p.stdout == "", p.stdout
+    assert zone_errors(p.stderr, zone) == BROKEN_ERRORS, p.stderr
+    lines = p.stderr.splitlines()
+    assert all(line.startswith("error: ") for line in lines), p.stderr
+    assert lines[-1] == "error: zones[9].plugins[0].file: %s: 5 errors (see above)" % zone, \
+        p.stderr
+    assert len(lines) == 6, p.stderr
+
+
+def test_check_caps_zone_errors(tmp_path):
+    # 150 bad records: the first 100 are listed, then how many more there are.
+    bad = "".join("bad%d A 192.0.2.%d\n" % (i, 300 + i) for i in range(150))
+    p = check(tmp_path, GOOD.format(serial=1, last=10) + bad)
+    zone = tmp_path / "zf.zone"
+    assert p.returncode == 1, p.stderr
+    errors = zone_errors(p.stderr, zone)
+    assert len(errors) == 101, p.stderr
+    assert errors[0] == "zf.zone:7:8: A address: bad IPv4 address", errors[0]
+    assert errors[99] == "zf.zone:106:9: A address: bad IPv4 address", errors[99]
+    assert errors[100] == "zf.zone: ... and 50 more errors", errors[100]
+    assert p.stderr.splitlines()[-1] == \
+        "error: zones[9].plugins[0].file: %s: 150 errors (see above)" % zone, p.stderr
+
+
+def test_bad_zone_at_startup(start_server, tmp_path):
+    # A zone with errors does not stop sluiced: it is not served (SERVFAIL,
+    # EDE Not Ready), every error is logged with its place, the other zones
+    # answer, and once the file is fixed a SIGHUP brings it in.
+    zone = tmp_path / "zf.zone"
+    zone.write_text(BROKEN.format(serial=1, last=10))
+    good = tmp_path / "good.zone"
+    good.write_text(GOOD.format(serial=1, last=10).replace("zf.test.", "good.test."))
+    port = free_port()
+    cfg = zone_config(port, zone)
+    cfg["zones"].append({"name": "good.test.",
+                         "plugins": [{"plugin": "zonefile", "file": str(good)}]})
+    srv = start_server(cfg=cfg, port=port)
+    assert wait_log(srv, "the zone answers SERVFAIL until it is fixed"), srv.stderr()
+    assert wait_log(srv, "loaded " + str(good)), srv.stderr()
+    log = srv.stderr()
+    assert zone_errors(log, zone) == BROKEN_ERRORS + [
+        "zf.zone not loaded: the zone answers SERVFAIL until it is fixed"], log
+    assert all("[error] zonefile@zf.test.: " in line
+               for line in log.splitlines() if "zonefile@zf.test." in line), log
+    r = srv.udp(make_query("www.zf.test.", "A", use_edns=0))
+    assert r.rcode() == dns.rcode.SERVFAIL and not r.answer
+    assert [(o.otype, o.code) for o in r.options] == [(dns.edns.EDE, 14)], r.options
+    r = srv.udp(make_query("www.good.test.", "A"))
+    assert r.rcode() == dns.rcode.NOERROR
+    assert [rd.to_text() for rrset in r.answer for rd in rrset] == ["192.0.2.10"]
+    srv.assert_healthy()
+    zone.write_text(GOOD.format(serial=2, last=20))
+    srv.signal(signal.SIGHUP)
+    assert wait_log(srv, "loaded " + str(zone)), srv.stderr()
+    assert www(srv) == (dns.rcode.NOERROR, ["192.0.2.20"])
+
+
 def test_zone_size_cap_stops_parsing(start_server, tmp_path):
     # 100 generated records against a cap of 20: refused while parsing,
     # before the records are held in memory, and the zone is not served.

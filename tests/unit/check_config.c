@@ -14,6 +14,8 @@
 
 #define SERVER "\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"workers\": 2, " \
 	       "\"plugin_path\": [\"@PLUGINS@\"]}"
+/* A zone's smallest valid chain (an empty one is an error). */
+#define CHAIN "\"plugins\": [{\"plugin\": \"recorder\"}]"
 
 /* Loads @p json; returns the runtime (NULL on errors) and fills @p el. */
 static sl_runtime_t *load(const char *json, sl_errlist_t *el)
@@ -47,7 +49,7 @@ START_TEST(test_good_config)
 	sl_runtime_t *rt = load("{" SERVER ", \"plugins\": [{\"plugin\": \"recorder\", "
 				"\"tag\": \"s\"}], \"zones\": [{\"name\": \"example.com\", "
 				"\"plugins\": [{\"plugin\": \"recorder\", \"result\": \"done\"}]},"
-				"{\"name\": \"Sub.Example.COM.\", \"plugins\": []}]}",
+				"{\"name\": \"Sub.Example.COM.\", " CHAIN "}]}",
 				&el);
 	dump(&el);
 	ck_assert_ptr_nonnull(rt);
@@ -68,8 +70,8 @@ START_TEST(test_closest_zone)
 	uint8_t name[SL_NAME_MAXLEN];
 	size_t len;
 	sl_runtime_t *rt = load("{" SERVER ", \"zones\": [{\"name\": \"example.com.\", "
-				"\"plugins\": []}, {\"name\": \"sub.example.com.\", \"plugins\": "
-				"[]}, {\"name\": \".\", \"plugins\": []}]}",
+				CHAIN "}, {\"name\": \"sub.example.com.\", " CHAIN
+				"}, {\"name\": \".\", " CHAIN "}]}",
 				&el);
 	dump(&el);
 	ck_assert_ptr_nonnull(rt);
@@ -94,7 +96,7 @@ START_TEST(test_closest_zone)
 	}
 	sl_runtime_free(rt);
 
-	rt = load("{" SERVER ", \"zones\": [{\"name\": \"example.com.\", \"plugins\": []}]}", &el);
+	rt = load("{" SERVER ", \"zones\": [{\"name\": \"example.com.\", " CHAIN "}]}", &el);
 	ck_assert_ptr_nonnull(rt);
 	ck_assert_int_eq(sl_name_from_text("example.org.", 12, NULL, name, &len), SL_OK);
 	ck_assert_ptr_null(sl_runtime_find_zone(rt, name));
@@ -151,19 +153,31 @@ static const struct bad_case {
 	  "server.cookie_secret", "expected a string" },
 	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"tcp\": {\"idle\": 1}}}",
 	  "server.tcp.idle: unknown key", NULL },
-	{ "{" SERVER ", \"zones\": [{\"name\": \"a..b.\", \"plugins\": []}]}", "zones[0].name",
+	{ "{" SERVER ", \"zones\": [{\"name\": \"a..b.\", " CHAIN "}]}", "zones[0].name",
 	  "not a valid domain name" },
-	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", \"plugins\": []}, {\"name\": \"A.\", "
-	  "\"plugins\": []}]}",
+	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", " CHAIN "}, {\"name\": \"A.\", "
+	  CHAIN "}]}",
 	  "zones[1].name", "twice" },
 	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\"}]}", "zones[0].plugins", "missing" },
+	/* An empty chain could only answer SERVFAIL. */
+	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", \"plugins\": []}]}",
+	  "zones[0].plugins: must not be empty", NULL },
+	/* The wrong scope is one error, not one more per option of the plugin. */
+	{ "{" SERVER ", \"plugins\": [{\"plugin\": \"zoneonly\", \"a\": 1, \"b\": 2}]}",
+	  "plugins[0].plugin: plugin \"zoneonly\" cannot be used in the server-wide chain",
+	  NULL },
+	/* A zone whose name is bad: its plugins are not loaded, nor reported as unknown. */
+	{ "{" SERVER ", \"zones\": [{\"name\": \"a..b.\", \"plugins\": [{\"plugin\": "
+	  "\"nosuch\"}], \"allow_transfer\": [\"bad\"]}]}",
+	  "zones[0].name", "not a valid domain name" },
+	{ "{" SERVER ", \"zones\": [{" CHAIN "}]}", "zones[0].name", "missing" },
 	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", \"plugins\": [{\"plugin\": \"recorder\", "
 	  "\"oops\": 1}]}]}",
 	  "zones[0].plugins[0].oops: unknown key", NULL },
-	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", \"plugins\": [], \"allow_transfer\": "
+	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", " CHAIN ", \"allow_transfer\": "
 	  "[\"10.1.2.3/8\"]}]}",
 	  "zones[0].allow_transfer[0]", "not an address or prefix" },
-	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", \"plugins\": [], \"allow_transfer\": "
+	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", " CHAIN ", \"allow_transfer\": "
 	  "[\"::1/129\"]}]}",
 	  "zones[0].allow_transfer[0]", NULL },
 	/* Order check: an egress plugin before a data plugin. */
@@ -185,6 +199,9 @@ START_TEST(test_bad_config)
 	ck_assert_ptr_null(rt);
 	ck_assert_msg(has_error(&el, bc->expect_a, bc->expect_b), "case %d: expected '%s' / '%s'",
 		      _i, bc->expect_a, bc->expect_b ? bc->expect_b : "");
+	/* One mistake, one message: nothing it causes elsewhere is reported again. */
+	ck_assert_msg(el.count == 1 && el.dropped == 0, "case %d: %u errors, want 1", _i,
+		      el.count);
 	sl_errlist_free(&el);
 }
 END_TEST
@@ -234,7 +251,7 @@ START_TEST(test_all_errors_reported)
 	sl_errlist_t el;
 	sl_runtime_t *rt = load("{" SERVER ", \"plugins\": [{\"plugin\": \"recorder\", \"a\": 1}, "
 				"{\"plugin\": \"recorder\", \"b\": 2}], \"zones\": [{\"name\": "
-				"\"x.\", \"plugins\": [], \"c\": 3}]}",
+				"\"x.\", " CHAIN ", \"c\": 3}]}",
 				&el);
 	ck_assert_ptr_null(rt);
 	ck_assert_msg(has_error(&el, "plugins[0].a", NULL), "first");
@@ -242,6 +259,148 @@ START_TEST(test_all_errors_reported)
 	ck_assert_msg(has_error(&el, "zones[0].c", NULL), "third");
 	ck_assert_uint_eq(el.count, 3);
 	sl_errlist_free(&el);
+}
+END_TEST
+
+/* Exactly these errors, in this order. */
+static void expect_errors(const sl_errlist_t *el, const char *const *want, size_t n)
+{
+	if (el->count != n)
+		dump(el);
+	ck_assert_uint_eq(el->dropped, 0);
+	ck_assert_msg(el->count == n, "%u errors, want %zu", el->count, n);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(el->msg[i], want[i]);
+}
+
+/* A bad server object does not hide what is wrong in the plugins and zones. */
+START_TEST(test_server_errors_do_not_hide_the_rest)
+{
+	sl_errlist_t el;
+	sl_runtime_t *rt = load(
+		"{\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"workers\": 0, \"colour\": 1, "
+		"\"plugin_path\": [\"@PLUGINS@\"]}, \"plugins\": [{\"plugin\": \"recorder\", "
+		"\"result\": \"maybe\"}], \"zones\": [{\"name\": \"a..b.\", " CHAIN "}, "
+		"{\"name\": \"c.\", \"plugins\": []}, {\"name\": \"d.\", \"plugins\": "
+		"[{\"plugin\": \"recorder\", \"oops\": 1}]}]}",
+		&el);
+	static const char *const want[] = {
+		"server.workers: 0 is out of range [1, 256]",
+		"server.colour: unknown key",
+		"plugins[0].result: \"maybe\" is not pass, done, drop, error or follow",
+		"zones[0].name: \"a..b.\" is not a valid domain name",
+		"zones[1].plugins: must not be empty (a zone needs a data source such as zonefile)",
+		"zones[2].plugins[0].oops: unknown key",
+	};
+	ck_assert_ptr_null(rt);
+	expect_errors(&el, want, sizeof(want) / sizeof(want[0]));
+	sl_errlist_free(&el);
+
+	/*
+	 * No usable plugin_path (or no server object): plugins are not looked up,
+	 * since each would fail the same way, but the zones are still checked.
+	 */
+	rt = load("{\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"plugin_path\": 5}, "
+		  "\"plugins\": [{\"plugin\": \"recorder\"}], \"zones\": [{\"name\": \"a.\", "
+		  "\"plugins\": []}, {\"name\": \"b.\", " CHAIN "}]}",
+		  &el);
+	static const char *const want_path[] = {
+		"server.plugin_path: expected an array of strings",
+		"zones[0].plugins: must not be empty (a zone needs a data source such as zonefile)",
+	};
+	ck_assert_ptr_null(rt);
+	expect_errors(&el, want_path, 2);
+	sl_errlist_free(&el);
+
+	rt = load("{\"plugins\": [{\"plugin\": \"recorder\"}], \"zones\": [{\"name\": \"a.\", "
+		  "\"plugins\": []}], \"bogus\": 1}",
+		  &el);
+	static const char *const want_none[] = {
+		"server: required object is missing",
+		"zones[0].plugins: must not be empty (a zone needs a data source such as zonefile)",
+		"bogus: unknown key",
+	};
+	ck_assert_ptr_null(rt);
+	expect_errors(&el, want_none, 3);
+	sl_errlist_free(&el);
+}
+END_TEST
+
+/* The file's path is named once, in one message. */
+START_TEST(test_missing_file)
+{
+	sl_errlist_t el = { .count = 0 };
+	const char *path = "/nonexistent-sluice-dir/sluiced.json";
+
+	ck_assert_ptr_null(sl_runtime_load(path, true, 0, &el));
+	ck_assert_uint_eq(el.count, 1);
+	ck_assert_str_eq(el.msg[0], "/nonexistent-sluice-dir/sluiced.json: cannot open: No such "
+				    "file or directory");
+	sl_errlist_free(&el);
+}
+END_TEST
+
+/* A plugin allowed in zones only works there, with its options. */
+START_TEST(test_zone_scope_plugin)
+{
+	sl_errlist_t el;
+	sl_runtime_t *rt = load("{" SERVER ", \"plugins\": [], \"zones\": [{\"name\": \"a.\", "
+				"\"plugins\": [{\"plugin\": \"zoneonly\", \"a\": 1, \"b\": 2}]}]}",
+				&el);
+	dump(&el);
+	ck_assert_ptr_nonnull(rt);
+	ck_assert_uint_eq(el.count, 0);
+	ck_assert_uint_eq(rt->server_chain.n, 0);
+	ck_assert_uint_eq(rt->zones[0].chain.n, 1);
+	sl_runtime_free(rt);
+}
+END_TEST
+
+/* Any number of keys is tracked: none of 300 valid ones is "unknown", each bad one is. */
+START_TEST(test_many_keys)
+{
+	sl_strpool_t pool = { 0 };
+	sl_errlist_t el = { .count = 0 };
+	json_t *obj = json_object();
+	char key[16];
+	long long v;
+	sl_conf_t c;
+
+	ck_assert_ptr_nonnull(obj);
+	for (int i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ck_assert_int_eq(json_object_set_new(obj, key, json_integer(i)), 0);
+	}
+	sl_conf_init(&c, obj, "obj", &el, true, &pool);
+	for (int i = 299; i >= 0; i--) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ck_assert_int_eq(sl_conf_int(&c, key, 0, 1000, -1, &v), SL_OK);
+		ck_assert_int_eq(v, i);
+	}
+	sl_conf_mark(&c, "k0"); /* a key read twice is fine */
+	ck_assert_uint_eq(sl_conf_finish(&c), 0);
+	ck_assert_uint_eq(el.count, 0);
+
+	ck_assert_int_eq(json_object_set_new(obj, "zz", json_true()), 0);
+	ck_assert_int_eq(json_object_set_new(obj, "k300", json_true()), 0);
+	sl_conf_init(&c, obj, "obj", &el, true, &pool);
+	for (int i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ck_assert_int_eq(sl_conf_int(&c, key, 0, 1000, -1, &v), SL_OK);
+	}
+	ck_assert_uint_eq(sl_conf_finish(&c), 2);
+	ck_assert_uint_eq(el.count, 2);
+	ck_assert(has_error(&el, "obj.zz: unknown key", NULL));
+	ck_assert(has_error(&el, "obj.k300: unknown key", NULL));
+	sl_errlist_free(&el);
+
+	/* sl_conf_mark_all: nothing is unknown. */
+	sl_conf_init(&c, obj, "obj", &el, true, &pool);
+	sl_conf_mark_all(&c);
+	ck_assert_uint_eq(sl_conf_finish(&c), 0);
+	ck_assert_uint_eq(el.count, 0);
+	json_decref(obj);
+	sl_strpool_free(&pool);
 }
 END_TEST
 
@@ -300,6 +459,10 @@ int main(void)
 	tcase_add_loop_test(tc, test_bad_config, 0, sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_all_errors_reported);
 	tcase_add_test(tc, test_cookie_secret);
+	tcase_add_test(tc, test_server_errors_do_not_hide_the_rest);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_zone_scope_plugin);
+	tcase_add_test(tc, test_many_keys);
 	tcase_add_test(tc, test_listen_parse);
 	tcase_add_test(tc, test_acl);
 	suite_add_tcase(s, tc);

@@ -742,6 +742,266 @@ START_TEST(test_generate_budget)
 }
 END_TEST
 
+/* ---- going on after errors (zp_options_t.on_error) ------------------------------------------ */
+
+/* Errors collected by on_error, each as "file:line:column: message". */
+struct errs {
+	char line[64][600];
+	size_t n;
+	unsigned last_count; /* zp_error_t.count of the last one */
+};
+
+static void collect_error(void *arg, const zp_error_t *e)
+{
+	struct errs *es = arg;
+	const char *slash = strrchr(e->file, '/');
+
+	ck_assert_uint_eq(e->count, es->n + 1);
+	ck_assert_ptr_nonnull(memchr(e->msg, '\0', sizeof(e->msg)));
+	es->last_count = e->count;
+	if (es->n < ARRAY_SIZE(es->line))
+		snprintf(es->line[es->n], sizeof(es->line[0]), "%s:%u:%u: %s",
+			 slash ? slash + 1 : e->file, e->line, e->column, e->msg);
+	es->n++;
+}
+
+static void expect_errors(const struct errs *es, const char *const *want, const char *what)
+{
+	size_t n = 0;
+
+	while (want[n])
+		n++;
+	for (size_t i = 0; i < es->n && i < n && i < ARRAY_SIZE(es->line); i++)
+		ck_assert_msg(strcmp(es->line[i], want[i]) == 0,
+			      "%s: error %zu\n  got  %s\n  want %s", what, i + 1, es->line[i],
+			      want[i]);
+	ck_assert_msg(es->n == n, "%s: %zu errors, want %zu", what, es->n, n);
+}
+
+/* Parses @p text from memory as "multi.zone" at origin example., going on after errors. */
+static int parse_all(const char *text, size_t len, const zp_options_t *base, struct recs *r,
+		     struct errs *es, zp_error_t *err)
+{
+	zp_options_t opt;
+
+	if (base)
+		opt = *base;
+	else
+		zp_options_init(&opt);
+	opt.origin = wire("example.");
+	opt.on_error = collect_error;
+	opt.error_arg = es;
+	memset(es, 0, sizeof(*es));
+	return zp_parse_string(text, len, "multi.zone", &opt, collect, r, err);
+}
+
+/*
+ * Every bad entry is reported with its place, and parsing picks up again
+ * after it: the next line, or past the closing parenthesis of a broken
+ * multi-line record, whatever the quote, escape or comment it stopped in.
+ */
+START_TEST(test_every_error_reported)
+{
+	static const char text[] =
+		"$TTL 60\n"
+		"a      A     192.0.2.1\n"
+		"bad    A     192.0.2.300\n"                 /* 3: RDATA */
+		"b      FOO   1\n"                           /* 4: type */
+		"t      TXT   ( \"open\n"                     /* 5: quote, in parentheses */
+		"             \"x\" ; ) \"comment\n"
+		"             \") y\" )\n"
+		"c      A     192.0.2.3\n"
+		"e      TXT   x\\\n"                          /* 9: escape at line end */
+		"d      A     192.0.2.4 )\n"                 /* 10: stray ')' */
+		"$TTL   1x\n"                                /* 11: bad $TTL: 60 stays */
+		"$BOGUS 1\n"                                 /* 12: directive */
+		"f..g   A     192.0.2.5\n"                   /* 13: owner */
+		"       A     192.0.2.6\n"                   /* previous owner c */
+		"$GENERATE 5-1 h$ A 192.0.2.$\n"             /* 15: range */
+		"m      MX    ( 10\n"
+		"              ex..ample )\n"                /* 17: RDATA on a later line */
+		"z      A     192.0.2.26\n"
+		"u      A     ( 192.0.2.27\n";               /* 19: never closed */
+	static const char *const want_errors[] = {
+		"multi.zone:3:14: A address: bad IPv4 address",
+		"multi.zone:4:8: unknown type FOO",
+		"multi.zone:5:16: unterminated quoted string",
+		"multi.zone:9:15: bad escape: backslash at end of line",
+		"multi.zone:10:24: unbalanced parenthesis: ')' without '('",
+		"multi.zone:11:8: bad TTL 1x",
+		"multi.zone:12:1: unknown directive $BOGUS",
+		"multi.zone:13:1: bad owner name f..g",
+		"multi.zone:15:11: $GENERATE range 5-1 is inverted",
+		"multi.zone:17:15: MX exchange: bad domain name",
+		"multi.zone:19:14: unbalanced parenthesis: '(' is never closed",
+		NULL,
+	};
+	struct recs r = { 0 };
+	struct errs es;
+	zp_error_t err;
+
+	ck_assert_int_eq(parse_all(text, sizeof(text) - 1, NULL, &r, &es, &err), SL_ESYNTAX);
+	expect_errors(&es, want_errors, "every error");
+	expect_records(&r,
+		       W("a.example. 60 IN A 192.0.2.1", "c.example. 60 IN A 192.0.2.3",
+			 "c.example. 60 IN A 192.0.2.6", "z.example. 60 IN A 192.0.2.26"),
+		       "records around the errors");
+	/* err describes the first error and counts them all. */
+	ck_assert_str_eq(err.file, "multi.zone");
+	ck_assert_uint_eq(err.line, 3);
+	ck_assert_uint_eq(err.column, 14);
+	ck_assert_str_eq(err.msg, "A address: bad IPv4 address");
+	ck_assert_uint_eq(err.count, 11);
+	ck_assert_uint_eq(es.last_count, 11);
+	recs_free(&r);
+
+	/* Without on_error, the first error still stops parsing, as it always did. */
+	ck_assert_int_eq(parse_text(text, "example.", NULL, &r, &err), SL_ESYNTAX);
+	ck_assert_uint_eq(err.line, 3);
+	ck_assert_uint_eq(err.column, 14);
+	ck_assert_uint_eq(err.count, 1);
+	expect_records(&r, W("a.example. 60 IN A 192.0.2.1"), "stop at the first error");
+	recs_free(&r);
+}
+END_TEST
+
+/* A clean parse with on_error set reports nothing and counts nothing. */
+START_TEST(test_on_error_clean)
+{
+	struct recs r = { 0 };
+	struct errs es;
+	zp_error_t err;
+	const char *text = "a 1 A 192.0.2.1\nb 1 TXT ( \"x\"\n \"y\" )\n";
+
+	ck_assert_int_eq(parse_all(text, strlen(text), NULL, &r, &es, &err), SL_OK);
+	ck_assert_uint_eq(es.n, 0);
+	ck_assert_uint_eq(err.count, 0);
+	ck_assert_uint_eq(r.n, 2);
+	recs_free(&r);
+}
+END_TEST
+
+/* Errors in an $INCLUDEd file carry its name; the includer goes on after the $INCLUDE. */
+START_TEST(test_errors_in_include)
+{
+	char name[4096];
+	struct recs r = { 0 };
+	struct errs es;
+	zp_options_t opt;
+	zp_error_t err;
+	const char *text = "$TTL 5\n$INCLUDE inc/broken.inc\nafter A 192.0.2.9\n"
+			   "$INCLUDE no-such.inc\nlast A 192.0.2.10\n";
+
+	zp_options_init(&opt);
+	opt.origin = wire("example.");
+	opt.on_error = collect_error;
+	opt.error_arg = &es;
+	memset(&es, 0, sizeof(es));
+	snprintf(name, sizeof(name), "%s", data_path("bad/virtual.zone"));
+	ck_assert_int_eq(zp_parse_string(text, strlen(text), name, &opt, collect, &r, &err),
+			 SL_ESYNTAX);
+	ck_assert_uint_eq(es.n, 2);
+	ck_assert_str_eq(es.line[0], "broken.inc:3:9: A address: bad IPv4 address");
+	ck_assert(strncmp(es.line[1], "virtual.zone:4:10: cannot read $INCLUDE file ", 45) == 0);
+	expect_records(&r,
+		       W("ok.example. 5 IN A 192.0.2.1", "after.example. 5 IN A 192.0.2.9",
+			 "last.example. 5 IN A 192.0.2.10"),
+		       "includer goes on");
+	recs_free(&r);
+}
+END_TEST
+
+/* A bad owner leaves the previous owner in place for the lines that follow it. */
+START_TEST(test_bad_owner_keeps_previous)
+{
+	struct recs r = { 0 };
+	struct errs es;
+	zp_error_t err;
+	const char *text = "a 1 A 192.0.2.1\nb..c 1 A 192.0.2.2\n 1 A 192.0.2.3\n";
+	static const char *const want[] = { "multi.zone:2:1: bad owner name b..c", NULL };
+
+	ck_assert_int_eq(parse_all(text, strlen(text), NULL, &r, &es, &err), SL_ESYNTAX);
+	expect_errors(&es, want, "bad owner");
+	expect_records(&r, W("a.example. 1 IN A 192.0.2.1", "a.example. 1 IN A 192.0.2.3"),
+		       "bad owner");
+	recs_free(&r);
+}
+END_TEST
+
+/* Some errors end parsing even with on_error: the record cap and a callback's "stop". */
+START_TEST(test_errors_that_stop)
+{
+	struct recs r = { .stop_after = 2 };
+	struct errs es;
+	zp_options_t opt;
+	zp_error_t err;
+	const char *text = "a 1 A 192.0.2.1\nb FOO x\nc 1 A 192.0.2.3\nd 1 A 192.0.2.4\n"
+			   "e BAR x\n";
+
+	/* The callback refuses c: parsing ends there, e is never seen. */
+	ck_assert_int_eq(parse_all(text, strlen(text), NULL, &r, &es, &err), SL_ESYNTAX);
+	ck_assert_uint_eq(es.n, 2);
+	ck_assert_str_eq(es.line[0], "multi.zone:2:3: unknown type FOO");
+	ck_assert_str_eq(es.line[1], "multi.zone:3:1: record rejected (already exists)");
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert_uint_eq(err.count, 2);
+	recs_free(&r);
+
+	/* Over max_records: one error, then nothing more (every later record would fail too). */
+	zp_options_init(&opt);
+	opt.max_records = 1;
+	ck_assert_int_eq(parse_all(text, strlen(text), &opt, &r, &es, &err), SL_ESYNTAX);
+	ck_assert_uint_eq(es.n, 2);
+	ck_assert_str_eq(es.line[1], "multi.zone:3:1: more than 1 records");
+	ck_assert_uint_eq(r.n, 1);
+	recs_free(&r);
+}
+END_TEST
+
+/* A NUL byte: one error for the text, which is not read at all. */
+START_TEST(test_nul_with_on_error)
+{
+	static const char text[] = "a 1 A 192.0.2.1\nb 1 A 192.0.\0.2\nc FOO 1\n";
+	struct recs r = { 0 };
+	struct errs es;
+	zp_error_t err;
+	static const char *const want[] = { "multi.zone:2:13: NUL byte in the zone text", NULL };
+
+	ck_assert_int_eq(parse_all(text, sizeof(text) - 1, NULL, &r, &es, &err), SL_ESYNTAX);
+	expect_errors(&es, want, "NUL");
+	ck_assert_uint_eq(r.n, 0);
+	recs_free(&r);
+}
+END_TEST
+
+/* Records say where they start: line and column of their first token. */
+static int column_cb(void *arg, const zp_record_t *rr)
+{
+	unsigned *cols = arg;
+
+	cols[cols[0] + 1] = rr->line * 100 + rr->column;
+	cols[0]++;
+	return 0;
+}
+
+START_TEST(test_record_columns)
+{
+	unsigned cols[8] = { 0 };
+	zp_options_t opt;
+	zp_error_t err;
+	const char *text = "a 1 A 192.0.2.1\n   1 A 192.0.2.2\n\tTXT x\n";
+
+	zp_options_init(&opt);
+	opt.origin = wire("example.");
+	ck_assert_int_eq(zp_parse_string(text, strlen(text), "c", &opt, column_cb, cols, &err),
+			 SL_OK);
+	ck_assert_uint_eq(cols[0], 3);
+	ck_assert_uint_eq(cols[1], 101);
+	ck_assert_uint_eq(cols[2], 204);
+	ck_assert_uint_eq(cols[3], 302);
+}
+END_TEST
+
 /* ---- the bad corpus ------------------------------------------------------------------------ */
 
 static char *bad_files[256];
@@ -822,6 +1082,33 @@ START_TEST(test_bad_file)
 		ck_assert_str_eq(err.file, path);
 	}
 	recs_free(&r);
+
+	/* Going on after errors: the same first error, and no record lost before it. */
+	{
+		struct errs es = { .n = 0 };
+		zp_options_t opt;
+		zp_error_t all;
+		struct recs r2 = { 0 };
+		size_t before;
+
+		zp_options_init(&opt);
+		opt.on_error = collect_error;
+		opt.error_arg = &es;
+		ck_assert_int_eq(zp_parse_file(path, NULL, collect, &r, &err), rc);
+		before = r.n;
+		ck_assert_int_eq(zp_parse_file(path, &opt, collect, &r2, &all), rc);
+		ck_assert_str_eq(all.file, err.file);
+		ck_assert_uint_eq(all.line, err.line);
+		ck_assert_uint_eq(all.column, err.column);
+		ck_assert_str_eq(all.msg, err.msg);
+		ck_assert_uint_ge(all.count, 1);
+		ck_assert_uint_eq(all.count, es.n);
+		ck_assert_uint_ge(r2.n, before);
+		for (size_t i = 0; i < before; i++)
+			ck_assert_str_eq(r2.line[i], r.line[i]);
+		recs_free(&r);
+		recs_free(&r2);
+	}
 }
 END_TEST
 
@@ -875,8 +1162,26 @@ START_TEST(test_mutations)
 			cut = (seed >> 8) % len; /* truncated anywhere */
 		}
 		n = 0;
-		(void)zp_parse_string(buf, cut, "mut", &opt, count_only, &n, &err);
+		int rc = zp_parse_string(buf, cut, "mut", &opt, count_only, &n, &err);
 		ck_assert(strlen(err.msg) < sizeof(err.msg));
+
+		/* Going on after errors: same first error, no fewer records, exact count. */
+		zp_options_t all_opt = opt;
+		struct errs es = { .n = 0 };
+		zp_error_t all;
+		size_t n_all = 0;
+
+		all_opt.on_error = collect_error;
+		all_opt.error_arg = &es;
+		ck_assert_int_eq(
+			zp_parse_string(buf, cut, "mut", &all_opt, count_only, &n_all, &all), rc);
+		ck_assert_uint_ge(n_all, n);
+		ck_assert_uint_eq(all.count, es.n);
+		if (rc != SL_OK) {
+			ck_assert_uint_eq(all.line, err.line);
+			ck_assert_uint_eq(all.column, err.column);
+			ck_assert_str_eq(all.msg, err.msg);
+		}
 	}
 	free(buf);
 	free(orig);
@@ -907,6 +1212,16 @@ static Suite *zparser_suite(void)
 	tcase_add_test(tc, test_file_errors);
 	tcase_add_test(tc, test_long_name);
 	tcase_add_test(tc, test_generate_budget);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("all errors");
+	tcase_add_test(tc, test_every_error_reported);
+	tcase_add_test(tc, test_on_error_clean);
+	tcase_add_test(tc, test_errors_in_include);
+	tcase_add_test(tc, test_bad_owner_keeps_previous);
+	tcase_add_test(tc, test_errors_that_stop);
+	tcase_add_test(tc, test_nul_with_on_error);
+	tcase_add_test(tc, test_record_columns);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("bad corpus");
