@@ -14,7 +14,6 @@ import random
 import re
 import select
 import shutil
-import signal
 import socket
 import statistics
 import struct
@@ -24,6 +23,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
+# tests/lib/daemon.py: the process launcher shared with the system tests.
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+
+import daemon  # noqa: E402
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SERVER_CPU = "0"
 CLIENT_CPU = "1"
@@ -137,31 +140,6 @@ def query(port, name, qtype, tcp=False, timeout=1.0):
 # --------------------------------------------------------------------------
 # /proc helpers.
 
-def children_of(pid):
-    kids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                st = f.read()
-        except OSError:
-            continue
-        fields = st[st.rfind(")") + 2:].split()
-        if int(fields[1]) == pid:
-            kids.append(int(d))
-    return kids
-
-
-def process_tree(pid):
-    tree, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        tree.append(p)
-        todo.extend(children_of(p))
-    return tree
-
-
 def cpu_seconds(pids):
     """utime+stime of each process (all its threads), summed."""
     total = 0
@@ -226,28 +204,13 @@ def wait_quiet(max_wait, threshold=0.10):
             return None
 
 
-def free_port():
-    for _ in range(200):
-        port = random.randrange(20000, 60000)
-        try:
-            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            try:
-                u.bind(("127.0.0.1", port))
-                t.bind(("127.0.0.1", port))
-            finally:
-                u.close()
-                t.close()
-            return port
-        except OSError:
-            continue
-    raise RuntimeError("no free port")
-
-
 # --------------------------------------------------------------------------
 # Servers.
 
 class Server:
+    """One server under test, started through tests/lib/daemon.py pinned to
+    SERVER_CPU, in a fresh run directory each start."""
+
     name = "?"
 
     def __init__(self, workdir, zone_path, origin, args):
@@ -255,67 +218,48 @@ class Server:
         self.zone_path = zone_path
         self.origin = origin
         self.args = args
-        self.proc = None
+        self.proc = None  # the running daemon.Process
         self.port = None
-        self.logf = None
 
     def available(self):
         return None  # or a reason string why it is skipped
 
     def prepare(self):
+        """Writes the config; returns (argv, env)."""
         raise NotImplementedError
 
+    def launch(self):
+        """Starts the server; returns its daemon.Process."""
+        argv, env = self.prepare()
+        return daemon.Process(["taskset", "-c", SERVER_CPU] + argv, name=self.name,
+                              cwd=self.workdir, env=env,
+                              log_path=os.path.join(self.workdir, "server.log"),
+                              stop_timeout=30).start()
+
     def start(self):
+        """Starts the server on a new free port; returns time.monotonic()
+        just before it was spawned."""
         shutil.rmtree(self.workdir, ignore_errors=True)
         os.makedirs(self.workdir)
-        self.port = free_port()
-        argv, env = self.prepare()
-        self.logf = open(os.path.join(self.workdir, "server.log"), "ab")
-        t0 = time.monotonic()
-        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU] + argv, env=env,
-                                     cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                     stdout=self.logf, stderr=subprocess.STDOUT)
-        return t0
+        self.port = daemon.free_port()
+        self.proc = self.launch()
+        return self.proc.started_at
 
     def pids(self):
-        return process_tree(self.proc.pid) if self.proc else []
+        return daemon.process_tree(self.proc.pid) if self.proc else []
 
     def alive(self):
-        return self.proc is not None and self.proc.poll() is None
+        return self.proc is not None and self.proc.running()
 
     def stop(self):
-        if self.proc is None:
-            return
-        tree = self.pids()
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
         # Children (nsd's server and xfrd processes) normally exit with it;
-        # make sure, by their own pids only.
-        deadline = time.monotonic() + 10
-        for p in tree[1:]:
-            while os.path.exists("/proc/%d" % p) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if os.path.exists("/proc/%d" % p):
-                try:
-                    os.kill(p, signal.SIGKILL)
-                except OSError:
-                    pass
-        self.proc = None
-        if self.logf:
-            self.logf.close()
-            self.logf = None
+        # the launcher makes sure, by their own pids.
+        if self.proc is not None:
+            self.proc.stop()
+            self.proc = None
 
     def log_tail(self, n=20):
-        try:
-            with open(os.path.join(self.workdir, "server.log"), "rb") as f:
-                return b"\n".join(f.read().splitlines()[-n:]).decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return self.proc.log_tail(n) if self.proc else ""
 
 
 class Sluiced(Server):
@@ -329,31 +273,18 @@ class Sluiced(Server):
             return "skipped: not built (%s missing)" % plugin
         return None
 
-    def prepare(self):
+    def launch(self):
         conf = {
             "server": {"listen": ["127.0.0.1:%d" % self.port], "workers": 1,
                        "plugin_path": [self.args.plugin_path], "log_level": "warning"},
             "zones": [{"name": self.origin,
                        "plugins": [{"plugin": "zonefile", "file": self.zone_path}]}],
         }
-        path = os.path.join(self.workdir, "sluiced.json")
-        with open(path, "w") as f:
-            json.dump(conf, f, indent=1)
-        binary, env = self.args.sluiced, dict(os.environ)
-        # core/sluiced in a build tree is a libtool wrapper script that
-        # execs core/.libs/sluiced with LD_LIBRARY_PATH set; do the same
-        # directly so the timed start does not include a bash start.
-        real = os.path.join(os.path.dirname(binary), ".libs", os.path.basename(binary))
-        with open(binary, "rb") as f:
-            is_script = f.read(2) == b"#!"
-        if is_script and os.path.exists(real):
-            libdir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(binary))),
-                                  ".libs")
-            env["LD_LIBRARY_PATH"] = libdir + (":" + env["LD_LIBRARY_PATH"]
-                                               if env.get("LD_LIBRARY_PATH") else "")
-            binary = real
-        self.binary = binary
-        return [binary, "--config", path, "--foreground"], env
+        # Without the libtool wrapper: no shell start in the timed start.
+        binary, env = daemon.libtool_direct(self.args.sluiced)
+        srv = daemon.Sluiced(binary, self.workdir, conf, self.port,
+                             prefix=["taskset", "-c", SERVER_CPU], env=env, stop_timeout=30)
+        return srv.start(wait=False).process
 
 
 class Knotd(Server):
@@ -451,47 +382,50 @@ def wait_first_answer(server, t0, meta, timeout):
     queued answer, and sleeps 1 ms; so one query every 1-2 ms, fine enough
     for the load times measured and too few to slow the loading server.
     Returns seconds from just before the server was spawned to the receipt
-    of the first right answer (NOERROR with the expected A record).
+    of the first right answer (NOERROR with the expected A record). Raises
+    daemon.DaemonError (a RuntimeError; the server stopped) if it exits
+    first or does not answer so within @timeout of @t0.
     """
     name, addr = meta["last"]["name"], meta["last"]["addr"]
     msg_tail = build_query(name, "A", 0)[2:]
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.connect(("127.0.0.1", server.port))
     s.setblocking(False)
-    deadline = t0 + timeout
-    qid = 0
-    try:
-        while time.monotonic() < deadline:
-            if not server.alive():
-                raise RuntimeError("%s exited during load:\n%s" % (server.name, server.log_tail()))
-            qid = (qid + 1) & 0xFFFF
+    qid = [0]
+
+    def probe():
+        """One try: the receipt time of a right answer, or None."""
+        qid[0] = (qid[0] + 1) & 0xFFFF
+        try:
+            s.send(struct.pack("!H", qid[0]) + msg_tail)
+        except (ConnectionRefusedError, BlockingIOError):
+            return None
+        select.select([s], [], [], 0.001)
+        # Drain everything queued: any right answer to this question
+        # (also a late one to an earlier try) proves the zone is served.
+        while True:
             try:
-                s.send(struct.pack("!H", qid) + msg_tail)
-            except (ConnectionRefusedError, BlockingIOError):
-                time.sleep(0.001)
+                buf = s.recv(65535)
+            except BlockingIOError:
+                return None
+            except ConnectionRefusedError:  # ICMP port unreachable: not bound yet
                 continue
-            select.select([s], [], [], 0.001)
-            # Drain everything queued: any right answer to this question
-            # (also a late one to an earlier try) proves the zone is served.
-            while True:
-                try:
-                    buf = s.recv(65535)
-                except BlockingIOError:
-                    break
-                except ConnectionRefusedError:  # ICMP port unreachable: not bound yet
-                    continue
-                t = time.monotonic()
-                try:
-                    resp = parse_response(buf)
-                except (ValueError, IndexError, struct.error):
-                    continue
-                if resp["rcode"] == 0 and any(o == name and t_ == "A" and v == addr
-                                              for o, t_, v in resp["answer"]):
-                    return t - t0
-            time.sleep(0.001)
+            t = time.monotonic()
+            try:
+                resp = parse_response(buf)
+            except (ValueError, IndexError, struct.error):
+                continue
+            if resp["rcode"] == 0 and any(o == name and t_ == "A" and v == addr
+                                          for o, t_, v in resp["answer"]):
+                return t
+
+    try:
+        t = server.proc.wait_ready(probe, timeout=max(0.0, t0 + timeout - time.monotonic()),
+                                   interval=0.001,
+                                   what="give the correct answer for %s" % name)
     finally:
         s.close()
-    raise RuntimeError("%s: no correct answer for %s within %ds" % (server.name, name, timeout))
+    return t - t0
 
 
 def guard(server, meta):
@@ -1106,6 +1040,7 @@ def main(argv=None):
     if os.cpu_count() < 2:
         log("warning: fewer than 2 CPUs; server and dnsperf will share a core")
     os.makedirs(args.workdir, exist_ok=True)
+    daemon.stop_all_on_signals()  # no server outlives a terminated run
     # The harness (load-time poller, guard) runs next to dnsperf, not the server.
     try:
         os.sched_setaffinity(0, {int(CLIENT_CPU)})

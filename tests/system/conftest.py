@@ -2,20 +2,20 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 #
 # Starts the real sluiced on free loopback ports with configs written into
-# pytest's tmp_path, waits until it answers, and always stops what it started.
+# pytest's tmp_path, waits until it answers, and always stops what it started
+# (the launcher is tests/lib/daemon.py, shared with tests/bench).
 #
 # Environment (set by `make check`, see tests/Makefile.inc):
 #   SLUICE_BUILDDIR      absolute build dir   (default: the repo root)
 #   SLUICE_SRCDIR        absolute source dir  (default: the repo root)
 #   SLUICE_TEST_PLUGINS  dir with recorder.so (default: tests/unit/plugins/.libs)
 
-import json
 import os
 import re
-import signal
 import socket
 import struct
 import subprocess
+import sys
 import time
 
 import dns.edns
@@ -31,6 +31,14 @@ import pytest
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _REPO = os.path.dirname(os.path.dirname(_HERE))
+# tests/lib/daemon.py: the process launcher shared with tests/bench.
+sys.path.insert(0, os.path.join(os.path.dirname(_HERE), "lib"))
+
+import daemon  # noqa: E402
+from daemon import HAVE_IPV6, START_TIMEOUT, DaemonError, free_port  # noqa: E402
+
+SANITIZER_MARKERS = daemon.SANITIZER_MARKERS
+write_config = daemon.write_config
 
 SRCDIR = os.environ.get("SLUICE_SRCDIR") or _REPO
 BUILDDIR = os.environ.get("SLUICE_BUILDDIR") or _REPO
@@ -39,54 +47,7 @@ TEST_PLUGINS = os.environ.get("SLUICE_TEST_PLUGINS") or os.path.join(
 SLUICED = os.path.join(BUILDDIR, "core", "sluiced")
 PLUGINS_DIR = os.path.join(BUILDDIR, "plugins")
 
-START_TIMEOUT = 10.0   # seconds until a started server must answer
-STOP_TIMEOUT = 5.0     # seconds after SIGTERM before SIGKILL
-
-SANITIZER_MARKERS = ("AddressSanitizer", "runtime error", "LeakSanitizer")
-
-
-def _have_ipv6():
-    try:
-        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-        try:
-            s.bind(("::1", 0))
-        finally:
-            s.close()
-        return True
-    except OSError:
-        return False
-
-
-HAVE_IPV6 = _have_ipv6()
 needs_ipv6 = pytest.mark.skipif(not HAVE_IPV6, reason="no IPv6 loopback (::1) here")
-
-
-# ---- ports ------------------------------------------------------------------
-
-def free_port():
-    """A port currently free for UDP and TCP on 127.0.0.1 (and ::1 when present)."""
-    for _ in range(200):
-        held = []
-        try:
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            held.append(s)
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-            binds = [(socket.AF_INET, socket.SOCK_STREAM, "127.0.0.1")]
-            if HAVE_IPV6:
-                binds += [(socket.AF_INET6, socket.SOCK_DGRAM, "::1"),
-                          (socket.AF_INET6, socket.SOCK_STREAM, "::1")]
-            for fam, typ, addr in binds:
-                t = socket.socket(fam, typ)
-                held.append(t)
-                t.bind((addr, port))
-            return port
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-    raise RuntimeError("no free port found on loopback")
 
 
 # ---- configs ----------------------------------------------------------------
@@ -144,16 +105,6 @@ def base_config(port, **server_overrides):
                           "follow": "target.example.com."}]},
         ],
     }
-
-
-def write_config(path, cfg):
-    with open(path, "w") as f:
-        if isinstance(cfg, str):
-            f.write(cfg)
-        else:
-            json.dump(cfg, f, indent=2)
-            f.write("\n")
-    return str(path)
 
 
 # ---- DNS helpers --------------------------------------------------------------
@@ -268,83 +219,18 @@ def kdig_flags(out):
 
 # ---- the server -------------------------------------------------------------
 
-class Sluiced:
-    """One running sluiced with its config file and stderr log."""
+class Sluiced(daemon.Sluiced):
+    """One running sluiced (tests/lib/daemon.py) with the queries and checks
+    the tests use; start-up failures fail the test with its stderr."""
 
     def __init__(self, workdir, cfg, port, name="sluiced"):
-        self.workdir = str(workdir)
-        self.cfg = cfg
-        self.port = port
-        self.name = name
-        self.config_path = os.path.join(self.workdir, name + ".json")
-        self.log_path = os.path.join(self.workdir, name + ".stderr")
-        self.proc = None
-        self._log = None
-
-    # -- lifecycle --
-    def start(self, wait=True):
-        write_config(self.config_path, self.cfg)
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [SLUICED, "--config", self.config_path, "--foreground"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-            cwd=self.workdir)
-        if wait:
-            self.wait_ready()
-        return self
+        super().__init__(SLUICED, workdir, cfg, port, name=name)
 
     def wait_ready(self, timeout=START_TIMEOUT):
-        probe = make_query("whoami.test.", "A", use_edns=False).to_wire()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail("sluiced exited with %s during startup; stderr:\n%s"
-                            % (self.proc.returncode, self.stderr()))
-            if udp_exchange(probe, "127.0.0.1", self.port, timeout=0.2) is not None:
-                return
-        self.stop()
-        pytest.fail("sluiced did not answer within %.0f s; stderr:\n%s"
-                    % (timeout, self.stderr()))
-
-    def running(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def signal(self, sig):
-        self.proc.send_signal(sig)
-
-    def reload(self, cfg):
-        """Rewrites the config file (atomically) and sends SIGHUP."""
-        self.cfg = cfg
-        tmp = self.config_path + ".new"
-        write_config(tmp, cfg)
-        os.replace(tmp, self.config_path)
-        self.signal(signal.SIGHUP)
-
-    def stop(self, sig=None, timeout=STOP_TIMEOUT):
-        """Stops the process; returns its exit status (None if it had to be killed)."""
-        sig = signal.SIGTERM if sig is None else sig
-        if self.proc is None:
-            return None
-        rc = self.proc.poll()
-        if rc is None:
-            try:
-                self.proc.send_signal(sig)
-                rc = self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout)
-                rc = None
-        if self._log:
-            self._log.close()
-            self._log = None
-        return rc
-
-    def stderr(self):
         try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+            super().wait_ready(timeout)
+        except DaemonError as e:
+            pytest.fail(str(e))
 
     # -- queries --
     def udp(self, msg, addr="127.0.0.1", timeout=2.0, sock=None, **kw):
@@ -368,15 +254,13 @@ class Sluiced:
     def assert_healthy(self):
         """Running, answering whoami over UDP and TCP, no sanitizer reports."""
         assert self.running(), "sluiced died (rc=%s); stderr:\n%s" % (
-            self.proc.returncode, self.stderr())
+            self.returncode, self.stderr())
         for transport in (self.udp, self.tcp):
             r = transport(make_query("whoami.test.", "A"))
             assert r.rcode() == dns.rcode.NOERROR
             assert [(str(n), t, rd.to_text()) for n, t, rd in answer_rrs(r)] == \
                 [("whoami.test.", dns.rdatatype.A, "127.0.0.1")]
-        log = self.stderr()
-        for marker in SANITIZER_MARKERS:
-            assert marker not in log, "sanitizer report in stderr:\n" + log
+        assert not self.sanitizer_reports(), "sanitizer report in stderr:\n" + self.stderr()
 
 
 class ServerFactory:
@@ -423,13 +307,22 @@ def server(tmp_path_factory):
     srv = f(name="shared")
     yield srv
     f.cleanup()
-    log = srv.stderr()
-    for marker in SANITIZER_MARKERS:
-        assert marker not in log, "sanitizer report in stderr:\n" + log
+    assert not srv.sanitizer_reports(), "sanitizer report in stderr:\n" + srv.stderr()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_daemon_outlives_the_session():
+    """Stops whatever a test or fixture left running (tests/lib/daemon.py
+    registers every process it starts), also if the run is terminated."""
+    daemon.stop_all_on_signals()
+    yield
+    daemon.stop_all()
 
 
 def run_sluiced(args, timeout=30, cwd=None):
-    """Runs sluiced to completion (--check, --version, --help)."""
+    """Runs sluiced to completion (--check, --version, --help, a start that
+    must fail, or one that detaches); stdout and stderr as text. On timeout
+    the process is killed and subprocess.TimeoutExpired raised."""
     _check_binaries()
     return subprocess.run([SLUICED] + list(args), capture_output=True, text=True,
                           timeout=timeout, stdin=subprocess.DEVNULL, cwd=cwd)

@@ -5,8 +5,9 @@
 #
 # Everything lives in a temporary directory: config, rundir, control socket,
 # databases, secondary zone files. The servers run in the foreground as the
-# current user, are only ever bound to 127.0.0.1 / ::1, and are stopped by
-# their own process id. System services and /etc are never touched.
+# current user, are only ever bound to 127.0.0.1 / ::1, and are started and
+# stopped (by their own process id) through tests/lib/daemon.py. System
+# services and /etc are never touched.
 #
 # Usage:
 #     peer = KnotPeer(tmpdir, zones=[PrimaryZone("diff.example.", path)])
@@ -20,7 +21,6 @@
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 
@@ -37,6 +37,7 @@ import pytest
 
 from conftest import (HAVE_IPV6, PLUGINS_DIR, TEST_PLUGINS, free_port, run_kdig,
                       tcp_exchange, udp_exchange)
+from daemon import DaemonError, Process, QTYPE_SOA, query_wire, udp_probe
 
 KNOTD = shutil.which("knotd") or "/usr/sbin/knotd"
 KNOTC = shutil.which("knotc") or "/usr/sbin/knotc"
@@ -85,8 +86,7 @@ class _Peer:
         self.port = port or free_port()
         self.zones = list(zones)
         self.udp_payload = udp_payload
-        self.proc = None
-        self._log = None
+        self.proc = None  # a daemon.Process once started
         self.log_path = os.path.join(self.workdir, self.prog + ".log")
         self.listen = ["127.0.0.1"] + (["::1"] if HAVE_IPV6 else [])
 
@@ -101,40 +101,29 @@ class _Peer:
     def start(self, wait=True):
         os.makedirs(self.workdir, exist_ok=True)
         self.write_config()
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL,
-                                     stdout=self._log, stderr=self._log,
-                                     cwd=self.workdir)
+        self.proc = Process(self.command(), name=self.prog, cwd=self.workdir,
+                            log_path=self.log_path, stop_timeout=PEER_STOP_TIMEOUT).start()
         if wait:
             self.wait_ready()
         return self
 
     def running(self):
-        return self.proc is not None and self.proc.poll() is None
+        return self.proc is not None and self.proc.running()
 
     def stop(self, timeout=PEER_STOP_TIMEOUT):
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                self.proc.send_signal(signal.SIGTERM)
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=timeout)
-        if self._log:
-            self._log.close()
-            self._log = None
+        if self.proc is not None:
+            self.proc.stop(timeout=timeout)
 
     def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        return self.proc.log_text() if self.proc else ""
 
-    def _fail(self, what):
-        log = self.log()
-        self.stop()
-        pytest.fail("%s %s; log:\n%s" % (self.prog, what, log[-4000:]))
+    def _wait(self, probe, timeout, what):
+        """Process.wait_ready(), failing the test (the peer stopped) if it
+        exits or times out."""
+        try:
+            return self.proc.wait_ready(probe, timeout, interval=0.05, what=what)
+        except DaemonError as e:
+            pytest.fail(str(e))
 
     def soa_serial(self, zone, timeout=0.3):
         """The SOA serial @zone is served with (authoritatively), or None."""
@@ -142,16 +131,11 @@ class _Peer:
 
     def wait_zone(self, zone, serial=None, timeout=PEER_START_TIMEOUT):
         """Polls until @zone is served (with @serial when given)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.running():
-                self._fail("exited with %s" % self.proc.returncode)
+        def probe():
             got = self.soa_serial(zone)
-            if got is not None and (serial is None or got == serial):
-                return got
-            time.sleep(0.05)
-        self._fail("did not serve %s%s within %.0f s" % (
-            zone, "" if serial is None else " serial %d" % serial, timeout))
+            return got if got is not None and (serial is None or got == serial) else None
+        return self._wait(probe, timeout, "serve %s%s" % (
+            zone, "" if serial is None else " serial %d" % serial))
 
     def wait_ready(self, timeout=PEER_START_TIMEOUT):
         deadline = time.monotonic() + timeout
@@ -160,13 +144,7 @@ class _Peer:
                 self.wait_zone(z.name, timeout=max(0.5, deadline - time.monotonic()))
         if not any(isinstance(z, PrimaryZone) for z in self.zones):
             # Only secondaries (or nothing): wait for any answer at all.
-            probe = dns.message.make_query(".", "SOA", use_edns=False).to_wire()
-            while time.monotonic() < deadline:
-                if not self.running():
-                    self._fail("exited with %s" % self.proc.returncode)
-                if udp_exchange(probe, "127.0.0.1", self.port, timeout=0.2) is not None:
-                    return
-            self._fail("did not answer within %.0f s" % timeout)
+            self._wait(udp_probe(self.port, query_wire(".", QTYPE_SOA)), timeout, "answer")
 
     # -- queries (same shape as conftest.Sluiced) --
     def udp(self, msg, addr="127.0.0.1", timeout=2.0, **kw):
@@ -412,20 +390,19 @@ def soa_serial_at(port, zone, addr="127.0.0.1", timeout=0.3):
 
 
 def wait_soa(server, zone, serial=None, timeout=PEER_START_TIMEOUT):
-    """Polls @server (a conftest.Sluiced) until it serves @zone (at @serial)."""
-    deadline = time.monotonic() + timeout
-    got = None
-    while time.monotonic() < deadline:
-        if not server.running():
-            pytest.fail("sluiced exited with %s; stderr:\n%s" % (
-                server.proc.returncode, server.stderr()))
+    """Polls @server (a conftest.Sluiced) until it serves @zone (at @serial);
+    returns the serial. The server is left running if it does not."""
+    last = []
+
+    def probe():
         got = soa_serial_at(server.port, zone)
-        if got is not None and (serial is None or got == serial):
-            return got
-        time.sleep(0.05)
-    pytest.fail("sluiced did not serve %s%s within %.0f s (last serial %s); stderr:\n%s"
-                % (zone, "" if serial is None else " serial %d" % serial, timeout,
-                   got, server.stderr()[-4000:]))
+        last.append(got)
+        return got if got is not None and (serial is None or got == serial) else None
+    try:
+        return server.process.wait_for(probe, timeout, interval=0.05, what="serve %s%s" % (
+            zone, "" if serial is None else " serial %d" % serial))
+    except DaemonError as e:
+        pytest.fail("%s\n(last serial seen: %s)" % (e, last[-1] if last else None))
 
 
 # ---- queries and their normalised answers ------------------------------------

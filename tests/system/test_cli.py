@@ -5,13 +5,12 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import time
 
 import pytest
 
-from conftest import (HAVE_IPV6, PLUGINS_DIR, SLUICED, SRCDIR, TEST_PLUGINS, base_config,
-                      free_port, make_query, run_sluiced, write_config)
+from conftest import (HAVE_IPV6, PLUGINS_DIR, SANITIZER_MARKERS, SRCDIR, TEST_PLUGINS,
+                      base_config, free_port, make_query, run_sluiced, write_config)
 
 
 def check(tmp_path, cfg, name="cfg.json"):
@@ -23,6 +22,11 @@ def check(tmp_path, cfg, name="cfg.json"):
 def assert_rejected(p, out):
     assert p.returncode != 0, "--check accepted a bad config:\n" + out
     assert p.returncode > 0, "--check crashed (signal %d):\n%s" % (-p.returncode, out)
+    # Exactly 1 ("problems found"), and no sanitizer report: a sanitizer
+    # abort also exits non-zero.
+    assert p.returncode == 1, "--check exit status %d:\n%s" % (p.returncode, out)
+    for marker in SANITIZER_MARKERS:
+        assert marker not in out, out
 
 
 # ---- --check ---------------------------------------------------------------
@@ -284,42 +288,40 @@ def test_help():
 
 def test_unknown_option_fails():
     p = run_sluiced(["--bogus-option"])
-    assert p.returncode == 2, p.stderr
+    out = p.stdout + p.stderr
+    assert p.returncode == 2, out  # usage error
+    assert "--config" in p.stderr, "usage not printed on stderr:\n" + out
 
 
 # ---- port in use -------------------------------------------------------------
 
-def wait_exit(proc, timeout=10):
-    try:
-        return proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def start_unwaited(start_server, port, name):
+    """A sluiced on @port that is expected to exit at start (port taken)."""
+    return start_server(cfg=base_config(port), port=port, wait=False, name=name)
+
+
+def wait_exit(srv, timeout=10):
+    rc = srv.wait(timeout)
+    if rc is None:
+        srv.stop()
         pytest.fail("sluiced kept running although its port was taken")
+    return rc
 
 
-def start_unwaited(tmp_path, cfg, name):
-    path = write_config(tmp_path / (name + ".json"), cfg)
-    log = open(tmp_path / (name + ".stderr"), "wb")
-    proc = subprocess.Popen([SLUICED, "--config", path, "--foreground"],
-                            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    return proc, log
-
-
-def test_port_in_use_by_sluiced(start_server, tmp_path):
+def test_port_in_use_by_sluiced(start_server):
     first = start_server()
-    proc, log = start_unwaited(tmp_path, base_config(first.port), "second")
-    rc = wait_exit(proc)
-    log.close()
-    out = (tmp_path / "second.stderr").read_text()
-    assert rc != 0, out
+    second = start_unwaited(start_server, first.port, "second")
+    rc = wait_exit(second)
+    out = second.stderr()
+    assert rc == 1, out
     assert "in use" in out, out
+    assert not second.sanitizer_reports(), out
     first.assert_healthy()
 
 
 @pytest.mark.parametrize("holder", ["udp4", "tcp4", pytest.param(
     "tcp6", marks=pytest.mark.skipif(not HAVE_IPV6, reason="no ::1"))])
-def test_port_in_use_by_other(tmp_path, holder):
+def test_port_in_use_by_other(start_server, holder):
     port = free_port()
     fam = socket.AF_INET6 if holder.endswith("6") else socket.AF_INET
     typ = socket.SOCK_DGRAM if holder.startswith("udp") else socket.SOCK_STREAM
@@ -327,12 +329,12 @@ def test_port_in_use_by_other(tmp_path, holder):
         s.bind(("::1" if fam == socket.AF_INET6 else "127.0.0.1", port))
         if typ == socket.SOCK_STREAM:
             s.listen(1)
-        proc, log = start_unwaited(tmp_path, base_config(port), "taken")
-        rc = wait_exit(proc)
-    log.close()
-    out = (tmp_path / "taken.stderr").read_text()
-    assert rc != 0 and rc is not None, out
+        srv = start_unwaited(start_server, port, "taken")
+        rc = wait_exit(srv)
+    out = srv.stderr()
+    assert rc == 1, out
     assert "in use" in out, out
+    assert not srv.sanitizer_reports(), out
 
 
 # ---- signals -----------------------------------------------------------------
@@ -347,13 +349,13 @@ def test_signal_stops_cleanly(start_server, sig):
             srv.udp(make_query("whoami.test.", "A"))
         t0 = time.monotonic()
         srv.signal(sig)
-        rc = srv.proc.wait(timeout=5)
+        rc = srv.wait(timeout=5)
         dt = time.monotonic() - t0
     finally:
         c.close()
     assert rc == 0, "exit status %r on %s; stderr:\n%s" % (rc, sig.name, srv.stderr())
     assert dt < 3.0, "took %.1f s to stop" % dt
-    for marker in ("AddressSanitizer", "runtime error", "LeakSanitizer"):
+    for marker in SANITIZER_MARKERS:
         assert marker not in srv.stderr()
     # The port is free again.
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

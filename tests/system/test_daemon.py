@@ -3,15 +3,14 @@
 
 import os
 import pwd
-import signal
-import subprocess
 import time
 
 import dns.message
 import dns.rcode
 import pytest
 
-from conftest import SLUICED, base_config, free_port, make_query, write_config, udp_exchange
+import daemon
+from conftest import base_config, free_port, make_query, run_sluiced, udp_exchange, write_config
 
 
 def wait_answer(port, timeout=10.0):
@@ -26,12 +25,15 @@ def wait_answer(port, timeout=10.0):
     return False
 
 
-def pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
+def wait_pid_file(path, timeout=10.0):
+    """The pid in @path once the daemon has written it, or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return int(path.read_text().strip())
+        except (OSError, ValueError):
+            time.sleep(0.02)
+    return None
 
 
 def test_daemon_mode_and_pid_file(tmp_path):
@@ -40,20 +42,20 @@ def test_daemon_mode_and_pid_file(tmp_path):
     cfg = base_config(port, pid_file=str(pid_file))
     conf = write_config(tmp_path / "sluiced.json", cfg)
     # Without --foreground the command returns once the daemon has detached.
-    run = subprocess.run([SLUICED, "--config", conf], cwd=tmp_path, timeout=20,
-                         stdin=subprocess.DEVNULL, capture_output=True)
-    assert run.returncode == 0, run.stderr.decode()
-    assert wait_answer(port)
-    pid = int(pid_file.read_text().strip())
+    run = run_sluiced(["--config", conf], cwd=tmp_path, timeout=20)
+    assert run.returncode == 0, run.stderr
+    # The daemon writes its pid file after detaching: registered with the
+    # launcher as soon as it is known, so it is stopped whatever fails below.
+    pid = wait_pid_file(pid_file)
+    assert pid is not None, "no pid file %s" % pid_file
+    proc = daemon.Detached(pid, "sluiced daemon")
     try:
-        assert pid_alive(pid)
+        assert wait_answer(port)
+        assert proc.running()
         assert os.getsid(pid) == pid, "the daemon leads its own session"
     finally:
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 5
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not pid_alive(pid)
+        exited = proc.stop(timeout=5)
+    assert exited, "the daemon did not exit within 5 s of SIGTERM"
     assert not pid_file.exists(), "pid file removed at exit"
 
 
@@ -65,7 +67,7 @@ def test_privilege_drop(start_server):
         pytest.skip("no user nobody")
     port = free_port()
     srv = start_server(cfg=base_config(port, user="nobody"), port=port)
-    status = open("/proc/%d/status" % srv.proc.pid).read()
+    status = open("/proc/%d/status" % srv.pid).read()
     uids = [l for l in status.splitlines() if l.startswith("Uid:")][0].split()[1:]
     assert all(int(u) == nobody.pw_uid for u in uids), status
     assert "running as user nobody" in srv.stderr()
@@ -75,7 +77,6 @@ def test_privilege_drop(start_server):
 def test_unknown_user_refuses_to_start(tmp_path):
     port = free_port()
     conf = write_config(tmp_path / "s.json", base_config(port, user="no-such-user-xyz"))
-    run = subprocess.run([SLUICED, "--config", conf, "--foreground"], cwd=tmp_path,
-                         timeout=20, stdin=subprocess.DEVNULL, capture_output=True)
+    run = run_sluiced(["--config", conf, "--foreground"], cwd=tmp_path, timeout=20)
     assert run.returncode == 1, run.stderr
-    assert b"no such user" in run.stderr
+    assert "no such user" in run.stderr

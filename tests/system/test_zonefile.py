@@ -5,7 +5,6 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
 import signal
-import subprocess
 import time
 
 import dns.edns
@@ -14,7 +13,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-from conftest import SLUICED, base_config, free_port, make_query, write_config
+from conftest import base_config, free_port, make_query, run_sluiced, write_config
 
 GOOD = """$ORIGIN zf.test.
 $TTL 300
@@ -103,8 +102,7 @@ def check(tmp_path, zone_text):
     zone = tmp_path / "zf.zone"
     zone.write_text(zone_text)
     conf = write_config(tmp_path / "c.json", zone_config(free_port(), zone))
-    return subprocess.run([SLUICED, "--config", conf, "--check"], cwd=tmp_path, timeout=30,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return run_sluiced(["--config", conf, "--check"], cwd=tmp_path, timeout=30)
 
 
 def test_check_reports_zone_errors(tmp_path):
