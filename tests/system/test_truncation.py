@@ -1,5 +1,8 @@
 # UDP truncation (TC) and full answers over TCP.
-# big.test. answers 1 trace + 30 TXT of 100 bytes (~3.6 KB) > 1232.
+# big.test. answers 1 trace + 30 TXT of 100 bytes (~3.6 KB) > 1232;
+# mid.test. (own server below) 1 trace + 3 TXT of 138 bytes: 506 bytes, the
+# largest answer sent whole at payload 512 (room for a 6-byte EDE option
+# stays reserved).
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
 import re
@@ -9,9 +12,11 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from conftest import answer_rrs, header_counts, kdig_flags, kdig_status, make_query, parse
+from conftest import (ServerFactory, _check_binaries, answer_rrs, base_config, free_port,
+                      header_counts, kdig_flags, kdig_status, make_query, parse, txt_strings)
 
 FULL = 31  # trace + txt_count
+MID_TXT = [b"rec"] + [b"x" * 138] * 3
 
 
 def check_truncated(raw, limit):
@@ -41,10 +46,57 @@ def test_udp_edns_truncated(server, payload, limit):
     assert r.payload == 1232
 
 
-def test_payload_below_512_treated_as_512(server):
-    # RFC 6891 6.2.5: values below 512 are treated as 512.
-    raw = server.udp_raw(make_query("big.test.", "TXT", use_edns=0, payload=100).to_wire())
-    check_truncated(raw, 512)
+@pytest.mark.parametrize("payload", [0, 100])
+def test_payload_below_512_truncates_at_512(server, payload):
+    # RFC 6891 6.2.5: values below 512 are treated as 512: the truncated
+    # answer is the one a client advertising 512 gets (as many records as
+    # fit, not fewer).
+    def ask(p):
+        q = make_query("big.test.", "TXT", use_edns=0, payload=p)
+        q.id = 0x5120
+        return server.udp_raw(q.to_wire())
+    raw = ask(payload)
+    r = check_truncated(raw, 512)
+    want = ask(512)
+    assert (len(raw), header_counts(raw)[3]) == (len(want), header_counts(want)[3]), \
+        "payload %d: %d bytes, %d answers; payload 512: %d bytes, %d answers" % (
+            payload, len(raw), header_counts(raw)[3], len(want), header_counts(want)[3])
+    assert raw == want
+    assert len(answer_rrs(r)) > 0
+
+
+@pytest.fixture(scope="module")
+def mid_server(tmp_path_factory):
+    """A sluiced whose mid.test. TXT answer is the largest that fits 512."""
+    _check_binaries()
+    port = free_port()
+    cfg = base_config(port)
+    cfg["zones"].append({"name": "mid.test.", "plugins": [
+        {"plugin": "recorder", "result": "done", "txt_count": 3, "txt_size": 138}]})
+    f = ServerFactory(tmp_path_factory)
+    yield f(cfg=cfg, port=port, name="mid")
+    f.cleanup()
+
+
+@pytest.mark.parametrize("payload", [0, 1, 100, 511])
+def test_payload_below_512_treated_as_512(mid_server, payload):
+    # RFC 6891 6.2.5: values below 512 are treated as 512. An answer that
+    # fits 512 bytes but not @payload must come whole, without TC, exactly
+    # as to a client advertising 512.
+    def ask(p):
+        q = make_query("mid.test.", "TXT", use_edns=0, payload=p)
+        q.id = 0x5121
+        return mid_server.udp_raw(q.to_wire())
+    raw = ask(payload)
+    assert raw is not None, "no UDP response"
+    assert 100 < len(raw) <= 512, "answer of %d bytes: mid.test. no longer tests this" % len(raw)
+    r = parse(raw)
+    assert not r.flags & dns.flags.TC, "TC set on a %d-byte answer (payload %d)" % (
+        len(raw), payload)
+    assert raw == ask(512)
+    assert r.rcode() == dns.rcode.NOERROR
+    assert [txt_strings([rd])[0] for _, _, rd in answer_rrs(r)] == MID_TXT
+    assert r.edns == 0 and r.payload == 1232
 
 
 def test_small_answer_not_truncated(server):
