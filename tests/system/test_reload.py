@@ -161,6 +161,7 @@ def test_broken_reload_keeps_old_config(start_server):
     prober = Prober(port)
     prober.start()
     try:
+        assert wait_for(lambda: prober.sent >= 5), "prober sent no queries"
         for label, cfg, needle in broken_configs(port):
             srv.reload(cfg)
             assert wait_log(srv, needle), \
@@ -170,6 +171,8 @@ def test_broken_reload_keeps_old_config(start_server):
             assert rcode_of(srv, "b.test.") == dns.rcode.NOERROR, label
             assert rcode_of(srv, "c.test.") == dns.rcode.REFUSED, label
             assert srv.udp(make_query("example.com.", "TXT")).rcode() == dns.rcode.NOERROR
+        sent = prober.sent
+        assert wait_for(lambda: prober.sent >= sent + 5), "prober stalled"
     finally:
         prober.stop()
     assert prober.failures == [], prober.failures[:10]
