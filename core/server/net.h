@@ -1,5 +1,6 @@
 /*
- * Sluice core — UDP and TCP transports of a worker.
+ * Sluice core — listening sockets (sockets.c) and the UDP and TCP
+ * transports of a worker (udp.c, tcp.c; per-client counts in tcp_clients.c).
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
 #ifndef SL_CORE_NET_H

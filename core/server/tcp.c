@@ -35,7 +35,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <sluice/log.h>
 #include <sluice/msg.h>
@@ -43,6 +42,7 @@
 #include "net.h"
 #include "process.h"
 #include "server.h"
+#include "sockaddr.h"
 
 /* Connections accepted per listening socket and readiness event. */
 #define TCP_ACCEPT_BUDGET 32
@@ -61,12 +61,6 @@
 /* Minimum interval between two "accept is failing" warnings. */
 #define TCP_ACCEPT_WARN_INTERVAL 10.0
 
-union tcp_addr {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
-
 struct tcp_conn {
 	struct tcp_conn *prev, *next; /* on tcp->idle or tcp->busy */
 	struct sl_tcp *tcp;           /* owner */
@@ -80,7 +74,7 @@ struct tcp_conn {
 	bool eof;                     /* client half-closed: flush, then close */
 	bool dead;                    /* close when the current callback ends */
 	bool counted;                 /* holds a per-client count */
-	union tcp_addr peer, local;
+	sl_sockaddr_t peer, local;
 	socklen_t peer_len, local_len;
 	ev_tstamp idle_since;         /* became idle (valid while idle) */
 	ev_tstamp req_since;          /* first byte of the unfinished query */
@@ -112,7 +106,7 @@ struct tcp_listener {
 	struct sl_tcp *tcp;
 	int fd;
 	bool wildcard;         /* local address must be asked per connection */
-	union tcp_addr bound;
+	sl_sockaddr_t bound;
 	socklen_t bound_len;
 };
 
@@ -132,98 +126,6 @@ struct sl_tcp {
 static const char *errstr(int e, char *buf, size_t len)
 {
 	return strerror_r(e, buf, len);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Per-client counts                                                        */
-/* ------------------------------------------------------------------------ */
-
-/* IPv4 is counted as its v4-mapped IPv6 form so both share one table. */
-static bool client_key(const struct sockaddr *sa, uint8_t key[16])
-{
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		memset(key, 0, 10);
-		key[10] = 0xff;
-		key[11] = 0xff;
-		memcpy(key + 12, &in->sin_addr, 4);
-		return true;
-	}
-	if (sa->sa_family == AF_INET6) {
-		memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-		return true;
-	}
-	return false;
-}
-
-/*
- * Chains hold only clients with open connections, so their total length is
- * bounded by the global connection cap whatever addresses an attacker picks.
- */
-static size_t client_bucket(const uint8_t key[16])
-{
-	uint64_t a, b, h;
-
-	memcpy(&a, key, 8);
-	memcpy(&b, key + 8, 8);
-	h = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 31;
-	return (size_t)(h % SL_TCP_CLIENT_BUCKETS);
-}
-
-bool sl_tcp_client_acquire(struct sl_server *srv, const struct sockaddr *sa, unsigned cap)
-{
-	uint8_t key[16];
-	sl_tcp_client_t *e;
-	size_t b;
-	bool ok = true;
-
-	/* Not an IP client: nothing to count (release ignores it as well). */
-	if (!client_key(sa, key))
-		return true;
-	b = client_bucket(key);
-	pthread_mutex_lock(&srv->clients_lock);
-	for (e = srv->clients[b]; e != NULL; e = e->next)
-		if (memcmp(e->addr, key, 16) == 0)
-			break;
-	if (e != NULL) {
-		/* cap 0: no per-client limit, but still counted so that a
-		 * reload setting one later sees the connections already open. */
-		if (cap != 0 && e->count >= cap)
-			ok = false;
-		else
-			e->count++;
-	} else if ((e = malloc(sizeof(*e))) != NULL) {
-		memcpy(e->addr, key, 16);
-		e->count = 1;
-		e->next = srv->clients[b];
-		srv->clients[b] = e;
-	} else {
-		ok = false;
-	}
-	pthread_mutex_unlock(&srv->clients_lock);
-	return ok;
-}
-
-void sl_tcp_client_release(struct sl_server *srv, const struct sockaddr *sa)
-{
-	uint8_t key[16];
-	sl_tcp_client_t **pe, *e;
-
-	if (!client_key(sa, key))
-		return;
-	pthread_mutex_lock(&srv->clients_lock);
-	for (pe = &srv->clients[client_bucket(key)]; (e = *pe) != NULL; pe = &e->next) {
-		if (memcmp(e->addr, key, 16) != 0)
-			continue;
-		if (--e->count == 0) {
-			*pe = e->next;
-			free(e);
-		}
-		break;
-	}
-	pthread_mutex_unlock(&srv->clients_lock);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -261,19 +163,12 @@ static size_t out_pending(const struct tcp_conn *c)
 
 static void conn_debug(const struct tcp_conn *c, const char *what)
 {
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port = 0;
+	char peer[SL_SOCKADDR_TEXT_MAX];
 
 	if (!sl_log_enabled(SL_LOG_DEBUG))
 		return;
-	if (c->peer.sa.sa_family == AF_INET) {
-		inet_ntop(AF_INET, &c->peer.in.sin_addr, host, sizeof(host));
-		port = ntohs(c->peer.in.sin_port);
-	} else if (c->peer.sa.sa_family == AF_INET6) {
-		inet_ntop(AF_INET6, &c->peer.in6.sin6_addr, host, sizeof(host));
-		port = ntohs(c->peer.in6.sin6_port);
-	}
-	sl_log(SL_LOG_DEBUG, "tcp: %s port %u: %s", host, port, what);
+	sl_sockaddr_text(&c->peer.sa, peer, sizeof(peer));
+	sl_log(SL_LOG_DEBUG, "tcp: %s: %s", peer, what);
 }
 
 /* Releases everything the connection holds, its counts included. */
@@ -839,7 +734,7 @@ static void tcp_backoff_cb(struct ev_loop *loop, ev_timer *t, int revents)
 }
 
 /* Applies the caps to a new connection and starts serving it. */
-static void tcp_admit(struct tcp_listener *l, int fd, const union tcp_addr *peer,
+static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 		      socklen_t peer_len)
 {
 	struct sl_tcp *tcp = l->tcp;
@@ -920,7 +815,7 @@ static void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	unsigned i;
 
 	for (i = 0; i < TCP_ACCEPT_BUDGET; i++) {
-		union tcp_addr peer;
+		sl_sockaddr_t peer;
 		socklen_t len = sizeof(peer);
 		int fd = accept4(l->fd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -988,12 +883,7 @@ int sl_tcp_start(sl_worker_t *w)
 			memset(&l->bound, 0, sizeof(l->bound));
 			l->bound_len = 0;
 		}
-		if (l->bound.sa.sa_family == AF_INET)
-			l->wildcard = l->bound.in.sin_addr.s_addr == htonl(INADDR_ANY);
-		else if (l->bound.sa.sa_family == AF_INET6)
-			l->wildcard = IN6_IS_ADDR_UNSPECIFIED(&l->bound.in6.sin6_addr);
-		else
-			l->wildcard = true;
+		l->wildcard = sl_sockaddr_wildcard(&l->bound.sa);
 		ev_io_init(&l->io, tcp_accept_cb, l->fd, EV_READ);
 		l->io.data = l;
 		tcp->nls++;

@@ -1,242 +1,29 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
- * Sluice core — listening sockets (UDP and TCP) and the UDP transport.
+ * Sluice core — the UDP transport.
  *
- * Each worker owns one SO_REUSEPORT socket per listen address, so the kernel
- * spreads datagrams across workers and no socket is shared between threads.
- * A readiness event drains the socket in recvmmsg() batches, answers every
- * datagram into a preallocated slot and sends all the responses with one
- * sendmmsg(). Nothing on that path allocates.
+ * Each worker owns one SO_REUSEPORT socket per listen address (sockets.c),
+ * so the kernel spreads datagrams across workers and no socket is shared
+ * between threads. A readiness event drains the socket in recvmmsg()
+ * batches, answers every datagram into a preallocated slot and sends all
+ * the responses with one sendmmsg(). Nothing on that path allocates.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <sluice/log.h>
 #include <sluice/msg.h>
 
 #include "net.h"
 #include "server.h"
-
-/* ------------------------------------------------------------------------ */
-/* Sockets                                                                  */
-/* ------------------------------------------------------------------------ */
-
-/* Kernel receive buffer we ask for: absorbs bursts while a worker is busy. */
-#define SL_UDP_RCVBUF (4 * 1024 * 1024)
-/* Pending-connection queue of listening TCP sockets. */
-#define SL_TCP_BACKLOG 1024
-/* TCP Fast Open queue length (only when the kernel allows it). */
-#define SL_TCP_FASTOPEN_QLEN 256
-
-/* Formats @p sa as "192.0.2.1:53" or "[2001:db8::1]:53" (for messages). */
-static void sockaddr_text(const struct sockaddr *sa, char *buf, size_t len)
-{
-	char host[INET6_ADDRSTRLEN];
-
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-		snprintf(buf, len, "%s:%u", host, (unsigned)ntohs(in->sin_port));
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-		if (in6->sin6_scope_id != 0)
-			snprintf(buf, len, "[%s%%%u]:%u", host, (unsigned)in6->sin6_scope_id,
-				 (unsigned)ntohs(in6->sin6_port));
-		else
-			snprintf(buf, len, "[%s]:%u", host, (unsigned)ntohs(in6->sin6_port));
-	} else {
-		snprintf(buf, len, "(address family %d)", (int)sa->sa_family);
-	}
-}
-
-/* "udp 127.0.0.1:5353: bind: Address already in use" */
-static void sock_error(char *err, size_t errlen, int socktype, const sl_listen_t *l,
-		       const char *what, int errnum)
-{
-	char addr[INET6_ADDRSTRLEN + 32];
-	char ebuf[128];
-
-	if (err == NULL || errlen == 0)
-		return;
-	sockaddr_text((const struct sockaddr *)&l->addr, addr, sizeof(addr));
-	/* GNU strerror_r: thread-safe, returns the message (maybe not ebuf). */
-	snprintf(err, errlen, "%s %s: %s: %s", socktype == SOCK_DGRAM ? "udp" : "tcp", addr, what,
-		 strerror_r(errnum, ebuf, sizeof(ebuf)));
-}
-
-static int set_int(int fd, int level, int name, int value)
-{
-	return setsockopt(fd, level, name, &value, sizeof(value));
-}
-
-/*
- * Opens a socket for @p l and applies what every socket of that kind needs
- * (IPV6_V6ONLY, so that "::" and "0.0.0.0" are separate listen addresses).
- * @return fd or -1 (err filled)
- */
-static int sock_open(const sl_listen_t *l, int socktype, char *err, size_t errlen)
-{
-	int family = l->addr.ss_family;
-	int fd;
-
-	if (family != AF_INET && family != AF_INET6) {
-		sock_error(err, errlen, socktype, l, "socket", EAFNOSUPPORT);
-		return -1;
-	}
-	fd = socket(family, socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		sock_error(err, errlen, socktype, l, "socket", errno);
-		return -1;
-	}
-	if (family == AF_INET6 && set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1) < 0) {
-		sock_error(err, errlen, socktype, l, "setsockopt(IPV6_V6ONLY)", errno);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int sock_bind(int fd, const sl_listen_t *l, int socktype, char *err, size_t errlen)
-{
-	if (bind(fd, (const struct sockaddr *)&l->addr, l->len) < 0) {
-		sock_error(err, errlen, socktype, l, "bind", errno);
-		return -1;
-	}
-	return 0;
-}
-
-int sl_net_udp_socket(const sl_listen_t *l, char *err, size_t errlen)
-{
-	int fd = sock_open(l, SOCK_DGRAM, err, errlen);
-
-	if (fd < 0)
-		return -1;
-	if (set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0) {
-		sock_error(err, errlen, SOCK_DGRAM, l, "setsockopt(SO_REUSEPORT)", errno);
-		goto fail;
-	}
-	/* Without the destination address, replies to a wildcard bind could
-	 * leave from another address of the host and be ignored by the client. */
-	if (l->addr.ss_family == AF_INET) {
-		if (set_int(fd, IPPROTO_IP, IP_PKTINFO, 1) < 0) {
-			sock_error(err, errlen, SOCK_DGRAM, l, "setsockopt(IP_PKTINFO)", errno);
-			goto fail;
-		}
-	} else if (set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1) < 0) {
-		sock_error(err, errlen, SOCK_DGRAM, l, "setsockopt(IPV6_RECVPKTINFO)", errno);
-		goto fail;
-	}
-	/* Bigger than rmem_max needs CAP_NET_ADMIN (we still have it before
-	 * dropping privileges); otherwise take what the kernel grants. */
-	if (set_int(fd, SOL_SOCKET, SO_RCVBUFFORCE, SL_UDP_RCVBUF) < 0)
-		(void)set_int(fd, SOL_SOCKET, SO_RCVBUF, SL_UDP_RCVBUF);
-	/* Don't let (spoofable) ICMP "fragmentation needed" shrink the path MTU
-	 * for our responses: fragment at the interface MTU instead. Large
-	 * responses are bounded by the EDNS payload size anyway. */
-#if defined(IP_MTU_DISCOVER) && defined(IP_PMTUDISC_OMIT)
-	if (l->addr.ss_family == AF_INET)
-		(void)set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_OMIT);
-#endif
-#if defined(IPV6_MTU_DISCOVER) && defined(IPV6_PMTUDISC_OMIT)
-	if (l->addr.ss_family == AF_INET6)
-		(void)set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_OMIT);
-#endif
-	if (sock_bind(fd, l, SOCK_DGRAM, err, errlen) < 0)
-		goto fail;
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
-int sl_net_tcp_socket(const sl_listen_t *l, char *err, size_t errlen)
-{
-	int fd = sock_open(l, SOCK_STREAM, err, errlen);
-
-	if (fd < 0)
-		return -1;
-	/* SO_REUSEADDR: restart while old connections sit in TIME_WAIT. */
-	if (set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0) {
-		sock_error(err, errlen, SOCK_STREAM, l, "setsockopt(SO_REUSEADDR)", errno);
-		goto fail;
-	}
-	if (set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) < 0) {
-		sock_error(err, errlen, SOCK_STREAM, l, "setsockopt(SO_REUSEPORT)", errno);
-		goto fail;
-	}
-	/* Accepted sockets inherit TCP_NODELAY on Linux: a response is written
-	 * with one send(), so Nagle could only delay pipelined answers. */
-	if (set_int(fd, IPPROTO_TCP, TCP_NODELAY, 1) < 0) {
-		sock_error(err, errlen, SOCK_STREAM, l, "setsockopt(TCP_NODELAY)", errno);
-		goto fail;
-	}
-	if (sock_bind(fd, l, SOCK_STREAM, err, errlen) < 0)
-		goto fail;
-#ifdef TCP_FASTOPEN
-	/* Optional: saves a round trip for clients that use it. */
-	(void)set_int(fd, IPPROTO_TCP, TCP_FASTOPEN, SL_TCP_FASTOPEN_QLEN);
-#endif
-	if (listen(fd, SL_TCP_BACKLOG) < 0) {
-		sock_error(err, errlen, SOCK_STREAM, l, "listen", errno);
-		goto fail;
-	}
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
-int sl_net_probe(const sl_listen_t *l, int socktype, char *err, size_t errlen)
-{
-	char addr[INET6_ADDRSTRLEN + 32];
-	int fd, e;
-
-	if (socktype != SOCK_DGRAM && socktype != SOCK_STREAM) {
-		if (err != NULL && errlen > 0)
-			snprintf(err, errlen, "probe: unsupported socket type %d", socktype);
-		return SL_EINVAL;
-	}
-	fd = sock_open(l, socktype, err, errlen);
-	if (fd < 0)
-		return SL_EIO;
-	/* TCP: SO_REUSEADDR only lets us bind over TIME_WAIT leftovers of a
-	 * previous run; a socket in LISTEN state still makes bind() fail. No
-	 * SO_REUSEPORT on either: it would let us share the port silently. */
-	if (socktype == SOCK_STREAM && set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1) < 0) {
-		sock_error(err, errlen, socktype, l, "setsockopt(SO_REUSEADDR)", errno);
-		close(fd);
-		return SL_EIO;
-	}
-	if (bind(fd, (const struct sockaddr *)&l->addr, l->len) < 0) {
-		e = errno;
-		if (e == EADDRINUSE) {
-			if (err != NULL && errlen > 0) {
-				sockaddr_text((const struct sockaddr *)&l->addr, addr,
-					      sizeof(addr));
-				snprintf(err, errlen, "address %s is already in use (%s)", addr,
-					 socktype == SOCK_DGRAM ? "udp" : "tcp");
-			}
-		} else {
-			sock_error(err, errlen, socktype, l, "bind", e);
-		}
-		close(fd);
-		return SL_EIO;
-	}
-	close(fd);
-	return SL_OK;
-}
+#include "sockaddr.h"
 
 /* ------------------------------------------------------------------------ */
 /* UDP transport                                                            */
@@ -256,19 +43,12 @@ union udp_cmsg {
 		    CMSG_SPACE(sizeof(struct in_pktinfo))];
 };
 
-/* One address family-agnostic socket address, smaller than sockaddr_storage. */
-union udp_addr {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
-
 struct udp_sock {
 	ev_io io;              /* readiness of fd */
 	struct sl_udp *udp;    /* owner */
 	int fd;
 	bool wildcard;         /* bound to 0.0.0.0 / ::: replies need a source */
-	union udp_addr bound;  /* getsockname(): family and port for `local` */
+	sl_sockaddr_t bound;   /* getsockname(): family and port for `local` */
 	socklen_t bound_len;
 };
 
@@ -279,7 +59,7 @@ struct sl_udp {
 	unsigned slots;                 /* batch size the buffers were sized for */
 	uint8_t *rbuf;                  /* slots x SL_UDP_BUFSIZE: queries */
 	uint8_t *obuf;                  /* slots x SL_UDP_BUFSIZE: responses */
-	union udp_addr *peer;           /* sender of each query */
+	sl_sockaddr_t *peer;            /* sender of each query */
 	union udp_cmsg *rctl;           /* received control data */
 	union udp_cmsg *sctl;           /* control data of each reply */
 	struct iovec *riov, *siov;
@@ -303,15 +83,6 @@ static void udp_free(struct sl_udp *u)
 	free(u);
 }
 
-static bool addr_is_wildcard(const union udp_addr *a)
-{
-	if (a->sa.sa_family == AF_INET)
-		return a->in.sin_addr.s_addr == htonl(INADDR_ANY);
-	if (a->sa.sa_family == AF_INET6)
-		return IN6_IS_ADDR_UNSPECIFIED(&a->in6.sin6_addr);
-	return false;
-}
-
 /*
  * Reads the destination of a query from its pktinfo into @p local (the
  * socket's port, the packet's address) and, on wildcard sockets, prepares
@@ -319,7 +90,7 @@ static bool addr_is_wildcard(const union udp_addr *a)
  * @return length of @p local; *@p reply_len is 0 when no control data is needed
  */
 static socklen_t udp_destination(const struct udp_sock *s, struct msghdr *h,
-				 union udp_addr *local, union udp_cmsg *reply, size_t *reply_len)
+				 sl_sockaddr_t *local, union udp_cmsg *reply, size_t *reply_len)
 {
 	struct cmsghdr *c;
 
@@ -423,7 +194,7 @@ static void udp_answer_batch(struct udp_sock *s, unsigned n)
 		struct msghdr *h = &u->rmsg[i].msg_hdr;
 		uint8_t *query = u->rbuf + (size_t)i * SL_UDP_BUFSIZE;
 		uint8_t *out = u->obuf + (size_t)i * SL_UDP_BUFSIZE;
-		union udp_addr local;
+		sl_sockaddr_t local;
 		socklen_t local_len;
 		size_t outlen = 0, ctl_len;
 		struct msghdr *sh;
@@ -564,7 +335,7 @@ int sl_udp_start(sl_worker_t *w)
 			memset(&s->bound, 0, sizeof(s->bound));
 			s->bound_len = 0;
 		}
-		s->wildcard = addr_is_wildcard(&s->bound);
+		s->wildcard = sl_sockaddr_wildcard(&s->bound.sa);
 		ev_io_init(&s->io, udp_read_cb, s->fd, EV_READ);
 		s->io.data = s;
 		u->nsocks++;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "zone_tree.h"
 
 #define B SL_BT_ORDER
@@ -89,6 +90,21 @@ void *sl_zcalloc(size_t n, size_t size)
 void *sl_zrealloc(void *p, size_t size)
 {
 	return sl_zfail() ? NULL : realloc(p, size);
+}
+
+int sl_zgrow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t ncap;
+	void *np;
+
+	if (need <= *cap)
+		return SL_OK;
+	ncap = sl_grow_cap(*cap, need, elem, first);
+	if (ncap == 0 || !(np = sl_zrealloc(*p, ncap * elem)))
+		return SL_ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return SL_OK;
 }
 
 void sl_zone_tree_live(long *names, long *nodes)
@@ -402,11 +418,6 @@ static void prefix_new(sl_bt_t *b, unsigned pos)
 		reprefix(b);
 }
 
-/*
- * Compares search key @p k with the node's common prefix: <0 when it sorts
- * before every entry, >0 after every entry, 0 when it shares the prefix
- * (then *kp is its 8 octets after it).
- */
 /* memcmp() for the few octets of an inline prefix, without a library call. */
 static inline int small_cmp(const uint8_t *a, const uint8_t *b, size_t n)
 {
@@ -417,6 +428,11 @@ static inline int small_cmp(const uint8_t *a, const uint8_t *b, size_t n)
 	return 0;
 }
 
+/*
+ * Compares search key @p k with the node's common prefix: <0 when it sorts
+ * before every entry, >0 after every entry, 0 when it shares the prefix
+ * (then *kp is its 8 octets after it).
+ */
 static inline int node_prefix(const sl_bt_t *b, const uint8_t *k, size_t kl, uint64_t *kp)
 {
 	size_t s = b->skip;

@@ -180,6 +180,13 @@ void *sl_zmalloc(size_t size);
 void *sl_zcalloc(size_t n, size_t size);
 /** realloc() for the zone store. */
 void *sl_zrealloc(void *p, size_t size);
+/**
+ * Grows *@p p, an array of *@p cap elements of @p elem octets, to hold at
+ * least @p need, doubling (from @p first when empty; see sl_grow_cap()).
+ * @return SL_OK, or SL_ENOMEM (the array unchanged) on allocation failure
+ * or when the size would overflow
+ */
+int sl_zgrow(void **p, size_t *cap, size_t need, size_t elem, size_t first);
 /** True when the next allocation must fail (for allocators not wrapped above). */
 bool sl_zfail(void);
 

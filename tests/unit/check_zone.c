@@ -18,6 +18,7 @@
 #include <sluice/rr.h>
 #include <sluice/zone.h>
 
+#include "grow.h"
 #include "qsbr.h"
 #include "zone_tree.h"
 
@@ -1802,6 +1803,44 @@ START_TEST(test_qsbr_grace)
 }
 END_TEST
 
+/* ---- growing arrays ------------------------------------------------------- */
+
+START_TEST(test_grow)
+{
+	uint32_t *a = NULL;
+	size_t cap = 0;
+
+	/* Doubling from the first size, or straight to a larger need. */
+	ck_assert_uint_eq(sl_grow_cap(0, 1, 4, 16), 16);
+	ck_assert_uint_eq(sl_grow_cap(16, 17, 4, 16), 32);
+	ck_assert_uint_eq(sl_grow_cap(16, 100, 4, 16), 100);
+	/* Sizes that would overflow a size_t are refused, not wrapped. */
+	ck_assert_uint_eq(sl_grow_cap(SIZE_MAX / 2 + 1, SIZE_MAX / 2 + 2, 2, 16), 0);
+	ck_assert_uint_eq(sl_grow_cap(0, SIZE_MAX / 8 + 1, 8, 16), 0);
+	ck_assert_uint_eq(sl_grow_cap(SIZE_MAX / 2 + 1, SIZE_MAX / 2 + 2, 1, 16), SIZE_MAX);
+
+	ck_assert_int_eq(sl_zgrow((void **)&a, &cap, 3, sizeof(*a), 4), SL_OK);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_uint_eq(cap, 4);
+	a[3] = 7;
+	/* Enough room already: nothing allocated (an injected failure is not hit). */
+	sl_zone_fail_after(1, false);
+	ck_assert_int_eq(sl_zgrow((void **)&a, &cap, 4, sizeof(*a), 4), SL_OK);
+	ck_assert(!sl_zone_fail_after(0, false));
+	/* A failed allocation and an overflowing size leave the array as it was. */
+	sl_zone_fail_after(1, false);
+	ck_assert_int_eq(sl_zgrow((void **)&a, &cap, 5, sizeof(*a), 4), SL_ENOMEM);
+	ck_assert(sl_zone_fail_after(0, false));
+	ck_assert_int_eq(sl_zgrow((void **)&a, &cap, SIZE_MAX / 2, sizeof(*a), 4), SL_ENOMEM);
+	ck_assert_uint_eq(cap, 4);
+	ck_assert_uint_eq(a[3], 7);
+	ck_assert_int_eq(sl_zgrow((void **)&a, &cap, 5, sizeof(*a), 4), SL_OK);
+	ck_assert_uint_eq(cap, 8);
+	ck_assert_uint_eq(a[3], 7);
+	free(a);
+}
+END_TEST
+
 /* ---- bulk load ------------------------------------------------------------- */
 
 static double now_s(void)
@@ -1917,6 +1956,7 @@ static Suite *zone_suite(void)
 	tcase_add_test(tc, test_checks_incremental);
 	tcase_add_test(tc, test_limits);
 	tcase_add_loop_test(tc, test_alloc_failures, 0, 4);
+	tcase_add_test(tc, test_grow);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 
