@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sluice/common.h>
+#include "loader.h"
 #include "server.h"
 
 #ifndef SL_SYSCONFDIR
@@ -37,6 +38,16 @@ static void version(void)
 	printf("sluiced %s (plugin ABI %d)\n", sl_version(), SL_PLUGIN_ABI_VERSION);
 	printf("libev %d.%d, %s, jansson %s\n", ev_version_major(), ev_version_minor(),
 	       OpenSSL_version(OPENSSL_VERSION), jansson_version_str());
+}
+
+/* What --check loaded: one line per plugin, with the summary its author wrote. */
+static void print_plugins(const sl_runtime_t *rt)
+{
+	for (size_t i = 0; i < rt->nmodules; i++) {
+		const sl_plugin_t *api = rt->modules[i].api;
+		printf("plugin %s %s (%s): %s\n", api->name, api->version ? api->version : "-",
+		       rt->modules[i].path, api->summary ? api->summary : "");
+	}
 }
 
 int main(int argc, char **argv)
@@ -78,9 +89,11 @@ int main(int argc, char **argv)
 		if (errors.dropped)
 			fprintf(stderr, "error: ... and %u more problems\n", errors.dropped);
 		int bad = rt == NULL;
-		if (!bad)
+		if (!bad) {
 			printf("%s: configuration OK (%zu zone%s)\n", config, rt->nzones,
 			       rt->nzones == 1 ? "" : "s");
+			print_plugins(rt);
+		}
 		sl_errlist_free(&errors);
 		sl_runtime_free(rt);
 		return bad ? 1 : 0;

@@ -30,6 +30,13 @@ def assert_rejected(p, out):
 def test_check_good(tmp_path):
     p, out = check(tmp_path, base_config(free_port()))
     assert p.returncode == 0, out
+    # Every plugin the configuration loads, once, with its version, file and summary.
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("plugin ")]
+    assert lines == [
+        "plugin whoami 1.0.0 (%s/whoami.so): answers with the client's address (A/AAAA) "
+        "and source port (TXT)" % PLUGINS_DIR,
+        "plugin recorder 1 (%s/recorder.so): test plugin: records order" % TEST_PLUGINS,
+    ], p.stdout
 
 
 def test_check_does_not_bind(tmp_path):
