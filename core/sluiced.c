@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sluice/common.h>
+#include "loader.h"
 #include "server.h"
 
 #ifndef SL_SYSCONFDIR
@@ -24,11 +25,14 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: " PROG " [--config FILE] [--check] [--foreground] [--version] [--help]\n"
+		"Usage: " PROG " [--config FILE] [--check [--verbose]] [--foreground] [--version]\n"
+		"       [--help]\n"
 		"\n"
 		"  -c, --config FILE   JSON configuration (default %s/sluice/sluiced.json)\n"
 		"  -n, --check         load the configuration, every plugin and zone; report every\n"
 		"                      problem with its place and exit non-zero if there is any\n"
+		"  -v, --verbose       with --check: also list the plugins loaded, with their\n"
+		"                      version, file and summary\n"
 		"  -f, --foreground    stay in the foreground and log to stderr\n"
 		"  -V, --version       print versions of sluiced and its libraries\n"
 		"  -h, --help          this text\n"
@@ -67,6 +71,16 @@ static void bad_option(int ret, const char *arg)
 	usage(stderr);
 }
 
+/* What --check --verbose loaded: one line per plugin, with the summary its author wrote. */
+static void print_plugins(const sl_runtime_t *rt)
+{
+	for (size_t i = 0; i < rt->nmodules; i++) {
+		const sl_plugin_t *api = rt->modules[i].api;
+		printf("plugin %s %s (%s): %s\n", api->name, api->version ? api->version : "-",
+		       rt->modules[i].path, api->summary ? api->summary : "");
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -75,10 +89,11 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = SL_SYSCONFDIR "/sluice/sluiced.json";
-	bool check = false, foreground = false;
+	bool check = false, foreground = false, verbose = false;
 	int opt;
 
 	/*
@@ -86,12 +101,13 @@ int main(int argc, char **argv)
 	 * at the first non-option, so argv[cur] is always the one being read.
 	 */
 	opterr = 0;
-	for (int cur = optind; (opt = getopt_long(argc, argv, "+:c:nfVh", options, NULL)) != -1;
+	for (int cur = optind; (opt = getopt_long(argc, argv, "+:c:nfvVh", options, NULL)) != -1;
 	     cur = optind) {
 		switch (opt) {
 		case 'c': config = optarg; break;
 		case 'n': check = true; break;
 		case 'f': foreground = true; break;
+		case 'v': verbose = true; break;
 		case 'V': version(); return 0;
 		case 'h': usage(stdout); return 0;
 		default:
@@ -119,9 +135,12 @@ int main(int argc, char **argv)
 		if (errors.dropped)
 			fprintf(stderr, "error: ... and %u more problems\n", errors.dropped);
 		int bad = rt == NULL;
-		if (!bad)
+		if (!bad) {
 			printf("%s: configuration OK (%zu zone%s)\n", config, rt->nzones,
 			       rt->nzones == 1 ? "" : "s");
+			if (verbose)
+				print_plugins(rt);
+		}
 		sl_errlist_free(&errors);
 		sl_runtime_free(rt);
 		return bad ? 1 : 0;

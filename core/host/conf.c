@@ -51,8 +51,10 @@ void sl_strpool_free(sl_strpool_t *pool)
 
 void sl_conf_subpath(char *out, size_t outlen, const char *parent, const char *key, int idx)
 {
+	/* "a.b" for a key, "a[2]" for an index, and a key that is itself a relative path
+	 * starting with an index ("[2].name") joins without a dot. */
 	if (key)
-		snprintf(out, outlen, "%s%s%s", parent, parent[0] ? "." : "", key);
+		snprintf(out, outlen, "%s%s%s", parent, parent[0] && key[0] != '[' ? "." : "", key);
 	else
 		snprintf(out, outlen, "%s[%d]", parent, idx);
 }
@@ -248,6 +250,38 @@ int sl_conf_strings(sl_conf_t *conf, const char *key, bool required, const char 
 	*out = arr;
 	*count = n;
 	return SL_OK;
+}
+
+int sl_conf_prefixes(sl_conf_t *conf, const char *key, bool required, const sl_prefix_t **out,
+		     size_t *count)
+{
+	const char *const *list;
+	sl_prefix_t *arr;
+	size_t n;
+	int ret = SL_OK;
+
+	*out = NULL;
+	*count = 0;
+	if (sl_conf_strings(conf, key, required, &list, &n) != SL_OK)
+		return SL_ECONFIG;
+	if (n == 0)
+		return SL_OK;
+	arr = sl_strpool_alloc(conf->pool, n * sizeof(*arr));
+	if (!arr)
+		return sl_conf_error(conf, key, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		char sub[320];
+
+		if (sl_prefix_parse(list[i], &arr[*count]) == SL_OK) {
+			(*count)++;
+			continue;
+		}
+		sl_conf_subpath(sub, sizeof(sub), key, NULL, (int)i);
+		ret = sl_conf_error(conf, sub, "\"%s\" is not an address or prefix "
+					       "(use 192.0.2.0/24 or 2001:db8::/32)", list[i]);
+	}
+	*out = arr;
+	return ret;
 }
 
 void *sl_conf_json(sl_conf_t *conf, const char *key)

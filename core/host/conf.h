@@ -53,7 +53,7 @@ void sl_conf_mark_all(sl_conf_t *conf);
 /** Reports every key never read as "unknown key". @return total problems for this object */
 unsigned sl_conf_finish(sl_conf_t *conf);
 
-/** Formats "parent.key" or "parent[idx]" paths. */
+/** Formats "parent.key" or, with @p key NULL, "parent[idx]" paths; a key starting with '[' joins without a dot. */
 void sl_conf_subpath(char *out, size_t outlen, const char *parent, const char *key, int idx);
 
 #endif /* SL_CORE_CONF_H */

@@ -370,25 +370,9 @@ static void free_chain(sl_chain_t *chain)
 /* Reads an array of address prefixes into an ACL owned by @p pool. */
 static void load_acl(sl_conf_t *c, const char *key, sl_strpool_t *pool, sl_acl_t **out)
 {
-	const char *const *list;
-	size_t n;
-
 	*out = sl_strpool_alloc(pool, sizeof(**out));
-	if (!*out || sl_conf_strings(c, key, false, &list, &n) != SL_OK || n == 0)
-		return;
-	(*out)->entry = sl_strpool_alloc(pool, n * sizeof(*(*out)->entry));
-	if (!(*out)->entry)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (sl_acl_parse_prefix(list[i], &(*out)->entry[(*out)->n]) != SL_OK) {
-			char sub[64];
-			snprintf(sub, sizeof(sub), "%s[%zu]", key, i);
-			sl_conf_error(c, sub, "\"%s\" is not an address or prefix "
-					      "(use 192.0.2.0/24 or 2001:db8::/32)", list[i]);
-			continue;
-		}
-		(*out)->n++;
-	}
+	if (*out)
+		(void)sl_conf_prefixes(c, key, false, &(*out)->entry, &(*out)->n);
 }
 
 static int zone_hash_insert(sl_runtime_t *rt, size_t idx)
@@ -487,6 +471,14 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 						     "source such as zonefile)");
 		load_chain(rt, plugins, ppath, z->name, &z->chain, errors, dry_run);
 		sl_conf_finish(&c);
+	}
+	/* Zones with served zones below them (CNAME targets there need zone selection). */
+	for (i = 0; i < rt->nzones; i++) {
+		const uint8_t *parent = sl_name_parent(rt->zones[i].name);
+		sl_zone_entry_t *above =
+			parent ? (sl_zone_entry_t *)sl_runtime_find_zone(rt, parent) : NULL;
+		if (above)
+			above->has_subzones = true;
 	}
 }
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include "acl.h"
 
-int sl_acl_parse_prefix(const char *text, sl_acl_entry_t *out)
+static int parse_prefix(const char *text, sl_prefix_t *out)
 {
 	char host[INET6_ADDRSTRLEN];
 	const char *slash = strchr(text, '/');
@@ -32,12 +32,21 @@ int sl_acl_parse_prefix(const char *text, sl_acl_entry_t *out)
 		if (*end || bits < 0 || bits > (long)max)
 			return SL_ESYNTAX;
 	}
-	out->prefix = (uint8_t)(bits < 0 ? max : (unsigned)bits);
+	out->len = (uint8_t)(bits < 0 ? max : (unsigned)bits);
 	/* Host bits set ("10.1.2.3/8") are almost always a typo: refuse them. */
-	for (unsigned i = out->prefix; i < max; i++)
+	for (unsigned i = out->len; i < max; i++)
 		if (out->addr[i / 8] & (0x80 >> (i % 8)))
 			return SL_ESYNTAX;
 	return SL_OK;
+}
+
+int sl_prefix_parse(const char *text, sl_prefix_t *out)
+{
+	int rc = text ? parse_prefix(text, out) : SL_ESYNTAX;
+
+	if (rc != SL_OK)
+		memset(out, 0, sizeof(*out));
+	return rc;
 }
 
 static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
@@ -51,30 +60,47 @@ static bool prefix_match(const uint8_t *a, const uint8_t *b, unsigned bits)
 	return (a[full] & mask) == (b[full] & mask);
 }
 
+/* The address octets and family of @p sa, IPv4-mapped IPv6 as IPv4. */
+static const uint8_t *sockaddr_bytes(const struct sockaddr *sa, int *family)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const uint8_t *addr;
+
+	if (sa->sa_family == AF_INET) {
+		*family = AF_INET;
+		return (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	}
+	if (sa->sa_family != AF_INET6)
+		return NULL;
+	addr = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+	if (memcmp(addr, mapped, 12) == 0) {
+		*family = AF_INET;
+		return addr + 12;
+	}
+	*family = AF_INET6;
+	return addr;
+}
+
+bool sl_prefix_match(const sl_prefix_t *prefix, const struct sockaddr *sa)
+{
+	const uint8_t *addr;
+	int family;
+
+	if (!prefix || !sa || !(addr = sockaddr_bytes(sa, &family)))
+		return false;
+	return prefix->family == family && prefix_match(prefix->addr, addr, prefix->len);
+}
+
 bool sl_acl_match(const sl_acl_t *acl, const struct sockaddr *sa)
 {
 	const uint8_t *addr;
 	int family;
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-	if (!acl || !sa)
+	if (!acl || !sa || !(addr = sockaddr_bytes(sa, &family)))
 		return false;
-	if (sa->sa_family == AF_INET) {
-		addr = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
-		family = AF_INET;
-	} else if (sa->sa_family == AF_INET6) {
-		addr = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-		family = AF_INET6;
-		if (memcmp(addr, mapped, 12) == 0) {
-			addr += 12;
-			family = AF_INET;
-		}
-	} else {
-		return false;
-	}
 	for (size_t i = 0; i < acl->n; i++)
 		if (acl->entry[i].family == family &&
-		    prefix_match(acl->entry[i].addr, addr, acl->entry[i].prefix))
+		    prefix_match(acl->entry[i].addr, addr, acl->entry[i].len))
 			return true;
 	return false;
 }

@@ -36,6 +36,14 @@
  *    occluded data exists there (knotd answers such data), and YXDOMAIN
  *    ends the answer (knotd goes on resolving the DNAME target itself).
  *
+ * Names plugins answer work like zone data: every CNAME/DNAME target is
+ * first offered through sl_request_chase() (request.h) to the plugins that
+ * would see it were it asked directly — the instances before the caller in
+ * this zone's chain, or another served zone's chain. When one answers, its
+ * records end the chain (ST_PLUGIN); otherwise the rules above apply. While
+ * another zone's chain is offered a target, sl_answer_query() passes, so a
+ * chain still never continues into another zone's data.
+ *
  * Nothing here allocates on the query path: lookups return pointers into the
  * version, and the few names we build live in struct answer on the stack.
  * sl_answer_axfr() allocates its stream state, which must outlive the call.
@@ -49,6 +57,7 @@
 #include <sluice/resp.h>
 #include <sluice/rr.h>
 #include <sluice/zone.h>
+#include "request.h"
 
 /* Outcome of one resolution step, and of the whole chain. */
 enum step {
@@ -61,6 +70,7 @@ enum step {
 	ST_YXDOMAIN, /* DNAME substitution would exceed 255 octets (RFC 6672 §2.2) */
 	ST_REFUSED,  /* the question's name is not in this zone */
 	ST_SERVFAIL, /* the store reported something it must not */
+	ST_PLUGIN,   /* a plugin answered the CNAME/DNAME target (result in chased) */
 };
 
 /* A CNAME/DNAME already written, for loop detection. */
@@ -81,6 +91,7 @@ struct answer {
 	unsigned hops;             /* CNAMEs/DNAMEs followed */
 	unsigned answers;          /* RRsets this query put in the answer section */
 	bool wildcard;             /* some step was synthesised from a wildcard */
+	sl_result_t chased;        /* ST_PLUGIN: what the plugin returned */
 	const sl_node_t *cut;      /* ST_DELEG: the node whose NS RRset refers */
 	const sl_rrset_t *addl;    /* ST_HIT: answer RRset whose targets get A/AAAA */
 	struct visit visited[SL_ANSWER_MAX_CNAME];
@@ -305,23 +316,32 @@ static void put_optional_additional(struct answer *a, const sl_rrset_t *rrset,
 
 /* ---- authority section -------------------------------------------------- */
 
-/* The apex SOA with TTL min(SOA TTL, MINIMUM) (RFC 2308 §5). */
-static void put_soa(struct answer *a)
+/*
+ * The apex SOA in authority with TTL min(SOA TTL, MINIMUM) (RFC 2308 §3,
+ * §5); TC when it does not fit. Shared by sl_answer_query() and
+ * sl_answer_negative(). @return SL_OK, or SL_ENOTFOUND without a usable SOA
+ */
+static int put_negative_soa(sl_resp_t *resp, const sl_node_t *apex)
 {
-	const sl_rrset_t *soa = sl_node_rrset(a->apex, SL_TYPE_SOA);
+	const sl_rrset_t *soa = apex != NULL ? sl_node_rrset(apex, SL_TYPE_SOA) : NULL;
 	const uint8_t *rd;
 	uint16_t rdlen;
 	uint32_t ttl;
 
 	if (soa == NULL || (rd = sl_rrset_next(soa, NULL, &rdlen)) == NULL || rdlen < SOA_MIN_RDLEN)
-		return;
+		return SL_ENOTFOUND;
 	ttl = rd32(rd + rdlen - 4);
 	if (soa->ttl < ttl)
 		ttl = soa->ttl;
-	(void)sl_resp_section(a->resp, SL_SECTION_AUTHORITY);
-	if (sl_resp_add_rr(a->resp, a->apex->owner, SL_TYPE_SOA, SL_CLASS_IN, ttl, rd, rdlen) !=
-	    SL_OK)
-		sl_resp_set_flags(a->resp, SL_FLAG_TC);
+	(void)sl_resp_section(resp, SL_SECTION_AUTHORITY);
+	if (sl_resp_add_rr(resp, apex->owner, SL_TYPE_SOA, SL_CLASS_IN, ttl, rd, rdlen) != SL_OK)
+		sl_resp_set_flags(resp, SL_FLAG_TC);
+	return SL_OK;
+}
+
+static void put_soa(struct answer *a)
+{
+	(void)put_negative_soa(a->resp, a->apex);
 }
 
 /* NS of the cut in authority, then glue: required first, then the rest. */
@@ -487,6 +507,16 @@ static int step(struct answer *a)
 	int rc;
 
 	rc = sl_zone_lookup(a->ver, a->sname, &lk); /* clears lk itself */
+	/* A CNAME/DNAME target: plugins that answer it by name come before our data. */
+	if (a->steps > 0) {
+		/* In our data, and ours is req->zone's: the target is in the zone whose chain runs. */
+		bool in_zone = rc != SL_EINVAL && a->req->zone != NULL &&
+			       sl_zone_current(a->req->zone) == a->ver;
+
+		a->chased = sl_request_chase(a->req, a->sname, in_zone);
+		if (a->chased != SL_RESULT_PASS)
+			return ST_PLUGIN;
+	}
 	if (rc == SL_EINVAL)
 		/* The question must be ours; a chain may leave the zone (NOERROR). */
 		return a->steps == 0 ? ST_REFUSED : ST_HIT;
@@ -547,11 +577,34 @@ static sl_answer_kind_t kind_of(const struct answer *a, int state, int first)
 	return SL_ANSWER_POSITIVE;
 }
 
+/*
+ * A plugin answered the target of a CNAME/DNAME we wrote (sl_request_chase()):
+ * its records complete our chain. The chain's first step was ours and not
+ * a referral, so the answer is authoritative; its kind is the chain's, as
+ * kind_of() has it: data or NODATA after a CNAME is a positive answer.
+ */
+static sl_result_t answered_by_plugin(struct answer *a, sl_result_t result)
+{
+	sl_request_t *req = a->req;
+
+	if (result != SL_RESULT_DONE && result != SL_RESULT_FOLLOW)
+		return result;
+	sl_resp_set_flags(a->resp, SL_FLAG_AA);
+	if (req->kind == SL_ANSWER_NODATA || req->kind == SL_ANSWER_NONE)
+		req->kind = SL_ANSWER_POSITIVE;
+	if (a->wildcard && req->kind == SL_ANSWER_POSITIVE)
+		req->kind = SL_ANSWER_WILDCARD;
+	return result;
+}
+
 sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 {
 	struct answer a;
 	int state, first = ST_HIT;
 
+	/* Offered another zone's CNAME target: that zone's data is not served for it. */
+	if (sl_request_foreign(req))
+		return SL_RESULT_PASS;
 	if (version == NULL) {
 		sl_resp_set_rcode(req->resp, SL_RCODE_SERVFAIL);
 		req->kind = SL_ANSWER_ERROR;
@@ -584,6 +637,8 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 		if (a.steps <= 1)
 			first = state;
 	} while (state == ST_FOLLOW);
+	if (state == ST_PLUGIN)
+		return answered_by_plugin(&a, a.chased);
 
 	switch (state) {
 	case ST_HIT:
@@ -621,6 +676,19 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 		sl_resp_set_flags(a.resp, SL_FLAG_AA);
 	req->kind = kind_of(&a, state, first);
 	return SL_RESULT_DONE;
+}
+
+int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version, sl_answer_kind_t kind)
+{
+	if (kind != SL_ANSWER_NXDOMAIN && kind != SL_ANSWER_NODATA)
+		return SL_EINVAL;
+	if (version == NULL && req->zone != NULL)
+		version = sl_zone_current(req->zone);
+	sl_resp_set_rcode(req->resp, kind == SL_ANSWER_NXDOMAIN ? SL_RCODE_NXDOMAIN
+								 : SL_RCODE_NOERROR);
+	sl_resp_set_flags(req->resp, SL_FLAG_AA);
+	req->kind = kind;
+	return put_negative_soa(req->resp, version != NULL ? sl_zone_apex(version) : NULL);
 }
 
 /* ---- zone transfer ------------------------------------------------------ */
@@ -804,8 +872,12 @@ sl_result_t sl_answer_axfr(sl_request_t *req, const sl_zone_t *zone)
 	/* Later messages are built after this handler returns: pin the version. */
 	sl_zone_version_ref(ver);
 	x->ref = true;
-	req->stream.next = axfr_fill;
-	req->stream.free = axfr_free;
-	req->stream.state = x;
+	sl_stream_t stream = { .next = axfr_fill, .free = axfr_free, .state = x };
+	if (sl_request_set_stream(req, &stream) != SL_OK) {
+		axfr_free(x);
+		sl_resp_reset(req->resp);
+		req->rcode = SL_RCODE_SERVFAIL;
+		return SL_RESULT_ERROR;
+	}
 	return SL_RESULT_DONE;
 }

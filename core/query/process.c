@@ -11,33 +11,44 @@
 #include "cookie.h"
 #include "runtime.h"
 #include "process.h"
+#include "request.h"
 
-/* Chains that ran for one request, for the response hooks. */
-typedef struct ran_chains {
-	const sl_chain_t *chain[SL_MAX_FOLLOW + 2];
-	size_t ran[SL_MAX_FOLLOW + 2]; /* instances invoked in each chain */
-	unsigned n;
-} ran_chains_t;
+/* Notes that @p count instances of @p chain ran (a chain run again keeps its longest prefix). */
+static void record_ran(sl_ran_chains_t *ran, const sl_chain_t *chain, size_t count)
+{
+	if (!count)
+		return;
+	for (unsigned c = 0; c < ran->n; c++) {
+		if (ran->chain[c] == chain) {
+			if (count > ran->ran[c])
+				ran->ran[c] = count;
+			return;
+		}
+	}
+	if (ran->n < SL_MAX_FOLLOW + 2) {
+		ran->chain[ran->n] = chain;
+		ran->ran[ran->n++] = count;
+	}
+}
 
-/* Runs one chain until an instance returns something other than PASS. */
-static sl_result_t run_chain(const sl_chain_t *chain, sl_request_t *req, ran_chains_t *ran)
+/* Runs instances [0, end) of a chain until one returns something other than PASS. */
+static sl_result_t run_chain(const sl_chain_t *chain, size_t end, sl_request_core_t *rc)
 {
 	sl_result_t result = SL_RESULT_PASS;
 	size_t i;
 
-	for (i = 0; i < chain->n && result == SL_RESULT_PASS; i++) {
+	rc->chain = chain;
+	for (i = 0; i < end && result == SL_RESULT_PASS; i++) {
 		sl_instance_t *inst = chain->inst[i];
+		rc->index = i;
 		if (inst->api->query)
-			result = inst->api->query(inst->state, req);
+			result = inst->api->query(inst->state, &rc->pub);
 	}
-	if (ran->n < SL_MAX_FOLLOW + 2 && chain->n) {
-		ran->chain[ran->n] = chain;
-		ran->ran[ran->n++] = i;
-	}
+	record_ran(rc->ran, chain, i);
 	return result;
 }
 
-static sl_result_t run_response_hooks(const ran_chains_t *ran, sl_request_t *req)
+static sl_result_t run_response_hooks(const sl_ran_chains_t *ran, sl_request_t *req)
 {
 	for (unsigned c = 0; c < ran->n; c++) {
 		for (size_t i = 0; i < ran->ran[c]; i++) {
@@ -48,6 +59,25 @@ static sl_result_t run_response_hooks(const ran_chains_t *ran, sl_request_t *req
 		}
 	}
 	return SL_RESULT_PASS;
+}
+
+/*
+ * The zone that answers @p name: the closest enclosing one, except that DS
+ * lives on the parent side of a cut — when we host both the child and its
+ * parent, a DS query for the child's apex belongs to the parent
+ * (RFC 4035 §3.1.4.1).
+ */
+static inline const sl_zone_entry_t *select_zone(const sl_runtime_t *rt, const uint8_t *name,
+					  uint16_t qtype)
+{
+	const sl_zone_entry_t *zone = sl_runtime_find_zone(rt, name);
+
+	if (zone && qtype == SL_TYPE_DS && zone->name_len > 1 && sl_name_equal(zone->name, name)) {
+		const sl_zone_entry_t *parent = sl_runtime_find_zone(rt, sl_name_parent(name));
+		if (parent)
+			zone = parent;
+	}
+	return zone;
 }
 
 /* Sets an error outcome the core itself decided. */
@@ -115,8 +145,9 @@ static sl_result_t admit(const sl_msg_t *msg, sl_request_t *req)
 	return SL_RESULT_PASS;
 }
 
-static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_t *req, ran_chains_t *ran)
+static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_core_t *rc)
 {
+	sl_request_t *req = &rc->pub;
 	const sl_msg_t *msg = req->query;
 	sl_result_t result = admit(msg, req);
 
@@ -124,28 +155,16 @@ static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_t *req, ran_c
 		return result;
 	if (msg->qclass == SL_CLASS_CH && SL_FLAGS_OPCODE(msg->hdr.flags) == SL_OPCODE_QUERY)
 		return answer_chaos(rt, req);
-	result = run_chain(&rt->server_chain, req, ran);
+	result = run_chain(&rt->server_chain, rt->server_chain.n, rc);
 	if (result != SL_RESULT_PASS)
 		return result;
 	if (msg->qclass != SL_CLASS_IN && msg->qclass != SL_CLASS_ANY &&
 	    SL_FLAGS_OPCODE(msg->hdr.flags) == SL_OPCODE_QUERY)
 		return fail(req, SL_RCODE_REFUSED, 20, NULL);
 	for (;;) {
-		const sl_zone_entry_t *zone = sl_runtime_find_zone(rt, req->qname);
-		/*
-		 * DS lives on the parent side of a cut: when we host both the
-		 * child and its parent, a DS query for the child's apex belongs
-		 * to the parent (RFC 4035 §3.1.4.1).
-		 */
-		if (zone && req->qtype == SL_TYPE_DS && zone->name_len > 1 &&
-		    sl_name_equal(zone->name, req->qname)) {
-			const sl_zone_entry_t *parent =
-				sl_runtime_find_zone(rt, sl_name_parent(req->qname));
-			if (parent)
-				zone = parent;
-		}
+		const sl_zone_entry_t *zone = select_zone(rt, req->qname, req->qtype);
 		if (!zone) {
-			if (req->follows)
+			if (rc->follows)
 				return SL_RESULT_DONE; /* chain leaves our zones: done */
 			if (SL_FLAGS_OPCODE(msg->hdr.flags) == SL_OPCODE_UPDATE)
 				return fail(req, SL_RCODE_NOTAUTH, 20, NULL);
@@ -153,13 +172,14 @@ static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_t *req, ran_c
 		}
 		req->zone_name = zone->name;
 		req->zone = zone->zone;
+		rc->zone_entry = zone;
 		/* Zone transfers only for addresses in the zone's allow_transfer. */
-		if ((req->qtype == SL_TYPE_AXFR || req->qtype == SL_TYPE_IXFR) && !req->follows &&
+		if ((req->qtype == SL_TYPE_AXFR || req->qtype == SL_TYPE_IXFR) && !rc->follows &&
 		    !sl_acl_match(zone->allow_transfer, req->remote))
 			return fail(req, SL_RCODE_REFUSED, 18, "transfer not allowed");
-		result = run_chain(&zone->chain, req, ran);
+		result = run_chain(&zone->chain, zone->chain.n, rc);
 		if (result == SL_RESULT_PASS) {
-			if (req->follows)
+			if (rc->follows)
 				return SL_RESULT_DONE;
 			if (SL_FLAGS_OPCODE(msg->hdr.flags) != SL_OPCODE_QUERY)
 				return fail(req, SL_RCODE_NOTIMP, -1, NULL);
@@ -167,7 +187,7 @@ static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_t *req, ran_c
 		}
 		if (result != SL_RESULT_FOLLOW)
 			return result;
-		if (++req->follows > SL_MAX_FOLLOW || sl_name_check(req->follow, SL_NAME_MAXLEN) < 0)
+		if (++rc->follows > SL_MAX_FOLLOW || sl_name_check(req->follow, SL_NAME_MAXLEN) < 0)
 			return SL_RESULT_DONE;
 		req->qname = req->follow;
 	}
@@ -212,8 +232,9 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 {
 	sl_msg_t msg;
 	sl_resp_t resp;
-	sl_request_t req;
-	ran_chains_t ran = { .n = 0 };
+	sl_request_core_t rc;
+	sl_request_t *req = &rc.pub;
+	sl_ran_chains_t ran;
 	uint8_t cookie[8 + SL_SERVER_COOKIE_LEN];
 	sl_resp_opt_t opt;
 
@@ -225,21 +246,23 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 		return 0;
 	sl_arena_reset(arena);
 
-	memset(&req, 0, sizeof(req));
-	req.query = &msg;
-	req.transport = in->transport;
-	req.remote = in->remote;
-	req.remote_len = in->remote_len;
-	req.local = in->local;
-	req.local_len = in->local_len;
-	req.worker_id = in->worker_id;
-	req.worker = in->worker;
-	req.qname = msg.qname;
-	req.qtype = msg.qtype;
-	req.qclass = msg.qclass;
-	req.resp = &resp;
-	req.arena = arena;
-	req.ede_code = -1;
+	sl_request_core_init(&rc);
+	ran.n = 0;
+	rc.rt = rt;
+	rc.ran = &ran;
+	rc.worker = in->worker;
+	req->query = &msg;
+	req->transport = in->transport;
+	req->remote = in->remote;
+	req->remote_len = in->remote_len;
+	req->local = in->local;
+	req->local_len = in->local_len;
+	req->worker_id = in->worker_id;
+	req->qname = msg.qname;
+	req->qtype = msg.qtype;
+	req->qclass = msg.qclass;
+	req->resp = &resp;
+	req->arena = arena;
 
 	/* What the OPT will carry decides how much room to reserve for it. */
 	memset(&opt, 0, sizeof(opt));
@@ -275,34 +298,34 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 
 	sl_result_t result;
 	if (parsed != SL_OK)
-		result = fail(&req, SL_RCODE_FORMERR, msg.ede ? msg.ede : -1, msg.error);
+		result = fail(req, SL_RCODE_FORMERR, msg.ede ? msg.ede : -1, msg.error);
 	else
-		result = run_pipeline(rt, &req, &ran);
-	req.result = result;
-	if (result != SL_RESULT_DROP && run_response_hooks(&ran, &req) == SL_RESULT_DROP)
+		result = run_pipeline(rt, &rc);
+	rc.result = result;
+	if (result != SL_RESULT_DROP && run_response_hooks(&ran, req) == SL_RESULT_DROP)
 		result = SL_RESULT_DROP;
 	/* Only a successful TCP answer may continue as a stream. */
-	if (req.stream.next) {
+	if (rc.stream.next) {
 		if (result == SL_RESULT_DONE && in->transport == SL_TRANSPORT_TCP && in->stream_out)
-			*in->stream_out = req.stream;
+			*in->stream_out = rc.stream;
 		else
-			sl_stream_release(&req.stream);
+			sl_stream_release(&rc.stream);
 	}
 	if (result == SL_RESULT_DROP)
 		return 0;
 	if (result == SL_RESULT_ERROR) {
 		sl_resp_reset(&resp); /* also clears AA and TC */
-		sl_resp_set_rcode(&resp, req.rcode);
-		opt.ede_code = req.ede_code;
-		opt.ede_text = req.ede_text;
-	} else if (req.ede_code >= 0) {
-		opt.ede_code = req.ede_code;
-		opt.ede_text = req.ede_text;
+		sl_resp_set_rcode(&resp, req->rcode);
+		opt.ede_code = req->ede_code;
+		opt.ede_text = req->ede_text;
+	} else if (req->ede_code >= 0) {
+		opt.ede_code = req->ede_code;
+		opt.ede_text = req->ede_text;
 	}
 	if (opt.ecs) {
 		/* The scope is the plugins' to raise; never beyond the source prefix. */
-		msg.edns.ecs.scope_prefix = req.ecs_scope < msg.edns.ecs.source_prefix
-						    ? req.ecs_scope : msg.edns.ecs.source_prefix;
+		msg.edns.ecs.scope_prefix = req->ecs_scope < msg.edns.ecs.source_prefix
+						    ? req->ecs_scope : msg.edns.ecs.source_prefix;
 	}
 	int len = sl_resp_finish(&resp, msg.edns.present ? &opt : NULL);
 	return len > 0 ? (size_t)len : 0;
@@ -343,4 +366,129 @@ bool sl_process_stream(sl_stream_t *stream, const uint8_t *query, size_t qlen, u
 		return false;
 	}
 	return true;
+}
+
+/* ---- the request: core state and what plugins may ask of it ------------- */
+
+void sl_request_core_init(sl_request_core_t *rc)
+{
+	memset(rc, 0, sizeof(*rc));
+	rc->pub.ede_code = -1;
+}
+
+sl_worker_t *sl_request_worker(const sl_request_t *req)
+{
+	return sl_request_core_const(req)->worker;
+}
+
+unsigned sl_request_follows(const sl_request_t *req)
+{
+	return sl_request_core_const(req)->follows;
+}
+
+sl_result_t sl_request_result(const sl_request_t *req)
+{
+	return sl_request_core_const(req)->result;
+}
+
+int sl_request_set_stream(sl_request_t *req, const sl_stream_t *stream)
+{
+	sl_request_core_t *rc = sl_request_core(req);
+
+	if (!stream || !stream->next || !stream->free)
+		return SL_EINVAL;
+	if (req->transport != SL_TRANSPORT_TCP)
+		return SL_ENOTSUP;
+	sl_stream_release(&rc->stream);
+	rc->stream = *stream;
+	return SL_OK;
+}
+
+/* What a foreign chain may change and must give back when it does not answer. */
+struct chase_undo {
+	sl_resp_mark_t mark;
+	uint16_t flags, rcode;
+	uint16_t req_rcode;
+	int ede_code;
+	const char *ede_text;
+	sl_answer_kind_t kind;
+	uint8_t ecs_scope;
+};
+
+static void chase_save(const sl_request_t *req, struct chase_undo *u)
+{
+	sl_resp_mark(req->resp, &u->mark);
+	u->flags = req->resp->flags;
+	u->rcode = req->resp->rcode;
+	u->req_rcode = req->rcode;
+	u->ede_code = req->ede_code;
+	u->ede_text = req->ede_text;
+	u->kind = req->kind;
+	u->ecs_scope = req->ecs_scope;
+}
+
+static void chase_restore(sl_request_t *req, const struct chase_undo *u)
+{
+	sl_resp_rollback(req->resp, &u->mark);
+	req->resp->flags = u->flags;
+	req->resp->rcode = u->rcode;
+	req->rcode = u->req_rcode;
+	req->ede_code = u->ede_code;
+	req->ede_text = u->ede_text;
+	req->kind = u->kind;
+	req->ecs_scope = u->ecs_scope;
+}
+
+sl_result_t sl_request_chase(sl_request_t *req, const uint8_t *target, bool in_zone)
+{
+	sl_request_core_t *rc = sl_request_core(req);
+	const sl_zone_entry_t *zone;
+	const sl_chain_t *chain;
+	size_t end;
+	bool foreign;
+
+	/* Another zone's chain never chases further: its zone data is not ours to serve. */
+	if (!rc->rt || rc->foreign)
+		return SL_RESULT_PASS;
+	if (in_zone && rc->zone_entry && !rc->zone_entry->has_subzones)
+		zone = rc->zone_entry;
+	else
+		zone = select_zone(rc->rt, target, req->qtype);
+	if (!zone)
+		return SL_RESULT_PASS; /* outside our zones: the resolver asks elsewhere */
+	foreign = zone != rc->zone_entry;
+	/* Same zone: only the instances placed before the data source have not seen it. */
+	chain = foreign ? &zone->chain : rc->chain;
+	end = foreign ? zone->chain.n : rc->index;
+	if (!end)
+		return SL_RESULT_PASS;
+
+	const uint8_t *qname = req->qname, *zone_name = req->zone_name;
+	const struct sl_zone *zstore = req->zone;
+	const sl_zone_entry_t *zone_entry = rc->zone_entry;
+	const sl_chain_t *running = rc->chain;
+	size_t index = rc->index;
+	struct chase_undo undo;
+
+	if (foreign)
+		chase_save(req, &undo);
+	req->qname = target;
+	req->zone_name = zone->name;
+	req->zone = zone->zone;
+	rc->zone_entry = zone;
+	rc->foreign = foreign;
+	sl_result_t result = run_chain(chain, end, rc);
+	rc->foreign = false;
+	rc->chain = running;
+	rc->index = index;
+	rc->zone_entry = zone_entry;
+	req->qname = qname;
+	req->zone_name = zone_name;
+	req->zone = zstore;
+	/* Another zone that refuses or drops the target only leaves it unanswered here. */
+	if (foreign && (result == SL_RESULT_ERROR || result == SL_RESULT_DROP)) {
+		chase_restore(req, &undo);
+		result = SL_RESULT_PASS;
+	}
+	return result;
 }

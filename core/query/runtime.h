@@ -83,6 +83,7 @@ typedef struct sl_zone_entry {
 	sl_chain_t chain;             /**< the zone's plugin chain */
 	struct sl_acl *allow_transfer; /**< who may AXFR/IXFR (empty: nobody) */
 	struct sl_zone *zone;         /**< the zone store's zone (shared across reloads) */
+	bool has_subzones;            /**< another configured zone lies below this one */
 } sl_zone_entry_t;
 
 /**

@@ -405,19 +405,37 @@ int sl_zone_lookup(const sl_zone_version_t *version, const uint8_t *name, sl_zon
 	return out->node ? SL_OK : SL_ENOTFOUND;
 }
 
+/* What the opaque storage of an sl_zone_iter_t holds. */
+struct zone_iter {
+	const sl_zone_version_t *version; /* version being walked */
+	unsigned depth;                   /* entries on the stack */
+	const void *stack[2 * SL_BT_MAXH];/* node/index pairs from the root down */
+};
+
+_Static_assert(sizeof(struct zone_iter) <= sizeof(((sl_zone_iter_t *)0)->opaque),
+	       "SL_ZONE_ITER_SIZE too small for the store's iterator");
+_Static_assert(_Alignof(struct zone_iter) <= _Alignof(sl_zone_iter_t),
+	       "sl_zone_iter_t under-aligned for the store's iterator");
+
+static struct zone_iter *zone_iter(sl_zone_iter_t *it)
+{
+	return (struct zone_iter *)(void *)it->opaque.bytes;
+}
+
 void sl_zone_iter_init(sl_zone_iter_t *it, const sl_zone_version_t *version)
 {
-	_Static_assert(sizeof(it->stack) / sizeof(it->stack[0]) >= 2 * SL_BT_MAXH,
-		       "iterator stack too small for the tree");
-	it->version = version;
-	it->depth = 0;
+	struct zone_iter *zi = zone_iter(it);
+
+	zi->version = version;
+	zi->depth = 0;
 	if (version)
-		sl_bt_iter_seek(it->stack, &it->depth, version->root, NULL, 0);
+		sl_bt_iter_seek(zi->stack, &zi->depth, version->root, NULL, 0);
 }
 
 const sl_node_t *sl_zone_iter_next(sl_zone_iter_t *it)
 {
-	sl_zn_t *z = sl_bt_iter_next(it->stack, &it->depth);
+	struct zone_iter *zi = zone_iter(it);
+	sl_zn_t *z = sl_bt_iter_next(zi->stack, &zi->depth);
 
 	return z ? &z->pub : NULL;
 }

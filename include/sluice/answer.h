@@ -35,13 +35,48 @@ extern "C" {
  *  - A/AAAA in additional for in-zone MX, SRV and NS targets (capped);
  *  - ANY per RFC 8482 (one RRset); the question's case preserved.
  * Sets req->kind, the rcode and flags in req->resp, TC when the answer or
- * authority did not fit. @return SL_RESULT_DONE
+ * authority did not fit.
+ *
+ * Names answered by plugins: each CNAME/DNAME target is first offered to
+ * the plugins that would see it were it asked directly (see
+ * <sluice/plugin.h>, "Processing of one query"): in this zone, the
+ * instances placed before the caller; in another served zone, that zone's
+ * chain. The first that answers completes the answer after the CNAMEs (AA
+ * set; its NODATA after a CNAME counts as SL_ANSWER_POSITIVE) and its
+ * result is returned; when none does, the chain goes on through
+ * @p version. While another zone's chain is offered a target, this
+ * function passes (returns SL_RESULT_PASS without writing anything): a
+ * zone's own data is not served for another zone's CNAME, as in knotd.
+ * A name a plugin answers should still exist in the zone data — a
+ * placeholder record, such as the plugin's fallback addresses or a TXT —
+ * so that NXDOMAIN answers, NSEC chains and AXFR agree with what is served.
+ *
+ * @return SL_RESULT_DONE; or SL_RESULT_PASS as said above; or what the
+ *         plugin that answered a target returned (DONE, FOLLOW, and from
+ *         the same zone ERROR or DROP): return it from the handler as it is
  */
 SL_API sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version);
 
 /**
+ * Ends a negative answer to req->qname the RFC 2308 way, for plugins that
+ * synthesise answers: rcode NXDOMAIN for @p kind SL_ANSWER_NXDOMAIN (NOERROR
+ * for SL_ANSWER_NODATA), AA, req->kind = @p kind, and in the authority
+ * section the zone's SOA with TTL min(SOA TTL, SOA MINIMUM) (RFC 2308 §3,
+ * §5) — TC when it does not fit. The SOA comes from @p version, or when
+ * that is NULL from the current version of req->zone. sl_answer_query()
+ * writes its negative answers with the same code.
+ * @return SL_OK; SL_ENOTFOUND when there is no zone data with a SOA (rcode,
+ *         AA and kind are still set: the answer goes without SOA, which
+ *         caches do not keep, RFC 2308 §5); SL_EINVAL for another @p kind
+ *         (nothing changed)
+ */
+SL_API int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version,
+			      sl_answer_kind_t kind);
+
+/**
  * Starts an AXFR (RFC 5936) of @p zone for @p req: the first message goes in
- * req->resp, the rest through req->stream, SOA first and last, in canonical
+ * req->resp, the rest through a stream (sl_request_set_stream()), SOA first
+ * and last, in canonical
  * order. Over UDP, or when the zone has no data: REFUSED / SERVFAIL.
  * ACL checks are the caller's. @return SL_RESULT_DONE or SL_RESULT_ERROR
  */

@@ -7,10 +7,18 @@
  * (e.g. `zones[0].plugins[1].file: expected a string`). Every key a getter
  * reads is marked as used; when create() returns, the core reports every
  * key that was never read as "unknown key", so plugins need no key lists.
+ *
+ * Paths: object keys are joined with '.', array elements are written [i]
+ * (0-based), from the top of the configuration file:
+ * `zones[0].plugins[1].pools.eu.A[2].address`. The array getters report a
+ * bad element at its own path (`...allow[2]`); a plugin that walks a
+ * structured option itself (sl_conf_json()) passes the relative path as
+ * the key of sl_conf_error(): "pools.eu.A[2].address".
  */
 #ifndef SLUICE_CONF_H
 #define SLUICE_CONF_H
 
+#include <sys/socket.h>
 #include <sluice/common.h>
 
 #ifdef __cplusplus
@@ -62,7 +70,10 @@ SL_API void *sl_conf_json(sl_conf_t *conf, const char *key);
 
 /**
  * Records an error for @p key (NULL: the object itself), prefixed with the
- * JSON path. Returns SL_ECONFIG so that `return sl_conf_error(...)` reads well.
+ * JSON path. @p key may be a path relative to this object, in the format
+ * above: "ttl", "pools.eu.A[2].address", or "[3]" / "[3].name" (joined
+ * without a dot). Returns SL_ECONFIG so that `return sl_conf_error(...)`
+ * reads well.
  */
 SL_API int sl_conf_error(sl_conf_t *conf, const char *key, const char *fmt, ...) SL_PRINTF(3, 4);
 
@@ -75,6 +86,43 @@ SL_API const char *sl_conf_path(const sl_conf_t *conf);
  * lives as long as the configuration. @return the path, or NULL on ENOMEM
  */
 SL_API const char *sl_conf_resolve_path(sl_conf_t *conf, const char *path);
+
+/**
+ * An IPv4 or IPv6 address prefix; a plain address is a prefix of full
+ * length. Filled by sl_prefix_parse().
+ */
+typedef struct sl_prefix {
+	uint8_t addr[16]; /**< network byte order: 16 octets of IPv6, or IPv4 in the first 4 */
+	uint8_t family;   /**< AF_INET or AF_INET6 */
+	uint8_t len;      /**< prefix length in bits: 0..32 or 0..128 (32 / 128 for an address) */
+} sl_prefix_t;
+
+/**
+ * Parses an address or prefix as operators write them in the configuration:
+ * "192.0.2.1", "192.0.2.0/24", "2001:db8::1", "2001:db8::/32". Bits beyond
+ * the length must be zero ("10.1.2.3/8" is refused: almost always a typo).
+ * The server's own options (allow_transfer) use this parser.
+ * @return SL_OK, or SL_ESYNTAX (then *@p out is zeroed)
+ */
+SL_API int sl_prefix_parse(const char *text, sl_prefix_t *out);
+
+/**
+ * True when address @p sa (a sockaddr_in or sockaddr_in6, such as
+ * req->remote; an IPv4-mapped IPv6 address counts as IPv4) lies in
+ * @p prefix. False for NULL or other families.
+ */
+SL_API bool sl_prefix_match(const sl_prefix_t *prefix, const struct sockaddr *sa);
+
+/**
+ * Reads an array of addresses/prefixes (sl_prefix_parse()). Missing key:
+ * *@p count = 0 (or SL_ECONFIG if @p required). Each bad element is
+ * reported at its own path, e.g. `zones[0].plugins[1].allow[2]: "x" is not
+ * an address or prefix ...`, and left out; every element is checked so one
+ * --check shows them all. *@p out is owned by the configuration.
+ * @return SL_OK, or SL_ECONFIG when anything was reported
+ */
+SL_API int sl_conf_prefixes(sl_conf_t *conf, const char *key, bool required,
+			    const sl_prefix_t **out, size_t *count);
 
 /** True during `sluiced --check`: validate fully but open no sockets and start no work. */
 SL_API bool sl_conf_dry_run(const sl_conf_t *conf);

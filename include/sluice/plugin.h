@@ -17,6 +17,14 @@
  *      none); query() of each of that zone's instances, in order;
  *      SL_RESULT_FOLLOW restarts step 3 for req->follow (CNAME chasing
  *      across zones, at most SL_MAX_FOLLOW times);
+ *      when the zone store's answer (sl_answer_query(), <sluice/answer.h>)
+ *      reaches a CNAME or DNAME target, the target is first offered to the
+ *      plugins that would see it were it asked directly: in the same zone,
+ *      the instances placed before the data source; in another served zone,
+ *      that zone's whole chain (whose own zone data is not served for it:
+ *      a chain leaving its zone ends, as in knotd). The first instance that
+ *      answers the target completes the answer after the CNAME; if none
+ *      does, the store goes on with its own data;
  *   4. response() of every instance that ran in steps 2-3, in order, with
  *      the final result and answer kind known (rate limiting, logging);
  *   5. the core finalises: OPT (payload, DO, NSID, ECS scope, cookie, EDE,
@@ -54,7 +62,7 @@ extern "C" {
  * ABI version. Bumped whenever sl_plugin_t, sl_request_t or any function a
  * plugin may call changes incompatibly; the loader refuses other versions.
  */
-#define SL_PLUGIN_ABI_VERSION 1
+#define SL_PLUGIN_ABI_VERSION 2
 
 /** Name of the descriptor symbol each plugin exports. */
 #define SL_PLUGIN_SYMBOL "sluice_plugin"
@@ -118,8 +126,8 @@ struct sl_zone;
 
 /**
  * A multi-message response (RFC 5936 zone transfer), TCP only. A handler
- * that returns SL_RESULT_DONE with req->stream.next set has its first
- * message sent from req->resp as usual; then, as the client reads, the core
+ * that set a stream with sl_request_set_stream() and returns SL_RESULT_DONE
+ * has its first message sent from req->resp as usual; then, as the client reads, the core
  * calls next() with a fresh response (header and question already written,
  * limit 65535) for each further message. The stream is freed with free()
  * when it ends, fails or the connection closes.
@@ -133,18 +141,16 @@ typedef struct sl_stream {
 	void *state;
 } sl_stream_t;
 
-/** Authentication state, set once by the core's admission step. */
-typedef struct sl_auth {
-	bool tsig;                    /**< the message carried a valid TSIG */
-	const uint8_t *tsig_key;      /**< its key name (wire), or NULL */
-	bool sig0;                    /**< the message carried a valid SIG(0) */
-	const uint8_t *sig0_signer;   /**< the signer name (wire), or NULL */
-} sl_auth_t;
-
 /**
  * One request in flight. Valid only during the handler call; memory from
  * req->arena lives until the request ends. Plugins may write the fields
- * documented as writable.
+ * documented as writable; everything else is read-only.
+ *
+ * The core allocates every request (plugins only ever get a pointer), so
+ * fields may be added at the end without changing SL_PLUGIN_ABI_VERSION;
+ * existing fields never move within one ABI version. What the core keeps
+ * for itself (FOLLOW hops, the final result, a response stream, the worker)
+ * is not here: read it with the sl_request_*() functions below.
  */
 typedef struct sl_request {
 	const sl_msg_t *query;          /**< the parsed query (read-only) */
@@ -154,13 +160,11 @@ typedef struct sl_request {
 	const struct sockaddr *local;   /**< address the query arrived on */
 	socklen_t local_len;            /**< its length */
 	unsigned worker_id;             /**< 0 .. workers-1, for per-thread data */
-	sl_worker_t *worker;            /**< the worker thread running this request */
-	sl_auth_t auth;                 /**< authentication state (read-only) */
-	const uint8_t *qname;           /**< name being answered: the QNAME, or a FOLLOW target */
+	const uint8_t *qname;           /**< name being answered: the QNAME, or a CNAME/DNAME target */
 	uint16_t qtype;                 /**< QTYPE */
 	uint16_t qclass;                /**< QCLASS */
-	const uint8_t *zone_name;       /**< apex of the selected zone; NULL in the server chain */
-	const struct sl_zone *zone;     /**< the zone store's zone, when it has one; else NULL */
+	const uint8_t *zone_name;       /**< apex of the zone whose chain runs; NULL in the server chain */
+	const struct sl_zone *zone;     /**< the zone store's zone for zone_name; NULL in the server chain */
 	sl_resp_t *resp;                /**< response under construction (writable via sl_resp_*) */
 	sl_arena_t *arena;              /**< per-request memory, freed by the core */
 	uint16_t rcode;                 /**< writable: rcode for SL_RESULT_ERROR (kind is set to ERROR by the core) */
@@ -169,10 +173,37 @@ typedef struct sl_request {
 	sl_answer_kind_t kind;          /**< writable: kind of answer produced */
 	uint8_t ecs_scope;              /**< writable: ECS scope prefix; plugins may only raise it */
 	uint8_t follow[SL_NAME_MAXLEN]; /**< writable: FOLLOW target name */
-	unsigned follows;               /**< FOLLOW hops taken so far */
-	sl_result_t result;             /**< final result, set before response() hooks run */
-	sl_stream_t stream;             /**< writable (TCP only): further messages, see sl_stream_t */
 } sl_request_t;
+
+/**
+ * The worker thread running @p req: for sl_timer_start() from a handler.
+ * NULL outside a server (unit tests).
+ */
+SL_API sl_worker_t *sl_request_worker(const sl_request_t *req);
+
+/**
+ * CNAME/DNAME hops the core has followed for @p req so far with
+ * SL_RESULT_FOLLOW (0 while the question's own name is answered; at most
+ * SL_MAX_FOLLOW).
+ */
+SL_API unsigned sl_request_follows(const sl_request_t *req);
+
+/**
+ * The final result of the query chains (what response() hooks judge).
+ * SL_RESULT_PASS until the chains have finished.
+ */
+SL_API sl_result_t sl_request_result(const sl_request_t *req);
+
+/**
+ * Makes the response a stream of messages (see sl_stream_t); TCP only.
+ * On SL_OK the core owns @p stream->state: it calls stream->free() when the
+ * stream ends, fails, the connection closes, or when the handler's final
+ * result is not SL_RESULT_DONE. A stream set earlier for the same request is
+ * released first.
+ * @return SL_OK, SL_ENOTSUP over UDP or SL_EINVAL without next/free (then
+ *         the caller still owns the state)
+ */
+SL_API int sl_request_set_stream(sl_request_t *req, const sl_stream_t *stream);
 
 /**
  * The descriptor every plugin exports as `sluice_plugin`. Optional callbacks
@@ -183,7 +214,7 @@ typedef struct sl_plugin {
 	uint32_t size;         /**< sizeof(sl_plugin_t) at build time */
 	const char *name;      /**< plugin name: a-z, 0-9, '-', '_', at most 64; equals the .so's base name */
 	const char *version;   /**< plugin version string */
-	const char *summary;   /**< one line for `sluiced --version` and logs */
+	const char *summary;   /**< one line, printed by `sluiced --check` for every plugin it loads */
 	unsigned scope;        /**< SL_SCOPE_* where the plugin may be placed */
 	unsigned phase;        /**< SL_PHASE_* (ordering check) */
 
@@ -287,6 +318,10 @@ SL_API void sl_timer_stop(sl_timer_t *timer);
 /**
  * Registers a statistics counter for this instance (call from create()).
  * Counters are per worker thread, summed when reported (SIGUSR1 logs them).
+ * They belong to the instance: a reload creates new instances, whose
+ * counters start at zero (the core's own counters — udp=, tcp=, rcodes —
+ * keep counting). A plugin that must carry a total across reloads keeps
+ * it in its state and hands it over in adopt().
  * @return the counter id (>= 0), or SL_ELIMIT / SL_ENOMEM
  */
 SL_API int sl_stats_counter(sl_instance_t *inst, const char *name);

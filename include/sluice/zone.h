@@ -67,7 +67,10 @@ typedef struct sl_node {
 	uint16_t flags;             /**< SL_NODE_* */
 } sl_node_t;
 
-/** Result of sl_zone_lookup(). */
+/**
+ * Result of sl_zone_lookup(): pointers into the version, nothing of the
+ * store's search state (the lookup keeps that on its own stack).
+ */
 typedef struct sl_zone_lookup {
 	const sl_node_t *node;      /**< exact match (data or empty non-terminal), or NULL */
 	const sl_node_t *encloser;  /**< closest encloser: the longest existing ancestor-or-self */
@@ -165,13 +168,27 @@ SL_API const uint8_t *sl_rrset_next(const sl_rrset_t *rrset, const uint8_t *prev
 				    uint16_t *rdlen);
 
 /**
- * Ordered iteration state (canonical order). The version must stay valid
- * while it is walked: take a reference when the walk spans handlers (AXFR).
+ * Octets of an iterator's opaque state. Part of the ABI: the store keeps
+ * its traversal state inside them (today about 1 KiB for a path of up to
+ * 64 tree levels), so the tree can change without breaking plugins; a
+ * store that ever needs more bumps SL_PLUGIN_ABI_VERSION.
+ */
+#define SL_ZONE_ITER_SIZE 1280
+
+/**
+ * Ordered iteration state (canonical order): fixed-size, opaque storage
+ * the caller provides (on the stack, or inside its own state), so walking
+ * allocates nothing. Touch it only through sl_zone_iter_init() and
+ * sl_zone_iter_next(). The version must stay valid while it is walked:
+ * take a reference when the walk spans handlers (AXFR).
  */
 typedef struct sl_zone_iter {
-	const sl_zone_version_t *version; /**< version being walked */
-	const void *stack[128];           /**< the store's traversal stack */
-	unsigned depth;                   /**< stack depth */
+	/** The store's private state; do not read or write. */
+	union {
+		unsigned char bytes[SL_ZONE_ITER_SIZE]; /**< storage */
+		void *align_ptr;                        /**< pointer alignment */
+		uint64_t align_u64;                     /**< 64-bit alignment */
+	} opaque;
 } sl_zone_iter_t;
 
 /** Positions @p it before the first node (the apex). */

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <sluice/answer.h>
 #include <sluice/plugin.h>
 
 /** Largest TTL the "ttl" option accepts (one day). */
@@ -244,7 +245,9 @@ static sl_result_t whoami_query(void *state, sl_request_t *req)
 
 	/*
 	 * req->qname is the name being answered: the QNAME, or the target of a
-	 * CNAME another plugin followed. Compare case-insensitively.
+	 * CNAME or DNAME that zone data (or another plugin) led to — the core
+	 * offers such targets to the plugins of the zone they lie in, so
+	 * "alias CNAME whoami" in a zone file works. Compare case-insensitively.
 	 */
 	if (req->query->qclass != SL_CLASS_IN || !sl_name_equal(req->qname, w->name))
 		return SL_RESULT_PASS;
@@ -265,10 +268,13 @@ static sl_result_t whoami_query(void *state, sl_request_t *req)
 
 	if (type == 0) {
 		/*
-		 * NODATA: the name exists, the type does not. There is no SOA to
-		 * add for negative caching, which suits per-client answers.
+		 * NODATA: the name exists, the type does not. The core's helper
+		 * adds the zone's SOA with the negative-caching TTL (RFC 2308)
+		 * when the zone has data (e.g. whoami placed before zonefile);
+		 * server-wide, or in a zone that exists only for whoami, there
+		 * is no SOA and the answer goes without one (SL_ENOTFOUND).
 		 */
-		req->kind = SL_ANSWER_NODATA;
+		(void)sl_answer_negative(req, NULL, SL_ANSWER_NODATA);
 	} else {
 		req->kind = SL_ANSWER_POSITIVE;
 		/*

@@ -13,9 +13,9 @@ from conftest import (HAVE_IPV6, PLUGINS_DIR, SANITIZER_MARKERS, SRCDIR, TEST_PL
                       base_config, free_port, make_query, run_sluiced, write_config)
 
 
-def check(tmp_path, cfg, name="cfg.json"):
+def check(tmp_path, cfg, *extra, name="cfg.json"):
     path = write_config(tmp_path / name, cfg)
-    p = run_sluiced(["--config", path, "--check"])
+    p = run_sluiced(["--config", path, "--check"] + list(extra))
     return p, p.stdout + p.stderr
 
 
@@ -36,8 +36,15 @@ def error_lines(out):
 
 
 def test_check_good(tmp_path):
-    p, out = check(tmp_path, base_config(free_port()))
+    p, out = check(tmp_path, base_config(free_port()), "--verbose")
     assert p.returncode == 0, out
+    # --verbose: every plugin the configuration loads, once, with its version, file and summary.
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("plugin ")]
+    assert lines == [
+        "plugin whoami 1.0.0 (%s/whoami.so): answers with the client's address (A/AAAA) "
+        "and source port (TXT)" % PLUGINS_DIR,
+        "plugin recorder 1 (%s/recorder.so): test plugin: records order" % TEST_PLUGINS,
+    ], p.stdout
 
 
 def test_check_good_prints_one_line(tmp_path):

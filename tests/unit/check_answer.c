@@ -21,6 +21,7 @@
 #include <sluice/resp.h>
 #include <sluice/rr.h>
 #include <sluice/zone.h>
+#include "request.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* Most RRs one expected section lists. */
@@ -242,7 +243,8 @@ static sl_msg_t qmsg;
 static uint8_t qwire[SL_MSG_MAXLEN];
 static sl_resp_t resp;
 static uint8_t rbuf[SL_MSG_MAXLEN];
-static sl_request_t req;
+/* The request, built as the pipeline builds it; plugins see rcore.pub. */
+static sl_request_core_t rcore;
 static sl_msg_t rmsg;
 static size_t rlen;
 
@@ -267,16 +269,16 @@ static void prepare(const char *qname, uint16_t qtype, uint16_t qclass, size_t l
 	ck_assert_int_eq(sl_msg_parse(qwire, n, &qmsg), SL_OK);
 	ck_assert_int_eq(sl_resp_init(&resp, rbuf, sizeof(rbuf), limit, 0, &qmsg), SL_OK);
 
-	memset(&req, 0, sizeof(req));
-	req.query = &qmsg;
-	req.transport = transport;
-	req.qname = qmsg.qname;
-	req.qtype = qmsg.qtype;
-	req.qclass = qmsg.qclass;
-	req.zone_name = origin;
-	req.zone = zone;
-	req.resp = &resp;
-	req.ede_code = -1;
+	sl_request_core_init(&rcore);
+	rcore.pub.query = &qmsg;
+	rcore.pub.transport = transport;
+	rcore.pub.qname = qmsg.qname;
+	rcore.pub.qtype = qmsg.qtype;
+	rcore.pub.qclass = qmsg.qclass;
+	rcore.pub.zone_name = origin;
+	rcore.pub.zone = zone;
+	rcore.pub.resp = &resp;
+	rcore.pub.ede_code = -1;
 }
 
 static void finish_and_parse(void)
@@ -292,7 +294,7 @@ static void finish_and_parse(void)
 static void ask(const char *qname, uint16_t qtype, size_t limit)
 {
 	prepare(qname, qtype, SL_CLASS_IN, limit, SL_TRANSPORT_UDP);
-	ck_assert_int_eq(sl_answer_query(&req, sl_zone_current(zone)), SL_RESULT_DONE);
+	ck_assert_int_eq(sl_answer_query(&rcore.pub, sl_zone_current(zone)), SL_RESULT_DONE);
 	finish_and_parse();
 }
 
@@ -717,7 +719,7 @@ START_TEST(test_query)
 		      SL_FLAGS_RCODE(rmsg.hdr.flags), c->rcode);
 	ck_assert_msg((rmsg.hdr.flags & (AA | TC)) == c->flags, "%s: flags %#x, want %#x", what,
 		      rmsg.hdr.flags & (AA | TC), c->flags);
-	ck_assert_msg(req.kind == c->kind, "%s: kind %d, want %d", what, req.kind, c->kind);
+	ck_assert_msg(rcore.pub.kind == c->kind, "%s: kind %d, want %d", what, rcore.pub.kind, c->kind);
 	expect_sections(what, c->an, c->ns, c->ar);
 }
 END_TEST
@@ -745,7 +747,7 @@ START_TEST(test_fat_referral_1232)
 	}
 	ck_assert_uint_eq(a, 12);
 	ck_assert_uint_eq(aaaa, 12);
-	ck_assert_int_eq(req.kind, SL_ANSWER_REFERRAL);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_REFERRAL);
 }
 END_TEST
 
@@ -782,7 +784,7 @@ END_TEST
 START_TEST(test_qclass_any)
 {
 	prepare("www.example.com.", SL_TYPE_A, SL_CLASS_ANY, 512, SL_TRANSPORT_UDP);
-	ck_assert_int_eq(sl_answer_query(&req, sl_zone_current(zone)), SL_RESULT_DONE);
+	ck_assert_int_eq(sl_answer_query(&rcore.pub, sl_zone_current(zone)), SL_RESULT_DONE);
 	finish_and_parse();
 	ck_assert_uint_eq(SL_FLAGS_RCODE(rmsg.hdr.flags), NOERROR);
 	expect_sections("class ANY", (const char *const[]){ "www.example.com. 3600 A 192.0.2.80",
@@ -794,22 +796,22 @@ END_TEST
 START_TEST(test_qclass_chaos_refused)
 {
 	prepare("www.example.com.", SL_TYPE_A, SL_CLASS_CH, 512, SL_TRANSPORT_UDP);
-	ck_assert_int_eq(sl_answer_query(&req, sl_zone_current(zone)), SL_RESULT_DONE);
+	ck_assert_int_eq(sl_answer_query(&rcore.pub, sl_zone_current(zone)), SL_RESULT_DONE);
 	finish_and_parse();
 	ck_assert_uint_eq(SL_FLAGS_RCODE(rmsg.hdr.flags), SL_RCODE_REFUSED);
 	ck_assert_uint_eq(rmsg.hdr.flags & AA, 0);
 	ck_assert_uint_eq(rmsg.hdr.ancount + rmsg.hdr.nscount + rmsg.hdr.arcount, 0);
-	ck_assert_int_eq(req.kind, SL_ANSWER_ERROR);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_ERROR);
 }
 END_TEST
 
 START_TEST(test_no_version)
 {
 	prepare("www.example.com.", SL_TYPE_A, SL_CLASS_IN, 512, SL_TRANSPORT_UDP);
-	ck_assert_int_eq(sl_answer_query(&req, NULL), SL_RESULT_DONE);
+	ck_assert_int_eq(sl_answer_query(&rcore.pub, NULL), SL_RESULT_DONE);
 	finish_and_parse();
 	ck_assert_uint_eq(SL_FLAGS_RCODE(rmsg.hdr.flags), SL_RCODE_SERVFAIL);
-	ck_assert_int_eq(req.kind, SL_ANSWER_ERROR);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_ERROR);
 }
 END_TEST
 
@@ -820,7 +822,7 @@ START_TEST(test_out_of_zone)
 	ck_assert_uint_eq(SL_FLAGS_RCODE(rmsg.hdr.flags), SL_RCODE_REFUSED);
 	ck_assert_uint_eq(rmsg.hdr.flags & AA, 0);
 	ck_assert_uint_eq(rmsg.hdr.ancount + rmsg.hdr.nscount + rmsg.hdr.arcount, 0);
-	ck_assert_int_eq(req.kind, SL_ANSWER_ERROR);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_ERROR);
 }
 END_TEST
 
@@ -837,16 +839,116 @@ START_TEST(test_follow_target)
 	ck_assert_int_eq(sl_resp_add_rr(&resp, qmsg.qname, SL_TYPE_CNAME, SL_CLASS_IN, 60, rd,
 					sizeof(rd)),
 			 SL_OK);
-	memcpy(req.follow, rd, sizeof(rd));
-	req.qname = req.follow;
-	req.follows = 1;
-	ck_assert_int_eq(sl_answer_query(&req, sl_zone_current(zone)), SL_RESULT_DONE);
+	memcpy(rcore.pub.follow, rd, sizeof(rd));
+	rcore.pub.qname = rcore.pub.follow;
+	rcore.follows = 1;
+	ck_assert_int_eq(sl_answer_query(&rcore.pub, sl_zone_current(zone)), SL_RESULT_DONE);
 	finish_and_parse();
 	expect_sections("follow",
 			(const char *const[]){ "alias.example.org. 60 CNAME www.example.com.",
 					       "www.example.com. 3600 A 192.0.2.80", NULL },
 			(const char *const[]){ NULL }, (const char *const[]){ NULL });
-	ck_assert_int_eq(req.kind, SL_ANSWER_POSITIVE);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_POSITIVE);
+}
+END_TEST
+
+/*
+ * The negative-answer helper plugins use: rcode, AA, kind, and the SOA with
+ * TTL min(SOA TTL, MINIMUM) — the same record sl_answer_query() writes.
+ */
+START_TEST(test_negative_helper)
+{
+	/* A name a plugin synthesises does not exist: NXDOMAIN, SOA from req->zone. */
+	prepare("gone.example.com.", SL_TYPE_A, SL_CLASS_IN, 512, SL_TRANSPORT_UDP);
+	ck_assert_int_eq(sl_answer_negative(&rcore.pub, NULL, SL_ANSWER_NXDOMAIN), SL_OK);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_NXDOMAIN);
+	finish_and_parse();
+	ck_assert_uint_eq(SL_FLAGS_RCODE(rmsg.hdr.flags), NXDOMAIN);
+	ck_assert_uint_eq(rmsg.hdr.flags & AA, AA);
+	expect_sections("nxdomain", (const char *const[]){ NULL },
+			(const char *const[]){ SOA_NEG, NULL }, (const char *const[]){ NULL });
+
+	/* NODATA with an explicit version, after a CNAME another step wrote. */
+	static const uint8_t target[] = { 3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+					  3, 'c', 'o', 'm', 0 };
+	prepare("alias.example.com.", SL_TYPE_AAAA, SL_CLASS_IN, 512, SL_TRANSPORT_UDP);
+	ck_assert_int_eq(sl_resp_add_rr(&resp, qmsg.qname, SL_TYPE_CNAME, SL_CLASS_IN, 60, target,
+					sizeof(target)),
+			 SL_OK);
+	rcore.pub.zone = NULL;
+	ck_assert_int_eq(sl_answer_negative(&rcore.pub, sl_zone_current(zone), SL_ANSWER_NODATA),
+			 SL_OK);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_NODATA);
+	finish_and_parse();
+	ck_assert_uint_eq(SL_FLAGS_RCODE(rmsg.hdr.flags), NOERROR);
+	expect_sections("nodata",
+			(const char *const[]){ "alias.example.com. 60 CNAME www.example.com.", NULL },
+			(const char *const[]){ SOA_NEG, NULL }, (const char *const[]){ NULL });
+
+	/* No zone data to take a SOA from: still negative, without SOA. */
+	prepare("who.example.com.", SL_TYPE_A, SL_CLASS_IN, 512, SL_TRANSPORT_UDP);
+	rcore.pub.zone = NULL;
+	ck_assert_int_eq(sl_answer_negative(&rcore.pub, NULL, SL_ANSWER_NODATA), SL_ENOTFOUND);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_NODATA);
+	finish_and_parse();
+	ck_assert_uint_eq(SL_FLAGS_RCODE(rmsg.hdr.flags), NOERROR);
+	ck_assert_uint_eq(rmsg.hdr.flags & AA, AA);
+	ck_assert_uint_eq(rmsg.hdr.ancount + rmsg.hdr.nscount + rmsg.hdr.arcount, 0);
+
+	/* Only NXDOMAIN and NODATA are negative answers; anything else changes nothing. */
+	prepare("x.example.com.", SL_TYPE_A, SL_CLASS_IN, 512, SL_TRANSPORT_UDP);
+	ck_assert_int_eq(sl_answer_negative(&rcore.pub, NULL, SL_ANSWER_POSITIVE), SL_EINVAL);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_NONE);
+	finish_and_parse();
+	ck_assert_uint_eq(rmsg.hdr.flags & AA, 0);
+	ck_assert_uint_eq(rmsg.hdr.nscount, 0);
+
+	/* A SOA that does not fit sets TC: the negative answer must not go without it. */
+	prepare("gone.example.com.", SL_TYPE_A, SL_CLASS_IN, 40, SL_TRANSPORT_UDP);
+	ck_assert_int_eq(sl_answer_negative(&rcore.pub, NULL, SL_ANSWER_NXDOMAIN), SL_OK);
+	finish_and_parse();
+	ck_assert_uint_eq(rmsg.hdr.flags & TC, TC);
+	ck_assert_uint_eq(rmsg.hdr.nscount, 0);
+}
+END_TEST
+
+static int stream_frees;
+static int stream_next(void *state, sl_resp_t *r)
+{
+	return 0;
+}
+static void stream_free(void *state)
+{
+	stream_frees++;
+}
+
+/* What the core keeps for itself, as plugins read and set it. */
+START_TEST(test_request_accessors)
+{
+	sl_stream_t st = { .next = stream_next, .free = stream_free, .state = NULL };
+	sl_stream_t half = { .next = stream_next };
+
+	prepare("example.com.", SL_TYPE_AXFR, SL_CLASS_IN, 512, SL_TRANSPORT_UDP);
+	ck_assert_int_eq(sl_request_result(&rcore.pub), SL_RESULT_PASS);
+	ck_assert_uint_eq(sl_request_follows(&rcore.pub), 0);
+	ck_assert_ptr_null(sl_request_worker(&rcore.pub));
+	rcore.follows = 3;
+	rcore.result = SL_RESULT_DONE;
+	ck_assert_uint_eq(sl_request_follows(&rcore.pub), 3);
+	ck_assert_int_eq(sl_request_result(&rcore.pub), SL_RESULT_DONE);
+	/* Streams are TCP only; the caller keeps its state when refused. */
+	ck_assert_int_eq(sl_request_set_stream(&rcore.pub, &st), SL_ENOTSUP);
+	ck_assert_ptr_null(rcore.stream.next);
+	rcore.pub.transport = SL_TRANSPORT_TCP;
+	ck_assert_int_eq(sl_request_set_stream(&rcore.pub, &half), SL_EINVAL);
+	ck_assert_int_eq(sl_request_set_stream(&rcore.pub, NULL), SL_EINVAL);
+	stream_frees = 0;
+	ck_assert_int_eq(sl_request_set_stream(&rcore.pub, &st), SL_OK);
+	ck_assert_ptr_eq(rcore.stream.next, stream_next);
+	/* A second stream releases the first. */
+	ck_assert_int_eq(sl_request_set_stream(&rcore.pub, &st), SL_OK);
+	ck_assert_int_eq(stream_frees, 1);
+	rcore.stream.free(rcore.stream.state);
 }
 END_TEST
 
@@ -875,7 +977,7 @@ START_TEST(test_long_names)
 	ask(q, SL_TYPE_A, 1232);
 	ck_assert_uint_eq(SL_FLAGS_RCODE(rmsg.hdr.flags), NOERROR);
 	ck_assert_uint_eq(rmsg.hdr.ancount, 1);
-	ck_assert_int_eq(req.kind, SL_ANSWER_WILDCARD);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_WILDCARD);
 
 	/* dn2 -> tgt keeps the length: a 255-octet CNAME target, then NXDOMAIN there. */
 	long_name(q, sizeof(q), 45, "dn2.example.com.");
@@ -917,9 +1019,9 @@ static unsigned run_axfr(size_t limit, char **rrs, unsigned cap, unsigned *messa
 	sl_resp_t *r = &resp;
 
 	prepare("example.com.", SL_TYPE_AXFR, SL_CLASS_IN, limit, SL_TRANSPORT_TCP);
-	ck_assert_int_eq(sl_answer_axfr(&req, zone), SL_RESULT_DONE);
-	ck_assert_int_eq(req.kind, SL_ANSWER_TRANSFER);
-	more = req.stream.next != NULL;
+	ck_assert_int_eq(sl_answer_axfr(&rcore.pub, zone), SL_RESULT_DONE);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_TRANSFER);
+	more = rcore.stream.next != NULL;
 	*messages = 0;
 	for (;;) {
 		int len = sl_resp_finish(r, NULL);
@@ -958,11 +1060,11 @@ static unsigned run_axfr(size_t limit, char **rrs, unsigned cap, unsigned *messa
 			ck_assert_int_eq(sl_zone_txn_commit(txn, &limits, err, sizeof(err)), SL_OK);
 		}
 		ck_assert_int_eq(sl_resp_init(r, rbuf, sizeof(rbuf), limit, 0, &qmsg), SL_OK);
-		more = req.stream.next(req.stream.state, r);
+		more = rcore.stream.next(rcore.stream.state, r);
 		ck_assert_int_ge(more, 0);
 	}
-	if (req.stream.free != NULL)
-		req.stream.free(req.stream.state);
+	if (rcore.stream.free != NULL)
+		rcore.stream.free(rcore.stream.state);
 	return n;
 }
 
@@ -1020,7 +1122,7 @@ START_TEST(test_axfr_one_message)
 {
 	check_axfr(TCP_MAX, 1, false);
 	/* The whole zone fits one message: no stream is left behind. */
-	ck_assert_ptr_null(req.stream.next);
+	ck_assert_ptr_null(rcore.stream.next);
 }
 END_TEST
 
@@ -1041,18 +1143,18 @@ END_TEST
 START_TEST(test_axfr_udp_refused)
 {
 	prepare("example.com.", SL_TYPE_AXFR, SL_CLASS_IN, 512, SL_TRANSPORT_UDP);
-	ck_assert_int_eq(sl_answer_axfr(&req, zone), SL_RESULT_ERROR);
-	ck_assert_uint_eq(req.rcode, SL_RCODE_REFUSED);
-	ck_assert_ptr_null(req.stream.next);
+	ck_assert_int_eq(sl_answer_axfr(&rcore.pub, zone), SL_RESULT_ERROR);
+	ck_assert_uint_eq(rcore.pub.rcode, SL_RCODE_REFUSED);
+	ck_assert_ptr_null(rcore.stream.next);
 }
 END_TEST
 
 START_TEST(test_axfr_not_apex)
 {
 	prepare("www.example.com.", SL_TYPE_AXFR, SL_CLASS_IN, TCP_MAX, SL_TRANSPORT_TCP);
-	ck_assert_int_eq(sl_answer_axfr(&req, zone), SL_RESULT_ERROR);
-	ck_assert_uint_eq(req.rcode, SL_RCODE_NOTAUTH);
-	ck_assert_ptr_null(req.stream.next);
+	ck_assert_int_eq(sl_answer_axfr(&rcore.pub, zone), SL_RESULT_ERROR);
+	ck_assert_uint_eq(rcore.pub.rcode, SL_RCODE_NOTAUTH);
+	ck_assert_ptr_null(rcore.stream.next);
 }
 END_TEST
 
@@ -1066,9 +1168,9 @@ START_TEST(test_axfr_no_version)
 	empty = sl_zone_get(apex);
 	ck_assert_ptr_nonnull(empty);
 	prepare("empty.test.", SL_TYPE_AXFR, SL_CLASS_IN, TCP_MAX, SL_TRANSPORT_TCP);
-	ck_assert_int_eq(sl_answer_axfr(&req, empty), SL_RESULT_ERROR);
-	ck_assert_uint_eq(req.rcode, SL_RCODE_SERVFAIL);
-	ck_assert_ptr_null(req.stream.next);
+	ck_assert_int_eq(sl_answer_axfr(&rcore.pub, empty), SL_RESULT_ERROR);
+	ck_assert_uint_eq(rcore.pub.rcode, SL_RCODE_SERVFAIL);
+	ck_assert_ptr_null(rcore.stream.next);
 	sl_zone_put(empty);
 }
 END_TEST
@@ -1086,6 +1188,8 @@ static Suite *answer_suite(void)
 	tcase_add_test(tc, test_qclass_any);
 	tcase_add_test(tc, test_qclass_chaos_refused);
 	tcase_add_test(tc, test_no_version);
+	tcase_add_test(tc, test_negative_helper);
+	tcase_add_test(tc, test_request_accessors);
 	tcase_add_test(tc, test_out_of_zone);
 	tcase_add_test(tc, test_follow_target);
 	tcase_add_test(tc, test_long_names);

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <jansson.h>
 #include "acl.h"
+#include "conf.h"
 #include "config.h"
 #include "cookie.h"
 #include "loader.h"
@@ -406,11 +408,11 @@ END_TEST
 
 START_TEST(test_acl)
 {
-	sl_acl_entry_t e[3];
-	ck_assert_int_eq(sl_acl_parse_prefix("127.0.0.0/8", &e[0]), SL_OK);
-	ck_assert_int_eq(sl_acl_parse_prefix("2001:db8::/32", &e[1]), SL_OK);
-	ck_assert_int_eq(sl_acl_parse_prefix("192.0.2.7", &e[2]), SL_OK);
-	ck_assert_uint_eq(e[2].prefix, 32);
+	sl_prefix_t e[3];
+	ck_assert_int_eq(sl_prefix_parse("127.0.0.0/8", &e[0]), SL_OK);
+	ck_assert_int_eq(sl_prefix_parse("2001:db8::/32", &e[1]), SL_OK);
+	ck_assert_int_eq(sl_prefix_parse("192.0.2.7", &e[2]), SL_OK);
+	ck_assert_uint_eq(e[2].len, 32);
 	sl_acl_t acl = { .entry = e, .n = 3 };
 	struct sockaddr_in v4 = { .sin_family = AF_INET };
 	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
@@ -427,7 +429,101 @@ START_TEST(test_acl)
 	static const char *const bad[] = { "", "/8", "127.0.0.0/", "127.0.0.0/33", "10.0.0.1/8",
 					   "::/x", "host/24", "1.2.3.4/08x" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(sl_acl_parse_prefix(bad[i], &e[0]) == SL_ESYNTAX, "%s", bad[i]);
+		ck_assert_msg(sl_prefix_parse(bad[i], &e[0]) == SL_ESYNTAX, "%s", bad[i]);
+}
+END_TEST
+
+/* The public address helpers plugins use for their own options. */
+START_TEST(test_prefix_helpers)
+{
+	sl_prefix_t p;
+	static const uint8_t v4[4] = { 192, 0, 2, 0 };
+	struct sockaddr_in a4 = { .sin_family = AF_INET };
+	struct sockaddr_in6 a6 = { .sin6_family = AF_INET6 };
+
+	ck_assert_int_eq(sl_prefix_parse("192.0.2.0/24", &p), SL_OK);
+	ck_assert_uint_eq(p.family, AF_INET);
+	ck_assert_uint_eq(p.len, 24);
+	ck_assert_mem_eq(p.addr, v4, 4);
+	inet_pton(AF_INET, "192.0.2.200", &a4.sin_addr);
+	ck_assert(sl_prefix_match(&p, (struct sockaddr *)&a4));
+	inet_pton(AF_INET, "192.0.3.1", &a4.sin_addr);
+	ck_assert(!sl_prefix_match(&p, (struct sockaddr *)&a4));
+	inet_pton(AF_INET6, "::ffff:192.0.2.9", &a6.sin6_addr); /* v4-mapped counts as IPv4 */
+	ck_assert(sl_prefix_match(&p, (struct sockaddr *)&a6));
+	ck_assert(!sl_prefix_match(&p, NULL));
+	ck_assert(!sl_prefix_match(NULL, (struct sockaddr *)&a4));
+
+	ck_assert_int_eq(sl_prefix_parse("2001:db8::1", &p), SL_OK);
+	ck_assert_uint_eq(p.family, AF_INET6);
+	ck_assert_uint_eq(p.len, 128);
+	inet_pton(AF_INET6, "2001:db8::1", &a6.sin6_addr);
+	ck_assert(sl_prefix_match(&p, (struct sockaddr *)&a6));
+	inet_pton(AF_INET6, "2001:db8::2", &a6.sin6_addr);
+	ck_assert(!sl_prefix_match(&p, (struct sockaddr *)&a6));
+	ck_assert_int_eq(sl_prefix_parse("::/0", &p), SL_OK);
+	ck_assert(sl_prefix_match(&p, (struct sockaddr *)&a6));
+	ck_assert(!sl_prefix_match(&p, (struct sockaddr *)&a4)); /* families never cross */
+
+	/* A failed parse leaves nothing behind that could match. */
+	ck_assert_int_eq(sl_prefix_parse("10.1.2.3/8", &p), SL_ESYNTAX);
+	ck_assert_uint_eq(p.family, 0);
+	ck_assert_uint_eq(p.len, 0);
+	ck_assert_int_eq(sl_prefix_parse(NULL, &p), SL_ESYNTAX);
+	ck_assert_int_eq(sl_prefix_parse("192.0.2.1/24x", &p), SL_ESYNTAX);
+	ck_assert_int_eq(sl_prefix_parse("192.0.2.1 ", &p), SL_ESYNTAX);
+	ck_assert_int_eq(sl_prefix_parse("192.0.2.0/99999999999999999999", &p), SL_ESYNTAX);
+}
+END_TEST
+
+/* Error paths name the element: object keys joined by '.', array elements as [i]. */
+START_TEST(test_conf_error_paths)
+{
+	sl_errlist_t el = { .count = 0 };
+	sl_strpool_t pool = { 0 };
+	sl_conf_t c;
+	json_error_t jerr;
+	json_t *obj = json_loads("{\"allow\": [\"192.0.2.0/24\", \"bogus\", \"10.1.2.3/8\", "
+				 "\"::1\"], \"names\": [\"a\", 7], \"one\": [\"x\"]}",
+				 0, &jerr);
+	const sl_prefix_t *allow;
+	const char *const *names;
+	size_t n;
+
+	ck_assert_ptr_nonnull(obj);
+	sl_conf_init(&c, obj, "zones[0].plugins[1]", &el, true, &pool);
+	ck_assert_int_eq(sl_conf_prefixes(&c, "allow", false, &allow, &n), SL_ECONFIG);
+	ck_assert_uint_eq(n, 2); /* the good ones are kept, in order */
+	ck_assert_uint_eq(allow[0].len, 24);
+	ck_assert_uint_eq(allow[1].family, AF_INET6);
+	ck_assert_int_eq(sl_conf_strings(&c, "names", false, &names, &n), SL_ECONFIG);
+	/* A plugin reporting deep inside a structured option, and at an array index. */
+	sl_conf_error(&c, "pools.eu.A[2].address", "bad address");
+	sl_conf_error(&c, "[3]", "bad element");
+	sl_conf_error(&c, NULL, "the object itself");
+	ck_assert_int_eq(sl_conf_prefixes(&c, "missing", true, &allow, &n), SL_ECONFIG);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(sl_conf_prefixes(&c, "one", false, &allow, &n), SL_ECONFIG);
+	dump(&el);
+	static const char *const want[] = {
+		"zones[0].plugins[1].allow[1]: \"bogus\" is not an address or prefix "
+		"(use 192.0.2.0/24 or 2001:db8::/32)",
+		"zones[0].plugins[1].allow[2]: \"10.1.2.3/8\" is not an address or prefix "
+		"(use 192.0.2.0/24 or 2001:db8::/32)",
+		"zones[0].plugins[1].names[1]: expected a string without NUL characters",
+		"zones[0].plugins[1].pools.eu.A[2].address: bad address",
+		"zones[0].plugins[1][3]: bad element",
+		"zones[0].plugins[1]: the object itself",
+		"zones[0].plugins[1].missing: required array of strings is missing",
+		"zones[0].plugins[1].one[0]: \"x\" is not an address or prefix "
+		"(use 192.0.2.0/24 or 2001:db8::/32)",
+	};
+	ck_assert_uint_eq(el.count, sizeof(want) / sizeof(want[0]));
+	for (unsigned i = 0; i < el.count; i++)
+		ck_assert_str_eq(el.msg[i], want[i]);
+	sl_errlist_free(&el);
+	sl_strpool_free(&pool);
+	json_decref(obj);
 }
 END_TEST
 
@@ -465,6 +561,8 @@ int main(void)
 	tcase_add_test(tc, test_many_keys);
 	tcase_add_test(tc, test_listen_parse);
 	tcase_add_test(tc, test_acl);
+	tcase_add_test(tc, test_prefix_helpers);
+	tcase_add_test(tc, test_conf_error_paths);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

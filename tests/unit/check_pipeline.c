@@ -15,6 +15,7 @@
 #include "loader.h"
 #include "process.h"
 #include "testutil.h"
+#include <sluice/zone.h>
 
 #define SERVER "\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"workers\": 1, " \
 	       "\"nsid\": \"unit-ns\", \"identity\": \"ns.unit\", " \
@@ -71,6 +72,11 @@ typedef struct parsed {
 	char txt[64][256];   /* first string of each TXT in the answer */
 	unsigned ntxt;
 	unsigned ncname;
+	uint16_t types[64];  /* answer-section types, in order */
+	uint16_t ntypes;
+	uint16_t ns_types[8];/* authority-section types, in order */
+	uint16_t nns;
+	uint32_t soa_ttl;    /* TTL of an authority SOA */
 } parsed_t;
 
 static void parse(size_t len, parsed_t *p)
@@ -92,6 +98,17 @@ static void parse(size_t len, parsed_t *p)
 		}
 		if (rr.type == SL_TYPE_CNAME)
 			p->ncname++;
+		if (p->ntypes < 64)
+			p->types[p->ntypes++] = rr.type;
+	}
+	for (unsigned i = 0; i < p->msg.hdr.nscount; i++) {
+		sl_rr_t rr;
+		ck_assert_int_eq(sl_msg_rr_next(out, len, &pos, &rr), SL_OK);
+		pos = rr.rdata_pos + rr.rdlen;
+		if (p->nns < 8)
+			p->ns_types[p->nns++] = rr.type;
+		if (rr.type == SL_TYPE_SOA)
+			p->soa_ttl = rr.ttl;
 	}
 }
 
@@ -499,6 +516,217 @@ START_TEST(test_mutated_queries_never_crash)
 }
 END_TEST
 
+/* ---- names answered by plugins, reached through zone data --------------- */
+
+/*
+ * chase.test. has a recorder answering pool.chase.test. placed before its
+ * zonefile; other.test. a recorder answering pool.other.test. before its
+ * own zonefile, then an observer; err.test. only refuses. Both zone files
+ * keep a placeholder at the plugin-answered names (the documented rule).
+ */
+static char chase_zone[64], other_zone[64];
+
+static const char CHASE_ZONE[] =
+	"$ORIGIN chase.test.\n$TTL 3600\n"
+	"@ SOA ns hostmaster 1 7200 3600 1209600 300\n@ NS ns\nns A 192.0.2.1\n"
+	"pool TXT \"placeholder\"\n"
+	"alias CNAME pool\nalias2 CNAME alias\n"
+	"*.w CNAME pool\n"
+	"other CNAME pool.other.test.\nd DNAME other.test.\n"
+	"plain CNAME ns.other.test.\nrefused CNAME x.err.test.\n"
+	"nx CNAME missing\nout CNAME www.example.org.\n"
+	"loop CNAME bounce\n";
+static const char OTHER_ZONE[] =
+	"$ORIGIN other.test.\n$TTL 3600\n"
+	"@ SOA ns hostmaster 1 7200 3600 1209600 600\n@ NS ns\nns A 192.0.2.2\n"
+	"pool TXT \"placeholder\"\n";
+
+static void write_zone(char *path, size_t size, const char *text)
+{
+	snprintf(path, size, "/tmp/sluice-zone-XXXXXX");
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+static void setup_chase(void)
+{
+	char json[4096];
+
+	write_zone(chase_zone, sizeof(chase_zone), CHASE_ZONE);
+	write_zone(other_zone, sizeof(other_zone), OTHER_ZONE);
+	snprintf(json, sizeof(json),
+		 "{\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"workers\": 1, "
+		 " \"plugin_path\": [\"@PLUGINS@\", \"@BUILT_PLUGINS@\"]},"
+		 "\"plugins\": [{\"plugin\": \"observer\"}],"
+		 "\"zones\": ["
+		 " {\"name\": \"chase.test.\", \"plugins\": ["
+		 "  {\"plugin\": \"recorder\", \"tag\": \"pool\", \"match\": \"pool.chase.test.\","
+		 "   \"result\": \"done\", \"txt_count\": 0},"
+		 "  {\"plugin\": \"recorder\", \"tag\": \"bounce\", \"match\": \"bounce.chase.test.\","
+		 "   \"result\": \"follow\", \"follow\": \"loop.chase.test.\"},"
+		 "  {\"plugin\": \"zonefile\", \"file\": \"%s\"}]},"
+		 " {\"name\": \"other.test.\", \"plugins\": ["
+		 "  {\"plugin\": \"recorder\", \"tag\": \"opool\", \"match\": \"pool.other.test.\","
+		 "   \"result\": \"done\", \"txt_count\": 0},"
+		 "  {\"plugin\": \"zonefile\", \"file\": \"%s\"},"
+		 "  {\"plugin\": \"observer\"}]},"
+		 " {\"name\": \"err.test.\", \"plugins\": ["
+		 "  {\"plugin\": \"recorder\", \"tag\": \"err\", \"result\": \"error\", \"rcode\": 5}]}"
+		 "]}",
+		 chase_zone, other_zone);
+	setup_runtime(json);
+	/* zonefile loads on a background thread once started. */
+	for (int i = 0; i < 500; i++) {
+		if (sl_zone_current(rt->zones[0].zone) && sl_zone_current(rt->zones[1].zone))
+			break;
+		usleep(10000);
+	}
+	ck_assert_ptr_nonnull(sl_zone_current(rt->zones[0].zone));
+	ck_assert_ptr_nonnull(sl_zone_current(rt->zones[1].zone));
+}
+
+static void teardown_chase(void)
+{
+	teardown_runtime();
+	unlink(chase_zone);
+	unlink(other_zone);
+}
+
+static void expect_types(const parsed_t *p, const uint16_t *want, unsigned n)
+{
+	ck_assert_uint_eq(p->ntypes, n);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_uint_eq(p->types[i], want[i]);
+}
+
+START_TEST(test_chase_same_zone)
+{
+	parsed_t p;
+	sl_instance_t *obs = rt->server_chain.inst[0];
+	uint64_t pos = sl_stats_get(obs, SL_ANSWER_POSITIVE);
+
+	/* alias CNAME pool: the recorder placed before zonefile answers pool, not the placeholder. */
+	parse(query(SL_TRANSPORT_UDP, "alias.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert(p.msg.hdr.flags & SL_FLAG_AA);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_CNAME, SL_TYPE_TXT }, 2);
+	ck_assert_str_eq(p.txt[0], "pool");
+	ck_assert_uint_eq(p.msg.hdr.nscount, 0);
+	ck_assert_uint_eq(sl_stats_get(obs, SL_ANSWER_POSITIVE), pos + 1);
+	/* Two hops in the zone, then the plugin. */
+	parse(query(SL_TRANSPORT_UDP, "alias2.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_CNAME, SL_TYPE_CNAME, SL_TYPE_TXT }, 3);
+	ck_assert_str_eq(p.txt[0], "pool");
+	/* Asked directly, the name is the plugin's too: the placeholder never shows. */
+	parse(query(SL_TRANSPORT_UDP, "pool.chase.test.", SL_TYPE_TXT, NULL), &p);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_TXT }, 1);
+	ck_assert_str_eq(p.txt[0], "pool");
+}
+END_TEST
+
+START_TEST(test_chase_wildcard_kind)
+{
+	parsed_t p;
+	sl_instance_t *obs = rt->server_chain.inst[0];
+	uint64_t wild = sl_stats_get(obs, SL_ANSWER_WILDCARD);
+
+	parse(query(SL_TRANSPORT_UDP, "x.w.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert(p.msg.hdr.flags & SL_FLAG_AA);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_CNAME, SL_TYPE_TXT }, 2);
+	ck_assert_uint_eq(sl_stats_get(obs, SL_ANSWER_WILDCARD), wild + 1);
+}
+END_TEST
+
+START_TEST(test_chase_other_zone)
+{
+	parsed_t p;
+	sl_instance_t *zobs = rt->zones[1].chain.inst[2];
+	uint64_t seen = sl_stats_get(zobs, SL_ANSWER_POSITIVE);
+
+	/* A CNAME into another served zone whose plugin answers the target. */
+	parse(query(SL_TRANSPORT_UDP, "other.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert(p.msg.hdr.flags & SL_FLAG_AA);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_CNAME, SL_TYPE_TXT }, 2);
+	ck_assert_str_eq(p.txt[0], "opool");
+	/* DNAME substitution into that zone: DNAME, synthesised CNAME, the plugin's record. */
+	parse(query(SL_TRANSPORT_UDP, "pool.d.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_DNAME, SL_TYPE_CNAME, SL_TYPE_TXT }, 3);
+	ck_assert_str_eq(p.txt[0], "opool");
+	/*
+	 * Another zone's own data is not served for our CNAME (as knotd): the
+	 * chain ends at the CNAME, NOERROR. The other chain ran to its end, so
+	 * its observer saw the response.
+	 */
+	parse(query(SL_TRANSPORT_UDP, "plain.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert(p.msg.hdr.flags & SL_FLAG_AA);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_CNAME }, 1);
+	ck_assert_uint_eq(p.msg.hdr.nscount, 0);
+	ck_assert_uint_eq(sl_stats_get(zobs, SL_ANSWER_POSITIVE), seen + 1);
+	/* Asked directly, other.test.'s zonefile answers its own name. */
+	parse(query(SL_TRANSPORT_UDP, "ns.other.test.", SL_TYPE_A, NULL), &p);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_A }, 1);
+}
+END_TEST
+
+START_TEST(test_chase_refusing_zone)
+{
+	parsed_t p;
+
+	/* A zone that refuses the target leaves it unanswered; its trace is taken back. */
+	parse(query(SL_TRANSPORT_UDP, "refused.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert(p.msg.hdr.flags & SL_FLAG_AA);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_CNAME }, 1);
+	ck_assert_uint_eq(p.msg.hdr.arcount, 0);
+}
+END_TEST
+
+START_TEST(test_chase_negative_and_outside)
+{
+	parsed_t p;
+
+	/* Nobody answers "missing": the store's NXDOMAIN, SOA TTL min(3600, 300). */
+	parse(query(SL_TRANSPORT_UDP, "nx.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NXDOMAIN);
+	ck_assert(p.msg.hdr.flags & SL_FLAG_AA);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_CNAME }, 1);
+	ck_assert_uint_eq(p.nns, 1);
+	ck_assert_uint_eq(p.ns_types[0], SL_TYPE_SOA);
+	ck_assert_uint_eq(p.soa_ttl, 300);
+	/* A target in no zone of ours: NOERROR with the CNAME alone. */
+	parse(query(SL_TRANSPORT_UDP, "out.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	expect_types(&p, (const uint16_t[]){ SL_TYPE_CNAME }, 1);
+	ck_assert_uint_eq(p.msg.hdr.nscount, 0);
+}
+END_TEST
+
+START_TEST(test_chase_loop_is_bounded)
+{
+	parsed_t p;
+
+	/*
+	 * loop CNAME bounce (zone data), bounce answered by a plugin with a
+	 * CNAME back to loop (FOLLOW): each round adds both CNAMEs and a
+	 * trace; the core stops after SL_MAX_FOLLOW follows.
+	 */
+	parse(query(SL_TRANSPORT_TCP, "loop.chase.test.", SL_TYPE_A, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert_uint_eq(p.ncname, 2 * (SL_MAX_FOLLOW + 1));
+	ck_assert_uint_eq(p.ntxt, SL_MAX_FOLLOW + 1);
+	ck_assert_uint_eq(p.types[0], SL_TYPE_CNAME);
+	ck_assert_uint_eq(p.types[1], SL_TYPE_TXT);
+	ck_assert_uint_eq(p.types[2], SL_TYPE_CNAME);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -526,6 +754,16 @@ int main(void)
 	tcase_add_test(tc, test_ds_from_parent_zone);
 	tcase_add_test(tc, test_mutated_queries_never_crash);
 	suite_add_tcase(s, tc);
+	TCase *tc_chase = tcase_create("chase");
+	tcase_add_checked_fixture(tc_chase, setup_chase, teardown_chase);
+	tcase_set_timeout(tc_chase, 60);
+	tcase_add_test(tc_chase, test_chase_same_zone);
+	tcase_add_test(tc_chase, test_chase_wildcard_kind);
+	tcase_add_test(tc_chase, test_chase_other_zone);
+	tcase_add_test(tc_chase, test_chase_refusing_zone);
+	tcase_add_test(tc_chase, test_chase_negative_and_outside);
+	tcase_add_test(tc_chase, test_chase_loop_is_bounded);
+	suite_add_tcase(s, tc_chase);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -13,6 +13,14 @@ const char *tu_plugin_dir(void)
 	return dir ? dir : "tests/unit/plugins/.libs";
 }
 
+const char *tu_build_plugin_dir(void)
+{
+	static char dir[4096];
+	const char *top = getenv("SLUICE_BUILDDIR");
+	snprintf(dir, sizeof(dir), "%s/plugins", top ? top : ".");
+	return dir;
+}
+
 const char *tu_write_config(const char *json)
 {
 	static char path[] = "/tmp/sluice-test-XXXXXX";
@@ -23,10 +31,14 @@ const char *tu_write_config(const char *json)
 		return NULL;
 	FILE *f = fdopen(fd, "w");
 	const char *p = json, *hit;
-	while ((hit = strstr(p, "@PLUGINS@"))) {
+	for (;;) {
+		const char *test = strstr(p, "@PLUGINS@"), *built = strstr(p, "@BUILT_PLUGINS@");
+		if (!test && !built)
+			break;
+		hit = !built || (test && test < built) ? test : built;
 		fwrite(p, 1, (size_t)(hit - p), f);
-		fputs(tu_plugin_dir(), f);
-		p = hit + strlen("@PLUGINS@");
+		fputs(hit == test ? tu_plugin_dir() : tu_build_plugin_dir(), f);
+		p = hit + strlen(hit == test ? "@PLUGINS@" : "@BUILT_PLUGINS@");
 	}
 	fputs(p, f);
 	fclose(f);

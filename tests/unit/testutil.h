@@ -12,9 +12,13 @@
 /** Directory holding the test plugins (recorder.so, ...). */
 const char *tu_plugin_dir(void);
 
+/** Directory holding the plugins the build made (zonefile.so, whoami.so): $SLUICE_BUILDDIR/plugins. */
+const char *tu_build_plugin_dir(void);
+
 /**
  * Writes @p json to a new temporary file, replacing every "@PLUGINS@" with
- * tu_plugin_dir(). @return its path (static buffer, valid until the next call)
+ * tu_plugin_dir() and every "@BUILT_PLUGINS@" with tu_build_plugin_dir().
+ * @return its path (static buffer, valid until the next call)
  */
 const char *tu_write_config(const char *json);
 
