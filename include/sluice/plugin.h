@@ -50,11 +50,59 @@
 extern "C" {
 #endif
 
-/**
- * ABI version. Bumped whenever sl_plugin_t, sl_request_t or any function a
- * plugin may call changes incompatibly; the loader refuses other versions.
+/*
+ * ABI versions: MAJOR.MINOR, recorded in each plugin's descriptor by
+ * SL_PLUGIN_DEFINE together with sizeof(sl_plugin_t).
+ *
+ * The MINOR grows when the ABI grows compatibly, and only in these ways:
+ *   - a field appended at the end of sl_plugin_t (the plugin allocates it,
+ *     the core reads it) or of sl_request_t (the core allocates it, plugins
+ *     read it); a new field's zero value must mean "absent", the behaviour
+ *     of the minors before it;
+ *   - a new function, a new header, a new enum value or constant.
+ * Anything else is a new MAJOR: a field inserted, removed, retyped or
+ * reordered anywhere, a struct a plugin allocates or embeds (sl_msg_t,
+ * sl_rr_t, sl_arena_t, sl_resp_mark_t, sl_auth_t, sl_stream_t, ...) changing
+ * size, a function changing its signature or meaning, a value renumbered.
+ *
+ * The loader accepts a plugin built against MAJOR.m when this sluiced
+ * provides MAJOR.n with m <= n and the descriptor's size covers the fields
+ * minor m defined. It copies those bytes into a zeroed sl_plugin_t and never
+ * reads past the plugin's size, so fields appended after minor m read as
+ * 0/NULL. It refuses, naming the file and both versions:
+ *   - a newer minor (m > n): the plugin may use functions or request fields
+ *     this sluiced lacks ("built against sluice ABI 1.3, this sluiced
+ *     provides 1.2; upgrade sluiced");
+ *   - another major (rebuild the plugin against this sluiced's headers);
+ *   - a size too small for the minor it claims.
+ *
+ * History:
+ *   1.0  first version; abi_version held the plain number 1.
+ *   1.1  abi_version carries the minor too (SL_PLUGIN_ABI()); 1.0 plugins
+ *        keep loading, unchanged (tests/abi/frozen-1.0 proves it).
  */
-#define SL_PLUGIN_ABI_VERSION 1
+
+/** Major ABI version: changes on any incompatible change (see above). */
+#define SL_PLUGIN_ABI_MAJOR 1
+
+/** Minor ABI version: grows when fields or functions are added (see above). */
+#define SL_PLUGIN_ABI_MINOR 1
+
+/**
+ * Packs a version for sl_plugin_t.abi_version: the major in the low 16
+ * bits, the minor in the high 16 bits, so that version 1.0's plain 1 reads
+ * as 1.0.
+ */
+#define SL_PLUGIN_ABI(major, minor) ((uint32_t)(major) | (uint32_t)(minor) << 16)
+
+/** The major of a packed sl_plugin_t.abi_version. */
+#define SL_PLUGIN_ABI_MAJOR_OF(v) ((unsigned)((v) & 0xffffu))
+
+/** The minor of a packed sl_plugin_t.abi_version. */
+#define SL_PLUGIN_ABI_MINOR_OF(v) ((unsigned)((uint32_t)(v) >> 16))
+
+/** The version these headers define, packed (what SL_PLUGIN_DEFINE records). */
+#define SL_PLUGIN_ABI_VERSION SL_PLUGIN_ABI(SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR)
 
 /** Name of the descriptor symbol each plugin exports. */
 #define SL_PLUGIN_SYMBOL "sluice_plugin"
@@ -144,7 +192,9 @@ typedef struct sl_auth {
 /**
  * One request in flight. Valid only during the handler call; memory from
  * req->arena lives until the request ends. Plugins may write the fields
- * documented as writable.
+ * documented as writable. New fields are only ever appended (see the ABI
+ * rule above): the core allocates the request, so a plugin built against an
+ * older minor sees the fields it knows where it expects them.
  */
 typedef struct sl_request {
 	const sl_msg_t *query;          /**< the parsed query (read-only) */
@@ -176,10 +226,11 @@ typedef struct sl_request {
 
 /**
  * The descriptor every plugin exports as `sluice_plugin`. Optional callbacks
- * may be NULL.
+ * may be NULL. New fields are only ever appended (see the ABI rule above);
+ * the first two never move.
  */
 typedef struct sl_plugin {
-	uint32_t abi_version;  /**< SL_PLUGIN_ABI_VERSION at build time */
+	uint32_t abi_version;  /**< SL_PLUGIN_ABI_VERSION at build time (major and minor, packed) */
 	uint32_t size;         /**< sizeof(sl_plugin_t) at build time */
 	const char *name;      /**< plugin name: a-z, 0-9, '-', '_', at most 64; equals the .so's base name */
 	const char *version;   /**< plugin version string */
@@ -240,7 +291,8 @@ typedef struct sl_plugin {
 /**
  * Defines the exported descriptor. Usage:
  *   SL_PLUGIN_DEFINE(.name = "whoami", .scope = SL_SCOPE_ANY, ...);
- * The ABI version and size are filled in.
+ * The ABI version (major and minor) and the descriptor's size are filled in;
+ * never set them by hand.
  */
 #define SL_PLUGIN_DEFINE(...)                                                                    \
 	SL_API extern const sl_plugin_t sluice_plugin;                                           \
