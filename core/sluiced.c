@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* sluiced — the Sluice authoritative DNS server. */
+#include "buildconf.h"
 #include "config.h"
 #include <ev.h>
 #include <getopt.h>
@@ -10,10 +11,6 @@
 #include <string.h>
 #include <sluice/common.h>
 #include "server.h"
-
-#ifndef SL_SYSCONFDIR
-#define SL_SYSCONFDIR "/etc"
-#endif
 
 static void usage(FILE *out)
 {
@@ -34,7 +31,8 @@ static void usage(FILE *out)
 
 static void version(void)
 {
-	printf("sluiced %s (plugin ABI %d)\n", sl_version(), SL_PLUGIN_ABI_VERSION);
+	printf("sluiced %s (plugin ABI %u.%u)\n", sl_version(), SL_PLUGIN_ABI_MAJOR,
+	       SL_PLUGIN_ABI_MINOR);
 	printf("libev %d.%d, %s, jansson %s\n", ev_version_major(), ev_version_minor(),
 	       OpenSSL_version(OPENSSL_VERSION), jansson_version_str());
 }

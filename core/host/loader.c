@@ -5,6 +5,7 @@
  * checked before any of its code runs, so a mismatched build is refused
  * with a message naming the file instead of crashing later.
  */
+#include "buildconf.h"
 #include "config.h"
 #include <dlfcn.h>
 #include <errno.h>
@@ -16,10 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "loader.h"
-
-#ifndef SL_PLUGINDIR
-#define SL_PLUGINDIR "/usr/local/lib/sluice"
-#endif
 
 /* Plugin names become file names: keep them to a safe alphabet. */
 static bool valid_plugin_name(const char *name)

@@ -271,7 +271,8 @@ def kdig_flags(out):
 class Sluiced:
     """One running sluiced with its config file and stderr log."""
 
-    def __init__(self, workdir, cfg, port, name="sluiced"):
+    def __init__(self, workdir, cfg, port, name="sluiced", binary=None):
+        self.binary = binary or SLUICED
         self.workdir = str(workdir)
         self.cfg = cfg
         self.port = port
@@ -286,7 +287,7 @@ class Sluiced:
         write_config(self.config_path, self.cfg)
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [SLUICED, "--config", self.config_path, "--foreground"],
+            [self.binary, "--config", self.config_path, "--foreground"],
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
             cwd=self.workdir)
         if wait:
