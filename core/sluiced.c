@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* sluiced — the Sluice authoritative DNS server. */
+#include "buildconf.h"
 #include "config.h"
 #include <ev.h>
 #include <getopt.h>
@@ -11,10 +12,6 @@
 #include <sluice/common.h>
 #include "loader.h"
 #include "server.h"
-
-#ifndef SL_SYSCONFDIR
-#define SL_SYSCONFDIR "/etc"
-#endif
 
 /*
  * The name messages use. Not argv[0]: from the build tree that is libtool's
@@ -44,7 +41,8 @@ static void usage(FILE *out)
 
 static void version(void)
 {
-	printf(PROG " %s (plugin ABI %d)\n", sl_version(), SL_PLUGIN_ABI_VERSION);
+	printf(PROG " %s (plugin ABI %u.%u)\n", sl_version(), SL_PLUGIN_ABI_MAJOR,
+	       SL_PLUGIN_ABI_MINOR);
 	printf("libev %d.%d, %s, jansson %s\n", ev_version_major(), ev_version_minor(),
 	       OpenSSL_version(OPENSSL_VERSION), jansson_version_str());
 }

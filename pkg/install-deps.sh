@@ -4,6 +4,8 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 set -eu
 
+# configure requires libev, OpenSSL and jansson; SQLite and libmaxminddb are
+# for the plugins that use them (built when found), Check for make check.
 BUILD="build-essential autoconf automake libtool pkg-config
 libev-dev libssl-dev libjansson-dev libsqlite3-dev libmaxminddb-dev check"
 # Real DNS peers and clients the tests compare against, sanitizer runtime for

@@ -5,19 +5,18 @@
  * checked before any of its code runs, so a mismatched build is refused
  * with a message naming the file instead of crashing later.
  */
+#include "buildconf.h"
 #include "config.h"
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "loader.h"
-
-#ifndef SL_PLUGINDIR
-#define SL_PLUGINDIR "/usr/local/lib/sluice"
-#endif
 
 /* Plugin names become file names: keep them to a safe alphabet. */
 static bool valid_plugin_name(const char *name)
@@ -33,19 +32,88 @@ static bool valid_plugin_name(const char *name)
 	return true;
 }
 
+/*
+ * Bytes of sl_plugin_t that each minor of this major defines: the offset just
+ * past its last field (not sizeof, which may end in padding). A descriptor
+ * claiming minor m must be at least minor_size[m] bytes. A minor that
+ * appends fields adds an entry here.
+ */
+#define FIELDS_END(field) (offsetof(sl_plugin_t, field) + sizeof(((sl_plugin_t *)0)->field))
+static const size_t minor_size[] = {
+	[0] = FIELDS_END(response), /* 2.0 */
+};
+_Static_assert(sizeof(minor_size) / sizeof(minor_size[0]) == SL_PLUGIN_ABI_MINOR + 1,
+	       "minor_size needs one entry per minor of this major");
+
+/* Size of the object at @p sym as the plugin's symbol table records it, or 0
+ * when unknown (then only the descriptor's own size field bounds reads). */
+static size_t symbol_size(const void *sym)
+{
+	Dl_info info;
+	const ElfW(Sym) *entry = NULL;
+
+	if (dladdr1(sym, &info, (void **)&entry, RTLD_DL_SYMENT) == 0 || !entry ||
+	    info.dli_saddr != sym)
+		return 0;
+	return entry->st_size;
+}
+
+/*
+ * Checks the version and size at the head of the descriptor at @p sym and
+ * copies it into a zeroed, full-size @p out, reading no byte past the size
+ * the plugin declares (nor past its symbol), so fields of minors newer than
+ * the plugin's read as 0/NULL. The rule is documented in <sluice/plugin.h>.
+ */
+static int copy_descriptor(const void *sym, const char *path, sl_plugin_t *out, char *err,
+			   size_t errlen)
+{
+	size_t have = symbol_size(sym);
+	uint32_t version, size;
+
+	if (have && have < offsetof(sl_plugin_t, size) + sizeof(size)) {
+		snprintf(err, errlen, "%s: \"%s\" is %zu bytes: not a plugin descriptor", path,
+			 SL_PLUGIN_SYMBOL, have);
+		return SL_EABI;
+	}
+	memcpy(&version, (const char *)sym + offsetof(sl_plugin_t, abi_version), sizeof(version));
+	memcpy(&size, (const char *)sym + offsetof(sl_plugin_t, size), sizeof(size));
+	unsigned major = SL_PLUGIN_ABI_MAJOR_OF(version), minor = SL_PLUGIN_ABI_MINOR_OF(version);
+
+	if (major != SL_PLUGIN_ABI_MAJOR) {
+		snprintf(err, errlen,
+			 "%s: built against sluice ABI %u.%u, this sluiced provides %u.%u; "
+			 "rebuild the plugin against this sluiced's headers",
+			 path, major, minor, SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR);
+		return SL_EABI;
+	}
+	if (minor > SL_PLUGIN_ABI_MINOR) {
+		snprintf(err, errlen,
+			 "%s: built against sluice ABI %u.%u, this sluiced provides %u.%u; "
+			 "upgrade sluiced",
+			 path, major, minor, SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR);
+		return SL_EABI;
+	}
+	if (size < minor_size[minor]) {
+		snprintf(err, errlen,
+			 "%s: descriptor size %u is smaller than the %zu bytes sluice ABI %u.%u "
+			 "defines (rebuild it)",
+			 path, size, minor_size[minor], major, minor);
+		return SL_EABI;
+	}
+	if (have && size > have) {
+		snprintf(err, errlen, "%s: descriptor size %u exceeds its symbol's %zu bytes", path,
+			 size, have);
+		return SL_EABI;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out, sym, size < sizeof(*out) ? size : sizeof(*out));
+	return SL_OK;
+}
+
+/* The fields every version has, on the loader's own copy. */
 static int check_descriptor(const sl_plugin_t *api, const char *name, const char *path, char *err,
 			    size_t errlen)
 {
-	if (api->abi_version != SL_PLUGIN_ABI_VERSION) {
-		snprintf(err, errlen, "%s: plugin ABI version %u, this sluiced needs %u (rebuild it)",
-			 path, api->abi_version, SL_PLUGIN_ABI_VERSION);
-		return SL_EABI;
-	}
-	if (api->size != sizeof(sl_plugin_t)) {
-		snprintf(err, errlen, "%s: descriptor size %u, expected %zu (rebuild it)", path,
-			 api->size, sizeof(sl_plugin_t));
-		return SL_EABI;
-	}
 	if (!api->name || strcmp(api->name, name) != 0) {
 		snprintf(err, errlen, "%s: descriptor names plugin \"%s\", expected \"%s\"", path,
 			 api->name ? api->name : "(null)", name);
@@ -97,18 +165,34 @@ found:
 	dlerror();
 	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
-		snprintf(err, errlen, "%s: cannot load: %s", path, dlerror());
+		const char *why = dlerror();
+		/* The usual cause: a plugin built against a newer sluice calls a
+		 * function this sluiced does not have. */
+		snprintf(err, errlen, "%s: cannot load: %s%s", path, why,
+			 strstr(why, "undefined symbol: sl_")
+				 ? " (built against another sluice? rebuild the plugin against this "
+				   "sluiced's headers, or upgrade sluiced)"
+				 : "");
 		return SL_EABI;
 	}
-	const sl_plugin_t *api = dlsym(handle, SL_PLUGIN_SYMBOL);
-	if (!api) {
+	const void *sym = dlsym(handle, SL_PLUGIN_SYMBOL);
+	if (!sym) {
 		snprintf(err, errlen, "%s: no \"%s\" symbol: not a Sluice plugin", path,
 			 SL_PLUGIN_SYMBOL);
 		dlclose(handle);
 		return SL_EABI;
 	}
-	int ret = check_descriptor(api, name, path, err, errlen);
+	sl_plugin_t *api = malloc(sizeof(*api));
+	if (!api) {
+		dlclose(handle);
+		snprintf(err, errlen, "out of memory");
+		return SL_ENOMEM;
+	}
+	int ret = copy_descriptor(sym, path, api, err, errlen);
+	if (ret == SL_OK)
+		ret = check_descriptor(api, name, path, err, errlen);
 	if (ret != SL_OK) {
+		free(api);
 		dlclose(handle);
 		return ret;
 	}
@@ -117,6 +201,7 @@ found:
 	if (!mod->name || !mod->path) {
 		free(mod->name);
 		free(mod->path);
+		free(api);
 		dlclose(handle);
 		snprintf(err, errlen, "out of memory");
 		return SL_ENOMEM;
@@ -130,6 +215,7 @@ void sl_module_close(sl_module_t *mod)
 {
 	if (mod->handle)
 		dlclose(mod->handle);
+	free((void *)mod->api);
 	free(mod->name);
 	free(mod->path);
 	memset(mod, 0, sizeof(*mod));

@@ -15,13 +15,15 @@ typedef struct sl_module {
 	char *name;               /**< plugin name */
 	char *path;               /**< file it was loaded from */
 	void *handle;             /**< dlopen handle */
-	const sl_plugin_t *api;   /**< its descriptor */
+	const sl_plugin_t *api;   /**< the loader's full-size copy of its descriptor (owned) */
 } sl_module_t;
 
 /**
  * Finds NAME.so in @p dirs, then in the installed plugin directory, dlopens
- * it and checks the descriptor (symbol, ABI version, size, name, callbacks,
- * scope, phase). @return SL_OK, SL_ENOTFOUND or SL_EABI with a message naming
+ * it and checks the descriptor (symbol, ABI major and minor, size, name,
+ * callbacks, scope, phase; the versioning rule is in <sluice/plugin.h>),
+ * copying it so that fields the plugin's minor lacks read as 0/NULL.
+ * @return SL_OK, SL_ENOTFOUND, SL_ENOMEM, or SL_EABI with a message naming
  * the file in @p err
  */
 int sl_module_open(const char *name, const char *const *dirs, size_t ndirs, sl_module_t *mod,

@@ -58,11 +58,64 @@
 extern "C" {
 #endif
 
-/**
- * ABI version. Bumped whenever sl_plugin_t, sl_request_t or any function a
- * plugin may call changes incompatibly; the loader refuses other versions.
+/*
+ * ABI versions: MAJOR.MINOR, recorded in each plugin's descriptor by
+ * SL_PLUGIN_DEFINE together with sizeof(sl_plugin_t).
+ *
+ * The MINOR grows when the ABI grows compatibly, and only in these ways:
+ *   - a field appended at the end of sl_plugin_t (the plugin allocates it,
+ *     the core reads it) or of sl_request_t (the core allocates it, plugins
+ *     read it); a new field's zero value must mean "absent", the behaviour
+ *     of the minors before it;
+ *   - a new function, a new header, a new enum value or constant.
+ * Anything else is a new MAJOR: a field inserted, removed, retyped or
+ * reordered anywhere, a struct a plugin allocates or embeds (sl_msg_t,
+ * sl_rr_t, sl_arena_t, sl_resp_mark_t, sl_auth_t, sl_stream_t, ...) changing
+ * size, a function changing its signature or meaning, a value renumbered.
+ *
+ * The loader accepts a plugin built against MAJOR.m when this sluiced
+ * provides MAJOR.n with m <= n and the descriptor's size covers the fields
+ * minor m defined. It copies those bytes into a zeroed sl_plugin_t and never
+ * reads past the plugin's size, so fields appended after minor m read as
+ * 0/NULL. It refuses, naming the file and both versions:
+ *   - a newer minor (m > n): the plugin may use functions or request fields
+ *     this sluiced lacks ("built against sluice ABI 1.3, this sluiced
+ *     provides 1.2; upgrade sluiced");
+ *   - another major (rebuild the plugin against this sluiced's headers);
+ *   - a size too small for the minor it claims.
+ *
+ * History:
+ *   1.0  first version; abi_version held the plain number 1.
+ *   1.1  abi_version carries the minor too (SL_PLUGIN_ABI()); 1.0 plugins
+ *        keep loading, unchanged.
+ *   2.0  the core's own request state (FOLLOW hops, the final result, the
+ *        response stream, the worker) left sl_request_t for the
+ *        sl_request_*() functions; the unused TSIG/SIG(0) fields went; the
+ *        zone iterator became opaque storage. 1.x plugins are refused
+ *        (tests/abi/frozen-1.0); tests/abi/frozen-2.0 freezes this version.
  */
-#define SL_PLUGIN_ABI_VERSION 2
+
+/** Major ABI version: changes on any incompatible change (see above). */
+#define SL_PLUGIN_ABI_MAJOR 2
+
+/** Minor ABI version: grows when fields or functions are added (see above). */
+#define SL_PLUGIN_ABI_MINOR 0
+
+/**
+ * Packs a version for sl_plugin_t.abi_version: the major in the low 16
+ * bits, the minor in the high 16 bits, so that version 1.0's plain 1 reads
+ * as 1.0.
+ */
+#define SL_PLUGIN_ABI(major, minor) ((uint32_t)(major) | (uint32_t)(minor) << 16)
+
+/** The major of a packed sl_plugin_t.abi_version. */
+#define SL_PLUGIN_ABI_MAJOR_OF(v) ((unsigned)((v) & 0xffffu))
+
+/** The minor of a packed sl_plugin_t.abi_version. */
+#define SL_PLUGIN_ABI_MINOR_OF(v) ((unsigned)((uint32_t)(v) >> 16))
+
+/** The version these headers define, packed (what SL_PLUGIN_DEFINE records). */
+#define SL_PLUGIN_ABI_VERSION SL_PLUGIN_ABI(SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR)
 
 /** Name of the descriptor symbol each plugin exports. */
 #define SL_PLUGIN_SYMBOL "sluice_plugin"
@@ -147,10 +200,11 @@ typedef struct sl_stream {
  * documented as writable; everything else is read-only.
  *
  * The core allocates every request (plugins only ever get a pointer), so
- * fields may be added at the end without changing SL_PLUGIN_ABI_VERSION;
- * existing fields never move within one ABI version. What the core keeps
- * for itself (FOLLOW hops, the final result, a response stream, the worker)
- * is not here: read it with the sl_request_*() functions below.
+ * new fields are only ever appended, in a new minor (see the ABI rule
+ * above): a plugin built against an older minor sees the fields it knows
+ * where it expects them. What the core keeps for itself (FOLLOW hops, the
+ * final result, a response stream, the worker) is not here: read it with
+ * the sl_request_*() functions below.
  */
 typedef struct sl_request {
 	const sl_msg_t *query;          /**< the parsed query (read-only) */
@@ -207,10 +261,11 @@ SL_API int sl_request_set_stream(sl_request_t *req, const sl_stream_t *stream);
 
 /**
  * The descriptor every plugin exports as `sluice_plugin`. Optional callbacks
- * may be NULL.
+ * may be NULL. New fields are only ever appended (see the ABI rule above);
+ * the first two never move.
  */
 typedef struct sl_plugin {
-	uint32_t abi_version;  /**< SL_PLUGIN_ABI_VERSION at build time */
+	uint32_t abi_version;  /**< SL_PLUGIN_ABI_VERSION at build time (major and minor, packed) */
 	uint32_t size;         /**< sizeof(sl_plugin_t) at build time */
 	const char *name;      /**< plugin name: a-z, 0-9, '-', '_', at most 64; equals the .so's base name */
 	const char *version;   /**< plugin version string */
@@ -271,7 +326,8 @@ typedef struct sl_plugin {
 /**
  * Defines the exported descriptor. Usage:
  *   SL_PLUGIN_DEFINE(.name = "whoami", .scope = SL_SCOPE_ANY, ...);
- * The ABI version and size are filled in.
+ * The ABI version (major and minor) and the descriptor's size are filled in;
+ * never set them by hand.
  */
 #define SL_PLUGIN_DEFINE(...)                                                                    \
 	SL_API extern const sl_plugin_t sluice_plugin;                                           \

@@ -223,8 +223,8 @@ class Sluiced(daemon.Sluiced):
     """One running sluiced (tests/lib/daemon.py) with the queries and checks
     the tests use; start-up failures fail the test with its stderr."""
 
-    def __init__(self, workdir, cfg, port, name="sluiced"):
-        super().__init__(SLUICED, workdir, cfg, port, name=name)
+    def __init__(self, workdir, cfg, port, name="sluiced", binary=None):
+        super().__init__(binary or SLUICED, workdir, cfg, port, name=name)
 
     def wait_ready(self, timeout=START_TIMEOUT):
         try:

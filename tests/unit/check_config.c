@@ -121,7 +121,7 @@ static const struct bad_case {
 	{ "{" SERVER ", \"plugins\": [{\"plugin\": \"nosuch\"}]}", "plugins[0].plugin",
 	  "\"nosuch\" not found" },
 	{ "{" SERVER ", \"plugins\": [{\"plugin\": \"badabi\"}]}", "plugins[0].plugin",
-	  "ABI version" },
+	  "built against sluice ABI" },
 	{ "{" SERVER ", \"plugins\": [{\"tag\": \"x\"}]}", "plugins[0].plugin", "missing" },
 	{ "{" SERVER ", \"plugins\": [{\"plugin\": \"recorder\", \"result\": \"maybe\"}]}",
 	  "plugins[0].result", "maybe" },

@@ -1,12 +1,32 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /* Plugin loader: finding, ABI checks, descriptor checks. */
+#include <arpa/inet.h>
 #include <check.h>
+#include <dlfcn.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "config.h"
 #include "loader.h"
+#include "process.h"
 #include "testutil.h"
+
+/* Opens @p name from the test plugin directory, expecting SL_EABI; the error
+ * goes to @p err. */
+static void open_refused(const char *name, char *err, size_t errlen)
+{
+	const char *dirs[] = { tu_plugin_dir() };
+	sl_module_t mod;
+	err[0] = '\0';
+	ck_assert_int_eq(sl_module_open(name, dirs, 1, &mod, err, errlen), SL_EABI);
+	ck_assert_ptr_null(mod.handle);
+	ck_assert_ptr_null(mod.api);
+	char file[80];
+	snprintf(file, sizeof(file), "/%s.so: ", name);
+	ck_assert_msg(strstr(err, file) != NULL, "error names the file: %s", err);
+}
 
 START_TEST(test_load_ok)
 {
@@ -21,15 +41,216 @@ START_TEST(test_load_ok)
 }
 END_TEST
 
-START_TEST(test_abi_mismatch)
+START_TEST(test_abi_versions)
 {
+	/* The packing keeps 1.0's plain 1 meaning 1.0. */
+	ck_assert_uint_eq(SL_PLUGIN_ABI(1, 0), 1);
+	ck_assert_uint_eq(SL_PLUGIN_ABI_MAJOR_OF(SL_PLUGIN_ABI(7, 3)), 7);
+	ck_assert_uint_eq(SL_PLUGIN_ABI_MINOR_OF(SL_PLUGIN_ABI(7, 3)), 3);
+	ck_assert_uint_eq(SL_PLUGIN_ABI_VERSION,
+			  SL_PLUGIN_ABI(SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR));
+}
+END_TEST
+
+START_TEST(test_other_major_refused)
+{
+	char err[512], want[160];
+	open_refused("badabi", err, sizeof(err));
+	snprintf(want, sizeof(want),
+		 "built against sluice ABI %u.0, this sluiced provides %u.%u; rebuild the plugin",
+		 SL_PLUGIN_ABI_MAJOR + 1, SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR);
+	ck_assert_msg(strstr(err, want) != NULL, "want \"%s\" in: %s", want, err);
+}
+END_TEST
+
+START_TEST(test_frozen_1_0_plugin_refused)
+{
+	/* A real plugin built against the 1.0 headers: 2.0 moved request fields. */
+	char err[512], want[160];
+	open_refused("abi-1-0", err, sizeof(err));
+	snprintf(want, sizeof(want),
+		 "built against sluice ABI 1.0, this sluiced provides %u.%u; rebuild the plugin",
+		 SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR);
+	ck_assert_msg(strstr(err, want) != NULL, "want \"%s\" in: %s", want, err);
+	ck_assert_msg(strstr(err, "abi-1-0.so") != NULL, "no file name in: %s", err);
+}
+END_TEST
+
+START_TEST(test_newer_minor_refused)
+{
+	char err[512], want[160];
+	open_refused("newminor", err, sizeof(err));
+	snprintf(want, sizeof(want),
+		 "built against sluice ABI %u.%u, this sluiced provides %u.%u; upgrade sluiced",
+		 SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR + 1, SL_PLUGIN_ABI_MAJOR,
+		 SL_PLUGIN_ABI_MINOR);
+	ck_assert_msg(strstr(err, want) != NULL, "want \"%s\" in: %s", want, err);
+}
+END_TEST
+
+START_TEST(test_small_size_refused)
+{
+	char err[512], want[160];
+	open_refused("smallsize", err, sizeof(err));
+	snprintf(want, sizeof(want), "descriptor size %zu is smaller than the %zu bytes sluice ABI %u.%u defines",
+		 offsetof(sl_plugin_t, create), offsetof(sl_plugin_t, response) + sizeof(void *),
+		 SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR);
+	ck_assert_msg(strstr(err, want) != NULL, "want \"%s\" in: %s", want, err);
+}
+END_TEST
+
+START_TEST(test_size_beyond_symbol_refused)
+{
+	/* A size field larger than the object it sits in is never trusted. */
+	char err[512], want[160];
+	open_refused("bigsize", err, sizeof(err));
+	snprintf(want, sizeof(want), "descriptor size %zu exceeds its symbol's %zu bytes",
+		 sizeof(sl_plugin_t) + 64, sizeof(sl_plugin_t));
+	ck_assert_msg(strstr(err, want) != NULL, "want \"%s\" in: %s", want, err);
+}
+END_TEST
+
+START_TEST(test_no_descriptor_symbol)
+{
+	/* A real shared object that loads but exports no descriptor. */
+	char err[512];
+	open_refused("nosymbol", err, sizeof(err));
+	ck_assert_msg(strstr(err, "no \"sluice_plugin\" symbol: not a Sluice plugin") != NULL, "%s",
+		      err);
+}
+END_TEST
+
+START_TEST(test_missing_core_function)
+{
+	/* dlopen() fails before the descriptor can be read: say why it likely did. */
+	char err[512];
+	open_refused("newfunc", err, sizeof(err));
+	ck_assert_msg(strstr(err, "cannot load: ") && strstr(err, "sl_function_from_the_future") &&
+			      strstr(err, "built against another sluice?"),
+		      "%s", err);
+}
+END_TEST
+
+START_TEST(test_descriptor_is_copied)
+{
+	/* The module holds its own full-size copy, not the plugin's object. */
 	const char *dirs[] = { tu_plugin_dir() };
 	sl_module_t mod;
 	char err[512] = "";
-	ck_assert_int_eq(sl_module_open("badabi", dirs, 1, &mod, err, sizeof(err)), SL_EABI);
-	ck_assert_msg(strstr(err, "badabi.so") != NULL, "error names the file: %s", err);
-	ck_assert_msg(strstr(err, "ABI version") != NULL, "error says why: %s", err);
-	ck_assert_ptr_null(mod.handle);
+	ck_assert_int_eq(sl_module_open("abi-2-0", dirs, 1, &mod, err, sizeof(err)), SL_OK);
+	const void *sym = dlsym(mod.handle, SL_PLUGIN_SYMBOL);
+	ck_assert_ptr_nonnull(sym);
+	ck_assert_ptr_ne(mod.api, sym);
+	ck_assert_int_eq(memcmp(mod.api, sym, offsetof(sl_plugin_t, response) + sizeof(void *)), 0);
+	ck_assert_uint_eq(mod.api->abi_version, SL_PLUGIN_ABI(2, 0)); /* as 2.0 wrote it */
+	ck_assert_str_eq(mod.api->name, "abi-2-0");
+	ck_assert_ptr_nonnull(mod.api->response);
+	sl_module_close(&mod);
+}
+END_TEST
+
+/* ---- a plugin built against the frozen 2.0 headers, through the pipeline - */
+
+static uint8_t out[4096];
+
+/* Sends a TXT query for @p qname through @p rt; returns the response length. */
+static size_t ask_txt(const sl_runtime_t *rt, const char *qname)
+{
+	static uint8_t block[65536];
+	sl_arena_t arena;
+	uint8_t q[512];
+	struct sockaddr_in client = { .sin_family = AF_INET, .sin_port = htons(40000) };
+
+	client.sin_addr.s_addr = htonl(0x7f000001);
+	sl_arena_init(&arena, block, sizeof(block));
+	size_t qlen = tu_query(q, sizeof(q), qname, SL_TYPE_TXT, NULL);
+	ck_assert_uint_gt(qlen, 0);
+	sl_query_in_t in = {
+		.transport = SL_TRANSPORT_UDP, .wire = q, .len = qlen,
+		.remote = (struct sockaddr *)&client, .remote_len = sizeof(client),
+		.local = (struct sockaddr *)&client, .local_len = sizeof(client),
+		.now = 1700000000,
+	};
+	return sl_process(rt, &in, &arena, out, sizeof(out));
+}
+
+/* Checks the one TXT record of an answer holds exactly @p want (n strings). */
+static void expect_txt(size_t len, const char *const *want, unsigned n)
+{
+	sl_msg_t msg;
+	sl_rr_t rr;
+
+	ck_assert_int_eq(sl_msg_parse(out, len, &msg), SL_OK);
+	ck_assert_uint_eq(SL_FLAGS_RCODE(msg.hdr.flags), SL_RCODE_NOERROR);
+	ck_assert(msg.hdr.flags & SL_FLAG_AA);
+	ck_assert_uint_eq(msg.hdr.ancount, 1);
+	size_t pos = msg.section_pos[SL_SECTION_ANSWER];
+	ck_assert_int_eq(sl_msg_rr_next(out, len, &pos, &rr), SL_OK);
+	ck_assert_uint_eq(rr.type, SL_TYPE_TXT);
+	ck_assert_uint_eq(rr.ttl, 60);
+	size_t at = rr.rdata_pos, end = rr.rdata_pos + rr.rdlen;
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_uint_lt(at, end);
+		size_t slen = out[at];
+		ck_assert_uint_le(at + 1 + slen, end);
+		ck_assert_msg(slen == strlen(want[i]) && memcmp(out + at + 1, want[i], slen) == 0,
+			      "string %u: want \"%s\", got \"%.*s\"", i, want[i], (int)slen,
+			      (const char *)out + at + 1);
+		at += 1 + slen;
+	}
+	ck_assert_uint_eq(at, end);
+}
+
+START_TEST(test_frozen_2_0_plugin_answers)
+{
+	sl_errlist_t el = { .count = 0 };
+	const char *path = tu_write_config(
+		"{\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"workers\": 1,"
+		" \"plugin_path\": [\"@PLUGINS@\"]},"
+		" \"zones\": [{\"name\": \"abi.test.\", \"plugins\": ["
+		"  {\"plugin\": \"abi-2-0\", \"text\": \"built for 2.0\", \"ttl\": 60}]}]}");
+	ck_assert_ptr_nonnull(path);
+	sl_runtime_t *rt = sl_runtime_load(path, false, 0, &el);
+	unlink(path);
+	for (unsigned i = 0; i < el.count; i++)
+		fprintf(stderr, "config error: %s\n", el.msg[i]);
+	ck_assert_ptr_nonnull(rt);
+	ck_assert_int_eq(sl_runtime_start(rt, NULL, &el), SL_OK);
+
+	/* Counters, the response hook and the label all work across the ABI. */
+	static const char *const first[] = { "built for 2.0", "abi-2-0@abi.test.", "answers=1",
+					     "hooks=0" };
+	expect_txt(ask_txt(rt, "abi.test."), first, 4);
+	static const char *const second[] = { "built for 2.0", "abi-2-0@abi.test.", "answers=2",
+					      "hooks=1" };
+	expect_txt(ask_txt(rt, "abi.test."), second, 4);
+
+	/* Below the apex it passes, and the zone has no other data source. */
+	sl_msg_t msg;
+	size_t len = ask_txt(rt, "www.abi.test.");
+	ck_assert_int_eq(sl_msg_parse(out, len, &msg), SL_OK);
+	ck_assert_uint_eq(SL_FLAGS_RCODE(msg.hdr.flags), SL_RCODE_SERVFAIL);
+	sl_runtime_free(rt);
+}
+END_TEST
+
+START_TEST(test_frozen_2_0_plugin_options_checked)
+{
+	/* Its create() runs with the 2.0 conf API: a missing option is reported. */
+	sl_errlist_t el = { .count = 0 };
+	const char *path = tu_write_config(
+		"{\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"workers\": 1,"
+		" \"plugin_path\": [\"@PLUGINS@\"]},"
+		" \"zones\": [{\"name\": \"abi.test.\", \"plugins\": ["
+		"  {\"plugin\": \"abi-2-0\", \"ttl\": 100000}]}]}");
+	ck_assert_ptr_nonnull(path);
+	sl_runtime_t *rt = sl_runtime_load(path, true, 0, &el);
+	unlink(path);
+	ck_assert_ptr_null(rt);
+	ck_assert_uint_eq(el.count, 2);
+	ck_assert_msg(strstr(el.msg[0], "zones[0].plugins[0].text") != NULL, "%s", el.msg[0]);
+	ck_assert_msg(strstr(el.msg[1], "zones[0].plugins[0].ttl") != NULL, "%s", el.msg[1]);
+	sl_errlist_free(&el);
 }
 END_TEST
 
@@ -73,7 +294,7 @@ END_TEST
 
 START_TEST(test_not_a_plugin)
 {
-	/* A shared object without the descriptor symbol: libsluice itself works. */
+	/* A file that is not a shared object at all. */
 	char dir[] = "/tmp/sluice-loader-XXXXXX";
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	char path[600];
@@ -97,7 +318,17 @@ int main(void)
 	Suite *s = suite_create("loader");
 	TCase *tc = tcase_create("loader");
 	tcase_add_test(tc, test_load_ok);
-	tcase_add_test(tc, test_abi_mismatch);
+	tcase_add_test(tc, test_abi_versions);
+	tcase_add_test(tc, test_other_major_refused);
+	tcase_add_test(tc, test_newer_minor_refused);
+	tcase_add_test(tc, test_small_size_refused);
+	tcase_add_test(tc, test_size_beyond_symbol_refused);
+	tcase_add_test(tc, test_no_descriptor_symbol);
+	tcase_add_test(tc, test_missing_core_function);
+	tcase_add_test(tc, test_descriptor_is_copied);
+	tcase_add_test(tc, test_frozen_1_0_plugin_refused);
+	tcase_add_test(tc, test_frozen_2_0_plugin_answers);
+	tcase_add_test(tc, test_frozen_2_0_plugin_options_checked);
 	tcase_add_test(tc, test_name_mismatch);
 	tcase_add_test(tc, test_not_found);
 	tcase_add_test(tc, test_bad_names);

@@ -1,0 +1,261 @@
+/*
+ * Sluice — the zone store.
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ *
+ * A zone (sl_zone_t) lives in a process-wide registry keyed by its apex and
+ * survives configuration reloads. Its data is a sequence of immutable
+ * versions (sl_zone_version_t). Readers never lock: a worker reads the
+ * current version with sl_zone_current() and may use it until its handler
+ * returns (the core's quiescent-state tracking keeps it alive that long);
+ * anything that keeps a version longer takes a reference.
+ *
+ * Writers build the next version copy-on-write inside a transaction — one
+ * transaction per zone at a time — sharing every unchanged node with the
+ * previous version. Commit runs the semantic checks, precomputes per-node
+ * flags, and publishes the new version atomically; on any error nothing
+ * changes. Old versions are freed once no reader can see them.
+ *
+ * Names are kept in DNSSEC canonical order (RFC 4034 §6.1), so exact,
+ * predecessor (NSEC) and closest-encloser lookups and ordered iteration
+ * (AXFR) are all direct.
+ */
+#ifndef SLUICE_ZONE_H
+#define SLUICE_ZONE_H
+
+#include <sluice/common.h>
+#include <sluice/name.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A hosted zone (stable identity across versions and reloads). */
+typedef struct sl_zone sl_zone_t;
+/** One immutable version of a zone's data. */
+typedef struct sl_zone_version sl_zone_version_t;
+/** An open write transaction. */
+typedef struct sl_zone_txn sl_zone_txn_t;
+
+/**
+ * An RRset inside a version. RDATA is stored back to back as
+ * [2-byte big-endian length][RDATA], in canonical RDATA order (RFC 4034
+ * §6.3), without duplicates. Iterate with sl_rrset_next().
+ */
+typedef struct sl_rrset {
+	uint16_t type;        /**< RR type */
+	uint16_t count;       /**< number of RRs */
+	uint32_t ttl;         /**< TTL (equal for every RR, RFC 2181 §5.2) */
+	const uint8_t *data;  /**< packed RDATA */
+	uint32_t data_len;    /**< bytes in @p data */
+} sl_rrset_t;
+
+/** Node flags, computed at commit. */
+enum sl_node_flag {
+	SL_NODE_APEX = 0x01,       /**< the zone apex */
+	SL_NODE_DELEG = 0x02,      /**< a zone cut: NS below the apex (even below another cut) */
+	SL_NODE_NONAUTH = 0x04,    /**< strictly below a zone cut (glue or occluded data) */
+	SL_NODE_ENT = 0x08,        /**< empty non-terminal: no RRsets, descendants exist */
+	SL_NODE_WILDCARD = 0x10,   /**< has a "*" child label */
+	SL_NODE_DNAME_BELOW = 0x20,/**< strictly below a DNAME owner (occluded) */
+};
+
+/** One owner name in a version. Read-only for everyone but the store. */
+typedef struct sl_node {
+	const uint8_t *owner;       /**< owner name (wire, case as loaded) */
+	const sl_rrset_t *rrsets;   /**< RRsets sorted by type */
+	uint16_t nrrsets;           /**< their number (0 for an empty non-terminal) */
+	uint16_t flags;             /**< SL_NODE_* */
+} sl_node_t;
+
+/** Result of sl_zone_lookup(). */
+typedef struct sl_zone_lookup {
+	const sl_node_t *node;      /**< exact match (data or empty non-terminal), or NULL */
+	const sl_node_t *encloser;  /**< closest encloser: the longest existing ancestor-or-self */
+	/**
+	 * Canonical predecessor of the name: the greatest existing name that
+	 * sorts at or before it (the name itself when it exists). Never NULL:
+	 * the apex sorts first. There is no wrap-around on this side; for NSEC
+	 * "next" wrap from the last node back to the apex.
+	 */
+	const sl_node_t *previous;
+	const sl_node_t *cut;       /**< the topmost zone cut at or above the name, or NULL */
+	const sl_node_t *dname;     /**< the topmost DNAME owner strictly above the name, or NULL */
+} sl_zone_lookup_t;
+
+/** Caps enforced at every commit (load, update, transfer alike). */
+typedef struct sl_zone_limits {
+	uint32_t max_rrset_rrs;     /**< RRs in one RRset (default 1000) */
+	uint32_t max_types_per_name;/**< RRsets at one name (default 100) */
+	uint64_t max_zone_rrs;      /**< RRs in the zone (default 10,000,000) */
+} sl_zone_limits_t;
+
+/** Fills @p limits with the defaults above. */
+SL_API void sl_zone_limits_default(sl_zone_limits_t *limits);
+
+/* ---- the registry ------------------------------------------------------- */
+
+/**
+ * Returns the zone with apex @p apex, creating it (empty, no version) if
+ * needed, and takes a reference. Thread-safe. Apexes compare
+ * case-insensitively. @return the zone, or NULL (ENOMEM, or @p apex is not a
+ * valid wire name)
+ */
+SL_API sl_zone_t *sl_zone_get(const uint8_t *apex);
+
+/**
+ * Drops a reference taken by sl_zone_get(). The last one removes the zone
+ * from the registry; its memory (and its current version) is freed once no
+ * worker can still be reading it (core/qsbr.h).
+ */
+SL_API void sl_zone_put(sl_zone_t *zone);
+
+/** The zone's apex (lower-cased wire name). */
+SL_API const uint8_t *sl_zone_name(const sl_zone_t *zone);
+
+/**
+ * The version readers should use now, or NULL when the zone has no data yet
+ * (still loading, or failed to load: answer SERVFAIL). On a worker thread the
+ * result stays valid until the worker's next quiescent state (core/qsbr.h:
+ * after the current batch of work), so at least until the handler returns.
+ */
+SL_API const sl_zone_version_t *sl_zone_current(const sl_zone_t *zone);
+
+/** Takes a reference to @p version so it outlives the current handler (e.g. an AXFR stream). */
+SL_API void sl_zone_version_ref(const sl_zone_version_t *version);
+
+/**
+ * Drops a reference taken by sl_zone_version_ref(). Never frees on the
+ * calling thread: a last reference hands the version to the reclaimer.
+ */
+SL_API void sl_zone_version_unref(const sl_zone_version_t *version);
+
+/* ---- reading a version -------------------------------------------------- */
+
+/** The apex node (always present in a committed version). */
+SL_API const sl_node_t *sl_zone_apex(const sl_zone_version_t *version);
+
+/** The SOA serial of the version. */
+SL_API uint32_t sl_zone_serial(const sl_zone_version_t *version);
+
+/** Number of RRs in the version. */
+SL_API uint64_t sl_zone_rr_count(const sl_zone_version_t *version);
+
+/** Exact lookup (case-insensitive). @return the node or NULL */
+SL_API const sl_node_t *sl_zone_find(const sl_zone_version_t *version, const uint8_t *name);
+
+/**
+ * Full lookup for answering: exact match, closest encloser, canonical
+ * predecessor, zone cut and DNAME above the name. Allocation-free; one tree
+ * descent, plus one for the encloser when the name does not exist, plus a
+ * short walk of the encloser's ancestors only when a cut or DNAME is above.
+ * @return SL_OK (exact match), SL_ENOTFOUND (no exact match; other fields
+ *         set) or SL_EINVAL (@p name is not in the zone; all fields NULL)
+ */
+SL_API int sl_zone_lookup(const sl_zone_version_t *version, const uint8_t *name,
+			  sl_zone_lookup_t *out);
+
+/** The RRset of @p type at @p node, or NULL. */
+SL_API const sl_rrset_t *sl_node_rrset(const sl_node_t *node, uint16_t type);
+
+/**
+ * Iterates RDATA of an RRset: pass NULL to start. Returns a pointer to the
+ * next RDATA and its length in *@p rdlen, or NULL at the end.
+ */
+SL_API const uint8_t *sl_rrset_next(const sl_rrset_t *rrset, const uint8_t *prev,
+				    uint16_t *rdlen);
+
+/**
+ * Ordered iteration state (canonical order). The version must stay valid
+ * while it is walked: take a reference when the walk spans handlers (AXFR).
+ */
+typedef struct sl_zone_iter {
+	const sl_zone_version_t *version; /**< version being walked */
+	const void *stack[128];           /**< the store's traversal stack */
+	unsigned depth;                   /**< stack depth */
+} sl_zone_iter_t;
+
+/** Positions @p it before the first node (the apex). */
+SL_API void sl_zone_iter_init(sl_zone_iter_t *it, const sl_zone_version_t *version);
+
+/** The next node in canonical order, or NULL at the end. */
+SL_API const sl_node_t *sl_zone_iter_next(sl_zone_iter_t *it);
+
+/* ---- writing ------------------------------------------------------------ */
+
+/** Transaction flags. */
+enum sl_zone_txn_flag {
+	SL_TXN_EMPTY = 0x1, /**< start from an empty zone instead of the current version (full load) */
+};
+
+/**
+ * Opens the zone's single write transaction, waiting for any other writer.
+ * Must not be called on a worker thread (it may block). *@p txn is NULL on
+ * failure. @return SL_OK, SL_EINVAL or SL_ENOMEM
+ */
+SL_API int sl_zone_txn_begin(sl_zone_t *zone, unsigned flags, sl_zone_txn_t **txn);
+
+/**
+ * Adds one RR. @p owner must be a valid name at or below the apex, @p type a
+ * data type (not 0 or a meta/query type) and @p rdata valid for it
+ * (sl_rdata_check()); SL_EINVAL otherwise, nothing logged. Adding an RR
+ * already present (RDATA equal, embedded names compared case-insensitively)
+ * is a no-op. A TTL different from the RRset's is set to the RRset's first
+ * TTL with one warning per RRset (RFC 2181 §5.2; for SL_TXN_EMPTY the
+ * warning comes at commit). @p where ("file:line" or NULL) is quoted in
+ * errors found at commit and in warnings.
+ * @return SL_OK, SL_EINVAL, SL_ELIMIT (an RRset would exceed 65535 RRs or a
+ *         name 65535 RRsets, or 2^32 records in one transaction) or SL_ENOMEM
+ */
+SL_API int sl_zone_txn_add(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t type, uint32_t ttl,
+			   const uint8_t *rdata, uint16_t rdlen, const char *where);
+
+/**
+ * Removes one RR (RDATA compared as in sl_zone_txn_add()).
+ * @return SL_OK, SL_ENOTFOUND (also for an owner outside the zone) or SL_ENOMEM
+ */
+SL_API int sl_zone_txn_remove(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t type,
+			      const uint8_t *rdata, uint16_t rdlen);
+
+/**
+ * Removes the RRset of @p type at @p owner, or every RRset there when
+ * @p type is SL_TYPE_ANY. @return SL_OK, SL_ENOTFOUND or SL_ENOMEM
+ */
+SL_API int sl_zone_txn_remove_rrset(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t type);
+
+/**
+ * The RRset as the transaction currently sees it, or NULL (for UPDATE
+ * prerequisites). Valid until the next change to the transaction, its commit
+ * or abort. (Reading or removing in an SL_TXN_EMPTY transaction first turns
+ * its append-only log into the general form: fine, but slower for a full load.)
+ */
+SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *owner,
+					   uint16_t type);
+
+/**
+ * Checks and publishes. Semantic checks: exactly one SOA, at the apex; NS at
+ * the apex; nothing but RRSIG/NSEC beside a CNAME and at most one CNAME; no
+ * DNAME beside a CNAME, at most one DNAME; glue (A/AAAA) present for every
+ * NS target that lies at or below a zone cut of this zone (for NS RRsets at
+ * the apex and at authoritative cuts; occluded NS are not checked);
+ * @p limits (NULL: defaults). Per-name checks and the per-name limits run on
+ * the names the transaction changes (every name for SL_TXN_EMPTY or a first
+ * load); the apex, zone-size and glue checks always hold for the whole
+ * result. Every failure is written to @p err as one line
+ * "[where: ]owner[ TYPE]: message", lines separated by "\n" (no final
+ * newline); when @p err is too small, the lines that fit are kept whole.
+ * On any failure nothing changes (the current version stays current). On
+ * success the new version is current for every new reader when this
+ * returns; a transaction that changed nothing publishes nothing.
+ * The transaction is freed either way.
+ * @return SL_OK, SL_ECONFIG (checks failed) or SL_ENOMEM
+ */
+SL_API int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char *err,
+			      size_t errlen);
+
+/** Discards the transaction (nothing changes) and frees it. */
+SL_API void sl_zone_txn_abort(sl_zone_txn_t *txn);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLUICE_ZONE_H */

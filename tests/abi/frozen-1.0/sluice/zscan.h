@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT OR Apache-2.0 */
+/*
+ * Zone master-file parser (RFC 1035 §5, RFC 2308 §4 $TTL, BIND $GENERATE).
+ *
+ * This is the master-file layer only: it tokenises the file (comments,
+ * parentheses, quoted strings, escapes), runs the directives, works out each
+ * record's owner, TTL, class and type, and hands the RDATA text to the core
+ * codec (sl_rdata_from_text()), which owns every RDATA and name syntax.
+ *
+ * The input is treated as hostile: every limit is checked, no input can
+ * make the parser read out of bounds, and the first error stops parsing
+ * with its exact place (file, line, column) and a one-line message.
+ *
+ * Semantics, following BIND where RFCs leave room:
+ *
+ *  - Owner: a line that starts with a blank reuses the previous owner (an
+ *    error when there is none yet). "@" is the current origin; relative
+ *    names are completed with it ("relative name but no $ORIGIN" without
+ *    one). $GENERATE does not change the previous owner.
+ *  - TTL of a record without one: the last $TTL; without $TTL, the last
+ *    explicit TTL (RFC 1035 §5.1); without either, an SOA takes its own
+ *    MINIMUM field and any other record zp_options_t.default_ttl (BIND
+ *    rejects such a record instead; Knot DNS uses 3600, as we do by
+ *    default). An SOA that had to take its MINIMUM makes it the default
+ *    for the records after it. TTLs above 2^31-1 are errors (RFC 2181 §8).
+ *  - Class: IN unless zp_options_t.rclass says otherwise; a record in any
+ *    other class is an error. TTL and class may come in either order.
+ *  - $ORIGIN name: relative to the current origin.
+ *  - $TTL ttl: units accepted ("1h30m", "2d", "1W"; case-insensitive).
+ *  - $INCLUDE file [origin]: a relative path is relative to the directory
+ *    of the including file. The included file starts with the includer's
+ *    origin (or the given one) and previous owner; both are restored when
+ *    it ends. $TTL and the last explicit TTL carry on across files.
+ *    Nesting is limited (max_include_depth) and a file that includes itself,
+ *    directly or not, is an error.
+ *  - $GENERATE start-stop[/step] lhs [ttl] [class] type rhs: as BIND 9.
+ *    In lhs and rhs, "$" is the counter, "${offset[,width[,base]]}" formats
+ *    it (base d, o, x, X, or n / N for reversed nibble labels as BIND
+ *    prints them), "$$" and "\$" are a literal '$'. rhs is the rest of the
+ *    line (BIND takes one token only); a single quoted rhs has its quotes
+ *    removed, as BIND does. One line makes at most max_generate records,
+ *    each RDATA text at most 64 KiB and 16 MiB of text in all.
+ *  - Directives are recognised indented too, names case-insensitive. Meta
+ *    and query types (OPT, TSIG, AXFR, ANY, ...) are errors.
+ *  - Line endings LF or CRLF. NUL bytes anywhere are an error. Columns are
+ *    1-based byte offsets within the line (a tab counts as one).
+ *  - RDATA errors carry the codec's message ("MX exchange: bad domain
+ *    name"), placed at the RDATA token they concern.
+ */
+#ifndef SLUICE_ZSCAN_H
+#define SLUICE_ZSCAN_H
+
+#include <sluice/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** TTL given to records when nothing else sets one (see the file comment). */
+#define ZP_DEFAULT_TTL 3600u
+/** Default nesting limit for $INCLUDE. */
+#define ZP_DEFAULT_INCLUDE_DEPTH 8u
+/** Hard ceiling for zp_options_t.max_include_depth (the parser recurses). */
+#define ZP_MAX_INCLUDE_DEPTH 64u
+/** Default limit of records one $GENERATE may produce. */
+#define ZP_DEFAULT_MAX_GENERATE 65536u
+/** Largest TTL accepted (RFC 2181 §8). */
+#define ZP_MAX_TTL 2147483647u
+/** Longest token (a base64 key or hex blob on one line) in octets. */
+#define ZP_MAX_TOKEN (256u * 1024u)
+/** Longest logical line (parentheses joined), counting tokens and one blank between each. */
+#define ZP_MAX_LINE (1024u * 1024u)
+/** Most tokens in one logical line. */
+#define ZP_MAX_TOKENS 131072u
+
+/** zp_options_t.flags: refuse $INCLUDE (for untrusted text, e.g. the fuzzer). */
+#define ZP_NO_INCLUDE 0x1u
+
+/** One record, valid only for the duration of the callback. */
+typedef struct zp_record {
+	const uint8_t *owner; /**< owner, uncompressed wire form, case preserved */
+	uint16_t type;	      /**< RR type */
+	uint16_t rclass;      /**< RR class (always the zone's class) */
+	uint32_t ttl;	      /**< TTL in seconds, at most ZP_MAX_TTL */
+	const uint8_t *rdata; /**< RDATA in storage form (see sluice/rr.h) */
+	uint16_t rdlen;	      /**< its length */
+	const char *file;     /**< file the record came from (the name given for strings) */
+	unsigned line;	      /**< line of the record's first token (of $GENERATE for those) */
+} zp_record_t;
+
+/**
+ * Receives each record in file order. Returning non-zero stops parsing:
+ * zp_parse_file() / zp_parse_string() then return that value, with the
+ * record's place in the error and a generic message the caller may replace.
+ * Negative SL_E* codes are the natural choice.
+ */
+typedef int (*zp_record_f)(void *arg, const zp_record_t *rr);
+
+/**
+ * Parser settings. A zeroed structure (or a NULL pointer) means every
+ * default; zp_options_init() spells them out.
+ */
+typedef struct zp_options {
+	/** Initial origin (wire form), or NULL: relative names then fail until $ORIGIN. */
+	const uint8_t *origin;
+	/** Class of the zone; 0 means IN. Records in another class are errors. */
+	uint16_t rclass;
+	/** TTL when no $TTL, explicit TTL or SOA applies; 0 means ZP_DEFAULT_TTL. */
+	uint32_t default_ttl;
+	/** $INCLUDE nesting limit; 0 means the default (8); at most ZP_MAX_INCLUDE_DEPTH. */
+	unsigned max_include_depth;
+	/** Records one $GENERATE may produce; 0 means ZP_DEFAULT_MAX_GENERATE. */
+	uint32_t max_generate;
+	/** Most records in total, $INCLUDEd and generated ones counted; 0 means no limit. */
+	uint64_t max_records;
+	/** Largest file (each included file too); 0 means no limit. */
+	size_t max_file_size;
+	/** ZP_NO_INCLUDE or 0. */
+	unsigned flags;
+} zp_options_t;
+
+/** Where and why parsing failed. Strings are always NUL-terminated. */
+typedef struct zp_error {
+	char file[256];	 /**< file name (its tail, if it is longer than the buffer) */
+	unsigned line;	 /**< 1-based line; 0 when the error has no place (e.g. open failed) */
+	unsigned column; /**< 1-based column of the offending token; 0 when none */
+	char msg[256];	 /**< one-line message */
+} zp_error_t;
+
+/** Fills @p opt with the defaults (origin NULL, class IN, TTL 3600, depth 8, ...). */
+SL_API void zp_options_init(zp_options_t *opt);
+
+/**
+ * Parses a zone file, calling @p cb for each record in order.
+ *
+ * The file is read whole (so is each $INCLUDEd file). Relative $INCLUDE
+ * paths are taken relative to the directory of @p path.
+ *
+ * @param path  file to read
+ * @param opt   settings, or NULL for the defaults
+ * @param cb    record callback
+ * @param arg   passed to @p cb
+ * @param err   receives the place and reason of a failure (may be NULL)
+ * @return SL_OK; SL_ESYNTAX for any error in the text; SL_ELIMIT for a
+ *         limit (records, $GENERATE count, include depth, sizes); SL_EIO
+ *         when a file cannot be read; SL_ENOMEM; or what @p cb returned
+ */
+SL_API int zp_parse_file(const char *path, const zp_options_t *opt, zp_record_f cb, void *arg,
+			 zp_error_t *err);
+
+/**
+ * Parses zone text held in memory (need not be NUL-terminated), as
+ * zp_parse_file() does. Relative $INCLUDE paths are taken relative to the
+ * directory part of @p name_for_errors (the current directory when it has
+ * none); set ZP_NO_INCLUDE for untrusted text.
+ *
+ * @param text             the zone text
+ * @param len              its length
+ * @param name_for_errors  file name reported in errors and records (NULL: "<string>")
+ */
+SL_API int zp_parse_string(const char *text, size_t len, const char *name_for_errors,
+		    const zp_options_t *opt, zp_record_f cb, void *arg, zp_error_t *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLUICE_ZSCAN_H */

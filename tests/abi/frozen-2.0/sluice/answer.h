@@ -1,0 +1,88 @@
+/*
+ * Sluice — authoritative answers from the zone store.
+ * SPDX-License-Identifier: MIT OR Apache-2.0
+ *
+ * One implementation of the RFC answer algorithm, shared by every plugin
+ * that serves zone-store data (zonefile, and later the journal and signer).
+ */
+#ifndef SLUICE_ANSWER_H
+#define SLUICE_ANSWER_H
+
+#include <sluice/plugin.h>
+#include <sluice/zone.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Most names whose A/AAAA the additional section may carry (CVE-2024-11187). */
+#define SL_ANSWER_MAX_ADDITIONAL 13
+/** Most CNAMEs followed inside one zone for one query. */
+#define SL_ANSWER_MAX_CNAME 8
+
+/**
+ * Answers req->qname / req->qtype from @p version (RFC 1034 §4.3.2,
+ * RFC 2308, RFC 4592, RFC 6672, RFC 8482, RFC 9471):
+ *  - exact matches with AA; CNAME chains followed inside the zone (loops and
+ *    chains longer than SL_ANSWER_MAX_CNAME stopped); DNAME substitution
+ *    with a synthesised CNAME (TTL of the DNAME);
+ *  - wildcards with closest-encloser semantics, empty non-terminals, and
+ *    existing names blocking the wildcard;
+ *  - referrals at zone cuts (no AA; NS in authority; all in-bailiwick glue
+ *    in additional, TC when it does not fit over UDP); data below a cut is
+ *    never served; DS at a cut answered from the parent side;
+ *  - NXDOMAIN and NODATA with the SOA in authority, TTL min(SOA TTL, MINIMUM);
+ *  - A/AAAA in additional for in-zone MX, SRV and NS targets (capped);
+ *  - ANY per RFC 8482 (one RRset); the question's case preserved.
+ * Sets req->kind, the rcode and flags in req->resp, TC when the answer or
+ * authority did not fit.
+ *
+ * Names answered by plugins: each CNAME/DNAME target is first offered to
+ * the plugins that would see it were it asked directly (see
+ * <sluice/plugin.h>, "Processing of one query"): in this zone, the
+ * instances placed before the caller; in another served zone, that zone's
+ * chain. The first that answers completes the answer after the CNAMEs (AA
+ * set; its NODATA after a CNAME counts as SL_ANSWER_POSITIVE) and its
+ * result is returned; when none does, the chain goes on through
+ * @p version. While another zone's chain is offered a target, this
+ * function passes (returns SL_RESULT_PASS without writing anything): a
+ * zone's own data is not served for another zone's CNAME, as in knotd.
+ * A name a plugin answers should still exist in the zone data — a
+ * placeholder record, such as the plugin's fallback addresses or a TXT —
+ * so that NXDOMAIN answers, NSEC chains and AXFR agree with what is served.
+ *
+ * @return SL_RESULT_DONE; or SL_RESULT_PASS as said above; or what the
+ *         plugin that answered a target returned (DONE, FOLLOW, and from
+ *         the same zone ERROR or DROP): return it from the handler as it is
+ */
+SL_API sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version);
+
+/**
+ * Ends a negative answer to req->qname the RFC 2308 way, for plugins that
+ * synthesise answers: rcode NXDOMAIN for @p kind SL_ANSWER_NXDOMAIN (NOERROR
+ * for SL_ANSWER_NODATA), AA, req->kind = @p kind, and in the authority
+ * section the zone's SOA with TTL min(SOA TTL, SOA MINIMUM) (RFC 2308 §3,
+ * §5) — TC when it does not fit. The SOA comes from @p version, or when
+ * that is NULL from the current version of req->zone. sl_answer_query()
+ * writes its negative answers with the same code.
+ * @return SL_OK; SL_ENOTFOUND when there is no zone data with a SOA (rcode,
+ *         AA and kind are still set: the answer goes without SOA, which
+ *         caches do not keep, RFC 2308 §5); SL_EINVAL for another @p kind
+ *         (nothing changed)
+ */
+SL_API int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version,
+			      sl_answer_kind_t kind);
+
+/**
+ * Starts an AXFR (RFC 5936) of @p zone for @p req: the first message goes in
+ * req->resp, the rest through a stream (sl_request_set_stream()), SOA first
+ * and last, in canonical
+ * order. Over UDP, or when the zone has no data: REFUSED / SERVFAIL.
+ * ACL checks are the caller's. @return SL_RESULT_DONE or SL_RESULT_ERROR
+ */
+SL_API sl_result_t sl_answer_axfr(sl_request_t *req, const sl_zone_t *zone);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SLUICE_ANSWER_H */
