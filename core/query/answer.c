@@ -112,11 +112,6 @@ static uint32_t rd32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
 /* Bytes left for records before the builder's limit and reserve. */
 static size_t room(const sl_resp_t *resp)
 {
@@ -447,7 +442,7 @@ static int follow_dname(struct answer *a, const sl_node_t *dnode)
 
 		out[i++] = l;
 		for (uint8_t k = 0; k < l; k++, i++)
-			out[i] = lower(a->sname[i]);
+			out[i] = sl_lower_octet(a->sname[i]);
 	}
 	memcpy(out + plen, target, tlen);
 

@@ -398,8 +398,7 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 		w->stats.dropped++;
 		return;
 	}
-	tcp->obuf[0] = (uint8_t)(outlen >> 8);
-	tcp->obuf[1] = (uint8_t)outlen;
+	sl_write_u16(tcp->obuf, (uint16_t)outlen);
 	conn_emit(c, tcp->obuf, outlen + 2, more);
 	if (out_pending(c) > c->max_out)
 		conn_pause(c);
@@ -424,8 +423,7 @@ static void conn_pump(struct tcp_conn *c)
 		sl_worker_stream_next(tcp->w, &c->stream, c->stream_query, c->stream_query_len,
 				      tcp->obuf + 2, SL_MSG_MAXLEN, &outlen);
 		if (outlen > 0 && outlen <= SL_MSG_MAXLEN) {
-			tcp->obuf[0] = (uint8_t)(outlen >> 8);
-			tcp->obuf[1] = (uint8_t)outlen;
+			sl_write_u16(tcp->obuf, (uint16_t)outlen);
 			/* Always queue: conn_flush sends it and tracks write progress. */
 			conn_emit(c, tcp->obuf, outlen + 2, true);
 		}
@@ -446,7 +444,7 @@ static size_t frame_len(const uint8_t *p, size_t len)
 
 	if (len < 2)
 		return 0;
-	m = (size_t)p[0] << 8 | p[1];
+	m = sl_read_u16(p);
 	return len - 2 >= m ? m + 2 : 0;
 }
 
@@ -567,7 +565,7 @@ static void conn_read(struct tcp_conn *c)
 			buf = tcp->rbuf;
 			room = sizeof(tcp->rbuf);
 		} else {
-			size_t need = c->in_len < 2 ? 2 : 2 + ((size_t)c->in[0] << 8 | c->in[1]);
+			size_t need = c->in_len < 2 ? 2 : 2 + (size_t)sl_read_u16(c->in);
 
 			if (!in_reserve(c, need)) {
 				sl_log(SL_LOG_WARNING,

@@ -14,46 +14,49 @@ static const char b64_alphabet[] =
 static const char b32hex_alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUV";
 static const char hex_alphabet[] = "0123456789ABCDEF";
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static int b64_value(char c)
+/* The value of base64 digit @p c (RFC 4648 §4). @return false for any other character */
+static bool b64_value(char c, unsigned *v)
 {
 	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+		*v = (unsigned)(c - 'A');
+	else if (c >= 'a' && c <= 'z')
+		*v = (unsigned)(c - 'a' + 26);
+	else if (c >= '0' && c <= '9')
+		*v = (unsigned)(c - '0' + 52);
+	else if (c == '+')
+		*v = 62;
+	else if (c == '/')
+		*v = 63;
+	else
+		return false;
+	return true;
 }
 
-static int b32hex_value(char c)
+/* The value of base32hex digit @p c, either case (RFC 4648 §7). */
+static bool b32hex_value(char c, unsigned *v)
 {
 	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'V')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'v')
-		return c - 'a' + 10;
-	return -1;
+		*v = (unsigned)(c - '0');
+	else if (c >= 'A' && c <= 'V')
+		*v = (unsigned)(c - 'A' + 10);
+	else if (c >= 'a' && c <= 'v')
+		*v = (unsigned)(c - 'a' + 10);
+	else
+		return false;
+	return true;
 }
 
-static int hex_value(char c)
+bool sl_hex_digit(char c, unsigned *v)
 {
 	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+		*v = (unsigned)(c - '0');
+	else if (c >= 'A' && c <= 'F')
+		*v = (unsigned)(c - 'A' + 10);
+	else if (c >= 'a' && c <= 'f')
+		*v = (unsigned)(c - 'a' + 10);
+	else
+		return false;
+	return true;
 }
 
 int sl_base64_encode(const uint8_t *in, size_t len, char *out, size_t outcap)
@@ -88,9 +91,9 @@ int sl_base64_decode(const char *in, size_t len, uint8_t *out, size_t outcap, si
 
 	for (size_t i = 0; i < len; i++) {
 		char c = in[i];
-		int v;
+		unsigned v;
 
-		if (is_blank(c))
+		if (sl_is_blank(c))
 			continue;
 		if (c == '=') {
 			/* Padding fills positions 3 and 4 of a quantum only. */
@@ -104,10 +107,9 @@ int sl_base64_decode(const char *in, size_t len, uint8_t *out, size_t outcap, si
 		/* Nothing may follow padding. */
 		if (npad > 0)
 			return SL_ESYNTAX;
-		v = b64_value(c);
-		if (v < 0)
+		if (!b64_value(c, &v))
 			return SL_ESYNTAX;
-		acc = (acc << 6) | (uint32_t)v;
+		acc = (acc << 6) | v;
 		if (++nchars == 4) {
 			if (outcap - o < 3)
 				return SL_ESPACE;
@@ -171,15 +173,14 @@ int sl_base32hex_decode(const char *in, size_t len, uint8_t *out, size_t outcap,
 	size_t o = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		int v;
+		unsigned v;
 
-		if (is_blank(in[i]))
+		if (sl_is_blank(in[i]))
 			continue;
-		v = b32hex_value(in[i]);
-		if (v < 0)
+		if (!b32hex_value(in[i], &v))
 			return SL_ESYNTAX;
 		nchars++;
-		acc = (acc << 5) | (uint32_t)v;
+		acc = (acc << 5) | v;
 		bits += 5;
 		if (bits >= 8) {
 			bits -= 8;
@@ -218,27 +219,28 @@ int sl_hex_encode(const uint8_t *in, size_t len, char *out, size_t outcap)
 
 int sl_hex_decode(const char *in, size_t len, uint8_t *out, size_t outcap, size_t *outlen)
 {
-	int hi = -1;
+	unsigned hi = 0;
+	bool half = false; /* hi holds the first digit of an octet */
 	size_t o = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		int v;
+		unsigned v;
 
-		if (is_blank(in[i]))
+		if (sl_is_blank(in[i]))
 			continue;
-		v = hex_value(in[i]);
-		if (v < 0)
+		if (!sl_hex_digit(in[i], &v))
 			return SL_ESYNTAX;
-		if (hi < 0) {
+		if (!half) {
 			hi = v;
+			half = true;
 			continue;
 		}
 		if (o == outcap)
 			return SL_ESPACE;
 		out[o++] = (uint8_t)(hi << 4 | v);
-		hi = -1;
+		half = false;
 	}
-	if (hi >= 0)
+	if (half)
 		return SL_ESYNTAX;
 	*outlen = o;
 	return SL_OK;

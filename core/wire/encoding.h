@@ -2,8 +2,8 @@
 /*
  * Sluice core — the RDATA layout
  * descriptors shared by the wire codec (rdata.c) and the text codec
- * (rdata_text.c), so that both read one description of each type.
- * The binary-to-text encodings these formats use are public, in
+ * (rdata_parse.c, rdata_print.c), so that both read one description of
+ * each type. The binary-to-text encodings these formats use are public, in
  * sluice/codec.h.
  */
 #ifndef SL_CORE_ENCODING_H
@@ -12,11 +12,21 @@
 #include <sluice/codec.h>
 #include <sluice/common.h>
 
+/** The blanks that separate presentation-format tokens and that decoders skip. */
+static inline bool sl_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/** The value of hex digit @p c, either case. @return false for any other character */
+bool sl_hex_digit(char c, unsigned *v);
+
 /* ---- RDATA layout descriptors -------------------------------------------- */
 
 /**
  * Kinds of RDATA fields. Each kind has one wire layout (checked in rdata.c)
- * and one presentation form (parsed and printed in rdata_text.c). "Rest"
+ * and one presentation form (parsed in rdata_parse.c, printed in
+ * rdata_print.c). "Rest"
  * kinds take everything up to the end of the RDATA and must come last.
  */
 enum sl_rdf_kind {
@@ -124,8 +134,8 @@ enum sl_svc_kind {
 /** Returns the registered name of SvcParamKey @p key, or NULL ("keyNNNNN" form). */
 const char *sl_svc_key_name(uint16_t key);
 
-/** Returns the key with name @p name (exact, lower case), or -1. */
-int sl_svc_key_from_name(const char *name, size_t len);
+/** Looks up the key named @p name (exact, lower case). @return true with *@p key */
+bool sl_svc_key_from_name(const char *name, size_t len, uint16_t *key);
 
 /** Returns how the value of @p key is encoded. */
 enum sl_svc_kind sl_svc_key_kind(uint16_t key);

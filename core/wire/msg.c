@@ -34,16 +34,6 @@
 #define COOKIE_MIN_FULL 16
 #define COOKIE_MAX_FULL 40
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 /* Records a FORMERR: the header parsed, so the caller can answer. */
 static int formerr(sl_msg_t *msg, const char *why)
 {
@@ -64,10 +54,10 @@ int sl_msg_rr_next(const uint8_t *wire, size_t len, size_t *pos, sl_rr_t *rr)
 		return SL_EMALFORMED;
 	if (len - p < RR_FIXEDLEN)
 		return SL_EMALFORMED;
-	rr->type = rd16(wire + p);
-	rr->rclass = rd16(wire + p + 2);
-	rr->ttl = rd32(wire + p + 4);
-	rdlen = rd16(wire + p + 8);
+	rr->type = sl_read_u16(wire + p);
+	rr->rclass = sl_read_u16(wire + p + 2);
+	rr->ttl = sl_read_u32(wire + p + 4);
+	rdlen = sl_read_u16(wire + p + 8);
 	p += RR_FIXEDLEN;
 	if (rdlen > len - p)
 		return SL_EMALFORMED;
@@ -87,7 +77,7 @@ static int parse_ecs(sl_msg_t *msg, const uint8_t *opt, uint16_t olen, bool quer
 		return formerr(msg, "duplicate ECS option");
 	if (olen < ECS_HDRLEN)
 		return formerr(msg, "ECS option too short");
-	family = rd16(opt);
+	family = sl_read_u16(opt);
 	source = opt[2];
 	scope = opt[3];
 	if (family == ECS_FAMILY_IPV4)
@@ -159,8 +149,8 @@ static int parse_opt(sl_msg_t *msg, const sl_rr_t *rr, size_t owner_pos)
 
 		if (end - p < 4)
 			return formerr(msg, "truncated EDNS option header");
-		code = rd16(w + p);
-		olen = rd16(w + p + 2);
+		code = sl_read_u16(w + p);
+		olen = sl_read_u16(w + p + 2);
 		p += 4;
 		if (olen > end - p)
 			return formerr(msg, "EDNS option overruns OPT RDATA");
@@ -213,8 +203,8 @@ static int parse_questions(sl_msg_t *msg, size_t *pos)
 		if (msg->len - p < 4)
 			return formerr(msg, "truncated question");
 		if (i == 0) {
-			msg->qtype = rd16(msg->wire + p);
-			msg->qclass = rd16(msg->wire + p + 2);
+			msg->qtype = sl_read_u16(msg->wire + p);
+			msg->qclass = sl_read_u16(msg->wire + p + 2);
 			/* Set last: a non-zero length promises a fully parsed question. */
 			msg->qname_len = nlen;
 		}
@@ -271,12 +261,12 @@ int sl_msg_parse(const uint8_t *wire, size_t len, sl_msg_t *msg)
 		msg->error = "message shorter than a DNS header";
 		return SL_EMALFORMED;
 	}
-	msg->hdr.id = rd16(wire);
-	msg->hdr.flags = rd16(wire + 2);
-	msg->hdr.qdcount = rd16(wire + 4);
-	msg->hdr.ancount = rd16(wire + 6);
-	msg->hdr.nscount = rd16(wire + 8);
-	msg->hdr.arcount = rd16(wire + 10);
+	msg->hdr.id = sl_read_u16(wire);
+	msg->hdr.flags = sl_read_u16(wire + 2);
+	msg->hdr.qdcount = sl_read_u16(wire + 4);
+	msg->hdr.ancount = sl_read_u16(wire + 6);
+	msg->hdr.nscount = sl_read_u16(wire + 8);
+	msg->hdr.arcount = sl_read_u16(wire + 10);
 
 	/*
 	 * Reject counts that cannot possibly fit before walking anything, so a

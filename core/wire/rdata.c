@@ -176,23 +176,20 @@ const char *sl_svc_key_name(uint16_t key)
 	return key < SVC_NKEYS ? svc_keys[key].name : NULL;
 }
 
-int sl_svc_key_from_name(const char *name, size_t len)
+bool sl_svc_key_from_name(const char *name, size_t len, uint16_t *key)
 {
 	for (size_t k = 0; k < SVC_NKEYS; k++) {
-		if (strlen(svc_keys[k].name) == len && memcmp(svc_keys[k].name, name, len) == 0)
-			return (int)k;
+		if (strlen(svc_keys[k].name) == len && memcmp(svc_keys[k].name, name, len) == 0) {
+			*key = (uint16_t)k;
+			return true;
+		}
 	}
-	return -1;
+	return false;
 }
 
 enum sl_svc_kind sl_svc_key_kind(uint16_t key)
 {
 	return key < SVC_NKEYS ? svc_keys[key].kind : SL_SVC_OPAQUE;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /* Checks one SvcParam value against the rules of its key; NULL when valid. */
@@ -203,12 +200,12 @@ static const char *svc_value_check(uint16_t key, const uint8_t *val, size_t len)
 		if (len == 0 || len % 2)
 			return "mandatory: bad length";
 		for (size_t i = 0; i < len; i += 2) {
-			uint16_t k = get16(val + i);
+			uint16_t k = sl_read_u16(val + i);
 
 			/* RFC 9460 §8: sorted, no duplicates, never lists itself. */
 			if (k == 0)
 				return "mandatory: lists itself";
-			if (i > 0 && k <= get16(val + i - 2))
+			if (i > 0 && k <= sl_read_u16(val + i - 2))
 				return "mandatory: keys not strictly increasing";
 		}
 		return NULL;
@@ -255,8 +252,8 @@ static const char *svcparams_check(const uint8_t *p, size_t len)
 
 		if (len - i < 4)
 			return "SvcParam truncated";
-		key = get16(p + i);
-		vlen = get16(p + i + 2);
+		key = sl_read_u16(p + i);
+		vlen = sl_read_u16(p + i + 2);
 		i += 4;
 		if (vlen > len - i)
 			return "SvcParam value overruns RDATA";
@@ -272,9 +269,9 @@ static const char *svcparams_check(const uint8_t *p, size_t len)
 			mlen = vlen;
 		}
 		/* A mandatory key below this one was skipped over: it is absent. */
-		if (mi < mlen && get16(mand + mi) < key)
+		if (mi < mlen && sl_read_u16(mand + mi) < key)
 			return "mandatory key missing";
-		if (mi < mlen && get16(mand + mi) == key)
+		if (mi < mlen && sl_read_u16(mand + mi) == key)
 			mi += 2;
 		prev = key;
 		i += vlen;
@@ -290,7 +287,7 @@ static const char *options_check(const uint8_t *p, size_t len)
 
 		if (len - i < 4)
 			return "option truncated";
-		olen = get16(p + i + 2);
+		olen = sl_read_u16(p + i + 2);
 		i += 4;
 		if (olen > len - i)
 			return "option overruns RDATA";
@@ -337,8 +334,8 @@ static const char *bitmap_check(const uint8_t *p, size_t len)
 static const char *loc_check(const uint8_t *p)
 {
 	const uint32_t equator = 0x80000000u;
-	uint32_t lat = (uint32_t)get16(p + 4) << 16 | get16(p + 6);
-	uint32_t lon = (uint32_t)get16(p + 8) << 16 | get16(p + 10);
+	uint32_t lat = sl_read_u32(p + 4);
+	uint32_t lon = sl_read_u32(p + 8);
 
 	if (p[0] != 0)
 		return "LOC version not 0";
@@ -401,7 +398,7 @@ static const char *apl_check(const uint8_t *p, size_t len)
 
 		if (len - i < 4)
 			return "APL item truncated";
-		afi = get16(p + i);
+		afi = sl_read_u16(p + i);
 		n = p[i + 3] & 0x7f;
 		if (n > len - i - 4)
 			return "APL address overruns RDATA";
@@ -550,11 +547,11 @@ static size_t var_len(uint8_t kind, const uint8_t *p, size_t avail, const char *
 		}
 		return 1 + n;
 	case SL_RDF_B64LEN:
-		if (avail < 2 || get16(p) > avail - 2) {
+		if (avail < 2 || sl_read_u16(p) > avail - 2) {
 			*why = "data overruns RDATA";
 			return 0;
 		}
-		return 2 + (size_t)get16(p);
+		return 2 + (size_t)sl_read_u16(p);
 	case SL_RDF_STRS:
 		if (avail == 0) {
 			*why = "no strings";

@@ -24,6 +24,8 @@
 #include <sluice/resp.h>
 #include <sluice/rr.h>
 
+#include "name_int.h"
+
 #define COMP_MASK (SL_RESP_COMP_SLOTS - 1)
 /* Keep the load factor at 3/4 so probe chains stay short. */
 #define COMP_MAX_ENTRIES (SL_RESP_COMP_SLOTS / 4 * 3)
@@ -48,51 +50,10 @@
 		   SL_FLAG_AD | SL_FLAG_CD)
 #define OPCODE_BITS 0x7800
 
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
 /* Room left for records: the reserve stays free for sl_resp_finish(). */
 static size_t body_max(const sl_resp_t *r)
 {
 	return r->limit > r->reserve ? r->limit - r->reserve : 0;
-}
-
-/*
- * Records the offset of each label of @p name in @p lab (lab[n] is the root
- * label). Bounded by SL_NAME_MAXLEN even for a name that breaks the contract.
- * @return the label count, or -1 when the name is not valid
- */
-static int name_labels(const uint8_t *name, uint8_t lab[SL_NAME_MAXLABELS + 1])
-{
-	unsigned off = 0;
-	int n = 0;
-
-	while (name[off] != 0) {
-		unsigned l = name[off];
-
-		if (l > SL_LABEL_MAXLEN || n == SL_NAME_MAXLABELS || off + l + 2 > SL_NAME_MAXLEN)
-			return -1;
-		lab[n++] = (uint8_t)off;
-		off += l + 1;
-	}
-	lab[n] = (uint8_t)off;
-	return n;
 }
 
 /* hs[i] is the hash of the suffix starting at label i, built from the root. */
@@ -105,7 +66,7 @@ static void suffix_hashes(const uint8_t *name, const uint8_t *lab, int n, uint32
 
 		h = (h ^ l[0]) * FNV_PRIME;
 		for (unsigned j = 1; j <= l[0]; j++)
-			h = (h ^ lower(l[j])) * FNV_PRIME;
+			h = (h ^ sl_lower_octet(l[j])) * FNV_PRIME;
 		hs[i] = h;
 	}
 }
@@ -143,7 +104,7 @@ static bool suffix_at(const uint8_t *buf, size_t end, size_t off, const uint8_t 
 
 			if (off + 1 >= end || ++hops > SL_NAME_MAXLABELS)
 				return false;
-			target = ((size_t)(b & 0x3F) << 8) | buf[off + 1];
+			target = sl_read_u16(buf + off) & COMP_MAX_OFFSET;
 			if (target >= off)
 				return false;
 			off = target;
@@ -156,7 +117,7 @@ static bool suffix_at(const uint8_t *buf, size_t end, size_t off, const uint8_t 
 		if (b > SL_LABEL_MAXLEN || off + 1 + b > end)
 			return false;
 		for (unsigned j = 1; j <= b; j++)
-			if (lower(buf[off + j]) != lower(suffix[j]))
+			if (sl_lower_octet(buf[off + j]) != sl_lower_octet(suffix[j]))
 				return false;
 		off += 1 + (size_t)b;
 		suffix += 1 + b;
@@ -225,7 +186,7 @@ static int put_name(sl_resp_t *r, size_t *pos, size_t max, const uint8_t *name, 
 	uint8_t lab[SL_NAME_MAXLABELS + 1];
 	uint32_t hs[SL_NAME_MAXLABELS];
 	size_t start = *pos, target = 0, need;
-	int n = name_labels(name, lab);
+	int n = sl_name_label_offsets(name, lab);
 	int match;
 
 	if (n < 0)
@@ -246,7 +207,7 @@ static int put_name(sl_resp_t *r, size_t *pos, size_t max, const uint8_t *name, 
 		return SL_ESPACE;
 	memcpy(r->buf + start, name, lab[match]);
 	if (match < n)
-		wr16(r->buf + start + lab[match], (uint16_t)(COMP_POINTER | target));
+		sl_write_u16(r->buf + start + lab[match], (uint16_t)(COMP_POINTER | target));
 	else
 		r->buf[start + lab[match]] = 0;
 	if (compress)
@@ -340,8 +301,8 @@ int sl_resp_init(sl_resp_t *resp, uint8_t *buf, size_t cap, size_t limit, size_t
 		return SL_ESPACE;
 
 	memset(buf, 0, SL_HEADER_LEN);
-	wr16(buf, query->hdr.id);
-	wr16(buf + 2, resp->flags);
+	sl_write_u16(buf, query->hdr.id);
+	sl_write_u16(buf + 2, resp->flags);
 	resp->len = resp->qend = SL_HEADER_LEN;
 	if (query->hdr.qdcount != 1 || query->qname_len == 0)
 		return SL_OK;
@@ -354,8 +315,8 @@ int sl_resp_init(sl_resp_t *resp, uint8_t *buf, size_t cap, size_t limit, size_t
 		comp_undo(resp, 0);
 		return rc;
 	}
-	wr16(buf + pos, query->qtype);
-	wr16(buf + pos + 2, query->qclass);
+	sl_write_u16(buf + pos, query->qtype);
+	sl_write_u16(buf + pos + 2, query->qclass);
 	pos += 4;
 	resp->count[SL_SECTION_QUESTION] = 1;
 	resp->len = resp->qend = pos;
@@ -404,16 +365,16 @@ int sl_resp_add_rr(sl_resp_t *resp, const uint8_t *owner, uint16_t type, uint16_
 		rc = SL_ESPACE;
 		goto undo;
 	}
-	wr16(resp->buf + pos, type);
-	wr16(resp->buf + pos + 2, rclass);
-	wr32(resp->buf + pos + 4, ttl);
+	sl_write_u16(resp->buf + pos, type);
+	sl_write_u16(resp->buf + pos + 2, rclass);
+	sl_write_u32(resp->buf + pos + 4, ttl);
 	pos += RR_FIXEDLEN;
 	rdstart = pos;
 	rc = put_rdata(resp, &pos, max, type, rdata, rdlen);
 	if (rc != SL_OK)
 		goto undo;
 	/* Compression only shrinks RDATA, so the length still fits 16 bits. */
-	wr16(resp->buf + rdstart - 2, (uint16_t)(pos - rdstart));
+	sl_write_u16(resp->buf + rdstart - 2, (uint16_t)(pos - rdstart));
 	resp->len = pos;
 	resp->count[resp->section]++;
 	return SL_OK;
@@ -532,8 +493,8 @@ size_t sl_resp_opt_size(const sl_resp_opt_t *opt)
 
 static uint8_t *put_opthdr(uint8_t *w, uint16_t code, size_t len)
 {
-	wr16(w, code);
-	wr16(w + 2, (uint16_t)len);
+	sl_write_u16(w, code);
+	sl_write_u16(w + 2, (uint16_t)len);
 	return w + OPTHDR_LEN;
 }
 
@@ -558,11 +519,11 @@ static int put_opt(sl_resp_t *r, const sl_resp_opt_t *opt)
 
 	w = r->buf + r->len;
 	*w++ = 0;
-	wr16(w, SL_TYPE_OPT);
-	wr16(w + 2, payload);
-	wr32(w + 4, ttl);
+	sl_write_u16(w, SL_TYPE_OPT);
+	sl_write_u16(w + 2, payload);
+	sl_write_u32(w + 4, ttl);
 	rdlen = w + 8;
-	wr16(rdlen, (uint16_t)(opt_total(&p) - OPT_FIXEDLEN));
+	sl_write_u16(rdlen, (uint16_t)(opt_total(&p) - OPT_FIXEDLEN));
 	w += RR_FIXEDLEN;
 	if (p.nsid != 0) {
 		w = put_opthdr(w, SL_EDNS_OPT_NSID, opt->nsid_len);
@@ -574,7 +535,7 @@ static int put_opt(sl_resp_t *r, const sl_resp_opt_t *opt)
 		unsigned rem = opt->ecs->source_prefix % 8;
 
 		w = put_opthdr(w, SL_EDNS_OPT_ECS, 4 + p.ecs_addr);
-		wr16(w, opt->ecs->family);
+		sl_write_u16(w, opt->ecs->family);
 		w[2] = opt->ecs->source_prefix;
 		w[3] = opt->ecs->scope_prefix;
 		w += 4;
@@ -591,12 +552,13 @@ static int put_opt(sl_resp_t *r, const sl_resp_opt_t *opt)
 	}
 	if (p.keepalive != 0) {
 		w = put_opthdr(w, SL_EDNS_OPT_KEEPALIVE, 2);
-		wr16(w, opt->keepalive > UINT16_MAX ? UINT16_MAX : (uint16_t)opt->keepalive);
+		sl_write_u16(w,
+			     opt->keepalive > UINT16_MAX ? UINT16_MAX : (uint16_t)opt->keepalive);
 		w += 2;
 	}
 	if (p.ede != 0) {
 		w = put_opthdr(w, SL_EDNS_OPT_EDE, 2 + p.ede_text);
-		wr16(w, (uint16_t)opt->ede_code);
+		sl_write_u16(w, (uint16_t)opt->ede_code);
 		w += 2;
 		if (p.ede_text != 0)
 			memcpy(w, opt->ede_text, p.ede_text);
@@ -627,8 +589,8 @@ int sl_resp_finish(sl_resp_t *resp, const sl_resp_opt_t *opt)
 	} else if (resp->rcode > 0xF) {
 		rcode = SL_RCODE_SERVFAIL;
 	}
-	wr16(resp->buf + 2, (uint16_t)((resp->flags & ~0xFu) | rcode));
+	sl_write_u16(resp->buf + 2, (uint16_t)((resp->flags & ~0xFu) | rcode));
 	for (int s = 0; s < 4; s++)
-		wr16(resp->buf + 4 + 2 * s, resp->count[s]);
+		sl_write_u16(resp->buf + 4 + 2 * s, resp->count[s]);
 	return (int)resp->len;
 }

@@ -17,11 +17,6 @@
 
 /* ---- canonical RDATA order ------------------------------------------------ */
 
-static inline uint8_t lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
 static bool has_upper(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -55,7 +50,7 @@ static uint8_t canon_at(const uint8_t *rd, size_t i, size_t span[][2], unsigned 
 {
 	for (unsigned k = 0; k < ns; k++) {
 		if (i >= span[k][0] && i < span[k][1])
-			return lower(rd[i]);
+			return sl_lower_octet(rd[i]);
 	}
 	return rd[i];
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "grow.h"
+#include "name_int.h"
 #include "zone_tree.h"
 
 #define B SL_BT_ORDER
@@ -115,11 +116,6 @@ void sl_zone_tree_live(long *names, long *nodes)
 
 /* ---- keys ---------------------------------------------------------------- */
 
-static inline uint8_t lower(uint8_t c)
-{
-	return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + ('a' - 'A')) : c;
-}
-
 /* Writes the key of the first @p n labels of a name whose label offsets are @p off. */
 static size_t key_of(const uint8_t *name, const uint8_t *off, unsigned n, uint8_t *key)
 {
@@ -130,7 +126,7 @@ static size_t key_of(const uint8_t *name, const uint8_t *off, unsigned n, uint8_
 		const uint8_t *l = name + off[i];
 
 		for (unsigned k = 1; k <= l[0]; k++) {
-			uint8_t c = lower(l[k]);
+			uint8_t c = sl_lower_octet(l[k]);
 
 			if (c <= 1) {
 				key[o++] = 1;
@@ -147,35 +143,25 @@ static size_t key_of(const uint8_t *name, const uint8_t *off, unsigned n, uint8_
 size_t sl_zkey_make(const uint8_t *name, unsigned apex_labels, uint8_t key[SL_ZKEY_MAX])
 {
 	uint8_t off[SL_NAME_MAXLABELS + 1];
-	unsigned n = 0;
-	size_t p = 0;
+	int n = sl_name_label_offsets(name, off);
 
-	while (name[p] && n < SL_NAME_MAXLABELS + 1) {
-		off[n++] = (uint8_t)p;
-		p += name[p] + 1u;
-	}
-	if (apex_labels > n)
+	if (n < 0 || apex_labels > (unsigned)n)
 		return 0;
-	return key_of(name, off, n - apex_labels, key);
+	return key_of(name, off, (unsigned)n - apex_labels, key);
 }
 
 bool sl_zkey_in_zone(const uint8_t *name, const uint8_t *apex, unsigned apex_labels,
 		     uint8_t key[SL_ZKEY_MAX], size_t *klen)
 {
 	uint8_t off[SL_NAME_MAXLABELS + 1];
-	unsigned n = 0;
-	size_t p = 0;
+	int n = sl_name_label_offsets(name, off);
 
-	while (name[p] && n < SL_NAME_MAXLABELS + 1) {
-		off[n++] = (uint8_t)p;
-		p += name[p] + 1u;
-	}
-	/* The apex part starts at label n - apex_labels (the root label when 0 labels). */
-	if (apex_labels > n)
+	/* The apex part starts at label n - apex_labels (off[n] is the root label). */
+	if (n < 0 || apex_labels > (unsigned)n)
 		return false;
-	if (!sl_name_equal(name + (apex_labels ? off[n - apex_labels] : p), apex))
+	if (!sl_name_equal(name + off[(unsigned)n - apex_labels], apex))
 		return false;
-	*klen = key_of(name, off, n - apex_labels, key);
+	*klen = key_of(name, off, (unsigned)n - apex_labels, key);
 	return true;
 }
 

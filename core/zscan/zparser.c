@@ -551,70 +551,14 @@ static void zp_skip_entry(struct zp_parser *p, struct zp_src *s)
 
 /* ---- fields ------------------------------------------------------------------- */
 
-/*
- * A TTL: seconds, or BIND units ("1w2d", "1h30m"; w d h m s, any case), where
- * each number needs its unit once units are used. At most ZP_MAX_TTL.
- * @return 0, -1 (syntax) or -2 (out of range)
- */
-static int zp_ttl_value(const char *s, size_t n, uint32_t *out)
-{
-	uint64_t total = 0;
-	bool units = false;
-	size_t i = 0;
-
-	if (n == 0)
-		return -1;
-	while (i < n) {
-		uint64_t part = 0, mult;
-
-		if (!zp_isdigit(s[i]))
-			return -1;
-		while (i < n && zp_isdigit(s[i])) {
-			part = part * 10 + (uint64_t)(s[i++] - '0');
-			if (part > ZP_MAX_TTL)
-				return -2;
-		}
-		if (i == n) {
-			if (units)
-				return -1;
-			total = part;
-			break;
-		}
-		switch (s[i++] | 0x20) {
-		case 'w':
-			mult = 604800;
-			break;
-		case 'd':
-			mult = 86400;
-			break;
-		case 'h':
-			mult = 3600;
-			break;
-		case 'm':
-			mult = 60;
-			break;
-		case 's':
-			mult = 1;
-			break;
-		default:
-			return -1;
-		}
-		units = true;
-		total += part * mult; /* part <= 2^31, so no overflow */
-		if (total > ZP_MAX_TTL)
-			return -2;
-	}
-	*out = (uint32_t)total;
-	return 0;
-}
-
+/* A TTL: seconds or BIND units (sl_ttl_from_text()), at most ZP_MAX_TTL (RFC 2181 §8). */
 static int zp_ttl(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *t,
 		  uint32_t *ttl)
 {
 	char show[48];
-	int r = zp_ttl_value(s->buf + t->off, t->len, ttl);
+	int r = sl_ttl_from_text(s->buf + t->off, t->len, ZP_MAX_TTL, ttl);
 
-	if (r == -2)
+	if (r == SL_ELIMIT)
 		return zp_fail(p, s, t, SL_ESYNTAX, "TTL %s out of range (maximum %u)",
 			       zp_show(s, t, show, sizeof(show)), ZP_MAX_TTL);
 	if (r < 0)

@@ -364,8 +364,7 @@ static bool ixfr_client_serial(const sl_msg_t *q, uint32_t *serial)
 		/* Validated SOA RDATA: two names, then the serial. */
 		size_t off = sl_name_len(rdata);
 		off += sl_name_len(rdata + off);
-		*serial = (uint32_t)rdata[off] << 24 | (uint32_t)rdata[off + 1] << 16 |
-			  (uint32_t)rdata[off + 2] << 8 | rdata[off + 3];
+		*serial = sl_read_u32(rdata + off);
 		return true;
 	}
 	return false;

@@ -658,6 +658,32 @@ START_TEST(test_opt_rdlen_overrun)
 }
 END_TEST
 
+/* The byte-order helpers of sluice/common.h, at odd addresses and with the top bits set. */
+START_TEST(test_byte_order)
+{
+	uint8_t b[7];
+
+	memset(b, 0xAA, sizeof(b));
+	sl_write_u16(b + 1, 0xFE01);
+	ck_assert_uint_eq(b[0], 0xAA);
+	ck_assert_uint_eq(b[1], 0xFE);
+	ck_assert_uint_eq(b[2], 0x01);
+	ck_assert_uint_eq(b[3], 0xAA);
+	ck_assert_uint_eq(sl_read_u16(b + 1), 0xFE01);
+
+	sl_write_u32(b + 3, 0xF1E2D3C4u);
+	ck_assert_uint_eq(b[2], 0x01);
+	ck_assert_uint_eq(b[3], 0xF1);
+	ck_assert_uint_eq(b[4], 0xE2);
+	ck_assert_uint_eq(b[5], 0xD3);
+	ck_assert_uint_eq(b[6], 0xC4);
+	ck_assert_uint_eq(sl_read_u32(b + 3), 0xF1E2D3C4u);
+	/* Bytes straddling both writes read as one big-endian value. */
+	ck_assert_uint_eq(sl_read_u32(b + 1), 0xFE01F1E2u);
+	ck_assert_uint_eq(sl_read_u16(b + 5), 0xD3C4);
+}
+END_TEST
+
 static Suite *msg_suite(void)
 {
 	Suite *s = suite_create("msg");
@@ -689,6 +715,7 @@ static Suite *msg_suite(void)
 			    (int)(sizeof(misc_cases) / sizeof(misc_cases[0])));
 	tcase_add_test(tc, test_response_options);
 	tcase_add_test(tc, test_opt_rdlen_overrun);
+	tcase_add_test(tc, test_byte_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

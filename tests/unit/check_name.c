@@ -10,6 +10,8 @@
 #include <sluice/name.h>
 #include <sluice/rr.h>
 
+#include "name_int.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Parses an absolute test name that must be valid; returns its length. */
@@ -980,6 +982,110 @@ START_TEST(test_rrtype_meta)
 }
 END_TEST
 
+/* ---------------------------------------------------------------------------
+ * Helpers shared by the layers: lower-casing, label offsets, text escapes
+ */
+
+START_TEST(test_lower_octet)
+{
+	for (unsigned c = 0; c < 256; c++) {
+		bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+		uint8_t want = c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : (uint8_t)c;
+		const uint8_t a[] = { 1, (uint8_t)c, 0 };
+		const uint8_t low[] = { 1, want, 0 };
+		const uint8_t flip[] = { 1, (uint8_t)(c ^ 0x20), 0 };
+
+		ck_assert_uint_eq(sl_lower_octet((uint8_t)c), want);
+		/* name.c lowers through a table: it must agree octet for octet. */
+		ck_assert_msg(sl_name_equal(a, low), "octet %u", c);
+		ck_assert_int_eq(sl_name_compare(a, low), 0);
+		ck_assert_uint_eq(sl_name_hash(a), sl_name_hash(low));
+		/* The other case of a letter is the same; any other octet differs. */
+		ck_assert_msg(sl_name_equal(a, flip) == letter, "octet %u", c);
+		ck_assert_msg((sl_name_compare(a, flip) == 0) == letter, "octet %u", c);
+	}
+}
+END_TEST
+
+START_TEST(test_label_offsets)
+{
+	uint8_t name[SL_NAME_MAXLEN], off[SL_NAME_MAXLABELS + 1];
+
+	wire(".", name);
+	ck_assert_int_eq(sl_name_label_offsets(name, off), 0);
+	ck_assert_uint_eq(off[0], 0);
+
+	wire("a.Bc.def.", name);
+	ck_assert_int_eq(sl_name_label_offsets(name, off), 3);
+	ck_assert_uint_eq(off[0], 0);
+	ck_assert_uint_eq(off[1], 2);
+	ck_assert_uint_eq(off[2], 5);
+	ck_assert_uint_eq(off[3], 9); /* the root label */
+
+	/* The most labels a name holds: 127 one-octet labels, 255 octets. */
+	for (unsigned i = 0; i < 127; i++) {
+		name[2 * i] = 1;
+		name[2 * i + 1] = 'x';
+	}
+	name[254] = 0;
+	ck_assert_int_eq(sl_name_label_offsets(name, off), 127);
+	ck_assert_uint_eq(off[126], 252);
+	ck_assert_uint_eq(off[127], 254);
+}
+END_TEST
+
+START_TEST(test_label_offsets_invalid)
+{
+	uint8_t off[SL_NAME_MAXLABELS + 1];
+	static const uint8_t long_label[] = { 64, [65] = 0 };
+	static const uint8_t pointer[] = { 1, 'a', 0xC0, 12 };
+	static const uint8_t extended[] = { 1, 'a', 0x41, 'b', 0 };
+	/* Four full labels: the root would be octet 257. */
+	uint8_t overlong[4 * 64 + 1] = { 0 };
+	uint8_t *noroot;
+
+	ck_assert_int_eq(sl_name_label_offsets(long_label, off), SL_EMALFORMED);
+	ck_assert_int_eq(sl_name_label_offsets(pointer, off), SL_EMALFORMED);
+	ck_assert_int_eq(sl_name_label_offsets(extended, off), SL_EMALFORMED);
+	for (unsigned i = 0; i < 4; i++)
+		overlong[64 * i] = 63;
+	ck_assert_int_eq(sl_name_label_offsets(overlong, off), SL_EMALFORMED);
+
+	/* No root within 255 octets: refused without reading octet 255 (ASan checks). */
+	noroot = malloc(SL_NAME_MAXLEN);
+	ck_assert_ptr_nonnull(noroot);
+	memset(noroot, 1, SL_NAME_MAXLEN);
+	ck_assert_int_eq(sl_name_label_offsets(noroot, off), SL_EMALFORMED);
+	free(noroot);
+}
+END_TEST
+
+START_TEST(test_text_escape)
+{
+	static const struct {
+		const char *s; /* what follows the backslash */
+		size_t used;   /* 0: refused */
+		uint8_t c;
+	} cases[] = {
+		{ "065", 3, 'A' },  { "000", 3, 0 },     { "255x", 3, 255 }, { "256", 0, 0 },
+		{ "999", 0, 0 },    { "25", 0, 0 },      { "2a5", 0, 0 },    { "0", 0, 0 },
+		{ ".", 1, '.' },    { "\\", 1, '\\' },  { "x12", 1, 'x' },  { "\"", 1, '"' },
+		{ "", 0, 0 },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint8_t c = 0xEE;
+		size_t used = sl_text_escape(cases[i].s, strlen(cases[i].s), &c);
+
+		ck_assert_msg(used == cases[i].used, "\\%s: used %zu", cases[i].s, used);
+		if (used)
+			ck_assert_uint_eq(c, cases[i].c);
+	}
+	/* The length given is the limit, not the NUL: "06" of "065" is cut short. */
+	ck_assert_uint_eq(sl_text_escape("065", 2, &(uint8_t){ 0 }), 0);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------- */
 
 static Suite *name_suite(void)
@@ -1021,6 +1127,13 @@ static Suite *name_suite(void)
 	tcase_add_test(tc, test_rrtype_all_roundtrip);
 	tcase_add_test(tc, test_rrtype_all_lowercase);
 	tcase_add_test(tc, test_rrtype_meta);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("helpers");
+	tcase_add_test(tc, test_lower_octet);
+	tcase_add_test(tc, test_label_offsets);
+	tcase_add_test(tc, test_label_offsets_invalid);
+	tcase_add_test(tc, test_text_escape);
 	suite_add_tcase(s, tc);
 
 	return s;

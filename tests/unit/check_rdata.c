@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
- * Unit tests for the RDATA codec: core/rdata.c (wire validation,
- * decompression, name location) and core/rdata_text.c (presentation format),
- * with core/encoding.c exercised through the types that use it.
+ * Unit tests for the RDATA codec: core/wire/rdata.c (wire validation,
+ * decompression, name location) and core/wire/rdata_*.c (presentation format),
+ * with core/wire/encoding.c exercised through the types that use it.
  *
  * Expected texts are what dig/knotc print for the same records (checked
  * against named-checkzone -D and knotc zone-read), except that long hex and
@@ -1312,6 +1312,63 @@ START_TEST(test_truncations)
 }
 END_TEST
 
+/* sl_ttl_from_text(): both caps its callers use, the zone file's 2^31 - 1 and RDATA's 2^32 - 1. */
+static const struct ttl_case {
+	const char *text;
+	int rc31;      /* with max 2^31 - 1 (record TTLs, RFC 2181 §8) */
+	int rc32;      /* with max 2^32 - 1 (SOA timers, RRSIG original TTL) */
+	uint32_t want; /* when SL_OK */
+} ttl_cases[] = {
+	{ "0", SL_OK, SL_OK, 0 },
+	{ "3600", SL_OK, SL_OK, 3600 },
+	{ "1h30m", SL_OK, SL_OK, 5400 },
+	{ "1W2d3H4m5S", SL_OK, SL_OK, 604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5 },
+	{ "0w0d0h0m0s", SL_OK, SL_OK, 0 },
+	{ "1s1s", SL_OK, SL_OK, 2 },
+	{ "2147483647", SL_OK, SL_OK, 2147483647u },
+	{ "2147483648", SL_ELIMIT, SL_OK, 2147483648u },
+	{ "3550w", SL_OK, SL_OK, 3550u * 604800 },
+	{ "3551w", SL_ELIMIT, SL_OK, 3551u * 604800 },
+	{ "4294967295", SL_ELIMIT, SL_OK, 4294967295u },
+	{ "4294967295s", SL_ELIMIT, SL_OK, 4294967295u },
+	{ "4294967296", SL_ELIMIT, SL_ELIMIT, 0 },
+	{ "7102w", SL_ELIMIT, SL_ELIMIT, 0 },
+	{ "99999999999999999999999", SL_ELIMIT, SL_ELIMIT, 0 },
+	{ "", SL_ESYNTAX, SL_ESYNTAX, 0 },
+	{ "1h30", SL_ESYNTAX, SL_ESYNTAX, 0 },
+	{ "h", SL_ESYNTAX, SL_ESYNTAX, 0 },
+	{ "1hh", SL_ESYNTAX, SL_ESYNTAX, 0 },
+	{ "1x", SL_ESYNTAX, SL_ESYNTAX, 0 },
+	{ "+1", SL_ESYNTAX, SL_ESYNTAX, 0 },
+	{ "-1", SL_ESYNTAX, SL_ESYNTAX, 0 },
+	{ "1 h", SL_ESYNTAX, SL_ESYNTAX, 0 },
+	{ "0x10", SL_ESYNTAX, SL_ESYNTAX, 0 },
+};
+
+START_TEST(test_ttl_from_text)
+{
+	const struct ttl_case *tc = &ttl_cases[_i];
+	const uint32_t caps[2] = { 2147483647u, UINT32_MAX };
+	const int rcs[2] = { tc->rc31, tc->rc32 };
+
+	for (int k = 0; k < 2; k++) {
+		uint32_t ttl = 12345;
+		int rc = sl_ttl_from_text(tc->text, strlen(tc->text), caps[k], &ttl);
+
+		ck_assert_msg(rc == rcs[k], "\"%s\" max %u: rc %d", tc->text, caps[k], rc);
+		/* The value is written on success only. */
+		ck_assert_uint_eq(ttl, rc == SL_OK ? tc->want : 12345);
+	}
+	/* Only len characters are read: "3600" of "36001" is 3600. */
+	if (strcmp(tc->text, "3600") == 0) {
+		uint32_t ttl;
+
+		ck_assert_int_eq(sl_ttl_from_text("36001", 4, UINT32_MAX, &ttl), SL_OK);
+		ck_assert_uint_eq(ttl, 3600);
+	}
+}
+END_TEST
+
 static Suite *rdata_suite(void)
 {
 	Suite *s = suite_create("rdata");
@@ -1338,6 +1395,7 @@ static Suite *rdata_suite(void)
 	tcase_add_test(tc, test_text_rdata_limit);
 	tcase_add_test(tc, test_svcparams_many);
 	tcase_add_test(tc, test_wks_bitmap_limit);
+	tcase_add_loop_test(tc, test_ttl_from_text, 0, ARRAY_SIZE(ttl_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("names");
