@@ -935,7 +935,7 @@ def render_md(title, summary):
 
 def build_identity(args):
     """What sluiced build is measured: git HEAD, local changes, and the
-    modification times of the binary, libsluice and the zonefile plugin."""
+    modification times of the binary, libsluice-wire and the zonefile plugin."""
     ident = {}
     try:
         ident["git"] = subprocess.run(["git", "-C", TOP, "rev-parse", "--short", "HEAD"],
@@ -948,7 +948,7 @@ def build_identity(args):
         pass
     real = os.path.join(os.path.dirname(args.sluiced), ".libs", os.path.basename(args.sluiced))
     for key, path in (("sluiced", real if os.path.exists(real) else args.sluiced),
-                      ("libsluice", os.path.join(TOP, ".libs", "libsluice.so")),
+                      ("libsluice", os.path.join(TOP, ".libs", "libsluice-wire.so")),
                       ("zonefile", os.path.join(args.plugin_path, "zonefile.so"))):
         try:
             ident[key] = time.strftime("%Y-%m-%d %H:%M:%S",
