@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
- * Plugin loader and the host services plugins call on their instances.
+ * Plugin loader: finds, opens and checks plugins, and creates and frees
+ * their instances. The services plugins call are in services.c and timers.c.
  * A plugin is NAME.so exporting `sluice_plugin`; everything about it is
  * checked before any of its code runs, so a mismatched build is refused
  * with a message naming the file instead of crashing later.
@@ -11,12 +12,12 @@
 #include <errno.h>
 #include <link.h>
 #include <stddef.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "loader.h"
+#include "services.h"
 
 /* Plugin names become file names: keep them to a safe alphabet. */
 static bool valid_plugin_name(const char *name)
@@ -254,8 +255,7 @@ sl_instance_t *sl_instance_create(const sl_module_t *mod, sl_conf_t *conf, const
 	} else {
 		snprintf(inst->label, sizeof(inst->label), "%s", api->name);
 	}
-	inst->counters = calloc((size_t)inst->workers * SL_MAX_COUNTERS, sizeof(*inst->counters));
-	if (!inst->counters) {
+	if (sl_instance_counters_init(inst) != SL_OK) {
 		free(inst);
 		sl_conf_error(conf, NULL, "out of memory");
 		return NULL;
@@ -282,78 +282,6 @@ void sl_instance_free(sl_instance_t *inst)
 		return;
 	if (inst->api && inst->api->destroy)
 		inst->api->destroy(inst->state);
-	for (unsigned i = 0; i < inst->ncounters; i++)
-		free(inst->counter_names[i]);
-	free((void *)inst->counters);
+	sl_instance_counters_free(inst);
 	free(inst);
-}
-
-void sl_instance_log_stats(const sl_instance_t *inst)
-{
-	for (unsigned i = 0; i < inst->ncounters; i++)
-		sl_log(SL_LOG_NOTICE, "stats %s %s=%llu", inst->label, inst->counter_names[i],
-		       (unsigned long long)sl_stats_get(inst, (int)i));
-}
-
-/* ---- host services (declared in <sluice/plugin.h>) ---------------------- */
-
-const char *sl_instance_label(const sl_instance_t *inst)
-{
-	return inst->label;
-}
-
-const uint8_t *sl_instance_zone(const sl_instance_t *inst)
-{
-	return inst->has_zone ? inst->zone : NULL;
-}
-
-unsigned sl_instance_workers(const sl_instance_t *inst)
-{
-	return inst->workers;
-}
-
-void sl_instance_log(const sl_instance_t *inst, int level, const char *fmt, ...)
-{
-	char msg[900];
-	va_list ap;
-
-	if (!sl_log_enabled(level))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	sl_log(level, "%s: %s", inst->label, msg);
-}
-
-int sl_stats_counter(sl_instance_t *inst, const char *name)
-{
-	if (inst->ncounters >= SL_MAX_COUNTERS)
-		return SL_ELIMIT;
-	char *copy = strdup(name);
-	if (!copy)
-		return SL_ENOMEM;
-	inst->counter_names[inst->ncounters] = copy;
-	return (int)inst->ncounters++;
-}
-
-void sl_stats_add(sl_instance_t *inst, const sl_request_t *req, int id, uint64_t n)
-{
-	if (id < 0 || (unsigned)id >= inst->ncounters || req->worker_id >= inst->workers)
-		return;
-	/* One writer per slot (its worker), so a relaxed load+store needs no lock. */
-	_Atomic uint64_t *c = &inst->counters[(size_t)req->worker_id * SL_MAX_COUNTERS + (size_t)id];
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
-			      memory_order_relaxed);
-}
-
-uint64_t sl_stats_get(const sl_instance_t *inst, int id)
-{
-	uint64_t sum = 0;
-	if (id < 0 || (unsigned)id >= inst->ncounters)
-		return 0;
-	for (unsigned w = 0; w < inst->workers; w++)
-		sum += atomic_load_explicit(
-			&inst->counters[(size_t)w * SL_MAX_COUNTERS + (size_t)id],
-			memory_order_relaxed);
-	return sum;
 }

@@ -5,7 +5,6 @@
 #ifndef SL_CORE_LOADER_H
 #define SL_CORE_LOADER_H
 
-#include <stdatomic.h>
 #include <sluice/plugin.h>
 #include "conf.h"
 #include "runtime.h"
@@ -43,8 +42,5 @@ sl_instance_t *sl_instance_create(const sl_module_t *mod, sl_conf_t *conf, const
 
 /** Calls destroy() and frees the instance. NULL is ignored. */
 void sl_instance_free(sl_instance_t *inst);
-
-/** Logs every counter of @p inst at notice level. */
-void sl_instance_log_stats(const sl_instance_t *inst);
 
 #endif /* SL_CORE_LOADER_H */

@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +22,9 @@
 #include "net.h"
 #include "qsbr.h"
 #include "server.h"
+#include "services.h"
 
 static struct ev_loop *control_loop;
-
-struct ev_loop *sl_server_control_loop(void)
-{
-	return control_loop;
-}
 
 static bool same_listen(const sl_server_conf_t *a, const sl_server_conf_t *b)
 {
@@ -129,7 +126,7 @@ static void publish(sl_server_t *srv, sl_runtime_t *rt)
 	atomic_store(&srv->live, rt);
 	unsigned gen = atomic_fetch_add(&srv->generation, 1) + 1;
 	for (unsigned i = 0; i < srv->nworkers; i++)
-		ev_async_send(srv->workers[i].loop, &srv->workers[i].wake);
+		ev_async_send(srv->workers[i].host.loop, &srv->workers[i].wake);
 	for (unsigned i = 0; i < srv->nworkers; i++) {
 		struct timespec ts = { 0, 1000000 };
 		/* A worker acks between two batches, so this is short. */
@@ -164,32 +161,28 @@ static void reload(sl_server_t *srv)
 	sl_log(SL_LOG_NOTICE, "reload complete: %zu zone%s", rt->nzones, rt->nzones == 1 ? "" : "s");
 }
 
+/* One core counter (at @p offset in sl_worker_stats_t) summed over the
+ * workers; relaxed loads, so it may run while they count. */
+static unsigned long long stat_sum(const sl_server_t *srv, size_t offset)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < srv->nworkers; i++) {
+		const char *stats = (const char *)&srv->workers[i].stats;
+		sum += sl_counter_get((const _Atomic uint64_t *)(const void *)(stats + offset));
+	}
+	return (unsigned long long)sum;
+}
+#define STAT(field) stat_sum(srv, offsetof(sl_worker_stats_t, field))
+
 static void log_stats(sl_server_t *srv)
 {
-	sl_worker_stats_t sum = { 0 };
-	for (unsigned i = 0; i < srv->nworkers; i++) {
-		const sl_worker_stats_t *s = &srv->workers[i].stats;
-		sum.udp_queries += s->udp_queries;
-		sum.tcp_queries += s->tcp_queries;
-		sum.dropped += s->dropped;
-		sum.truncated += s->truncated;
-		sum.tcp_accepted += s->tcp_accepted;
-		sum.tcp_rejected += s->tcp_rejected;
-		sum.tcp_timeouts += s->tcp_timeouts;
-		for (int r = 0; r < 24; r++)
-			sum.rcode[r] += s->rcode[r];
-	}
 	sl_log(SL_LOG_NOTICE,
 	       "stats udp=%llu tcp=%llu dropped=%llu truncated=%llu noerror=%llu formerr=%llu "
 	       "servfail=%llu nxdomain=%llu notimp=%llu refused=%llu tcp_accepted=%llu "
 	       "tcp_rejected=%llu tcp_timeouts=%llu",
-	       (unsigned long long)sum.udp_queries, (unsigned long long)sum.tcp_queries,
-	       (unsigned long long)sum.dropped, (unsigned long long)sum.truncated,
-	       (unsigned long long)sum.rcode[0], (unsigned long long)sum.rcode[1],
-	       (unsigned long long)sum.rcode[2], (unsigned long long)sum.rcode[3],
-	       (unsigned long long)sum.rcode[4], (unsigned long long)sum.rcode[5],
-	       (unsigned long long)sum.tcp_accepted, (unsigned long long)sum.tcp_rejected,
-	       (unsigned long long)sum.tcp_timeouts);
+	       STAT(udp_queries), STAT(tcp_queries), STAT(dropped), STAT(truncated),
+	       STAT(rcode[0]), STAT(rcode[1]), STAT(rcode[2]), STAT(rcode[3]), STAT(rcode[4]),
+	       STAT(rcode[5]), STAT(tcp_accepted), STAT(tcp_rejected), STAT(tcp_timeouts));
 	const sl_runtime_t *rt = srv->rt;
 	for (size_t i = 0; i < rt->server_chain.n; i++)
 		sl_instance_log_stats(rt->server_chain.inst[i]);
@@ -227,7 +220,7 @@ static void stop_workers(sl_server_t *srv, unsigned started)
 {
 	atomic_store(&srv->stopping, true);
 	for (unsigned i = 0; i < started; i++)
-		ev_async_send(srv->workers[i].loop, &srv->workers[i].wake);
+		ev_async_send(srv->workers[i].host.loop, &srv->workers[i].wake);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(srv->workers[i].thread, NULL);
 }
@@ -266,6 +259,8 @@ int sl_server_run(sl_runtime_t *rt, const char *config_file, bool foreground)
 		sl_log_use_syslog(true);
 	}
 	control_loop = ev_default_loop(EVFLAG_AUTO);
+	/* Before any start(): plugins may start control-loop timers there. */
+	sl_host_set_control_loop(control_loop);
 	if (!control_loop || write_pid_file(srv, rt->conf.pid_file) != SL_OK ||
 	    drop_privileges(rt->conf.user) != SL_OK)
 		goto out;
@@ -322,6 +317,7 @@ out:
 	}
 	pthread_mutex_destroy(&srv->clients_lock);
 	free(srv);
+	sl_host_set_control_loop(NULL);
 	control_loop = NULL;
 	return status;
 }

@@ -175,7 +175,7 @@ static void conn_debug(const struct tcp_conn *c, const char *what)
 static void conn_close(struct tcp_conn *c)
 {
 	struct sl_tcp *tcp = c->tcp;
-	struct ev_loop *loop = tcp->w->loop;
+	struct ev_loop *loop = tcp->w->host.loop;
 	struct sl_server *srv = tcp->w->server;
 
 	ev_io_stop(loop, &c->rio);
@@ -225,7 +225,7 @@ static ev_tstamp conn_deadline(const struct tcp_conn *c)
  */
 static void conn_arm(struct tcp_conn *c, bool force)
 {
-	struct ev_loop *loop = c->tcp->w->loop;
+	struct ev_loop *loop = c->tcp->w->host.loop;
 	ev_tstamp d = conn_deadline(c), after;
 
 	if (isinf(d)) {
@@ -252,14 +252,14 @@ static void conn_settle(struct tcp_conn *c, bool activity)
 	list_remove(c->idle ? &tcp->idle : &tcp->busy, c);
 	c->idle = idle;
 	if (idle)
-		c->idle_since = ev_now(tcp->w->loop);
+		c->idle_since = ev_now(tcp->w->host.loop);
 	list_append(idle ? &tcp->idle : &tcp->busy, c);
 }
 
 static void conn_pause(struct tcp_conn *c)
 {
 	c->paused = true;
-	ev_io_stop(c->tcp->w->loop, &c->rio);
+	ev_io_stop(c->tcp->w->host.loop, &c->rio);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -299,7 +299,7 @@ static bool out_append(struct tcp_conn *c, const uint8_t *p, size_t n)
 /* Writes what the socket takes now; watches for writability if not all. */
 static void conn_flush(struct tcp_conn *c)
 {
-	struct ev_loop *loop = c->tcp->w->loop;
+	struct ev_loop *loop = c->tcp->w->host.loop;
 
 	while (out_pending(c) > 0) {
 		ssize_t r = send(c->fd, c->out + c->out_off, out_pending(c),
@@ -338,7 +338,7 @@ static void conn_flush(struct tcp_conn *c)
  */
 static void conn_emit(struct tcp_conn *c, const uint8_t *p, size_t n, bool more)
 {
-	struct ev_loop *loop = c->tcp->w->loop;
+	struct ev_loop *loop = c->tcp->w->host.loop;
 
 	if (out_pending(c) == 0 && !more) {
 		ssize_t r;
@@ -377,7 +377,7 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 	sl_worker_t *w = tcp->w;
 	size_t outlen = 0;
 
-	w->stats.tcp_queries++;
+	sl_counter_add(&w->stats.tcp_queries, 1);
 	sl_worker_answer(w, SL_TRANSPORT_TCP, q, qlen, &c->peer.sa, c->peer_len, &c->local.sa,
 			 c->local_len, tcp->obuf + 2, SL_MSG_MAXLEN, &outlen, &c->stream);
 	if (c->stream.next) {
@@ -395,7 +395,7 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 		more = true;
 	}
 	if (outlen == 0 || outlen > SL_MSG_MAXLEN) {
-		w->stats.dropped++;
+		sl_counter_add(&w->stats.dropped, 1);
 		return;
 	}
 	sl_write_u16(tcp->obuf, (uint16_t)outlen);
@@ -433,7 +433,7 @@ static void conn_pump(struct tcp_conn *c)
 		c->stream_query = NULL;
 		c->stream_query_len = 0;
 	} else if (!c->dead) {
-		ev_io_start(tcp->w->loop, &c->wio);
+		ev_io_start(tcp->w->host.loop, &c->wio);
 	}
 }
 
@@ -537,14 +537,14 @@ static void in_process(struct tcp_conn *c)
 	memmove(c->in, c->in + used, c->in_len);
 	/* What is left is a new query that started in this read. */
 	if (c->in_len > 0)
-		c->req_since = ev_now(c->tcp->w->loop);
+		c->req_since = ev_now(c->tcp->w->host.loop);
 	in_release_if_empty(c);
 }
 
 static void conn_eof(struct tcp_conn *c)
 {
 	c->eof = true;
-	ev_io_stop(c->tcp->w->loop, &c->rio);
+	ev_io_stop(c->tcp->w->host.loop, &c->rio);
 	/* An unfinished query can no longer complete: forget it. Responses
 	 * already queued are still sent (conn_finish closes once drained). */
 	c->in_len = 0;
@@ -607,7 +607,7 @@ static void conn_read(struct tcp_conn *c)
 					c->dead = true;
 					return;
 				}
-				c->req_since = ev_now(tcp->w->loop);
+				c->req_since = ev_now(tcp->w->host.loop);
 			}
 		} else {
 			c->in_len += (size_t)n;
@@ -631,10 +631,10 @@ static void conn_resume(struct tcp_conn *c)
 			return;
 		/* Unfinished input left: its deadline starts now, the wait was ours. */
 		if (c->in_len > 0)
-			c->req_since = ev_now(c->tcp->w->loop);
+			c->req_since = ev_now(c->tcp->w->host.loop);
 	}
 	if (!c->paused && !c->eof)
-		ev_io_start(c->tcp->w->loop, &c->rio);
+		ev_io_start(c->tcp->w->host.loop, &c->rio);
 }
 
 /* Ends every callback on a connection: flush, resume, close or re-arm. */
@@ -689,7 +689,7 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	struct tcp_conn *c = t->data;
 
 	if (conn_deadline(c) <= ev_now(loop) + 0.001) {
-		c->tcp->w->stats.tcp_timeouts++;
+		sl_counter_add(&c->tcp->w->stats.tcp_timeouts, 1);
 		conn_debug(c, c->idle ? "idle timeout" :
 			      out_pending(c) > 0 ? "write timeout" : "request timeout");
 		conn_close(c);
@@ -705,7 +705,7 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 /* Out of descriptors or memory: stop accepting for a moment, don't spin. */
 static void tcp_backoff(struct sl_tcp *tcp, int err)
 {
-	struct ev_loop *loop = tcp->w->loop;
+	struct ev_loop *loop = tcp->w->host.loop;
 	size_t i;
 
 	for (i = 0; i < tcp->nls; i++)
@@ -718,7 +718,7 @@ static void tcp_backoff(struct sl_tcp *tcp, int err)
 
 		tcp->last_warn = ev_now(loop);
 		sl_log(SL_LOG_WARNING, "tcp: accept: %s; pausing accepts (%zu connections open "
-		       "on worker %u)", errstr(err, ebuf, sizeof(ebuf)), tcp->nconns, tcp->w->id);
+		       "on worker %u)", errstr(err, ebuf, sizeof(ebuf)), tcp->nconns, tcp->w->host.id);
 	}
 }
 
@@ -739,7 +739,7 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	sl_worker_t *w = tcp->w;
 	struct sl_server *srv = w->server;
 	const sl_tcp_conf_t *conf = &w->rt->conf.tcp;
-	struct ev_loop *loop = w->loop;
+	struct ev_loop *loop = w->host.loop;
 	struct tcp_conn *c;
 	unsigned open;
 
@@ -749,7 +749,7 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	}
 	/* Per client first: refusing there must not cost someone an eviction. */
 	if (!sl_tcp_client_acquire(srv, &peer->sa, conf->max_per_client)) {
-		w->stats.tcp_rejected++;
+		sl_counter_add(&w->stats.tcp_rejected, 1);
 		close(fd);
 		return;
 	}
@@ -762,7 +762,7 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 		} else {
 			atomic_fetch_sub(&srv->tcp_conns, 1);
 			sl_tcp_client_release(srv, &peer->sa);
-			w->stats.tcp_rejected++;
+			sl_counter_add(&w->stats.tcp_rejected, 1);
 			close(fd);
 			return;
 		}
@@ -771,7 +771,7 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	if (c == NULL) {
 		atomic_fetch_sub(&srv->tcp_conns, 1);
 		sl_tcp_client_release(srv, &peer->sa);
-		w->stats.tcp_rejected++;
+		sl_counter_add(&w->stats.tcp_rejected, 1);
 		close(fd);
 		return;
 	}
@@ -804,7 +804,7 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	c->timer.data = c;
 	ev_io_start(loop, &c->rio);
 	conn_arm(c, true);
-	w->stats.tcp_accepted++;
+	sl_counter_add(&w->stats.tcp_accepted, 1);
 }
 
 static void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -887,7 +887,7 @@ int sl_tcp_start(sl_worker_t *w)
 		tcp->nls++;
 	}
 	for (i = 0; i < tcp->nls; i++)
-		ev_io_start(w->loop, &tcp->ls[i].io);
+		ev_io_start(w->host.loop, &tcp->ls[i].io);
 	w->tcp = tcp;
 	return SL_OK;
 }
@@ -901,8 +901,8 @@ void sl_tcp_stop(sl_worker_t *w)
 		return;
 	/* The listening sockets belong to the server (w->tcp_fds). */
 	for (i = 0; i < tcp->nls; i++)
-		ev_io_stop(w->loop, &tcp->ls[i].io);
-	ev_timer_stop(w->loop, &tcp->backoff);
+		ev_io_stop(w->host.loop, &tcp->ls[i].io);
+	ev_timer_stop(w->host.loop, &tcp->backoff);
 	while (tcp->idle.head != NULL)
 		conn_close(tcp->idle.head);
 	while (tcp->busy.head != NULL)

@@ -199,11 +199,11 @@ static void udp_answer_batch(struct udp_sock *s, unsigned n)
 		size_t outlen = 0, ctl_len;
 		struct msghdr *sh;
 
-		w->stats.udp_queries++;
+		sl_counter_add(&w->stats.udp_queries, 1);
 		if (h->msg_flags & MSG_TRUNC) {
 			/* Cannot happen with 64 KiB slots; never answer a
 			 * datagram we did not see whole. */
-			w->stats.dropped++;
+			sl_counter_add(&w->stats.dropped, 1);
 			continue;
 		}
 		local_len = udp_destination(s, h, &local, &u->sctl[k], &ctl_len);
@@ -211,11 +211,11 @@ static void udp_answer_batch(struct udp_sock *s, unsigned n)
 				 (const struct sockaddr *)&u->peer[i], h->msg_namelen, &local.sa,
 				 local_len, out, SL_UDP_BUFSIZE, &outlen, NULL);
 		if (outlen == 0 || outlen > SL_UDP_BUFSIZE) {
-			w->stats.dropped++;
+			sl_counter_add(&w->stats.dropped, 1);
 			continue;
 		}
 		if (outlen > 2 && (out[2] & 0x02))
-			w->stats.truncated++;
+			sl_counter_add(&w->stats.truncated, 1);
 		u->siov[k].iov_base = out;
 		u->siov[k].iov_len = outlen;
 		sh = &u->smsg[k].msg_hdr;
@@ -229,7 +229,7 @@ static void udp_answer_batch(struct udp_sock *s, unsigned n)
 		k++;
 	}
 	if (k > 0)
-		w->stats.dropped += udp_send(s->fd, u->smsg, k);
+		sl_counter_add(&w->stats.dropped, udp_send(s->fd, u->smsg, k));
 }
 
 static void udp_read_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -341,7 +341,7 @@ int sl_udp_start(sl_worker_t *w)
 		u->nsocks++;
 	}
 	for (i = 0; i < u->nsocks; i++)
-		ev_io_start(w->loop, &u->socks[i].io);
+		ev_io_start(w->host.loop, &u->socks[i].io);
 	w->udp = u;
 	return SL_OK;
 }
@@ -356,7 +356,7 @@ void sl_udp_stop(sl_worker_t *w)
 	/* The sockets belong to the server (w->udp_fds); only the watchers and
 	 * buffers are ours. */
 	for (i = 0; i < u->nsocks; i++)
-		ev_io_stop(w->loop, &u->socks[i].io);
+		ev_io_stop(w->host.loop, &u->socks[i].io);
 	udp_free(u);
 	w->udp = NULL;
 }

@@ -27,25 +27,20 @@ void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *q
 		.transport = transport, .wire = query, .len = qlen,
 		.remote = remote, .remote_len = remote_len,
 		.local = local, .local_len = local_len,
-		.worker_id = w->id, .worker = w, .now = (uint32_t)time(NULL),
+		.worker_id = w->host.id, .worker = w, .now = (uint32_t)time(NULL),
 		.cookie_mac = &w->cookie_mac, .stream_out = stream,
 	};
 	size_t len = sl_process(w->rt, &in, &w->arena, out, outcap);
 
 	*outlen = len;
 	if (len >= SL_HEADER_LEN)
-		w->stats.rcode[out[3] & 0x0F]++;
+		sl_counter_add(&w->stats.rcode[out[3] & 0x0F], 1);
 }
 
 bool sl_worker_stream_next(sl_worker_t *w, sl_stream_t *stream, const uint8_t *query,
 			   size_t qlen, uint8_t *out, size_t outcap, size_t *outlen)
 {
 	return sl_process_stream(stream, query, qlen, out, outcap, outlen);
-}
-
-unsigned sl_worker_id(const sl_worker_t *worker)
-{
-	return worker->id;
 }
 
 /* ---- per-worker plugin hooks -------------------------------------------- */
@@ -56,7 +51,7 @@ static void chain_worker_start(const sl_chain_t *chain, sl_worker_t *w)
 		sl_instance_t *inst = chain->inst[i];
 		if (inst->api->worker_start && inst->api->worker_start(inst->state, w) != SL_OK)
 			sl_log(SL_LOG_ERROR, "%s: worker_start failed on worker %u", inst->label,
-			       w->id);
+			       w->host.id);
 	}
 }
 
@@ -112,58 +107,58 @@ static void on_wake(struct ev_loop *loop, ev_async *watcher, int revents)
 static void on_prepare(struct ev_loop *loop, ev_prepare *watcher, int revents)
 {
 	sl_worker_t *w = watcher->data;
-	sl_qsbr_offline(w->id);
+	sl_qsbr_offline(w->host.id);
 }
 
 static void on_check(struct ev_loop *loop, ev_check *watcher, int revents)
 {
 	sl_worker_t *w = watcher->data;
-	sl_qsbr_online(w->id);
+	sl_qsbr_online(w->host.id);
 }
 
 static void *worker_main(void *arg)
 {
 	sl_worker_t *w = arg;
 
-	sl_qsbr_online(w->id);
+	sl_qsbr_online(w->host.id);
 	runtime_worker_start(w->rt, w);
 	if (sl_udp_start(w) != SL_OK || sl_tcp_start(w) != SL_OK) {
-		sl_log(SL_LOG_ERROR, "worker %u: cannot start transports", w->id);
+		sl_log(SL_LOG_ERROR, "worker %u: cannot start transports", w->host.id);
 		atomic_store(&w->server->stopping, true);
 		kill(getpid(), SIGTERM);
 	}
 	atomic_store(&w->acked_generation, atomic_load(&w->server->generation));
-	ev_run(w->loop, 0);
-	sl_qsbr_online(w->id);
+	ev_run(w->host.loop, 0);
+	sl_qsbr_online(w->host.id);
 	sl_tcp_stop(w);
 	sl_udp_stop(w);
 	runtime_worker_stop(w->rt, w);
-	sl_qsbr_offline(w->id);
+	sl_qsbr_offline(w->host.id);
 	return NULL;
 }
 
 int sl_worker_init(sl_worker_t *w, sl_server_t *srv, unsigned id, const sl_runtime_t *rt)
 {
-	w->id = id;
+	w->host.id = id;
 	w->server = srv;
 	w->rt = rt;
-	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	w->host.loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	w->arena_block = malloc(SL_WORKER_ARENA_SIZE);
-	if (!w->loop || !w->arena_block || sl_cookie_mac_init(&w->cookie_mac) != SL_OK)
+	if (!w->host.loop || !w->arena_block || sl_cookie_mac_init(&w->cookie_mac) != SL_OK)
 		return SL_ENOMEM;
 	sl_arena_init(&w->arena, w->arena_block, SL_WORKER_ARENA_SIZE);
 	ev_async_init(&w->wake, on_wake);
 	w->wake.data = w;
-	ev_async_start(w->loop, &w->wake);
+	ev_async_start(w->host.loop, &w->wake);
 	ev_prepare_init(&w->qsbr_offline, on_prepare);
 	w->qsbr_offline.data = w;
 	ev_set_priority(&w->qsbr_offline, EV_MINPRI);
-	ev_prepare_start(w->loop, &w->qsbr_offline);
+	ev_prepare_start(w->host.loop, &w->qsbr_offline);
 	ev_check_init(&w->qsbr_online, on_check);
 	w->qsbr_online.data = w;
 	/* First among the callbacks that run after the wait. */
 	ev_set_priority(&w->qsbr_online, EV_MAXPRI);
-	ev_check_start(w->loop, &w->qsbr_online);
+	ev_check_start(w->host.loop, &w->qsbr_online);
 	return SL_OK;
 }
 
@@ -188,50 +183,9 @@ void sl_worker_destroy(sl_worker_t *w)
 	}
 	free(w->udp_fds);
 	free(w->tcp_fds);
-	if (w->loop)
-		ev_loop_destroy(w->loop);
+	if (w->host.loop)
+		ev_loop_destroy(w->host.loop);
 	free(w->arena_block);
 	sl_cookie_mac_free(&w->cookie_mac);
 	memset(w, 0, sizeof(*w));
-}
-
-/* ---- timers (host service) --------------------------------------------- */
-
-struct sl_timer {
-	ev_timer timer;
-	struct ev_loop *loop;
-	sl_timer_f cb;
-	void *arg;
-};
-
-static void on_timer(struct ev_loop *loop, ev_timer *watcher, int revents)
-{
-	sl_timer_t *t = watcher->data;
-	t->cb(t, t->arg);
-}
-
-sl_timer_t *sl_timer_start(sl_worker_t *worker, double after, double repeat, sl_timer_f cb,
-			   void *arg)
-{
-	struct ev_loop *loop = worker ? worker->loop : sl_server_control_loop();
-	if (!loop || !cb)
-		return NULL;
-	sl_timer_t *t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	t->loop = loop;
-	t->cb = cb;
-	t->arg = arg;
-	ev_timer_init(&t->timer, on_timer, after < 0 ? 0 : after, repeat < 0 ? 0 : repeat);
-	t->timer.data = t;
-	ev_timer_start(loop, &t->timer);
-	return t;
-}
-
-void sl_timer_stop(sl_timer_t *timer)
-{
-	if (!timer)
-		return;
-	ev_timer_stop(timer->loop, &timer->timer);
-	free(timer);
 }

@@ -11,9 +11,11 @@
 
 #include <ev.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include "config.h"
 #include "cookie.h"
+#include "services.h"
 
 struct sl_server;
 struct sl_udp;
@@ -22,23 +24,28 @@ struct sl_tcp;
 /** Size of each worker's per-request arena. */
 #define SL_WORKER_ARENA_SIZE (64 * 1024)
 
-/** Per-worker counters (summed for SIGUSR1 / shutdown reports). */
+/**
+ * Per-worker counters (summed for SIGUSR1 / shutdown reports). Written only
+ * by their worker, with sl_counter_add() (host/services.h), and read by the control thread
+ * with sl_counter_get(): relaxed atomics, so the reads are race-free while
+ * an increment stays a plain load+add+store (no locked instruction).
+ */
 typedef struct sl_worker_stats {
-	uint64_t udp_queries;     /**< UDP datagrams processed */
-	uint64_t tcp_queries;     /**< TCP messages processed */
-	uint64_t dropped;         /**< queries that got no response */
-	uint64_t rcode[24];       /**< responses per rcode (extended ones included) */
-	uint64_t tcp_accepted;    /**< connections accepted */
-	uint64_t tcp_rejected;    /**< connections refused by caps */
-	uint64_t tcp_timeouts;    /**< connections closed by a timeout */
-	uint64_t truncated;       /**< UDP responses with TC */
+	_Atomic uint64_t udp_queries;   /**< UDP datagrams processed */
+	_Atomic uint64_t tcp_queries;   /**< TCP messages processed */
+	_Atomic uint64_t dropped;       /**< queries that got no response */
+	_Atomic uint64_t rcode[24];     /**< responses per rcode (extended ones included) */
+	_Atomic uint64_t tcp_accepted;  /**< connections accepted */
+	_Atomic uint64_t tcp_rejected;  /**< connections refused by caps */
+	_Atomic uint64_t tcp_timeouts;  /**< connections closed by a timeout */
+	_Atomic uint64_t truncated;     /**< UDP responses with TC */
 } sl_worker_stats_t;
+
 
 /** A worker thread. */
 struct sl_worker {
-	unsigned id;                     /**< 0 .. workers-1 */
+	sl_host_worker_t host;           /**< first: id and loop, all the host layer sees */
 	struct sl_server *server;        /**< owning server */
-	struct ev_loop *loop;            /**< this worker's loop */
 	pthread_t thread;                /**< its thread */
 	const sl_runtime_t *rt;          /**< configuration this worker answers with */
 	ev_async wake;                   /**< control -> worker: new runtime or stop */
@@ -55,6 +62,8 @@ struct sl_worker {
 	sl_cookie_mac_t cookie_mac;      /**< server cookie hashing, this thread's own */
 	sl_worker_stats_t stats;         /**< counters, written only by this worker */
 };
+/* The host services (timers, sl_worker_id) treat a worker as its host view. */
+_Static_assert(offsetof(struct sl_worker, host) == 0, "host view must be sl_worker's first member");
 
 /**
  * Answers one query on @p w with the worker's current runtime. Writes the
@@ -87,8 +96,5 @@ int sl_worker_spawn(sl_worker_t *w);
 
 /** Closes the worker's sockets and frees it (after its thread has been joined). */
 void sl_worker_destroy(sl_worker_t *w);
-
-/** The control thread's loop, for timers started with a NULL worker; NULL when not serving. */
-struct ev_loop *sl_server_control_loop(void);
 
 #endif /* SL_CORE_WORKER_H */

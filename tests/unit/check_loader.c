@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
-/* Plugin loader: finding, ABI checks, descriptor checks. */
+/* Plugin loader: finding, ABI checks, descriptor checks; host services. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <dlfcn.h>
@@ -11,6 +11,8 @@
 #include "config.h"
 #include "loader.h"
 #include "process.h"
+#include "services.h"
+#include "worker.h"
 #include "testutil.h"
 
 /* Opens @p name from the test plugin directory, expecting SL_EABI; the error
@@ -313,6 +315,71 @@ START_TEST(test_not_a_plugin)
 }
 END_TEST
 
+static void count_fire(sl_timer_t *timer, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* The host services reach a server worker through its host view only. */
+START_TEST(test_host_worker_view_and_timers)
+{
+	struct sl_worker w;
+	int fired = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.host.id = 3;
+	w.host.loop = ev_loop_new(EVFLAG_AUTO);
+	ck_assert_ptr_nonnull(w.host.loop);
+	ck_assert_uint_eq(sl_worker_id(&w), 3);
+
+	sl_timer_t *t = sl_timer_start(&w, 0, 0, count_fire, &fired);
+	ck_assert_ptr_nonnull(t);
+	ev_run(w.host.loop, 0); /* returns once the one-shot timer has fired */
+	ck_assert_int_eq(fired, 1);
+	sl_timer_stop(t);
+
+	/* No control loop registered: a control-loop timer cannot start. */
+	sl_host_set_control_loop(NULL);
+	ck_assert_ptr_null(sl_timer_start(NULL, 0, 0, count_fire, &fired));
+	sl_host_set_control_loop(w.host.loop);
+	t = sl_timer_start(NULL, 0, 0, count_fire, &fired);
+	ck_assert_ptr_nonnull(t);
+	ev_run(w.host.loop, 0);
+	ck_assert_int_eq(fired, 2);
+	sl_timer_stop(t);
+	sl_host_set_control_loop(NULL);
+	ev_loop_destroy(w.host.loop);
+}
+END_TEST
+
+/* Counters are per worker, summed on read; bad ids and workers are ignored. */
+START_TEST(test_stats_counters)
+{
+	sl_instance_t inst;
+	memset(&inst, 0, sizeof(inst));
+	inst.workers = 2;
+	ck_assert_int_eq(sl_instance_counters_init(&inst), SL_OK);
+	int a = sl_stats_counter(&inst, "a"), b = sl_stats_counter(&inst, "b");
+	ck_assert_int_eq(a, 0);
+	ck_assert_int_eq(b, 1);
+	sl_request_t r0 = { .worker_id = 0 }, r1 = { .worker_id = 1 }, bad = { .worker_id = 2 };
+	sl_stats_add(&inst, &r0, a, 5);
+	sl_stats_add(&inst, &r1, a, 7);
+	sl_stats_add(&inst, &r1, b, 1);
+	sl_stats_add(&inst, &bad, a, 100);
+	sl_stats_add(&inst, &r0, 2, 100);
+	sl_stats_add(&inst, &r0, -1, 100);
+	ck_assert_uint_eq(sl_stats_get(&inst, a), 12);
+	ck_assert_uint_eq(sl_stats_get(&inst, b), 1);
+	ck_assert_uint_eq(sl_stats_get(&inst, 2), 0);
+	for (int i = 2; i < SL_MAX_COUNTERS; i++)
+		ck_assert_int_ge(sl_stats_counter(&inst, "more"), 0);
+	ck_assert_int_eq(sl_stats_counter(&inst, "one too many"), SL_ELIMIT);
+	sl_instance_counters_free(&inst);
+	ck_assert_ptr_null(inst.counters);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("loader");
@@ -333,6 +400,8 @@ int main(void)
 	tcase_add_test(tc, test_not_found);
 	tcase_add_test(tc, test_bad_names);
 	tcase_add_test(tc, test_not_a_plugin);
+	tcase_add_test(tc, test_host_worker_view_and_timers);
+	tcase_add_test(tc, test_stats_counters);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
