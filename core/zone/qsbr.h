@@ -9,7 +9,7 @@
  * where it holds no pointer obtained earlier — or is offline.
  *
  * Readers are numbered 0 .. readers-1 (the worker id). Every reader starts
- * OFFLINE. What a worker thread does (core/worker.c, libev):
+ * OFFLINE. What a worker thread does (core/server/worker.c, libev):
  *
  *  1. sl_qsbr_online(id) at the top of worker_main(), before ev_run().
  *  2. An ev_prepare watcher (priority EV_MINPRI, so it runs after any other
