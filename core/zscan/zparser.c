@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
- * Zone master-file parser: the file layer of RFC 1035 §5 (see zparser.h
- * for the semantics). Names go to sl_name_from_text() and RDATA text to
- * sl_rdata_from_text(); this file never interprets either itself.
+ * Zone master-file parser: the file layer of RFC 1035 §5 (see
+ * <sluice/zscan.h> for the semantics; the tokeniser is in lexer.c,
+ * $GENERATE in generate.c, their shared state in zscan_int.h). Names go
+ * to sl_name_from_text() and RDATA text to sl_rdata_from_text(); this file
+ * never interprets either itself.
  *
  * Design, for speed on large zones and safety on hostile ones:
  *  - each file is read into memory in one go and scanned once for NUL
@@ -27,15 +29,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sluice/name.h>
-#include <sluice/rr.h>
-
-#include <sluice/zscan.h>
+#include "grow.h"
+#include "name_int.h"
+#include "zscan_int.h"
 
 /* Longest $INCLUDE path we build. */
 #define ZP_PATH_MAX 4096
-/* Longest generated owner text: every octet of a 255-octet name as \DDD, and more. */
-#define ZP_GEN_NAME_MAX 2048
 /* RDATA errors are pinned to a token by re-parsing prefixes, for lines up to this many tokens. */
 #define ZP_BLAME_MAX_TOKENS 64
 /*
@@ -44,112 +43,8 @@
  * error is always placed exactly and many errors cost no more than that.
  */
 #define ZP_BLAME_BUDGET ((uint64_t)ZP_BLAME_MAX_TOKENS * ZP_MAX_LINE)
-/* Width limit of a $GENERATE modifier (BIND formats into a 128-octet buffer). */
-#define ZP_GEN_WIDTH_MAX 127
-/*
- * Bounds on what one $GENERATE line may expand to: each RDATA text, and all
- * of them together, so that a short hostile line cannot cost minutes.
- */
-#define ZP_GEN_TEXT_MAX	 (64u * 1024u)
-#define ZP_GEN_TOTAL_MAX (16u * 1024u * 1024u)
-
-/* One token: a slice of the source buffer and where it starts. */
-struct zp_tok {
-	size_t off;
-	size_t len;
-	unsigned line;
-	unsigned col;
-};
-
-/* A file (or string) being read. */
-struct zp_src {
-	const char *buf;
-	size_t len;
-	size_t pos;		     /* next octet to read */
-	size_t line_start;	     /* offset of the current line's first octet */
-	unsigned line;		     /* current line, 1-based */
-	const char *name;	     /* for errors and records */
-	const struct zp_src *parent; /* includer, for loop detection */
-	unsigned depth;		     /* $INCLUDE nesting: 0 for the top file */
-	bool has_id;		     /* dev/ino known (a real file) */
-	dev_t dev;
-	ino_t ino;
-};
-
-/* A logical line: parentheses joined, comments dropped. */
-struct zp_line {
-	struct zp_tok *tok;
-	size_t n;
-	size_t cap;
-	bool owner;	/* the line's first token (or '(') stood in column 1 */
-	bool joined;	/* tokens are not separated by blanks only: RDATA must be copied */
-	size_t textlen; /* token octets plus one separator between tokens */
-	size_t depth;	/* open parentheses (BIND nests them); what an error skips to */
-};
-
-/*
- * Recently seen type and class mnemonics, exact bytes to result. Zones
- * repeat a handful of them, and the codec's look-up walks its whole table.
- */
-#define ZP_MEMO_SIZE 8
-struct zp_memo {
-	struct {
-		uint8_t len; /* 0: empty slot */
-		bool ok;     /* the look-up succeeded */
-		uint16_t val;
-		char txt[12];
-	} e[ZP_MEMO_SIZE];
-	unsigned next;
-};
-
-struct zp_parser {
-	zp_options_t o;
-	zp_record_f cb;
-	void *arg;
-	zp_error_t *err;
-	unsigned nerrors;    /* errors so far (saturating) */
-	int first_rc;	     /* code of the first */
-	bool fatal;	     /* no going on after this error, even with on_error */
-	uint64_t blame_left; /* ZP_BLAME_BUDGET, less what zp_blame() has used */
-
-	uint8_t origin[SL_NAME_MAXLEN];
-	bool has_origin;
-	uint8_t owner[SL_NAME_MAXLEN]; /* previous owner */
-	bool has_owner;
-	uint32_t dflt_ttl; /* from $TTL, or an SOA's MINIMUM */
-	bool dflt_known;
-	uint32_t last_ttl; /* last explicit TTL (RFC 1035 semantics) */
-	bool last_known;
-	uint64_t nrecords;
-	struct zp_memo types;
-	struct zp_memo classes;
-
-	struct zp_line ln;
-	char *text; /* joined RDATA text, expanded $GENERATE rhs */
-	size_t textcap;
-	char *tpl; /* $GENERATE rhs template */
-	size_t tplcap;
-	char rderr[256];
-	uint8_t rdata[SL_RDATA_MAXLEN];
-};
-
-/* Octet classes for the tokeniser. */
-enum { ZC_ORD = 0, ZC_BLANK, ZC_NL, ZC_SEMI, ZC_LPAR, ZC_RPAR, ZC_QUOTE, ZC_BSL };
-
-/* clang-format off */
-static const uint8_t zp_cls[256] = {
-	[' '] = ZC_BLANK, ['\t'] = ZC_BLANK, ['\r'] = ZC_BLANK, ['\n'] = ZC_NL,
-	[';'] = ZC_SEMI,  ['('] = ZC_LPAR,   [')'] = ZC_RPAR,   ['"'] = ZC_QUOTE,
-	['\\'] = ZC_BSL,
-};
-/* clang-format on */
 
 static const uint8_t zp_root[1] = {0};
-
-static bool zp_isdigit(char c)
-{
-	return c >= '0' && c <= '9';
-}
 
 /* ---- errors ------------------------------------------------------------------ */
 
@@ -211,11 +106,8 @@ static bool zp_go_on(const struct zp_parser *p)
 	return p->o.on_error && !p->fatal;
 }
 
-static int zp_fail_at(struct zp_parser *p, const struct zp_src *s, unsigned line, unsigned col,
-		      int rc, const char *fmt, ...) SL_PRINTF(6, 7);
-
 /* Records an error at @p line:@p col (see zp_vfail()) and returns @p rc. */
-static int zp_fail_at(struct zp_parser *p, const struct zp_src *s, unsigned line, unsigned col,
+int zp_fail_at(struct zp_parser *p, const struct zp_src *s, unsigned line, unsigned col,
 		      int rc, const char *fmt, ...)
 {
 	va_list ap;
@@ -226,11 +118,8 @@ static int zp_fail_at(struct zp_parser *p, const struct zp_src *s, unsigned line
 	return rc;
 }
 
-static int zp_fail(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *t, int rc,
-		   const char *fmt, ...) SL_PRINTF(5, 6);
-
 /* As zp_fail_at(), placed at token @p t. */
-static int zp_fail(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *t, int rc,
+int zp_fail(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *t, int rc,
 		   const char *fmt, ...)
 {
 	va_list ap;
@@ -264,7 +153,7 @@ static const char *zp_show_text(const char *str, size_t len, char *buf, size_t c
 	return buf;
 }
 
-static const char *zp_show(const struct zp_src *s, const struct zp_tok *t, char *buf, size_t cap)
+const char *zp_show(const struct zp_src *s, const struct zp_tok *t, char *buf, size_t cap)
 {
 	return zp_show_text(s->buf + t->off, t->len, buf, cap);
 }
@@ -281,272 +170,6 @@ static const char *zp_class_name(uint16_t rclass, char *buf, size_t cap)
 	if (sl_rrclass_to_text(rclass, buf, cap) < 0)
 		snprintf(buf, cap, "CLASS%u", (unsigned)rclass);
 	return buf;
-}
-
-/* ---- tokeniser ---------------------------------------------------------------- */
-
-/* 1-based column of offset @p i on the current line, saturating. */
-static unsigned zp_col(const struct zp_src *s, size_t i)
-{
-	size_t c = i - s->line_start + 1;
-
-	return c > UINT_MAX ? UINT_MAX : (unsigned)c;
-}
-
-static void zp_newline(struct zp_src *s, size_t next)
-{
-	if (s->line < UINT_MAX)
-		s->line++;
-	s->line_start = next;
-}
-
-/*
- * Steps over the escape at b[*pi] == '\\'. "\DDD" needs exactly three
- * digits worth at most 255 (RFC 1035 §5.1); "\X" protects any other octet
- * but a line end. Checked here once, so every later consumer sees sound
- * escapes and errors point at the backslash.
- */
-static int zp_escape(struct zp_parser *p, struct zp_src *s, size_t *pi)
-{
-	const char *b = s->buf;
-	size_t i = *pi, n = s->len;
-	unsigned v;
-
-	if (i + 1 >= n || b[i + 1] == '\n' ||
-	    (b[i + 1] == '\r' && (i + 2 >= n || b[i + 2] == '\n')))
-		return zp_fail_at(p, s, s->line, zp_col(s, i), SL_ESYNTAX,
-				  "bad escape: backslash at end of line");
-	if (!zp_isdigit(b[i + 1])) {
-		*pi = i + 2;
-		return SL_OK;
-	}
-	if (i + 3 >= n || !zp_isdigit(b[i + 2]) || !zp_isdigit(b[i + 3]))
-		return zp_fail_at(p, s, s->line, zp_col(s, i), SL_ESYNTAX,
-				  "bad escape: \\DDD needs three decimal digits");
-	v = (unsigned)(b[i + 1] - '0') * 100 + (unsigned)(b[i + 2] - '0') * 10 +
-	    (unsigned)(b[i + 3] - '0');
-	if (v > 255)
-		return zp_fail_at(p, s, s->line, zp_col(s, i), SL_ESYNTAX,
-				  "bad escape: \\%c%c%c is above 255", b[i + 1], b[i + 2],
-				  b[i + 3]);
-	*pi = i + 4;
-	return SL_OK;
-}
-
-static int zp_push_tok(struct zp_parser *p, struct zp_src *s, size_t start, size_t end,
-		       unsigned line, unsigned col)
-{
-	struct zp_line *ln = &p->ln;
-	struct zp_tok *t;
-
-	if (end - start > ZP_MAX_TOKEN)
-		return zp_fail_at(p, s, line, col, SL_ELIMIT, "token longer than %u octets",
-				  ZP_MAX_TOKEN);
-	if (ln->n == ln->cap) {
-		size_t cap = ln->cap ? ln->cap * 2 : 64;
-		struct zp_tok *nt;
-
-		if (ln->n >= ZP_MAX_TOKENS)
-			return zp_fail_at(p, s, line, col, SL_ELIMIT,
-					  "more than %u tokens in one record", ZP_MAX_TOKENS);
-		nt = realloc(ln->tok, cap * sizeof(*nt));
-		if (!nt)
-			return zp_fail_at(p, s, line, col, SL_ENOMEM, "out of memory");
-		ln->tok = nt;
-		ln->cap = cap;
-	}
-	/* Tokens that touch (a quoted string followed by text) must stay apart. */
-	if (ln->n && ln->tok[ln->n - 1].off + ln->tok[ln->n - 1].len == start)
-		ln->joined = true;
-	ln->textlen += (ln->n ? 1 : 0) + (end - start);
-	if (ln->textlen > ZP_MAX_LINE)
-		return zp_fail_at(p, s, line, col, SL_ELIMIT, "record longer than %u octets",
-				  ZP_MAX_LINE);
-	t = &ln->tok[ln->n++];
-	t->off = start;
-	t->len = end - start;
-	t->line = line;
-	t->col = col;
-	return SL_OK;
-}
-
-/*
- * Scans one token starting at s->pos (not a blank, newline, ';' or
- * parenthesis). A token that starts with '"' ends at its closing quote, as in
- * BIND ("a""b" is two strings); elsewhere a quote toggles quoting inside the
- * token, so that SvcParams such as alpn="h2,h3" stay whole. Quoted text may
- * hold blanks, ';' and parentheses, but not a line end.
- */
-static int zp_scan_tok(struct zp_parser *p, struct zp_src *s)
-{
-	const char *b = s->buf;
-	size_t n = s->len, i = s->pos, start = i;
-	unsigned line = s->line, col = zp_col(s, i);
-	size_t qpos = i;
-	bool quoted = false;
-	int rc;
-
-	if (b[i] == '"') {
-		for (i++;;) {
-			if (i == n || b[i] == '\n')
-				return zp_fail_at(p, s, line, col, SL_ESYNTAX,
-						  "unterminated quoted string");
-			if (b[i] == '\\') {
-				rc = zp_escape(p, s, &i);
-				if (rc != SL_OK)
-					return rc;
-			} else if (b[i++] == '"') {
-				break;
-			}
-		}
-	} else {
-		while (i < n) {
-			uint8_t c = zp_cls[(uint8_t)b[i]];
-
-			if (c == ZC_ORD) {
-				i++;
-			} else if (c == ZC_BSL) {
-				rc = zp_escape(p, s, &i);
-				if (rc != SL_OK)
-					return rc;
-			} else if (c == ZC_QUOTE) {
-				if (!quoted)
-					qpos = i;
-				quoted = !quoted;
-				i++;
-			} else if (quoted && c != ZC_NL) {
-				i++;
-			} else {
-				break;
-			}
-		}
-		if (quoted)
-			return zp_fail_at(p, s, line, zp_col(s, qpos), SL_ESYNTAX,
-					  "unterminated quoted string");
-	}
-	s->pos = i;
-	return zp_push_tok(p, s, start, i, line, col);
-}
-
-/*
- * Reads the next logical line into p->ln.
- * @return 1 with a line, 0 at the end of the source, or an error code
- */
-static int zp_read_line(struct zp_parser *p, struct zp_src *s)
-{
-	struct zp_line *ln = &p->ln;
-	const char *b = s->buf;
-	size_t n = s->len;
-	size_t *depth = &ln->depth;   /* open parentheses */
-	unsigned pline = 0, pcol = 0; /* where the outermost one opened */
-	bool started = false;	      /* the line's first token or '(' was seen */
-	int rc;
-
-	ln->n = 0;
-	ln->owner = false;
-	ln->joined = false;
-	ln->textlen = 0;
-	*depth = 0;
-	for (;;) {
-		size_t i = s->pos;
-
-		while (i < n && zp_cls[(uint8_t)b[i]] == ZC_BLANK)
-			i++;
-		s->pos = i;
-		if (i == n) {
-			if (*depth)
-				return zp_fail_at(p, s, pline, pcol, SL_ESYNTAX,
-						  "unbalanced parenthesis: '(' is never closed");
-			return ln->n > 0;
-		}
-		switch (zp_cls[(uint8_t)b[i]]) {
-		case ZC_NL:
-			s->pos = i + 1;
-			zp_newline(s, i + 1);
-			if (*depth == 0 && ln->n > 0)
-				return 1;
-			break;
-		case ZC_SEMI: {
-			const char *e = memchr(b + i, '\n', n - i);
-
-			s->pos = e ? (size_t)(e - b) : n;
-			break;
-		}
-		case ZC_LPAR:
-			if (!started) {
-				/* RFC 1035 §5.1: a blank in column 1 means "same owner". */
-				ln->owner = i == s->line_start;
-				started = true;
-			}
-			if (*depth == 0) {
-				pline = s->line;
-				pcol = zp_col(s, i);
-			}
-			(*depth)++;
-			ln->joined = true;
-			s->pos = i + 1;
-			break;
-		case ZC_RPAR:
-			if (*depth == 0)
-				return zp_fail_at(p, s, s->line, zp_col(s, i), SL_ESYNTAX,
-						  "unbalanced parenthesis: ')' without '('");
-			(*depth)--;
-			s->pos = i + 1;
-			break;
-		default:
-			if (!started) {
-				ln->owner = i == s->line_start;
-				started = true;
-			}
-			rc = zp_scan_tok(p, s);
-			if (rc != SL_OK)
-				return rc;
-			break;
-		}
-	}
-}
-
-/*
- * After the tokeniser stopped at an error (s->pos at the token or ')' it
- * failed on), skips the rest of the entry: up to the line end outside
- * parentheses. Quotes end at a line end, escapes are stepped over without
- * being checked, and comments skipped, so that a ';' or parenthesis inside
- * them does not count.
- */
-static void zp_skip_entry(struct zp_parser *p, struct zp_src *s)
-{
-	const char *b = s->buf;
-	size_t n = s->len, i = s->pos, depth = p->ln.depth;
-	bool quoted = false;
-
-	while (i < n) {
-		char c = b[i];
-
-		if (c == '\n') {
-			zp_newline(s, ++i);
-			quoted = false;
-			if (depth == 0)
-				break;
-		} else if (c == '\\') {
-			i += i + 1 < n && b[i + 1] != '\n' ? 2 : 1;
-		} else if (c == '"') {
-			quoted = !quoted;
-			i++;
-		} else if (quoted) {
-			i++;
-		} else if (c == ';') {
-			const char *e = memchr(b + i, '\n', n - i);
-
-			i = e ? (size_t)(e - b) : n;
-		} else {
-			if (c == '(')
-				depth++;
-			else if (c == ')' && depth)
-				depth--;
-			i++;
-		}
-	}
-	s->pos = i;
 }
 
 /* ---- fields ------------------------------------------------------------------- */
@@ -592,7 +215,7 @@ static int zp_lookup(struct zp_memo *m, int (*fn)(const char *, size_t, uint16_t
 }
 
 /* A name in text at @p str; @p what says which name for messages ("owner", "$ORIGIN"). */
-static int zp_name_text(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *t,
+int zp_name_text(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *t,
 			const char *str, size_t len, const char *what, uint8_t *out)
 {
 	char show[48];
@@ -621,15 +244,8 @@ static int zp_name(struct zp_parser *p, const struct zp_src *s, const struct zp_
 	return zp_name_text(p, s, t, s->buf + t->off, t->len, what, out);
 }
 
-/* Owner-less part of a record: [TTL] [class] type, in either order. */
-struct zp_head {
-	bool has_ttl;
-	uint32_t ttl;
-	uint16_t type;
-	size_t type_idx; /* token index of the type */
-};
-
-static int zp_head(struct zp_parser *p, const struct zp_src *s, size_t i, struct zp_head *h)
+/* Owner-less part of a record: [TTL] [class] type, in either order (struct zp_head). */
+int zp_head(struct zp_parser *p, const struct zp_src *s, size_t i, struct zp_head *h)
 {
 	const struct zp_tok *t = p->ln.tok;
 	size_t n = p->ln.n;
@@ -654,7 +270,7 @@ static int zp_head(struct zp_parser *p, const struct zp_src *s, size_t i, struct
 		if (str[0] == '"')
 			return zp_fail(p, s, &t[i], SL_ESYNTAX,
 				       "unexpected quoted string, expected a TTL, class or type");
-		if (zp_isdigit(str[0])) {
+		if (sl_is_digit(str[0])) {
 			if (h->has_ttl)
 				return zp_fail(p, s, &t[i], SL_ESYNTAX, "unexpected second TTL %s",
 					       zp_show(s, &t[i], show, sizeof(show)));
@@ -698,7 +314,7 @@ static int zp_head(struct zp_parser *p, const struct zp_src *s, size_t i, struct
  * The TTL a record gets (see zparser.h). @p update: an explicit TTL becomes
  * the "last explicit TTL"; $GENERATE lines do not change the state.
  */
-static int zp_pick_ttl(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *at,
+int zp_pick_ttl(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *at,
 		       const struct zp_head *h, const uint8_t *rdata, size_t rdlen, bool update,
 		       uint32_t *ttl)
 {
@@ -714,9 +330,7 @@ static int zp_pick_ttl(struct zp_parser *p, const struct zp_src *s, const struct
 		*ttl = p->last_ttl;
 	} else if (h->type == SL_TYPE_SOA && rdlen >= 20) {
 		/* No $TTL and no TTL yet: the SOA's MINIMUM, as BIND does (RFC 2308 §4). */
-		const uint8_t *m = rdata + rdlen - 4;
-		uint32_t v =
-		    (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+		uint32_t v = sl_read_u32(rdata + rdlen - 4);
 
 		if (v > ZP_MAX_TTL)
 			return zp_fail(p, s, at, SL_ESYNTAX,
@@ -735,7 +349,7 @@ static int zp_pick_ttl(struct zp_parser *p, const struct zp_src *s, const struct
 
 /* ---- RDATA ---------------------------------------------------------------------- */
 
-static int zp_reserve(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *at,
+int zp_reserve(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *at,
 		      char **buf, size_t *cap, size_t need)
 {
 	char *nb;
@@ -743,10 +357,8 @@ static int zp_reserve(struct zp_parser *p, const struct zp_src *s, const struct 
 
 	if (need <= *cap)
 		return SL_OK;
-	ncap = *cap ? *cap : 4096;
-	while (ncap < need)
-		ncap *= 2;
-	nb = realloc(*buf, ncap);
+	ncap = sl_grow_cap(*cap, need, 1, 4096);
+	nb = ncap ? realloc(*buf, ncap) : NULL;
 	if (!nb)
 		return zp_fail(p, s, at, SL_ENOMEM, "out of memory");
 	*buf = nb;
@@ -755,7 +367,7 @@ static int zp_reserve(struct zp_parser *p, const struct zp_src *s, const struct 
 }
 
 /* Joins tokens [from, to) with one blank into p->text. */
-static int zp_join(struct zp_parser *p, const struct zp_src *s, size_t from, size_t to, size_t *len)
+int zp_join(struct zp_parser *p, const struct zp_src *s, size_t from, size_t to, size_t *len)
 {
 	const struct zp_tok *t = p->ln.tok;
 	size_t o = 0;
@@ -854,7 +466,7 @@ static int zp_rdata(struct zp_parser *p, const struct zp_src *s, uint16_t type, 
 }
 
 /* Hands one record to the callback. */
-static int zp_emit(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *at,
+int zp_emit(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *at,
 		   const uint8_t *owner, const struct zp_head *h, uint32_t ttl, size_t rdlen)
 {
 	zp_record_t rr;
@@ -916,308 +528,6 @@ static int zp_record(struct zp_parser *p, const struct zp_src *s)
 	if (rc == SL_OK)
 		rc = zp_emit(p, s, &t[0], p->owner, &h, ttl, rdlen);
 	return rc;
-}
-
-/* ---- $GENERATE --------------------------------------------------------------------- */
-
-/* Why a template could not be expanded, and where in it. */
-struct zp_gen_err {
-	size_t pos;
-	const char *why;
-};
-
-/* BIND's nibble mode: reversed hex digits as labels, width counting the dots too. */
-static size_t zp_nibbles(char *out, uint32_t v, unsigned width, bool upper)
-{
-	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	size_t o = 0;
-
-	do {
-		out[o++] = hex[v & 0xf];
-		v >>= 4;
-		if (width)
-			width--;
-		if (width || v) {
-			out[o++] = '.';
-			if (width)
-				width--;
-		}
-	} while (v || width);
-	return o;
-}
-
-/*
- * Expands a $GENERATE template for counter @p it (see zparser.h). Escapes are
- * copied whole for the name or RDATA parser to read.
- * @return 0, or -1 with @p ge set
- */
-static int zp_expand(const char *tpl, size_t tlen, int64_t it, char *out, size_t cap,
-		     size_t *outlen, struct zp_gen_err *ge)
-{
-	size_t o = 0, i = 0, start = 0;
-
-	while (i < tlen) {
-		char num[ZP_GEN_WIDTH_MAX + 32];
-		int64_t delta = 0, v;
-		unsigned width = 0;
-		char mode = 'd';
-		size_t nlen;
-
-		start = i;
-
-		if (tpl[i] == '\\' && i + 1 < tlen) {
-			if (cap - o < 2)
-				goto toolong;
-			out[o++] = tpl[i++];
-			out[o++] = tpl[i++];
-			continue;
-		}
-		if (tpl[i] != '$') {
-			if (o == cap)
-				goto toolong;
-			out[o++] = tpl[i++];
-			continue;
-		}
-		i++;
-		if (i < tlen && tpl[i] == '$') {
-			/* "$$": a literal '$' (kept by BIND for compatibility). */
-			if (o == cap)
-				goto toolong;
-			out[o++] = tpl[i++];
-			continue;
-		}
-		if (i < tlen && tpl[i] == '{') {
-			bool neg = false;
-			size_t d;
-
-			i++;
-			if (i < tlen && (tpl[i] == '-' || tpl[i] == '+'))
-				neg = tpl[i++] == '-';
-			for (d = i; i < tlen && zp_isdigit(tpl[i]); i++) {
-				delta = delta * 10 + (tpl[i] - '0');
-				if (delta > INT32_MAX)
-					goto badmod;
-			}
-			if (i == d || i == tlen)
-				goto badmod;
-			if (neg)
-				delta = -delta;
-			if (tpl[i] == ',') {
-				for (d = ++i; i < tlen && zp_isdigit(tpl[i]); i++) {
-					width = width * 10 + (unsigned)(tpl[i] - '0');
-					if (width > ZP_GEN_WIDTH_MAX) {
-						ge->pos = start;
-						ge->why = "$GENERATE width above 127";
-						return -1;
-					}
-				}
-				if (i == d || i == tlen)
-					goto badmod;
-				if (tpl[i] == ',') {
-					i++;
-					if (i == tlen || tpl[i] == '\0' ||
-					    !strchr("doxXnN", tpl[i]))
-						goto badmod;
-					mode = tpl[i++];
-				}
-			}
-			if (i == tlen || tpl[i] != '}')
-				goto badmod;
-			i++;
-		}
-		v = it + delta;
-		if (v > INT32_MAX) {
-			ge->pos = start;
-			ge->why = "$GENERATE value out of range";
-			return -1;
-		}
-		switch (mode) {
-		case 'd':
-			nlen =
-			    (size_t)snprintf(num, sizeof(num), "%0*lld", (int)width, (long long)v);
-			break;
-		/* Negative values print as 32-bit two's complement, like BIND's %x of an int. */
-		case 'o':
-			nlen = (size_t)snprintf(num, sizeof(num), "%0*o", (int)width, (unsigned)v);
-			break;
-		case 'x':
-			nlen = (size_t)snprintf(num, sizeof(num), "%0*x", (int)width, (unsigned)v);
-			break;
-		case 'X':
-			nlen = (size_t)snprintf(num, sizeof(num), "%0*X", (int)width, (unsigned)v);
-			break;
-		default:
-			if (v < 0) {
-				ge->pos = start;
-				ge->why = "$GENERATE nibble value is negative";
-				return -1;
-			}
-			nlen = zp_nibbles(num, (uint32_t)v, width, mode == 'N');
-			break;
-		}
-		if (cap - o < nlen)
-			goto toolong;
-		memcpy(out + o, num, nlen);
-		o += nlen;
-	}
-	*outlen = o;
-	return 0;
-badmod:
-	ge->pos = start;
-	ge->why = "bad $GENERATE modifier (expected ${offset[,width[,base]]}, base d o x X n N)";
-	return -1;
-toolong:
-	ge->pos = i;
-	ge->why = "$GENERATE expansion too long";
-	return -1;
-}
-
-/* Parses "start-stop[/step]" (each 0..2^31-1). @return false on a syntax error */
-static bool zp_range(const char *s, size_t n, int64_t v[3])
-{
-	size_t i = 0;
-
-	v[2] = 1;
-	for (int k = 0; k < 3; k++) {
-		size_t d = i;
-
-		v[k] = 0;
-		while (i < n && zp_isdigit(s[i])) {
-			v[k] = v[k] * 10 + (s[i++] - '0');
-			if (v[k] > INT32_MAX)
-				return false;
-		}
-		if (i == d)
-			return false;
-		if (i == n)
-			return k >= 1;
-		if (s[i] != (k == 0 ? '-' : '/') || k == 2)
-			return false;
-		i++;
-	}
-	return false;
-}
-
-/* Column in the source of offset @p pos of the joined rhs template. */
-static struct zp_tok zp_rhs_tok(const struct zp_parser *p, size_t from, bool stripped, size_t pos)
-{
-	const struct zp_tok *t = p->ln.tok;
-	struct zp_tok at;
-	size_t off = 0, k;
-
-	if (stripped)
-		pos++;
-	for (k = from; k + 1 < p->ln.n && pos > off + t[k].len; k++)
-		off += t[k].len + 1;
-	at = t[k];
-	if (pos >= off && pos - off < at.len && at.col + (pos - off) < UINT_MAX)
-		at.col += (unsigned)(pos - off);
-	return at;
-}
-
-/* $GENERATE range lhs [TTL] [class] type rhs... */
-static int zp_generate(struct zp_parser *p, const struct zp_src *s)
-{
-	const struct zp_tok *t = p->ln.tok;
-	size_t n = p->ln.n, rhs, tlen, olen, rdlen, nlen;
-	const char *lhs;
-	struct zp_gen_err ge;
-	struct zp_head h;
-	struct zp_tok at;
-	bool stripped = false;
-	char show[48], name[ZP_GEN_NAME_MAX];
-	uint8_t owner[SL_NAME_MAXLEN];
-	int64_t r[3];
-	uint64_t count, total = 0;
-	int rc;
-
-	if (n < 2)
-		return zp_fail(p, s, &t[0], SL_ESYNTAX, "$GENERATE needs a range");
-	if (!zp_range(s->buf + t[1].off, t[1].len, r))
-		return zp_fail(p, s, &t[1], SL_ESYNTAX,
-			       "bad $GENERATE range %s (expected start-stop[/step])",
-			       zp_show(s, &t[1], show, sizeof(show)));
-	if (r[0] > r[1])
-		return zp_fail(p, s, &t[1], SL_ESYNTAX, "$GENERATE range %s is inverted",
-			       zp_show(s, &t[1], show, sizeof(show)));
-	if (r[2] < 1)
-		return zp_fail(p, s, &t[1], SL_ESYNTAX, "$GENERATE step must be at least 1");
-	count = (uint64_t)((r[1] - r[0]) / r[2]) + 1;
-	if (count > p->o.max_generate)
-		return zp_fail(p, s, &t[1], SL_ELIMIT,
-			       "$GENERATE range %s makes %llu records (limit %u)",
-			       zp_show(s, &t[1], show, sizeof(show)), (unsigned long long)count,
-			       (unsigned)p->o.max_generate);
-	if (n < 3)
-		return zp_fail(p, s, &t[1], SL_ESYNTAX, "$GENERATE needs a left-hand side");
-	lhs = s->buf + t[2].off;
-	rc = zp_head(p, s, 3, &h);
-	if (rc != SL_OK)
-		return rc;
-	rhs = h.type_idx + 1;
-	if (rhs == n)
-		return zp_fail(p, s, &t[h.type_idx], SL_ESYNTAX,
-			       "$GENERATE needs a right-hand side (RDATA)");
-	/* The template: one quoted token loses its quotes (BIND), more are joined. */
-	if (rhs + 1 == n && t[rhs].len >= 2 && s->buf[t[rhs].off] == '"' &&
-	    s->buf[t[rhs].off + t[rhs].len - 1] == '"') {
-		stripped = true;
-		tlen = t[rhs].len - 2;
-		rc = zp_reserve(p, s, &t[rhs], &p->tpl, &p->tplcap, tlen + 1);
-		if (rc != SL_OK)
-			return rc;
-		memcpy(p->tpl, s->buf + t[rhs].off + 1, tlen);
-	} else {
-		rc = zp_join(p, s, rhs, n, &tlen);
-		if (rc == SL_OK)
-			rc = zp_reserve(p, s, &t[rhs], &p->tpl, &p->tplcap, tlen + 1);
-		if (rc != SL_OK)
-			return rc;
-		memcpy(p->tpl, p->text, tlen);
-	}
-	rc = zp_reserve(p, s, &t[rhs], &p->text, &p->textcap, ZP_GEN_TEXT_MAX);
-	if (rc != SL_OK)
-		return rc;
-
-	for (int64_t it = r[0];; it += r[2]) {
-		uint32_t ttl;
-
-		if (zp_expand(lhs, t[2].len, it, name, sizeof(name), &nlen, &ge) != 0) {
-			at = t[2];
-			if (ge.pos < at.len)
-				at.col += (unsigned)ge.pos;
-			return zp_fail(p, s, &at, SL_ESYNTAX, "%s", ge.why);
-		}
-		if (zp_expand(p->tpl, tlen, it, p->text, ZP_GEN_TEXT_MAX, &olen, &ge) != 0) {
-			at = zp_rhs_tok(p, rhs, stripped, ge.pos);
-			return zp_fail(p, s, &at, SL_ESYNTAX, "%s", ge.why);
-		}
-		total += olen + nlen;
-		if (total > ZP_GEN_TOTAL_MAX)
-			return zp_fail(p, s, &t[1], SL_ELIMIT,
-				       "$GENERATE expands to more than %u octets of text",
-				       ZP_GEN_TOTAL_MAX);
-		rc = zp_name_text(p, s, &t[2], name, nlen, "generated owner", owner);
-		if (rc != SL_OK)
-			return rc;
-		rc = sl_rdata_from_text(h.type, p->text, olen, p->has_origin ? p->origin : NULL,
-					p->rdata, sizeof(p->rdata), &rdlen, p->rderr,
-					sizeof(p->rderr));
-		if (rc != SL_OK) {
-			if (!p->rderr[0])
-				snprintf(p->rderr, sizeof(p->rderr), "%s", sl_strerror(rc));
-			return zp_fail(p, s, &t[rhs], rc == SL_ELIMIT ? SL_ELIMIT : SL_ESYNTAX,
-				       "%s (counter %lld)", p->rderr, (long long)it);
-		}
-		rc = zp_pick_ttl(p, s, &t[0], &h, p->rdata, rdlen, false, &ttl);
-		if (rc == SL_OK)
-			rc = zp_emit(p, s, &t[0], owner, &h, ttl, rdlen);
-		if (rc != SL_OK)
-			return rc;
-		if (r[1] - it < r[2])
-			break;
-	}
-	return SL_OK;
 }
 
 /* ---- files and directives ------------------------------------------------------------ */
@@ -1311,14 +621,14 @@ static int zp_filename(const struct zp_src *s, const struct zp_tok *t, char *out
 		if (c == '"')
 			continue;
 		if (c == '\\') {
-			/* The tokeniser checked the escape, so its octets are all there. */
-			if (zp_isdigit(b[i + 1])) {
-				c = (char)((b[i + 1] - '0') * 100 + (b[i + 2] - '0') * 10 +
-					   (b[i + 3] - '0'));
-				i += 3;
-			} else {
-				c = b[++i];
-			}
+			uint8_t octet;
+			/* The tokeniser checked the escape; a bad one here is still refused. */
+			size_t used = sl_text_escape(b + i + 1, t->len - i - 1, &octet);
+
+			if (used == 0)
+				return -1;
+			c = (char)octet;
+			i += used;
 		}
 		if (c == '\0' || o + 1 >= cap)
 			return -1;

@@ -9,8 +9,8 @@
  * file with errors is not served: the previous version stays.
  *
  * Answers come from the core's shared algorithm (sl_answer_query), zone
- * transfers from sl_answer_axfr (the core has already checked the zone's
- * allow_transfer ACL).
+ * transfers from sl_answer_axfr and sl_answer_ixfr (the core has already
+ * checked the zone's allow_transfer ACL).
  */
 #include <errno.h>
 #include <limits.h>
@@ -342,76 +342,6 @@ static int zonefile_start(void *state)
 	return SL_OK;
 }
 
-
-/*
- * The serial of the SOA an IXFR query carries in its authority section
- * (RFC 1995 §3). @return true when there is one
- */
-static bool ixfr_client_serial(const sl_msg_t *q, uint32_t *serial)
-{
-	uint8_t rdata[SL_NAME_MAXLEN * 2 + 20];
-	size_t pos = q->section_pos[SL_SECTION_AUTHORITY], len;
-	sl_rr_t rr;
-
-	for (unsigned i = 0; i < q->hdr.nscount; i++) {
-		if (sl_msg_rr_next(q->wire, q->len, &pos, &rr) != SL_OK)
-			return false;
-		pos = rr.rdata_pos + rr.rdlen;
-		if (rr.type != SL_TYPE_SOA ||
-		    sl_rdata_unpack(SL_TYPE_SOA, q->wire, q->len, rr.rdata_pos, rr.rdlen, rdata,
-				    sizeof(rdata), &len) != SL_OK)
-			continue;
-		/* Validated SOA RDATA: two names, then the serial. */
-		size_t off = sl_name_len(rdata);
-		off += sl_name_len(rdata + off);
-		*serial = sl_read_u32(rdata + off);
-		return true;
-	}
-	return false;
-}
-
-/* Answers with the zone's SOA alone ("you are current" / "use TCP"). */
-static sl_result_t answer_soa_only(sl_request_t *req, const sl_zone_version_t *v)
-{
-	const sl_rrset_t *soa = sl_node_rrset(sl_zone_apex(v), SL_TYPE_SOA);
-	uint16_t rdlen;
-	const uint8_t *rdata = soa ? sl_rrset_next(soa, NULL, &rdlen) : NULL;
-
-	sl_resp_set_flags(req->resp, SL_FLAG_AA);
-	if (rdata && sl_resp_add_rr(req->resp, req->qname, SL_TYPE_SOA, SL_CLASS_IN, soa->ttl,
-				    rdata, rdlen) != SL_OK)
-		sl_resp_set_flags(req->resp, SL_FLAG_TC);
-	req->kind = SL_ANSWER_POSITIVE;
-	return SL_RESULT_DONE;
-}
-
-/*
- * IXFR (RFC 1995). With no journal of differences, a client that is behind
- * gets the whole zone in AXFR form (§4) over TCP, and the SOA alone over
- * UDP, which tells it to retry over TCP (§2); a client that is current or
- * ahead gets the SOA alone.
- */
-static sl_result_t answer_ixfr(struct zonefile *zf, sl_request_t *req,
-			       const sl_zone_version_t *v)
-{
-	uint32_t client;
-
-	/* A transfer is of a whole zone: only its apex can be asked (as for AXFR). */
-	if (!sl_name_equal(req->qname, sl_zone_name(zf->zone))) {
-		req->rcode = SL_RCODE_NOTAUTH;
-		return SL_RESULT_ERROR;
-	}
-	if (!ixfr_client_serial(req->query, &client)) {
-		req->rcode = SL_RCODE_FORMERR;
-		req->ede_text = "IXFR needs the client's SOA in the authority section";
-		return SL_RESULT_ERROR;
-	}
-	/* RFC 1982 serial arithmetic: is the client at or past our serial? */
-	if ((int32_t)(client - sl_zone_serial(v)) >= 0 || req->transport != SL_TRANSPORT_TCP)
-		return answer_soa_only(req, v);
-	return sl_answer_axfr(req, zf->zone);
-}
-
 static sl_result_t zonefile_query(void *state, sl_request_t *req)
 {
 	struct zonefile *zf = state;
@@ -429,7 +359,7 @@ static sl_result_t zonefile_query(void *state, sl_request_t *req)
 	if (req->qtype == SL_TYPE_AXFR)
 		return sl_answer_axfr(req, zf->zone);
 	if (req->qtype == SL_TYPE_IXFR)
-		return answer_ixfr(zf, req, v);
+		return sl_answer_ixfr(req, zf->zone);
 	return sl_answer_query(req, v);
 }
 

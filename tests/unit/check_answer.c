@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
- * Unit tests for core/answer.c: sl_answer_query() and sl_answer_axfr()
- * against a zone built through the transaction API.
+ * Unit tests for core/query/answer.c and xfr.c: sl_answer_query(),
+ * sl_answer_axfr() and sl_answer_ixfr() against a zone built through the
+ * transaction API.
  *
  * Each query case is the question, the response size limit, and the whole
  * expected response: rcode, AA/TC, answer kind and every RR of every
@@ -1175,6 +1176,113 @@ START_TEST(test_axfr_no_version)
 }
 END_TEST
 
+/* ---- IXFR --------------------------------------------------------------- */
+
+/*
+ * Prepares an IXFR of @p qname whose authority section carries a SOA with
+ * @p serial (RFC 1995 §3), or no authority section when @p with_soa is false.
+ */
+static void prepare_ixfr(const char *qname, uint32_t serial, bool with_soa,
+			 sl_transport_t transport)
+{
+	size_t n;
+
+	prepare(qname, SL_TYPE_IXFR, SL_CLASS_IN, TCP_MAX, transport);
+	if (!with_soa)
+		return;
+	n = SL_HEADER_LEN + sl_name_len(qmsg.qname) + 4;
+	/* owner: a pointer to the question's name; SOA IN, TTL 0, RDATA ". . serial 0 0 0 0" */
+	static const uint8_t head[] = { 0xc0, 0x0c, 0, SL_TYPE_SOA, 0, SL_CLASS_IN, 0, 0, 0, 0, 0, 22,
+					0, 0 };
+	memcpy(qwire + n, head, sizeof(head));
+	n += sizeof(head);
+	sl_write_u32(qwire + n, serial);
+	memset(qwire + n + 4, 0, 16);
+	n += 20;
+	qwire[9] = 1; /* NSCOUNT */
+	ck_assert_int_eq(sl_msg_parse(qwire, n, &qmsg), SL_OK);
+	ck_assert_int_eq(sl_resp_init(&resp, rbuf, sizeof(rbuf), TCP_MAX, 0, &qmsg), SL_OK);
+	rcore.pub.qname = qmsg.qname;
+}
+
+static uint32_t zone_serial(void)
+{
+	return sl_zone_serial(sl_zone_current(zone));
+}
+
+/* The answer is the zone's SOA alone, AA, no stream. */
+static void expect_soa_only(void)
+{
+	char rr[512];
+	size_t pos;
+
+	ck_assert_ptr_null(rcore.stream.next);
+	finish_and_parse();
+	ck_assert_uint_eq(SL_FLAGS_RCODE(rmsg.hdr.flags), SL_RCODE_NOERROR);
+	ck_assert_uint_eq(rmsg.hdr.flags & SL_FLAG_AA, SL_FLAG_AA);
+	ck_assert_uint_eq(rmsg.hdr.ancount, 1);
+	ck_assert_uint_eq(rmsg.hdr.nscount + rmsg.hdr.arcount, 0);
+	pos = rmsg.section_pos[SL_SECTION_ANSWER];
+	read_rr(rbuf, rlen, &pos, rr, sizeof(rr));
+	ck_assert_str_eq(rr, "example.com. 3600 SOA ns1.example.com. hostmaster.example.com. "
+			     "2024010101 7200 3600 1209600 300");
+}
+
+START_TEST(test_ixfr_current)
+{
+	/* Equal, and newer in RFC 1982 arithmetic (also across the wrap): "you are current". */
+	static const uint32_t ahead[] = { 0, 1, 0x7fffffff };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(ahead); i++) {
+		prepare_ixfr("example.com.", zone_serial() + ahead[i], true, SL_TRANSPORT_TCP);
+		ck_assert_int_eq(sl_answer_ixfr(&rcore.pub, zone), SL_RESULT_DONE);
+		ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_POSITIVE);
+		expect_soa_only();
+	}
+}
+END_TEST
+
+START_TEST(test_ixfr_behind_udp)
+{
+	/* RFC 1995 §2: over UDP a client that is behind gets the SOA, and retries over TCP. */
+	prepare_ixfr("example.com.", zone_serial() - 1, true, SL_TRANSPORT_UDP);
+	ck_assert_int_eq(sl_answer_ixfr(&rcore.pub, zone), SL_RESULT_DONE);
+	expect_soa_only();
+}
+END_TEST
+
+START_TEST(test_ixfr_behind_tcp)
+{
+	/* No journal: the whole zone, as AXFR sends it (RFC 1995 §4). */
+	prepare_ixfr("example.com.", zone_serial() - 0x7fffffff, true, SL_TRANSPORT_TCP);
+	ck_assert_int_eq(sl_answer_ixfr(&rcore.pub, zone), SL_RESULT_DONE);
+	ck_assert_int_eq(rcore.pub.kind, SL_ANSWER_TRANSFER);
+	finish_and_parse();
+	ck_assert_uint_gt(rmsg.hdr.ancount, 1);
+	if (rcore.stream.free != NULL)
+		rcore.stream.free(rcore.stream.state);
+}
+END_TEST
+
+START_TEST(test_ixfr_errors)
+{
+	/* RFC 1995 §3: the client's SOA is required. */
+	prepare_ixfr("example.com.", 0, false, SL_TRANSPORT_TCP);
+	ck_assert_int_eq(sl_answer_ixfr(&rcore.pub, zone), SL_RESULT_ERROR);
+	ck_assert_uint_eq(rcore.pub.rcode, SL_RCODE_FORMERR);
+	ck_assert_ptr_nonnull(rcore.pub.ede_text);
+	/* Only the apex names a zone to transfer. */
+	prepare_ixfr("www.example.com.", 1, true, SL_TRANSPORT_TCP);
+	ck_assert_int_eq(sl_answer_ixfr(&rcore.pub, zone), SL_RESULT_ERROR);
+	ck_assert_uint_eq(rcore.pub.rcode, SL_RCODE_NOTAUTH);
+	/* No zone data: SERVFAIL. */
+	prepare_ixfr("example.com.", 1, true, SL_TRANSPORT_TCP);
+	ck_assert_int_eq(sl_answer_ixfr(&rcore.pub, NULL), SL_RESULT_ERROR);
+	ck_assert_uint_eq(rcore.pub.rcode, SL_RCODE_SERVFAIL);
+	ck_assert_ptr_null(rcore.stream.next);
+}
+END_TEST
+
 /* ---- main --------------------------------------------------------------- */
 
 static Suite *answer_suite(void)
@@ -1203,6 +1311,10 @@ static Suite *answer_suite(void)
 	tcase_add_test(tc, test_axfr_udp_refused);
 	tcase_add_test(tc, test_axfr_not_apex);
 	tcase_add_test(tc, test_axfr_no_version);
+	tcase_add_test(tc, test_ixfr_current);
+	tcase_add_test(tc, test_ixfr_behind_udp);
+	tcase_add_test(tc, test_ixfr_behind_tcp);
+	tcase_add_test(tc, test_ixfr_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
