@@ -82,6 +82,24 @@ SL_API int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *versio
  */
 SL_API sl_result_t sl_answer_axfr(sl_request_t *req, const sl_zone_t *zone);
 
+/**
+ * Answers an IXFR (RFC 1995) of @p zone for @p req from the zone store:
+ *  - req->qname not the zone's apex: NOTAUTH (as for AXFR);
+ *  - no SOA in the query's authority section (RFC 1995 §3): FORMERR;
+ *  - the client's serial equal to or newer than the zone's (RFC 1982
+ *    serial arithmetic): the zone's SOA alone, AA ("you are current");
+ *  - a client that is behind, over UDP: the SOA alone, which tells it to
+ *    retry over TCP (§2);
+ *  - a client that is behind, over TCP: the whole zone, exactly as
+ *    sl_answer_axfr() streams it (§4 allows a full transfer in reply).
+ * The zone store keeps no journal of differences, so this never sends an
+ * incremental reply: a plugin that keeps one (the planned sqlite-journal
+ * plugin) serves real differences itself and falls back to this.
+ * When the zone has no data: SERVFAIL. ACL checks are the caller's.
+ * @return SL_RESULT_DONE or SL_RESULT_ERROR
+ */
+SL_API sl_result_t sl_answer_ixfr(sl_request_t *req, const sl_zone_t *zone);
+
 #ifdef __cplusplus
 }
 #endif

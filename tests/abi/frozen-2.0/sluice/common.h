@@ -49,6 +49,40 @@ SL_API const char *sl_strerror(int err);
 /** Version string of the libsluice this code runs against, e.g. "0.1.0". */
 SL_API const char *sl_version(void);
 
+/*
+ * Network byte order (big-endian) fields, as DNS writes every integer. The
+ * caller has checked that the octets are there; these never check bounds.
+ * Inline: they sit on every packet path and compile to a load and a swap.
+ */
+
+/** Reads the 16-bit big-endian value at @p p. */
+static inline uint16_t sl_read_u16(const uint8_t *p)
+{
+	return (uint16_t)((unsigned)p[0] << 8 | p[1]);
+}
+
+/** Reads the 32-bit big-endian value at @p p. */
+static inline uint32_t sl_read_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/** Writes @p v at @p p as 2 octets, big-endian. */
+static inline void sl_write_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/** Writes @p v at @p p as 4 octets, big-endian. */
+static inline void sl_write_u32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -113,6 +113,16 @@ SL_API int sl_name_compare(const uint8_t *a, const uint8_t *b);
 /** True when @p name equals @p parent or lies below it (case-insensitive). */
 SL_API bool sl_name_is_subdomain(const uint8_t *name, const uint8_t *parent);
 
+/**
+ * ASCII lower-casing of one octet, as names compare (RFC 4343 §3): only
+ * 'A'..'Z' change. Label length octets (0..63) are below 'A', so a whole
+ * wire name may be run through it.
+ */
+static inline uint8_t sl_lower_octet(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + ('a' - 'A')) : c;
+}
+
 /** Lower-cases the ASCII letters of a valid name in place (canonical form). */
 SL_API void sl_name_tolower(uint8_t *name);
 

@@ -103,6 +103,23 @@ SL_API int sl_rrclass_to_text(uint16_t rclass, char *buf, size_t bufsize);
 SL_API int sl_rrclass_from_text(const char *text, size_t len, uint16_t *rclass);
 
 /**
+ * Parses a TTL or other duration: decimal seconds ("3600"), or units as
+ * BIND writes them ("1w2d", "1h30m"; w d h m s in either case), where every
+ * number needs its unit once one has a unit ("1h30" is refused).
+ *
+ * Record TTLs are at most 2^31 - 1 (RFC 2181 §8), which the zone-file
+ * scanner asks for; 32-bit RDATA durations (SOA timers, RRSIG original TTL)
+ * take the full range, UINT32_MAX.
+ *
+ * @param text  the text (need not be NUL-terminated)
+ * @param len   its length
+ * @param max   largest value accepted
+ * @param ttl   receives the value in seconds
+ * @return SL_OK, SL_ESYNTAX or SL_ELIMIT (above @p max)
+ */
+SL_API int sl_ttl_from_text(const char *text, size_t len, uint32_t max, uint32_t *ttl);
+
+/**
  * True for meta and query types that never appear as zone data
  * (OPT, TSIG, IXFR, AXFR, MAILA, MAILB, ANY, and the 128..255 range).
  */
