@@ -546,7 +546,7 @@ START_TEST(test_listen_parse)
 }
 END_TEST
 
-int main(void)
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
@@ -564,9 +564,5 @@ int main(void)
 	tcase_add_test(tc, test_prefix_helpers);
 	tcase_add_test(tc, test_conf_error_paths);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

@@ -313,7 +313,7 @@ START_TEST(test_not_a_plugin)
 }
 END_TEST
 
-int main(void)
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("loader");
 	TCase *tc = tcase_create("loader");
@@ -334,9 +334,5 @@ int main(void)
 	tcase_add_test(tc, test_bad_names);
 	tcase_add_test(tc, test_not_a_plugin);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
