@@ -727,7 +727,7 @@ START_TEST(test_chase_loop_is_bounded)
 }
 END_TEST
 
-int main(void)
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("pipeline");
 	TCase *tc = tcase_create("pipeline");
@@ -764,9 +764,5 @@ int main(void)
 	tcase_add_test(tc_chase, test_chase_negative_and_outside);
 	tcase_add_test(tc_chase, test_chase_loop_is_bounded);
 	suite_add_tcase(s, tc_chase);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }

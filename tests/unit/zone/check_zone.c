@@ -21,6 +21,7 @@
 #include "grow.h"
 #include "qsbr.h"
 #include "zone_tree.h"
+#include "testutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1925,7 +1926,7 @@ START_TEST(test_bulk_200k)
 }
 END_TEST
 
-static Suite *zone_suite(void)
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("zone");
 	TCase *tc;
@@ -1971,15 +1972,4 @@ static Suite *zone_suite(void)
 	tcase_set_timeout(tc, 300);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(zone_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

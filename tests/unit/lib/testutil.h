@@ -1,13 +1,23 @@
 /*
- * Helpers shared by the core's unit tests: temporary config files, the
- * test-plugin directory, and hand-built queries.
+ * Helpers shared by the core's unit tests: the suite entry point, temporary
+ * config files, the test-plugin directory, and hand-built queries.
  * SPDX-License-Identifier: MIT OR Apache-2.0
  */
 #ifndef SL_TESTUTIL_H
 #define SL_TESTUTIL_H
 
+#include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/**
+ * The suite a unit test binary runs: each tests/unit/<layer>/check_*.c
+ * defines it, and the shared main() in lib/main.c runs it. Set-up the tests
+ * share (a zone built once, a directory listing that sizes a loop test) is
+ * done here or in an unchecked fixture, never in a main() of its own.
+ */
+Suite *tu_suite(void);
 
 /** Directory holding the test plugins (recorder.so, ...). */
 const char *tu_plugin_dir(void);

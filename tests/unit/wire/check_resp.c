@@ -12,6 +12,7 @@
 #include <sluice/msg.h>
 #include <sluice/resp.h>
 #include <sluice/rr.h>
+#include "testutil.h"
 
 /* Converts a dotted name ("www.example.com.") to wire form; no escapes. */
 static size_t wname(const char *dotted, uint8_t *out)
@@ -750,7 +751,7 @@ START_TEST(test_roundtrip_rdata)
 }
 END_TEST
 
-static Suite *resp_suite(void)
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("resp");
 	TCase *tc = tcase_create("build");
@@ -775,15 +776,4 @@ static Suite *resp_suite(void)
 	tcase_add_test(tc, test_roundtrip_rdata);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(resp_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

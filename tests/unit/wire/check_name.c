@@ -11,6 +11,7 @@
 #include <sluice/rr.h>
 
 #include "name_int.h"
+#include "testutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1088,7 +1089,7 @@ END_TEST
 
 /* ------------------------------------------------------------------------- */
 
-static Suite *name_suite(void)
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("name");
 	TCase *tc;
@@ -1137,15 +1138,4 @@ static Suite *name_suite(void)
 	suite_add_tcase(s, tc);
 
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(name_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

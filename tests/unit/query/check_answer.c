@@ -23,6 +23,7 @@
 #include <sluice/rr.h>
 #include <sluice/zone.h>
 #include "request.h"
+#include "testutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 /* Most RRs one expected section lists. */
@@ -1283,12 +1284,28 @@ START_TEST(test_ixfr_errors)
 }
 END_TEST
 
-/* ---- main --------------------------------------------------------------- */
+/* ---- suite ------------------------------------------------------------- */
 
-static Suite *answer_suite(void)
+/*
+ * The zone is built in the parent process, before Check forks the tests of a
+ * case (an unchecked fixture), so that every test sees the same committed
+ * version; it is dropped once the case has run.
+ */
+static void drop_zone(void)
+{
+	sl_zone_put(zone);
+	zone = NULL;
+	for (unsigned i = 0; i < zone_rrs; i++)
+		free(zone_text[i]);
+	zone_rrs = 0;
+}
+
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("answer");
 	TCase *tc = tcase_create("query");
+
+	tcase_add_unchecked_fixture(tc, build_zone, drop_zone);
 
 	tcase_add_loop_test(tc, test_query, 0, (int)ARRAY_SIZE(qcases));
 	tcase_add_test(tc, test_fat_referral_1232);
@@ -1305,6 +1322,7 @@ static Suite *answer_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("axfr");
+	tcase_add_unchecked_fixture(tc, build_zone, drop_zone);
 	tcase_add_test(tc, test_axfr_one_message);
 	tcase_add_test(tc, test_axfr_many_messages);
 	tcase_add_test(tc, test_axfr_version_pinned);
@@ -1317,21 +1335,4 @@ static Suite *answer_suite(void)
 	tcase_add_test(tc, test_ixfr_errors);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr;
-	int failed;
-
-	/* Built once: every test (forked by Check) sees the same committed version. */
-	build_zone();
-	sr = srunner_create(answer_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	sl_zone_put(zone);
-	for (unsigned i = 0; i < zone_rrs; i++)
-		free(zone_text[i]);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -15,6 +15,7 @@
 
 #include <sluice/name.h>
 #include <sluice/rr.h>
+#include "testutil.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1369,7 +1370,7 @@ START_TEST(test_ttl_from_text)
 }
 END_TEST
 
-static Suite *rdata_suite(void)
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("rdata");
 	TCase *tc;
@@ -1402,15 +1403,4 @@ static Suite *rdata_suite(void)
 	tcase_add_loop_test(tc, test_names, 0, ARRAY_SIZE(names_cases));
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(rdata_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
 }

@@ -11,6 +11,7 @@
 
 #include <sluice/msg.h>
 #include <sluice/rr.h>
+#include "testutil.h"
 
 typedef struct pkt {
 	uint8_t b[4096];
@@ -684,7 +685,7 @@ START_TEST(test_byte_order)
 }
 END_TEST
 
-static Suite *msg_suite(void)
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("msg");
 	TCase *tc = tcase_create("parse");
@@ -718,15 +719,4 @@ static Suite *msg_suite(void)
 	tcase_add_test(tc, test_byte_order);
 	suite_add_tcase(s, tc);
 	return s;
-}
-
-int main(void)
-{
-	SRunner *sr = srunner_create(msg_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -380,7 +380,7 @@ START_TEST(test_stats_counters)
 }
 END_TEST
 
-int main(void)
+Suite *tu_suite(void)
 {
 	Suite *s = suite_create("loader");
 	TCase *tc = tcase_create("loader");
@@ -403,9 +403,5 @@ int main(void)
 	tcase_add_test(tc, test_host_worker_view_and_timers);
 	tcase_add_test(tc, test_stats_counters);
 	suite_add_tcase(s, tc);
-	SRunner *sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
