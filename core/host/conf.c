@@ -23,6 +23,9 @@ struct sl_strpool_item {
 
 void *sl_strpool_alloc(sl_strpool_t *pool, size_t size)
 {
+	/* A size near SIZE_MAX must fail, not wrap into a tiny block. */
+	if (size > SIZE_MAX - sizeof(struct sl_strpool_item))
+		return NULL;
 	struct sl_strpool_item *it = calloc(1, sizeof(*it) + size);
 	if (!it)
 		return NULL;

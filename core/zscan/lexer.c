@@ -77,16 +77,16 @@ static int zp_push_tok(struct zp_parser *p, struct zp_src *s, size_t start, size
 	struct zp_line *ln = &p->ln;
 	struct zp_tok *t;
 
-	if (end - start > ZP_MAX_TOKEN)
+	if (end - start > SL_ZSCAN_MAX_TOKEN)
 		return zp_fail_at(p, s, line, col, SL_ELIMIT, "token longer than %u octets",
-				  ZP_MAX_TOKEN);
+				  SL_ZSCAN_MAX_TOKEN);
 	if (ln->n == ln->cap) {
 		size_t cap = sl_grow_cap(ln->cap, ln->n + 1, sizeof(struct zp_tok), 64);
 		struct zp_tok *nt;
 
-		if (ln->n >= ZP_MAX_TOKENS)
+		if (ln->n >= SL_ZSCAN_MAX_TOKENS)
 			return zp_fail_at(p, s, line, col, SL_ELIMIT,
-					  "more than %u tokens in one record", ZP_MAX_TOKENS);
+					  "more than %u tokens in one record", SL_ZSCAN_MAX_TOKENS);
 		nt = cap ? realloc(ln->tok, cap * sizeof(*nt)) : NULL;
 		if (!nt)
 			return zp_fail_at(p, s, line, col, SL_ENOMEM, "out of memory");
@@ -97,9 +97,9 @@ static int zp_push_tok(struct zp_parser *p, struct zp_src *s, size_t start, size
 	if (ln->n && ln->tok[ln->n - 1].off + ln->tok[ln->n - 1].len == start)
 		ln->joined = true;
 	ln->textlen += (ln->n ? 1 : 0) + (end - start);
-	if (ln->textlen > ZP_MAX_LINE)
+	if (ln->textlen > SL_ZSCAN_MAX_LINE)
 		return zp_fail_at(p, s, line, col, SL_ELIMIT, "record longer than %u octets",
-				  ZP_MAX_LINE);
+				  SL_ZSCAN_MAX_LINE);
 	t = &ln->tok[ln->n++];
 	t->off = start;
 	t->len = end - start;

@@ -15,7 +15,7 @@
  *    the codec as a slice of the buffer; only parenthesised records are
  *    joined into a scratch buffer first;
  *  - every index is checked against the buffer's length, and every count
- *    and length has a cap (ZP_MAX_TOKEN, ZP_MAX_LINE, ZP_MAX_TOKENS, the
+ *    and length has a cap (SL_ZSCAN_MAX_TOKEN, SL_ZSCAN_MAX_LINE, SL_ZSCAN_MAX_TOKENS, the
  *    include depth, the record and $GENERATE limits).
  */
 #include <errno.h>
@@ -42,7 +42,7 @@
  * worst single error needs (64 prefixes of a longest line), so the first
  * error is always placed exactly and many errors cost no more than that.
  */
-#define ZP_BLAME_BUDGET ((uint64_t)ZP_BLAME_MAX_TOKENS * ZP_MAX_LINE)
+#define ZP_BLAME_BUDGET ((uint64_t)ZP_BLAME_MAX_TOKENS * SL_ZSCAN_MAX_LINE)
 
 static const uint8_t zp_root[1] = {0};
 
@@ -72,7 +72,7 @@ static int zp_vfail(struct zp_parser *p, const char *file, unsigned line, unsign
 static int zp_vfail(struct zp_parser *p, const char *file, unsigned line, unsigned col, int rc,
 		    const char *fmt, va_list ap)
 {
-	zp_error_t e;
+	sl_zscan_error_t e;
 
 	if (!p->err && !p->o.on_error) {
 		p->nerrors += p->nerrors < UINT_MAX;
@@ -174,16 +174,16 @@ static const char *zp_class_name(uint16_t rclass, char *buf, size_t cap)
 
 /* ---- fields ------------------------------------------------------------------- */
 
-/* A TTL: seconds or BIND units (sl_ttl_from_text()), at most ZP_MAX_TTL (RFC 2181 §8). */
+/* A TTL: seconds or BIND units (sl_ttl_from_text()), at most SL_ZSCAN_MAX_TTL (RFC 2181 §8). */
 static int zp_ttl(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *t,
 		  uint32_t *ttl)
 {
 	char show[48];
-	int r = sl_ttl_from_text(s->buf + t->off, t->len, ZP_MAX_TTL, ttl);
+	int r = sl_ttl_from_text(s->buf + t->off, t->len, SL_ZSCAN_MAX_TTL, ttl);
 
 	if (r == SL_ELIMIT)
 		return zp_fail(p, s, t, SL_ESYNTAX, "TTL %s out of range (maximum %u)",
-			       zp_show(s, t, show, sizeof(show)), ZP_MAX_TTL);
+			       zp_show(s, t, show, sizeof(show)), SL_ZSCAN_MAX_TTL);
 	if (r < 0)
 		return zp_fail(p, s, t, SL_ESYNTAX, "bad TTL %s",
 			       zp_show(s, t, show, sizeof(show)));
@@ -332,7 +332,7 @@ int zp_pick_ttl(struct zp_parser *p, const struct zp_src *s, const struct zp_tok
 		/* No $TTL and no TTL yet: the SOA's MINIMUM, as BIND does (RFC 2308 §4). */
 		uint32_t v = sl_read_u32(rdata + rdlen - 4);
 
-		if (v > ZP_MAX_TTL)
+		if (v > SL_ZSCAN_MAX_TTL)
 			return zp_fail(p, s, at, SL_ESYNTAX,
 				       "no TTL given and SOA MINIMUM %u is out of range for one",
 				       v);
@@ -469,7 +469,7 @@ static int zp_rdata(struct zp_parser *p, const struct zp_src *s, uint16_t type, 
 int zp_emit(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *at,
 		   const uint8_t *owner, const struct zp_head *h, uint32_t ttl, size_t rdlen)
 {
-	zp_record_t rr;
+	sl_zscan_record_t rr;
 	int rc;
 
 	if (p->o.max_records && p->nrecords >= p->o.max_records) {
@@ -498,7 +498,7 @@ int zp_emit(struct zp_parser *p, const struct zp_src *s, const struct zp_tok *at
 }
 
 /* A record line: [owner] [TTL] [class] type RDATA. */
-static int zp_record(struct zp_parser *p, const struct zp_src *s)
+static int sl_zscan_record(struct zp_parser *p, const struct zp_src *s)
 {
 	const struct zp_tok *t = p->ln.tok;
 	struct zp_head h;
@@ -650,7 +650,7 @@ static int zp_include(struct zp_parser *p, const struct zp_src *s)
 	char *buf = NULL;
 	int rc;
 
-	if (p->o.flags & ZP_NO_INCLUDE)
+	if (p->o.flags & SL_ZSCAN_NO_INCLUDE)
 		return zp_fail(p, s, &t[0], SL_ESYNTAX, "$INCLUDE is not allowed here");
 	if (p->ln.n < 2)
 		return zp_fail(p, s, &t[0], SL_ESYNTAX, "$INCLUDE needs a file name");
@@ -780,7 +780,7 @@ static int zp_run(struct zp_parser *p, struct zp_src *s)
 
 			/* Directives are recognised indented too: no TTL, class or type starts
 			 * with '$'. */
-			rc = first[0] == '$' ? zp_directive(p, s) : zp_record(p, s);
+			rc = first[0] == '$' ? zp_directive(p, s) : sl_zscan_record(p, s);
 			if (rc == SL_OK)
 				continue;
 			if (!zp_go_on(p))
@@ -797,35 +797,35 @@ static int zp_run(struct zp_parser *p, struct zp_src *s)
 
 /* ---- entry points ---------------------------------------------------------------------- */
 
-void zp_options_init(zp_options_t *opt)
+void sl_zscan_options_init(sl_zscan_options_t *opt)
 {
 	memset(opt, 0, sizeof(*opt));
 	opt->rclass = SL_CLASS_IN;
-	opt->default_ttl = ZP_DEFAULT_TTL;
-	opt->max_include_depth = ZP_DEFAULT_INCLUDE_DEPTH;
-	opt->max_generate = ZP_DEFAULT_MAX_GENERATE;
+	opt->default_ttl = SL_ZSCAN_DEFAULT_TTL;
+	opt->max_include_depth = SL_ZSCAN_DEFAULT_INCLUDE_DEPTH;
+	opt->max_generate = SL_ZSCAN_DEFAULT_MAX_GENERATE;
 }
 
-static void zp_init(struct zp_parser *p, const zp_options_t *opt, zp_record_f cb, void *arg,
-		    zp_error_t *err)
+static void zp_init(struct zp_parser *p, const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg,
+		    sl_zscan_error_t *err)
 {
 	memset(p, 0, offsetof(struct zp_parser, rdata));
 	if (opt)
 		p->o = *opt;
 	else
-		zp_options_init(&p->o);
+		sl_zscan_options_init(&p->o);
 	if (!p->o.rclass)
 		p->o.rclass = SL_CLASS_IN;
 	if (!p->o.default_ttl)
-		p->o.default_ttl = ZP_DEFAULT_TTL;
-	if (p->o.default_ttl > ZP_MAX_TTL)
-		p->o.default_ttl = ZP_MAX_TTL;
+		p->o.default_ttl = SL_ZSCAN_DEFAULT_TTL;
+	if (p->o.default_ttl > SL_ZSCAN_MAX_TTL)
+		p->o.default_ttl = SL_ZSCAN_MAX_TTL;
 	if (!p->o.max_include_depth)
-		p->o.max_include_depth = ZP_DEFAULT_INCLUDE_DEPTH;
-	if (p->o.max_include_depth > ZP_MAX_INCLUDE_DEPTH)
-		p->o.max_include_depth = ZP_MAX_INCLUDE_DEPTH;
+		p->o.max_include_depth = SL_ZSCAN_DEFAULT_INCLUDE_DEPTH;
+	if (p->o.max_include_depth > SL_ZSCAN_MAX_INCLUDE_DEPTH)
+		p->o.max_include_depth = SL_ZSCAN_MAX_INCLUDE_DEPTH;
 	if (!p->o.max_generate)
-		p->o.max_generate = ZP_DEFAULT_MAX_GENERATE;
+		p->o.max_generate = SL_ZSCAN_DEFAULT_MAX_GENERATE;
 	if (p->o.origin) {
 		memcpy(p->origin, p->o.origin, sl_name_len(p->o.origin));
 		p->has_origin = true;
@@ -846,10 +846,10 @@ static void zp_done(struct zp_parser *p)
 }
 
 /* An error before parsing starts (no parser yet): to @p err and on_error, as any other. */
-static int zp_early_error(const zp_options_t *opt, zp_error_t *err, const char *file, int rc,
+static int zp_early_error(const sl_zscan_options_t *opt, sl_zscan_error_t *err, const char *file, int rc,
 			  const char *msg, const char *why)
 {
-	zp_error_t e;
+	sl_zscan_error_t e;
 
 	memset(&e, 0, sizeof(e));
 	zp_copy_tail(e.file, sizeof(e.file), file);
@@ -863,7 +863,7 @@ static int zp_early_error(const zp_options_t *opt, zp_error_t *err, const char *
 }
 
 /* Shared by both entry points; @p s is set up but for the parser-independent fields. */
-static int zp_start(const zp_options_t *opt, zp_record_f cb, void *arg, zp_error_t *err,
+static int zp_start(const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_zscan_error_t *err,
 		    struct zp_src *s)
 {
 	struct zp_parser *p = malloc(sizeof(*p));
@@ -885,8 +885,8 @@ static int zp_start(const zp_options_t *opt, zp_record_f cb, void *arg, zp_error
 	return rc;
 }
 
-int zp_parse_string(const char *text, size_t len, const char *name_for_errors,
-		    const zp_options_t *opt, zp_record_f cb, void *arg, zp_error_t *err)
+int sl_zscan_parse_string(const char *text, size_t len, const char *name_for_errors,
+		    const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_zscan_error_t *err)
 {
 	struct zp_src s;
 
@@ -898,8 +898,8 @@ int zp_parse_string(const char *text, size_t len, const char *name_for_errors,
 	return zp_start(opt, cb, arg, err, &s);
 }
 
-int zp_parse_file(const char *path, const zp_options_t *opt, zp_record_f cb, void *arg,
-		  zp_error_t *err)
+int sl_zscan_parse_file(const char *path, const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg,
+		  sl_zscan_error_t *err)
 {
 	struct zp_src s;
 	char why[128];

@@ -10,7 +10,7 @@
  * The input is treated as hostile: every limit is checked, no input can
  * make the parser read out of bounds, and every error comes with its exact
  * place (file, line, column) and a one-line message. By default the first
- * error stops parsing; with zp_options_t.on_error set, parsing goes on
+ * error stops parsing; with sl_zscan_options_t.on_error set, parsing goes on
  * after it with the next entry (see "Errors" below), so one run reports
  * every bad record.
  *
@@ -22,11 +22,11 @@
  *    one). $GENERATE does not change the previous owner.
  *  - TTL of a record without one: the last $TTL; without $TTL, the last
  *    explicit TTL (RFC 1035 §5.1); without either, an SOA takes its own
- *    MINIMUM field and any other record zp_options_t.default_ttl (BIND
+ *    MINIMUM field and any other record sl_zscan_options_t.default_ttl (BIND
  *    rejects such a record instead; Knot DNS uses 3600, as we do by
  *    default). An SOA that had to take its MINIMUM makes it the default
  *    for the records after it. TTLs above 2^31-1 are errors (RFC 2181 §8).
- *  - Class: IN unless zp_options_t.rclass says otherwise; a record in any
+ *  - Class: IN unless sl_zscan_options_t.rclass says otherwise; a record in any
  *    other class is an error. TTL and class may come in either order.
  *  - $ORIGIN name: relative to the current origin.
  *  - $TTL ttl: units accepted ("1h30m", "2d", "1W"; case-insensitive).
@@ -50,7 +50,7 @@
  *  - RDATA errors carry the codec's message ("MX exchange: bad domain
  *    name"), placed at the RDATA token they concern.
  *
- * Errors, when parsing goes on (zp_options_t.on_error):
+ * Errors, when parsing goes on (sl_zscan_options_t.on_error):
  *
  *  - An error in an entry (a record or a directive) skips that entry: the
  *    rest of its logical line, up to the line end outside parentheses,
@@ -75,94 +75,94 @@ extern "C" {
 #endif
 
 /** TTL given to records when nothing else sets one (see the file comment). */
-#define ZP_DEFAULT_TTL 3600u
+#define SL_ZSCAN_DEFAULT_TTL 3600u
 /** Default nesting limit for $INCLUDE. */
-#define ZP_DEFAULT_INCLUDE_DEPTH 8u
-/** Hard ceiling for zp_options_t.max_include_depth (the parser recurses). */
-#define ZP_MAX_INCLUDE_DEPTH 64u
+#define SL_ZSCAN_DEFAULT_INCLUDE_DEPTH 8u
+/** Hard ceiling for sl_zscan_options_t.max_include_depth (the parser recurses). */
+#define SL_ZSCAN_MAX_INCLUDE_DEPTH 64u
 /** Default limit of records one $GENERATE may produce. */
-#define ZP_DEFAULT_MAX_GENERATE 65536u
+#define SL_ZSCAN_DEFAULT_MAX_GENERATE 65536u
 /** Largest TTL accepted (RFC 2181 §8). */
-#define ZP_MAX_TTL 2147483647u
+#define SL_ZSCAN_MAX_TTL 2147483647u
 /** Longest token (a base64 key or hex blob on one line) in octets. */
-#define ZP_MAX_TOKEN (256u * 1024u)
+#define SL_ZSCAN_MAX_TOKEN (256u * 1024u)
 /** Longest logical line (parentheses joined), counting tokens and one blank between each. */
-#define ZP_MAX_LINE (1024u * 1024u)
+#define SL_ZSCAN_MAX_LINE (1024u * 1024u)
 /** Most tokens in one logical line. */
-#define ZP_MAX_TOKENS 131072u
+#define SL_ZSCAN_MAX_TOKENS 131072u
 
-/** zp_options_t.flags: refuse $INCLUDE (for untrusted text, e.g. the fuzzer). */
-#define ZP_NO_INCLUDE 0x1u
+/** sl_zscan_options_t.flags: refuse $INCLUDE (for untrusted text, e.g. the fuzzer). */
+#define SL_ZSCAN_NO_INCLUDE 0x1u
 
 /** One record, valid only for the duration of the callback. */
-typedef struct zp_record {
+typedef struct sl_zscan_record {
 	const uint8_t *owner; /**< owner, uncompressed wire form, case preserved */
 	uint16_t type;	      /**< RR type */
 	uint16_t rclass;      /**< RR class (always the zone's class) */
-	uint32_t ttl;	      /**< TTL in seconds, at most ZP_MAX_TTL */
+	uint32_t ttl;	      /**< TTL in seconds, at most SL_ZSCAN_MAX_TTL */
 	const uint8_t *rdata; /**< RDATA in storage form (see sluice/rr.h) */
 	uint16_t rdlen;	      /**< its length */
 	const char *file;     /**< file the record came from (the name given for strings) */
 	unsigned line;	      /**< line of the record's first token (of $GENERATE for those) */
 	unsigned column;      /**< column of that token (the owner, or what starts the line) */
-} zp_record_t;
+} sl_zscan_record_t;
 
 /**
  * Receives each record in file order. Returning non-zero stops parsing,
  * with on_error set too: the value becomes an error at the record's place
- * with a generic message the caller may replace, and zp_parse_file() /
- * zp_parse_string() return it (unless an earlier error came first).
+ * with a generic message the caller may replace, and sl_zscan_parse_file() /
+ * sl_zscan_parse_string() return it (unless an earlier error came first).
  * Negative SL_E* codes are the natural choice.
  */
-typedef int (*zp_record_f)(void *arg, const zp_record_t *rr);
+typedef int (*sl_zscan_record_f)(void *arg, const sl_zscan_record_t *rr);
 
-struct zp_error;
+struct sl_zscan_error;
 
 /**
- * Receives each error, in file order, when set in zp_options_t; parsing then
+ * Receives each error, in file order, when set in sl_zscan_options_t; parsing then
  * goes on with the next entry. @p err is valid only for the call.
  */
-typedef void (*zp_error_f)(void *arg, const struct zp_error *err);
+typedef void (*sl_zscan_error_f)(void *arg, const struct sl_zscan_error *err);
 
 /**
  * Parser settings. A zeroed structure (or a NULL pointer) means every
- * default; zp_options_init() spells them out.
+ * default; sl_zscan_options_init() spells them out.
  */
-typedef struct zp_options {
+typedef struct sl_zscan_options {
 	/** Initial origin (wire form), or NULL: relative names then fail until $ORIGIN. */
 	const uint8_t *origin;
 	/** Class of the zone; 0 means IN. Records in another class are errors. */
 	uint16_t rclass;
-	/** TTL when no $TTL, explicit TTL or SOA applies; 0 means ZP_DEFAULT_TTL. */
+	/** TTL when no $TTL, explicit TTL or SOA applies; 0 means SL_ZSCAN_DEFAULT_TTL. */
 	uint32_t default_ttl;
-	/** $INCLUDE nesting limit; 0 means the default (8); at most ZP_MAX_INCLUDE_DEPTH. */
+	/** $INCLUDE nesting limit; 0 means the default (8); at most SL_ZSCAN_MAX_INCLUDE_DEPTH. */
 	unsigned max_include_depth;
-	/** Records one $GENERATE may produce; 0 means ZP_DEFAULT_MAX_GENERATE. */
+	/** Records one $GENERATE may produce; 0 means SL_ZSCAN_DEFAULT_MAX_GENERATE. */
 	uint32_t max_generate;
 	/** Most records in total, $INCLUDEd and generated ones counted; 0 means no limit. */
 	uint64_t max_records;
 	/** Largest file (each included file too); 0 means no limit. */
 	size_t max_file_size;
-	/** ZP_NO_INCLUDE or 0. */
+	/** SL_ZSCAN_NO_INCLUDE or 0. */
 	unsigned flags;
 	/** Called for every error, after which parsing goes on; NULL: the first error stops. */
-	zp_error_f on_error;
+	sl_zscan_error_f on_error;
 	/** Passed to on_error. */
 	void *error_arg;
-} zp_options_t;
+} sl_zscan_options_t;
 
 /** Where and why parsing failed. Strings are always NUL-terminated. */
-typedef struct zp_error {
+typedef struct sl_zscan_error {
 	char file[256];	 /**< file name (its tail, if it is longer than the buffer) */
 	unsigned line;	 /**< 1-based line; 0 when the error has no place (e.g. open failed) */
 	unsigned column; /**< 1-based column of the offending token; 0 when none */
 	char msg[256];	 /**< one-line message */
 	unsigned count;	 /**< errors so far, this one included (saturating); for the
 			      error a parse returns, all the errors it found */
-} zp_error_t;
+} sl_zscan_error_t;
 
 /** Fills @p opt with the defaults (origin NULL, class IN, TTL 3600, depth 8, ...). */
-SL_API void zp_options_init(zp_options_t *opt);
+SL_API void sl_zscan_options_init(sl_zscan_options_t *opt);
 
 /**
  * Parses a zone file, calling @p cb for each record in order.
@@ -181,21 +181,21 @@ SL_API void zp_options_init(zp_options_t *opt);
  *         count, include depth, sizes); SL_EIO when a file cannot be read;
  *         SL_ENOMEM; or what @p cb returned
  */
-SL_API int zp_parse_file(const char *path, const zp_options_t *opt, zp_record_f cb, void *arg,
-			 zp_error_t *err);
+SL_API int sl_zscan_parse_file(const char *path, const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg,
+			 sl_zscan_error_t *err);
 
 /**
  * Parses zone text held in memory (need not be NUL-terminated), as
- * zp_parse_file() does. Relative $INCLUDE paths are taken relative to the
+ * sl_zscan_parse_file() does. Relative $INCLUDE paths are taken relative to the
  * directory part of @p name_for_errors (the current directory when it has
- * none); set ZP_NO_INCLUDE for untrusted text.
+ * none); set SL_ZSCAN_NO_INCLUDE for untrusted text.
  *
  * @param text             the zone text
  * @param len              its length
  * @param name_for_errors  file name reported in errors and records (NULL: "<string>")
  */
-SL_API int zp_parse_string(const char *text, size_t len, const char *name_for_errors,
-		    const zp_options_t *opt, zp_record_f cb, void *arg, zp_error_t *err);
+SL_API int sl_zscan_parse_string(const char *text, size_t len, const char *name_for_errors,
+		    const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_zscan_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -99,7 +99,7 @@ static void load_error(struct load_ctx *ctx, const char *fmt, ...)
 }
 
 /* The parser's errors: each with its file:line:column; parsing goes on after them. */
-static void parse_error(void *arg, const zp_error_t *e)
+static void parse_error(void *arg, const sl_zscan_error_t *e)
 {
 	if (e->line)
 		load_error(arg, "%s:%u:%u: %s", e->file, e->line, e->column, e->msg);
@@ -107,7 +107,7 @@ static void parse_error(void *arg, const zp_error_t *e)
 		load_error(arg, "%s: %s", e->file, e->msg);
 }
 
-static int add_record(void *arg, const zp_record_t *rr)
+static int add_record(void *arg, const sl_zscan_record_t *rr)
 {
 	struct load_ctx *ctx = arg;
 	char owner[SL_NAME_TEXT_MAX];
@@ -135,8 +135,8 @@ static int add_record(void *arg, const zp_record_t *rr)
 static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 {
 	struct load_ctx ctx = { .zf = zf };
-	zp_options_t opt;
-	zp_error_t perr;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t perr;
 	struct file_stamp st;
 	struct timespec t0, t1;
 	char errbuf[4096] = "";
@@ -153,7 +153,7 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 				sl_strerror(ret));
 		return ret;
 	}
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.origin = zf->origin;
 	/*
 	 * Stop parsing once the zone is over its size cap: the commit would
@@ -165,7 +165,7 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 	opt.on_error = parse_error;
 	opt.error_arg = &ctx;
 	memset(&perr, 0, sizeof(perr));
-	ret = zp_parse_file(zf->file, &opt, add_record, &ctx, &perr);
+	ret = sl_zscan_parse_file(zf->file, &opt, add_record, &ctx, &perr);
 	if (ret != SL_OK || ctx.errors) {
 		sl_zone_txn_abort(ctx.txn);
 		if (ctx.errors > ZF_MAX_ERRORS)

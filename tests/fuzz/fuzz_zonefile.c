@@ -25,12 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t origin[] = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 0};
 
-static int check_record(void *arg, const zp_record_t *rr)
+static int check_record(void *arg, const sl_zscan_record_t *rr)
 {
 	size_t *count = arg;
 
 	if (sl_name_check(rr->owner, SL_NAME_MAXLEN) < 1 ||
-	    sl_rdata_check(rr->type, rr->rdata, rr->rdlen) != SL_OK || rr->ttl > ZP_MAX_TTL ||
+	    sl_rdata_check(rr->type, rr->rdata, rr->rdlen) != SL_OK || rr->ttl > SL_ZSCAN_MAX_TTL ||
 	    rr->rclass != SL_CLASS_IN || sl_rrtype_is_meta(rr->type) || rr->line == 0)
 		abort();
 	(*count)++;
@@ -38,7 +38,7 @@ static int check_record(void *arg, const zp_record_t *rr)
 }
 
 /* An error as the second pass sees it: placed, with a message, counted in order. */
-static void check_error(void *arg, const zp_error_t *e)
+static void check_error(void *arg, const sl_zscan_error_t *e)
 {
 	unsigned *seen = arg;
 
@@ -50,31 +50,31 @@ static void check_error(void *arg, const zp_error_t *e)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 	size_t count = 0;
 	int rc;
 
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.origin = origin;
-	opt.flags = ZP_NO_INCLUDE;
+	opt.flags = SL_ZSCAN_NO_INCLUDE;
 	/* Keep each run short: $GENERATE could otherwise make 65536 records per line. */
 	opt.max_generate = 256;
 	opt.max_records = 4096;
-	rc = zp_parse_string((const char *)data, size, "fuzz.zone", &opt, check_record, &count,
+	rc = sl_zscan_parse_string((const char *)data, size, "fuzz.zone", &opt, check_record, &count,
 			     &err);
 	if (rc != SL_OK &&
 	    (err.line == 0 || err.column == 0 || memchr(err.msg, '\0', sizeof(err.msg)) == NULL ||
 	     err.msg[0] == '\0' || strcmp(err.file, "fuzz.zone") != 0))
 		abort();
 
-	zp_error_t all;
+	sl_zscan_error_t all;
 	size_t all_count = 0;
 	unsigned seen = 0;
 
 	opt.on_error = check_error;
 	opt.error_arg = &seen;
-	if (zp_parse_string((const char *)data, size, "fuzz.zone", &opt, check_record, &all_count,
+	if (sl_zscan_parse_string((const char *)data, size, "fuzz.zone", &opt, check_record, &all_count,
 			    &all) != rc ||
 	    all_count < count || all.count != seen)
 		abort();

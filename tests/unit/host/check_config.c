@@ -625,6 +625,9 @@ START_TEST(test_strpool_allocation_failure)
 
 	ck_assert_ptr_nonnull(kept);
 	ck_assert_ptr_null(sl_strpool_alloc(&pool, SIZE_MAX / 2));
+	/* Sizes that would wrap the item header round fail too (no tiny block). */
+	ck_assert_ptr_null(sl_strpool_alloc(&pool, SIZE_MAX));
+	ck_assert_ptr_null(sl_strpool_alloc(&pool, SIZE_MAX - 4));
 	ck_assert_ptr_eq(pool.head, head);
 	ck_assert_str_eq(kept, "kept");
 	/* The pool still works after the failure. */

@@ -35,7 +35,7 @@ struct recs {
 	size_t stop_after; /* non-zero: return SL_EEXIST for record number stop_after */
 };
 
-static int collect(void *arg, const zp_record_t *rr)
+static int collect(void *arg, const sl_zscan_record_t *rr)
 {
 	struct recs *r = arg;
 	char owner[SL_NAME_TEXT_MAX], type[16], cls[16], *rd, *line;
@@ -120,18 +120,18 @@ static const uint8_t *wire(const char *text)
 	return out;
 }
 
-static int parse_text(const char *text, const char *origin, const zp_options_t *base,
-		      struct recs *r, zp_error_t *err)
+static int parse_text(const char *text, const char *origin, const sl_zscan_options_t *base,
+		      struct recs *r, sl_zscan_error_t *err)
 {
-	zp_options_t opt;
+	sl_zscan_options_t opt;
 
 	if (base)
 		opt = *base;
 	else
-		zp_options_init(&opt);
+		sl_zscan_options_init(&opt);
 	if (origin)
 		opt.origin = wire(origin);
-	return zp_parse_string(text, strlen(text), "test.zone", &opt, collect, r, err);
+	return sl_zscan_parse_string(text, strlen(text), "test.zone", &opt, collect, r, err);
 }
 
 /* ---- good files ------------------------------------------------------------------------ */
@@ -251,8 +251,8 @@ START_TEST(test_good_file)
 {
 	const struct file_case *tc = &file_cases[_i];
 	struct recs r = { 0 };
-	zp_error_t err;
-	int rc = zp_parse_file(data_path(tc->file), NULL, collect, &r, &err);
+	sl_zscan_error_t err;
+	int rc = sl_zscan_parse_file(data_path(tc->file), NULL, collect, &r, &err);
 
 	ck_assert_msg(rc == SL_OK, "%s: %s:%u:%u: %s", tc->file, err.file, err.line, err.column,
 		      err.msg);
@@ -268,7 +268,7 @@ struct places {
 	size_t n;
 };
 
-static int places_cb(void *arg, const zp_record_t *rr)
+static int places_cb(void *arg, const sl_zscan_record_t *rr)
 {
 	struct places *pl = arg;
 	const char *slash = strrchr(rr->file, '/');
@@ -289,9 +289,9 @@ START_TEST(test_record_places)
 		{ "include-main.zone", 12 },
 	};
 	struct places pl = { .n = 0 };
-	zp_error_t err;
+	sl_zscan_error_t err;
 
-	ck_assert_int_eq(zp_parse_file(data_path("good/include-main.zone"), NULL, places_cb, &pl,
+	ck_assert_int_eq(sl_zscan_parse_file(data_path("good/include-main.zone"), NULL, places_cb, &pl,
 				       &err),
 			 SL_OK);
 	ck_assert_uint_eq(pl.n, ARRAY_SIZE(want));
@@ -435,11 +435,11 @@ START_TEST(test_strings)
 {
 	const struct str_case *tc = &str_cases[_i];
 	struct recs r = { 0 };
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 	int rc;
 
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	if (tc->default_ttl)
 		opt.default_ttl = tc->default_ttl;
 	rc = parse_text(tc->text, tc->origin, &opt, &r, &err);
@@ -503,16 +503,16 @@ START_TEST(test_errors)
 {
 	const struct err_case *tc = &err_cases[_i];
 	struct recs r = { 0 };
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 	size_t len = strlen(tc->text);
 	int rc;
 
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.origin = wire("example.");
 	if (len == 0)
 		len = 1; /* the NUL case */
-	rc = zp_parse_string(tc->text, len, "err.zone", &opt, collect, &r, &err);
+	rc = sl_zscan_parse_string(tc->text, len, "err.zone", &opt, collect, &r, &err);
 	ck_assert_msg(rc == tc->rc, "%s: rc %d, want %d (%u:%u: %s)", tc->name, rc, tc->rc,
 		      err.line, err.column, err.msg);
 	ck_assert_str_eq(err.file, "err.zone");
@@ -528,10 +528,10 @@ END_TEST
 START_TEST(test_max_records)
 {
 	struct recs r = { 0 };
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.origin = wire("example.");
 	opt.max_records = 3;
 	ck_assert_int_eq(parse_text("a A 1.2.3.4\nb A 1.2.3.4\n$GENERATE 1-5 g$ A 1.2.3.$\n", NULL,
@@ -547,10 +547,10 @@ END_TEST
 START_TEST(test_max_generate)
 {
 	struct recs r = { 0 };
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.origin = wire("example.");
 	opt.max_generate = 10;
 	ck_assert_int_eq(parse_text("$GENERATE 1-10 g$ A 1.2.3.$\n", NULL, &opt, &r, &err), SL_OK);
@@ -566,10 +566,10 @@ END_TEST
 START_TEST(test_zone_class)
 {
 	struct recs r = { 0 };
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.origin = wire("example.");
 	opt.rclass = SL_CLASS_CH;
 	ck_assert_int_eq(
@@ -585,7 +585,7 @@ END_TEST
 START_TEST(test_callback_stops)
 {
 	struct recs r = { .stop_after = 2 };
-	zp_error_t err;
+	sl_zscan_error_t err;
 
 	ck_assert_int_eq(parse_text("a 1 A 1.2.3.4\nb A 1.2.3.4\nc A 1.2.3.4\n", "example.", NULL,
 				    &r, &err),
@@ -600,29 +600,29 @@ END_TEST
 START_TEST(test_no_include_flag)
 {
 	struct recs r = { 0 };
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 
-	zp_options_init(&opt);
-	opt.flags = ZP_NO_INCLUDE;
+	sl_zscan_options_init(&opt);
+	opt.flags = SL_ZSCAN_NO_INCLUDE;
 	ck_assert_int_eq(parse_text("$INCLUDE /etc/passwd\n", NULL, &opt, &r, &err), SL_ESYNTAX);
 	ck_assert_str_eq(err.msg, "$INCLUDE is not allowed here");
 	recs_free(&r);
 }
 END_TEST
 
-/* zp_parse_string resolves $INCLUDE against the directory of its name. */
+/* sl_zscan_parse_string resolves $INCLUDE against the directory of its name. */
 START_TEST(test_string_include)
 {
 	char name[4096];
 	struct recs r = { 0 };
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 	const char *text = "$TTL 5\n$INCLUDE sub/part2.inc example.\n";
 
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	snprintf(name, sizeof(name), "%s", data_path("good/virtual.zone"));
-	ck_assert_int_eq(zp_parse_string(text, strlen(text), name, &opt, collect, &r, &err), SL_OK);
+	ck_assert_int_eq(sl_zscan_parse_string(text, strlen(text), name, &opt, collect, &r, &err), SL_OK);
 	expect_records(&r,
 		       W("plain.example. 5 IN A 192.0.2.20",
 			 "plain.example. 120 IN AAAA 2001:db8::21"),
@@ -634,21 +634,21 @@ END_TEST
 START_TEST(test_file_errors)
 {
 	struct recs r = { 0 };
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 
-	ck_assert_int_eq(zp_parse_file(data_path("good/no-such.zone"), NULL, collect, &r, &err),
+	ck_assert_int_eq(sl_zscan_parse_file(data_path("good/no-such.zone"), NULL, collect, &r, &err),
 			 SL_EIO);
 	ck_assert_uint_eq(err.line, 0);
 	ck_assert_ptr_nonnull(strstr(err.msg, "No such file"));
-	ck_assert_int_eq(zp_parse_file(data_path("good"), NULL, collect, &r, &err), SL_EIO);
+	ck_assert_int_eq(sl_zscan_parse_file(data_path("good"), NULL, collect, &r, &err), SL_EIO);
 	ck_assert_ptr_nonnull(strstr(err.msg, "not a regular file"));
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.max_file_size = 100;
-	ck_assert_int_eq(zp_parse_file(data_path("good/realistic.zone"), &opt, collect, &r, &err),
+	ck_assert_int_eq(sl_zscan_parse_file(data_path("good/realistic.zone"), &opt, collect, &r, &err),
 			 SL_ELIMIT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "limit of 100 octets"));
-	ck_assert_int_eq(zp_parse_string("a A 1.2.3.4\n", 12, NULL, &opt, collect, &r, &err),
+	ck_assert_int_eq(sl_zscan_parse_string("a A 1.2.3.4\n", 12, NULL, &opt, collect, &r, &err),
 			 SL_ESYNTAX);
 	ck_assert_str_eq(err.file, "<string>");
 	ck_assert_uint_eq(r.n, 0);
@@ -661,12 +661,12 @@ START_TEST(test_long_name)
 {
 	char name[600];
 	struct recs r = { 0 };
-	zp_error_t err;
+	sl_zscan_error_t err;
 
 	memset(name, 'd', sizeof(name) - 1);
 	name[sizeof(name) - 1] = '\0';
 	memcpy(name + sizeof(name) - 7, "/x.zon", 6);
-	ck_assert_int_eq(zp_parse_string("bad", 3, name, NULL, collect, &r, &err), SL_ESYNTAX);
+	ck_assert_int_eq(sl_zscan_parse_string("bad", 3, name, NULL, collect, &r, &err), SL_ESYNTAX);
 	ck_assert_uint_eq(strlen(err.file), sizeof(err.file) - 1);
 	ck_assert_str_eq(err.file + strlen(err.file) - 6, "/x.zon");
 	ck_assert(strncmp(err.file, "...", 3) == 0);
@@ -680,7 +680,7 @@ START_TEST(test_sizes)
 	size_t cap = 4 * 65536 + 256, o;
 	char *text = malloc(cap);
 	struct recs r = { 0 };
-	zp_error_t err;
+	sl_zscan_error_t err;
 
 	ck_assert_ptr_nonnull(text);
 	/* 65535 octets of RDATA as one hex token after "\# 65535", in parentheses. */
@@ -688,15 +688,15 @@ START_TEST(test_sizes)
 	for (size_t i = 0; i < 65535; i++)
 		o += (size_t)snprintf(text + o, cap - o, "%02X", (unsigned)(i & 0xff));
 	o += (size_t)snprintf(text + o, cap - o, " )\n");
-	ck_assert_int_eq(zp_parse_string(text, o, "big", NULL, collect, &r, &err), SL_OK);
+	ck_assert_int_eq(sl_zscan_parse_string(text, o, "big", NULL, collect, &r, &err), SL_OK);
 	ck_assert_uint_eq(r.n, 1);
 	text[o - 3] = '0'; /* one hex digit too many */
-	ck_assert_int_eq(zp_parse_string(text, o, "big", NULL, collect, &r, &err), SL_ESYNTAX);
+	ck_assert_int_eq(sl_zscan_parse_string(text, o, "big", NULL, collect, &r, &err), SL_ESYNTAX);
 	ck_assert_uint_eq(err.line, 2);
 	ck_assert_uint_eq(err.column, 2);
 	/* A token just over the cap. */
 	memset(text, 'a', cap);
-	ck_assert_int_eq(zp_parse_string(text, ZP_MAX_TOKEN + 1, "big", NULL, collect, &r, &err),
+	ck_assert_int_eq(sl_zscan_parse_string(text, SL_ZSCAN_MAX_TOKEN + 1, "big", NULL, collect, &r, &err),
 			 SL_ELIMIT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "token longer than"));
 	free(text);
@@ -704,7 +704,7 @@ START_TEST(test_sizes)
 }
 END_TEST
 
-static int count_records(void *arg, const zp_record_t *rr)
+static int count_records(void *arg, const sl_zscan_record_t *rr)
 {
 	(*(size_t *)arg)++;
 	return rr->rdlen ? 0 : SL_EINVAL;
@@ -715,8 +715,8 @@ START_TEST(test_generate_budget)
 {
 	size_t cap = 16384, o, n = 0;
 	char *text = malloc(cap);
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 
 	ck_assert_ptr_nonnull(text);
 	/* 550 strings of 100 digits: 55 KB of RDATA text per record, valid TXT. */
@@ -724,9 +724,9 @@ START_TEST(test_generate_budget)
 	for (int i = 0; i < 550; i++)
 		o += (size_t)snprintf(text + o, cap - o, " ${0,100}");
 	text[o++] = '\n';
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.origin = wire("example.");
-	ck_assert_int_eq(zp_parse_string(text, o, "gen", &opt, count_records, &n, &err), SL_ELIMIT);
+	ck_assert_int_eq(sl_zscan_parse_string(text, o, "gen", &opt, count_records, &n, &err), SL_ELIMIT);
 	ck_assert_ptr_nonnull(strstr(err.msg, "$GENERATE expands to more than"));
 	ck_assert_uint_eq(err.column, 11);
 	ck_assert_uint_gt(n, 250);
@@ -736,23 +736,23 @@ START_TEST(test_generate_budget)
 	for (int i = 0; i < 700; i++)
 		o += (size_t)snprintf(text + o, cap - o, " ${0,100}");
 	text[o++] = '\n';
-	ck_assert_int_eq(zp_parse_string(text, o, "gen", &opt, count_records, &n, &err),
+	ck_assert_int_eq(sl_zscan_parse_string(text, o, "gen", &opt, count_records, &n, &err),
 			 SL_ESYNTAX);
 	ck_assert_ptr_nonnull(strstr(err.msg, "$GENERATE expansion too long"));
 	free(text);
 }
 END_TEST
 
-/* ---- going on after errors (zp_options_t.on_error) ------------------------------------------ */
+/* ---- going on after errors (sl_zscan_options_t.on_error) ------------------------------------------ */
 
 /* Errors collected by on_error, each as "file:line:column: message". */
 struct errs {
 	char line[64][600];
 	size_t n;
-	unsigned last_count; /* zp_error_t.count of the last one */
+	unsigned last_count; /* sl_zscan_error_t.count of the last one */
 };
 
-static void collect_error(void *arg, const zp_error_t *e)
+static void collect_error(void *arg, const sl_zscan_error_t *e)
 {
 	struct errs *es = arg;
 	const char *slash = strrchr(e->file, '/');
@@ -780,20 +780,20 @@ static void expect_errors(const struct errs *es, const char *const *want, const 
 }
 
 /* Parses @p text from memory as "multi.zone" at origin example., going on after errors. */
-static int parse_all(const char *text, size_t len, const zp_options_t *base, struct recs *r,
-		     struct errs *es, zp_error_t *err)
+static int parse_all(const char *text, size_t len, const sl_zscan_options_t *base, struct recs *r,
+		     struct errs *es, sl_zscan_error_t *err)
 {
-	zp_options_t opt;
+	sl_zscan_options_t opt;
 
 	if (base)
 		opt = *base;
 	else
-		zp_options_init(&opt);
+		sl_zscan_options_init(&opt);
 	opt.origin = wire("example.");
 	opt.on_error = collect_error;
 	opt.error_arg = es;
 	memset(es, 0, sizeof(*es));
-	return zp_parse_string(text, len, "multi.zone", &opt, collect, r, err);
+	return sl_zscan_parse_string(text, len, "multi.zone", &opt, collect, r, err);
 }
 
 /*
@@ -839,7 +839,7 @@ START_TEST(test_every_error_reported)
 	};
 	struct recs r = { 0 };
 	struct errs es;
-	zp_error_t err;
+	sl_zscan_error_t err;
 
 	ck_assert_int_eq(parse_all(text, sizeof(text) - 1, NULL, &r, &es, &err), SL_ESYNTAX);
 	expect_errors(&es, want_errors, "every error");
@@ -871,7 +871,7 @@ START_TEST(test_on_error_clean)
 {
 	struct recs r = { 0 };
 	struct errs es;
-	zp_error_t err;
+	sl_zscan_error_t err;
 	const char *text = "a 1 A 192.0.2.1\nb 1 TXT ( \"x\"\n \"y\" )\n";
 
 	ck_assert_int_eq(parse_all(text, strlen(text), NULL, &r, &es, &err), SL_OK);
@@ -888,18 +888,18 @@ START_TEST(test_errors_in_include)
 	char name[4096];
 	struct recs r = { 0 };
 	struct errs es;
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 	const char *text = "$TTL 5\n$INCLUDE inc/broken.inc\nafter A 192.0.2.9\n"
 			   "$INCLUDE no-such.inc\nlast A 192.0.2.10\n";
 
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.origin = wire("example.");
 	opt.on_error = collect_error;
 	opt.error_arg = &es;
 	memset(&es, 0, sizeof(es));
 	snprintf(name, sizeof(name), "%s", data_path("bad/virtual.zone"));
-	ck_assert_int_eq(zp_parse_string(text, strlen(text), name, &opt, collect, &r, &err),
+	ck_assert_int_eq(sl_zscan_parse_string(text, strlen(text), name, &opt, collect, &r, &err),
 			 SL_ESYNTAX);
 	ck_assert_uint_eq(es.n, 2);
 	ck_assert_str_eq(es.line[0], "broken.inc:3:9: A address: bad IPv4 address");
@@ -917,7 +917,7 @@ START_TEST(test_bad_owner_keeps_previous)
 {
 	struct recs r = { 0 };
 	struct errs es;
-	zp_error_t err;
+	sl_zscan_error_t err;
 	const char *text = "a 1 A 192.0.2.1\nb..c 1 A 192.0.2.2\n 1 A 192.0.2.3\n";
 	static const char *const want[] = { "multi.zone:2:1: bad owner name b..c", NULL };
 
@@ -934,8 +934,8 @@ START_TEST(test_errors_that_stop)
 {
 	struct recs r = { .stop_after = 2 };
 	struct errs es;
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 	const char *text = "a 1 A 192.0.2.1\nb FOO x\nc 1 A 192.0.2.3\nd 1 A 192.0.2.4\n"
 			   "e BAR x\n";
 
@@ -949,7 +949,7 @@ START_TEST(test_errors_that_stop)
 	recs_free(&r);
 
 	/* Over max_records: one error, then nothing more (every later record would fail too). */
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.max_records = 1;
 	ck_assert_int_eq(parse_all(text, strlen(text), &opt, &r, &es, &err), SL_ESYNTAX);
 	ck_assert_uint_eq(es.n, 2);
@@ -965,7 +965,7 @@ START_TEST(test_nul_with_on_error)
 	static const char text[] = "a 1 A 192.0.2.1\nb 1 A 192.0.\0.2\nc FOO 1\n";
 	struct recs r = { 0 };
 	struct errs es;
-	zp_error_t err;
+	sl_zscan_error_t err;
 	static const char *const want[] = { "multi.zone:2:13: NUL byte in the zone text", NULL };
 
 	ck_assert_int_eq(parse_all(text, sizeof(text) - 1, NULL, &r, &es, &err), SL_ESYNTAX);
@@ -976,7 +976,7 @@ START_TEST(test_nul_with_on_error)
 END_TEST
 
 /* Records say where they start: line and column of their first token. */
-static int column_cb(void *arg, const zp_record_t *rr)
+static int column_cb(void *arg, const sl_zscan_record_t *rr)
 {
 	unsigned *cols = arg;
 
@@ -988,13 +988,13 @@ static int column_cb(void *arg, const zp_record_t *rr)
 START_TEST(test_record_columns)
 {
 	unsigned cols[8] = { 0 };
-	zp_options_t opt;
-	zp_error_t err;
+	sl_zscan_options_t opt;
+	sl_zscan_error_t err;
 	const char *text = "a 1 A 192.0.2.1\n   1 A 192.0.2.2\n\tTXT x\n";
 
-	zp_options_init(&opt);
+	sl_zscan_options_init(&opt);
 	opt.origin = wire("example.");
-	ck_assert_int_eq(zp_parse_string(text, strlen(text), "c", &opt, column_cb, cols, &err),
+	ck_assert_int_eq(sl_zscan_parse_string(text, strlen(text), "c", &opt, column_cb, cols, &err),
 			 SL_OK);
 	ck_assert_uint_eq(cols[0], 3);
 	ck_assert_uint_eq(cols[1], 101);
@@ -1048,7 +1048,7 @@ START_TEST(test_bad_file)
 	char rel[512], path[4096], first[512], want_file[256] = "", *p, *msg;
 	unsigned line, col;
 	struct recs r = { 0 };
-	zp_error_t err;
+	sl_zscan_error_t err;
 	FILE *f;
 	int rc;
 
@@ -1074,7 +1074,7 @@ START_TEST(test_bad_file)
 	while (*msg == ' ')
 		msg++;
 
-	rc = zp_parse_file(path, NULL, collect, &r, &err);
+	rc = sl_zscan_parse_file(path, NULL, collect, &r, &err);
 	ck_assert_msg(rc != SL_OK, "%s: parsed without error", rel);
 	ck_assert_msg(err.line == line && err.column == col, "%s: error at %u:%u, want %u:%u (%s)",
 		      rel, err.line, err.column, line, col, err.msg);
@@ -1094,17 +1094,17 @@ START_TEST(test_bad_file)
 	/* Going on after errors: the same first error, and no record lost before it. */
 	{
 		struct errs es = { .n = 0 };
-		zp_options_t opt;
-		zp_error_t all;
+		sl_zscan_options_t opt;
+		sl_zscan_error_t all;
 		struct recs r2 = { 0 };
 		size_t before;
 
-		zp_options_init(&opt);
+		sl_zscan_options_init(&opt);
 		opt.on_error = collect_error;
 		opt.error_arg = &es;
-		ck_assert_int_eq(zp_parse_file(path, NULL, collect, &r, &err), rc);
+		ck_assert_int_eq(sl_zscan_parse_file(path, NULL, collect, &r, &err), rc);
 		before = r.n;
-		ck_assert_int_eq(zp_parse_file(path, &opt, collect, &r2, &all), rc);
+		ck_assert_int_eq(sl_zscan_parse_file(path, &opt, collect, &r2, &all), rc);
 		ck_assert_str_eq(all.file, err.file);
 		ck_assert_uint_eq(all.line, err.line);
 		ck_assert_uint_eq(all.column, err.column);
@@ -1122,7 +1122,7 @@ END_TEST
 
 /* ---- hostile input smoke test ------------------------------------------------------------- */
 
-static int count_only(void *arg, const zp_record_t *rr)
+static int count_only(void *arg, const sl_zscan_record_t *rr)
 {
 	(*(size_t *)arg)++;
 	ck_assert_int_eq(sl_rdata_check(rr->type, rr->rdata, rr->rdlen), SL_OK);
@@ -1141,7 +1141,7 @@ START_TEST(test_mutations)
 	char *orig, *buf;
 	size_t len, n;
 	unsigned seed = 12345;
-	zp_options_t opt;
+	sl_zscan_options_t opt;
 
 	ck_assert_ptr_nonnull(f);
 	orig = malloc(1 << 16);
@@ -1150,12 +1150,12 @@ START_TEST(test_mutations)
 	fclose(f);
 	buf = malloc(len);
 	ck_assert_ptr_nonnull(buf);
-	zp_options_init(&opt);
-	opt.flags = ZP_NO_INCLUDE;
+	sl_zscan_options_init(&opt);
+	opt.flags = SL_ZSCAN_NO_INCLUDE;
 	opt.origin = wire("example.");
 	for (unsigned round = 0; round < 3000; round++) {
 		size_t cut = len;
-		zp_error_t err;
+		sl_zscan_error_t err;
 
 		memcpy(buf, orig, len);
 		for (unsigned k = 0; k < 1 + round % 5; k++) {
@@ -1170,19 +1170,19 @@ START_TEST(test_mutations)
 			cut = (seed >> 8) % len; /* truncated anywhere */
 		}
 		n = 0;
-		int rc = zp_parse_string(buf, cut, "mut", &opt, count_only, &n, &err);
+		int rc = sl_zscan_parse_string(buf, cut, "mut", &opt, count_only, &n, &err);
 		ck_assert(strlen(err.msg) < sizeof(err.msg));
 
 		/* Going on after errors: same first error, no fewer records, exact count. */
-		zp_options_t all_opt = opt;
+		sl_zscan_options_t all_opt = opt;
 		struct errs es = { .n = 0 };
-		zp_error_t all;
+		sl_zscan_error_t all;
 		size_t n_all = 0;
 
 		all_opt.on_error = collect_error;
 		all_opt.error_arg = &es;
 		ck_assert_int_eq(
-			zp_parse_string(buf, cut, "mut", &all_opt, count_only, &n_all, &all), rc);
+			sl_zscan_parse_string(buf, cut, "mut", &all_opt, count_only, &n_all, &all), rc);
 		ck_assert_uint_ge(n_all, n);
 		ck_assert_uint_eq(all.count, es.n);
 		if (rc != SL_OK) {
