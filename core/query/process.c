@@ -197,8 +197,8 @@ static uint16_t udp_limit(const sl_runtime_t *rt, const sl_msg_t *msg)
 {
 	if (!msg->edns.present)
 		return SL_UDP_CLASSIC_MAX;
-	uint16_t payload = msg->edns.payload < SL_EDNS_MIN_PAYLOAD ? SL_EDNS_MIN_PAYLOAD
-								   : msg->edns.payload;
+	/* sl_msg_parse() already raised payloads below 512 (RFC 6891 §6.2.5). */
+	uint16_t payload = msg->edns.payload;
 	return payload < rt->conf.udp_payload ? payload : rt->conf.udp_payload;
 }
 
