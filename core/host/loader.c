@@ -42,6 +42,7 @@ static bool valid_plugin_name(const char *name)
 #define FIELDS_END(field) (offsetof(sl_plugin_t, field) + sizeof(((sl_plugin_t *)0)->field))
 static const size_t minor_size[] = {
 	[0] = FIELDS_END(response), /* 2.0 */
+	[1] = FIELDS_END(response), /* 2.1: only sl_request_t grew (the core allocates it) */
 };
 _Static_assert(sizeof(minor_size) / sizeof(minor_size[0]) == SL_PLUGIN_ABI_MINOR + 1,
 	       "minor_size needs one entry per minor of this major");

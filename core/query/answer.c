@@ -90,6 +90,7 @@ struct answer {
 	unsigned hops;             /* CNAMEs/DNAMEs followed */
 	unsigned answers;          /* RRsets this query put in the answer section */
 	bool wildcard;             /* some step was synthesised from a wildcard */
+	const uint8_t *wild_owner; /* the first such wildcard's owner, for req->kind_name */
 	sl_result_t chased;        /* ST_PLUGIN: what the plugin returned */
 	const sl_node_t *cut;      /* ST_DELEG: the node whose NS RRset refers */
 	const sl_rrset_t *addl;    /* ST_HIT: answer RRset whose targets get A/AAAA */
@@ -542,6 +543,8 @@ static int step(struct answer *a)
 	/* RFC 4592 §3.3.1: only the closest encloser's "*" child may match. */
 	wc = wildcard_child(a->ver, lk.encloser);
 	if (wc != NULL) {
+		if (!a->wildcard)
+			a->wild_owner = wc->owner;
 		a->wildcard = true;
 		return answer_node(a, wc, owner, true);
 	}
@@ -571,6 +574,22 @@ static sl_answer_kind_t kind_of(const struct answer *a, int state, int first)
 	return SL_ANSWER_POSITIVE;
 }
 
+/* What rate limiting accounts @p kind by (see sl_request_t.kind_name). */
+static const uint8_t *kind_name_of(const struct answer *a, sl_answer_kind_t kind)
+{
+	switch (kind) {
+	case SL_ANSWER_WILDCARD:
+		return a->wild_owner;
+	case SL_ANSWER_REFERRAL:
+		return a->cut != NULL ? a->cut->owner : NULL;
+	case SL_ANSWER_NXDOMAIN:
+	case SL_ANSWER_NODATA:
+		return a->apex->owner;
+	default:
+		return NULL;
+	}
+}
+
 /*
  * A plugin answered the target of a CNAME/DNAME we wrote (sl_request_chase()):
  * its records complete our chain. The chain's first step was ours and not
@@ -586,8 +605,10 @@ static sl_result_t answered_by_plugin(struct answer *a, sl_result_t result)
 	sl_resp_set_flags(a->resp, SL_FLAG_AA);
 	if (req->kind == SL_ANSWER_NODATA || req->kind == SL_ANSWER_NONE)
 		req->kind = SL_ANSWER_POSITIVE;
-	if (a->wildcard && req->kind == SL_ANSWER_POSITIVE)
+	if (a->wildcard && req->kind == SL_ANSWER_POSITIVE) {
 		req->kind = SL_ANSWER_WILDCARD;
+		req->kind_name = a->wild_owner;
+	}
 	return result;
 }
 
@@ -669,6 +690,7 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 	if (first != ST_DELEG && first != ST_REFUSED && state != ST_SERVFAIL)
 		sl_resp_set_flags(a.resp, SL_FLAG_AA);
 	req->kind = kind_of(&a, state, first);
+	req->kind_name = kind_name_of(&a, req->kind);
 	return SL_RESULT_DONE;
 }
 
@@ -682,5 +704,6 @@ int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version, sl_a
 								 : SL_RCODE_NOERROR);
 	sl_resp_set_flags(req->resp, SL_FLAG_AA);
 	req->kind = kind;
+	req->kind_name = req->zone_name;
 	return put_negative_soa(req->resp, version != NULL ? sl_zone_apex(version) : NULL);
 }

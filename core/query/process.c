@@ -412,6 +412,7 @@ struct chase_undo {
 	int ede_code;
 	const char *ede_text;
 	sl_answer_kind_t kind;
+	const uint8_t *kind_name;
 	uint8_t ecs_scope;
 };
 
@@ -424,6 +425,7 @@ static void chase_save(const sl_request_t *req, struct chase_undo *u)
 	u->ede_code = req->ede_code;
 	u->ede_text = req->ede_text;
 	u->kind = req->kind;
+	u->kind_name = req->kind_name;
 	u->ecs_scope = req->ecs_scope;
 }
 
@@ -436,6 +438,7 @@ static void chase_restore(sl_request_t *req, const struct chase_undo *u)
 	req->ede_code = u->ede_code;
 	req->ede_text = u->ede_text;
 	req->kind = u->kind;
+	req->kind_name = u->kind_name;
 	req->ecs_scope = u->ecs_scope;
 }
 

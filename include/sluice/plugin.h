@@ -93,13 +93,16 @@ extern "C" {
  *        sl_request_*() functions; the unused TSIG/SIG(0) fields went; the
  *        zone iterator became opaque storage. 1.x plugins are refused
  *        (tests/abi/frozen-1.0); tests/abi/frozen-2.0 freezes this version.
+ *   2.1  sl_request_t gained auth and auth_name (the TSIG key or SIG(0)
+ *        signer that authenticated the request) and kind_name (what the
+ *        answer kind is about, for rate limiting). 2.0 plugins keep loading.
  */
 
 /** Major ABI version: changes on any incompatible change (see above). */
 #define SL_PLUGIN_ABI_MAJOR 2
 
 /** Minor ABI version: grows when fields or functions are added (see above). */
-#define SL_PLUGIN_ABI_MINOR 0
+#define SL_PLUGIN_ABI_MINOR 1
 
 /**
  * Packs a version for sl_plugin_t.abi_version: the major in the low 16
@@ -170,6 +173,13 @@ typedef enum sl_transport {
 	SL_TRANSPORT_TCP = 1, /**< stream (RFC 7766) */
 } sl_transport_t;
 
+/** How a request was authenticated (ABI 2.1). */
+typedef enum sl_auth {
+	SL_AUTH_NONE = 0, /**< not signed, or not verified (yet) */
+	SL_AUTH_TSIG = 1, /**< a TSIG (RFC 8945) the core verified with a configured key */
+	SL_AUTH_SIG0 = 2, /**< a SIG(0) (RFC 2931) an SL_PHASE_AUTH plugin verified */
+} sl_auth_t;
+
 /** A plugin instance as the core sees it; opaque to plugins. */
 typedef struct sl_instance sl_instance_t;
 /** A worker thread (its event loop, counters); opaque to plugins. */
@@ -227,6 +237,28 @@ typedef struct sl_request {
 	sl_answer_kind_t kind;          /**< writable: kind of answer produced */
 	uint8_t ecs_scope;              /**< writable: ECS scope prefix; plugins may only raise it */
 	uint8_t follow[SL_NAME_MAXLEN]; /**< writable: FOLLOW target name */
+	/* ---- ABI 2.1 ---- */
+	/**
+	 * How the request was authenticated. The core sets SL_AUTH_TSIG before
+	 * any chain runs; only an SL_PHASE_AUTH plugin (SIG(0)) may write it,
+	 * together with auth_name, and only after verifying the signature.
+	 */
+	sl_auth_t auth;
+	/**
+	 * The authenticated identity (wire form, lower case): the TSIG key
+	 * name, or the SIG(0) signer name; NULL when auth is SL_AUTH_NONE.
+	 * What ACLs and update policies match. Writable with auth (arena or
+	 * instance memory that outlives the request).
+	 */
+	const uint8_t *auth_name;
+	/**
+	 * Writable with kind: the name the answer kind is about, as response
+	 * rate limiting (RRL) accounts it — the wildcard's owner ("*.example.")
+	 * for SL_ANSWER_WILDCARD, the delegation point for SL_ANSWER_REFERRAL,
+	 * the zone apex for SL_ANSWER_NXDOMAIN and SL_ANSWER_NODATA. NULL means
+	 * req->qname (positive answers) or unknown.
+	 */
+	const uint8_t *kind_name;
 } sl_request_t;
 
 /**

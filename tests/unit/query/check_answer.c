@@ -709,6 +709,47 @@ static const struct qcase qcases[] = {
 	    "ns6.fat.example.com. 3600 A 192.0.2.6", "ns7.fat.example.com. 3600 A 192.0.2.7" } },
 };
 
+/* req->kind_name (ABI 2.1): what rate limiting accounts the answer by. */
+static void expect_kind_name(const char *what, const struct qcase *c)
+{
+	const uint8_t *kn = rcore.pub.kind_name;
+	uint8_t apex[SL_NAME_MAXLEN], qname[SL_NAME_MAXLEN], deleg[SL_NAME_MAXLEN];
+	size_t len;
+
+	ck_assert_int_eq(sl_name_from_text("example.com.", 12, NULL, apex, &len), SL_OK);
+	ck_assert_int_eq(sl_name_from_text(c->qname, strlen(c->qname), NULL, qname, &len), SL_OK);
+	switch (c->kind) {
+	case SL_ANSWER_NXDOMAIN:
+	case SL_ANSWER_NODATA:
+		ck_assert_msg(kn != NULL && sl_name_equal(kn, apex), "%s: kind_name is not the apex",
+			      what);
+		break;
+	case SL_ANSWER_WILDCARD:
+		/* The wildcard that matched: the question's or a CNAME target's. */
+		ck_assert_msg(kn != NULL && kn[0] == 1 && kn[1] == '*' &&
+				      sl_name_is_subdomain(kn, apex),
+			      "%s: kind_name is not the wildcard", what);
+		break;
+	case SL_ANSWER_REFERRAL:
+		/* The delegation point: the owner of the authority section's NS
+		 * RRset, or (when it did not fit) the question, asked at the cut. */
+		if (c->ns[0] != NULL)
+			ck_assert_int_eq(sl_name_from_text(c->ns[0], strcspn(c->ns[0], " "), NULL,
+							   deleg, &len),
+					 SL_OK);
+		else
+			memcpy(deleg, qname, sizeof(deleg));
+		ck_assert_msg(kn != NULL && sl_name_equal(kn, deleg),
+			      "%s: kind_name is not the delegation point", what);
+		break;
+	case SL_ANSWER_POSITIVE:
+		ck_assert_msg(kn == NULL, "%s: kind_name set for a positive answer", what);
+		break;
+	default:
+		break;
+	}
+}
+
 START_TEST(test_query)
 {
 	const struct qcase *c = &qcases[_i];
@@ -722,6 +763,7 @@ START_TEST(test_query)
 	ck_assert_msg((rmsg.hdr.flags & (AA | TC)) == c->flags, "%s: flags %#x, want %#x", what,
 		      rmsg.hdr.flags & (AA | TC), c->flags);
 	ck_assert_msg(rcore.pub.kind == c->kind, "%s: kind %d, want %d", what, rcore.pub.kind, c->kind);
+	expect_kind_name(what, c);
 	expect_sections(what, c->an, c->ns, c->ar);
 }
 END_TEST
