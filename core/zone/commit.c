@@ -468,6 +468,26 @@ static int sorted_names(sl_zone_txn_t *t, tx_name_t ***out, size_t *n)
 	return SL_OK;
 }
 
+/*
+ * Hands the checked version *@p v to the zone's journal before anyone can
+ * see it (we hold the writer lock, so "current" is the version it replaces).
+ * A refusal drops the version: nothing was published, the zone keeps serving.
+ */
+static int journal_write(sl_zone_txn_t *txn, cctx_t *c, sl_zone_version_t **v)
+{
+	sl_zone_t *zone = txn->zone;
+	const sl_zone_version_t *from = atomic_load_explicit(&zone->current, memory_order_acquire);
+	char msg[256] = "";
+	int rc = zone->journal.write(zone->journal.arg, zone, from, *v, msg, sizeof(msg));
+
+	if (rc == SL_OK)
+		return SL_OK;
+	sl_zi_cerr(c, NOWHERE, zone->apex, 0, "journal: %s", msg[0] ? msg : sl_strerror(rc));
+	sl_zi_version_retire(*v);
+	*v = NULL;
+	return SL_EIO;
+}
+
 int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char *err,
 		       size_t errlen)
 {
@@ -499,6 +519,8 @@ int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char 
 		}
 		free(names);
 	}
+	if (rc == SL_OK && v != NULL && txn->zone->journal.write != NULL)
+		rc = journal_write(txn, &c, &v);
 	if (rc == SL_OK) {
 		/* Release: readers that load the pointer see the whole version. */
 		sl_zone_version_t *old = v ? atomic_exchange_explicit(&txn->zone->current, v,
@@ -510,7 +532,7 @@ int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char 
 	} else if (rc == SL_ENOMEM) {
 		if (c.nerr == 0)
 			sl_zi_cerr(&c, NOWHERE, txn->zone->apex, 0, "out of memory");
-	} else if (rc != SL_ECONFIG) {
+	} else if (rc != SL_ECONFIG && rc != SL_EIO) {
 		rc = SL_ECONFIG;
 	}
 	sl_zi_txn_free(txn);

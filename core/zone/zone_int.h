@@ -63,6 +63,7 @@ struct sl_zone {
 	pthread_mutex_t wlock;               /* one transaction at a time */
 	uint8_t apex[SL_NAME_MAXLEN];        /* lower-cased */
 	unsigned apex_labels;
+	sl_zone_journal_t journal;           /* under wlock; write NULL = none (diff.c) */
 };
 
 /** Takes a reference to a zone of the registry (a transaction holds one). */

@@ -263,14 +263,82 @@ SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *ow
  * On any failure nothing changes (the current version stays current). On
  * success the new version is current for every new reader when this
  * returns; a transaction that changed nothing publishes nothing.
+ * Then, when the zone has a journal (sl_zone_set_journal()), the new
+ * version goes to it before publication; a journal that refuses it fails
+ * the commit with its message, nothing published.
  * The transaction is freed either way.
- * @return SL_OK, SL_ECONFIG (checks failed) or SL_ENOMEM
+ * @return SL_OK, SL_ECONFIG (checks failed), SL_EIO (the journal refused
+ *         the version) or SL_ENOMEM
  */
 SL_API int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char *err,
 			      size_t errlen);
 
 /** Discards the transaction (nothing changes) and frees it. */
 SL_API void sl_zone_txn_abort(sl_zone_txn_t *txn);
+
+/* ---- differences and the journal hook ------------------------------------ */
+
+/** Which side of a difference an RR is on (sl_zone_diff()). */
+typedef enum sl_zone_diff_op {
+	SL_DIFF_REMOVE = 0, /**< in the older version only */
+	SL_DIFF_ADD = 1,    /**< in the newer version only */
+} sl_zone_diff_op_t;
+
+/**
+ * Receives one RR of a difference. @p owner and @p rdata point into a
+ * version and stay valid while that version does. Return SL_OK to go on;
+ * any other value stops sl_zone_diff(), which returns it.
+ */
+typedef int (*sl_zone_diff_f)(void *arg, sl_zone_diff_op_t op, const uint8_t *owner,
+			      uint16_t type, uint32_t ttl, const uint8_t *rdata, uint16_t rdlen);
+
+/**
+ * Reports the RRs that turn @p from into @p to, in the order of an IXFR
+ * difference sequence (RFC 1995 §4): every removed RR first — @p from's SOA
+ * first of all — then every added RR, @p to's SOA first. Within each half
+ * the RRs come in canonical order (owner, type, RDATA). An RRset whose TTL
+ * changed is reported whole on both sides (an RR's identity includes its
+ * TTL in a transfer). RDATA equality is the store's (embedded names compared
+ * case-insensitively where RFC 4034 §6.2 lower-cases them). @p from may be
+ * NULL (everything in @p to is added); so may @p to. Allocation-free; nodes
+ * the two versions share are skipped without comparing their contents.
+ * Runs in time linear in the two versions' sizes; the caller keeps both
+ * versions valid (a reference, or the writer's own commit hook).
+ * @return SL_OK, or the first non-SL_OK value @p cb returned
+ */
+SL_API int sl_zone_diff(const sl_zone_version_t *from, const sl_zone_version_t *to,
+			sl_zone_diff_f cb, void *arg);
+
+/**
+ * A zone's journal: the writer that makes each new version durable before
+ * anyone can see it (GUIDE §3: "checks it, hands it to the journal, then
+ * swaps the pointer"). At most one per zone.
+ */
+typedef struct sl_zone_journal {
+	/**
+	 * Called by sl_zone_txn_commit() on the committing thread, after the
+	 * checks passed and before publication, with the version being replaced
+	 * (NULL on a zone's first load) and the new one (sl_zone_diff() between
+	 * them gives the change). Return SL_OK once the change is durable; any
+	 * other value aborts the commit — the current version keeps serving —
+	 * and the message written to @p err (one line) is reported as the
+	 * commit's error. Must not call back into this zone's transactions.
+	 */
+	int (*write)(void *arg, const sl_zone_t *zone, const sl_zone_version_t *from,
+		     const sl_zone_version_t *to, char *err, size_t errlen);
+	/** Passed to write(). */
+	void *arg;
+} sl_zone_journal_t;
+
+/**
+ * Installs @p journal (copied) as @p zone's journal, or removes it when
+ * @p journal is NULL. Waits for a commit in progress to finish, so after
+ * removal write() is never called again and @p arg may be freed. Not while
+ * the caller itself holds a transaction on @p zone (it would wait forever).
+ * @return SL_OK, SL_EEXIST when another journal is installed (remove it
+ *         first), or SL_EINVAL
+ */
+SL_API int sl_zone_set_journal(sl_zone_t *zone, const sl_zone_journal_t *journal);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sluice/name.h>
+#include <sluice/rr.h>
 #include "testutil.h"
 
 const char *tu_plugin_dir(void)
@@ -95,4 +96,25 @@ size_t tu_query(uint8_t *buf, size_t cap, const char *qname, uint16_t qtype,
 		put16(buf + 10, 1);
 	}
 	return len;
+}
+
+void tu_parse_rr(const char *line, const uint8_t *origin, tu_rr_t *rr)
+{
+	char owner[300], type[32], err[256];
+	unsigned ttl;
+	int off = 0;
+	size_t len;
+
+	ck_assert_msg(sscanf(line, "%299s %u %31s %n", owner, &ttl, type, &off) == 3 && off > 0,
+		      "bad test line %s", line);
+	ck_assert_msg(sl_name_from_text(owner, strlen(owner), origin, rr->owner, &len) == SL_OK,
+		      "bad owner in %s", line);
+	ck_assert_msg(sl_rrtype_from_text(type, strlen(type), &rr->type) == SL_OK,
+		      "bad type in %s", line);
+	ck_assert_msg(sl_rdata_from_text(rr->type, line + off, strlen(line + off), origin,
+					 rr->rdata, sizeof(rr->rdata), &len, err,
+					 sizeof(err)) == SL_OK,
+		      "bad rdata in %s: %s", line, err);
+	rr->ttl = ttl;
+	rr->rdlen = (uint16_t)len;
 }

@@ -52,4 +52,19 @@ typedef struct tu_qopt {
 size_t tu_query(uint8_t *buf, size_t cap, const char *qname, uint16_t qtype,
 		const tu_qopt_t *opt);
 
+/** One RR parsed by tu_parse_rr(). */
+typedef struct tu_rr {
+	uint8_t owner[255];   /**< owner (wire) */
+	uint16_t type;        /**< RR type */
+	uint32_t ttl;         /**< TTL */
+	uint8_t rdata[65535]; /**< RDATA (wire) */
+	uint16_t rdlen;       /**< its length */
+} tu_rr_t;
+
+/**
+ * Parses a test line "owner ttl TYPE rdata" (names relative to @p origin)
+ * into @p rr; a malformed line fails the test.
+ */
+void tu_parse_rr(const char *line, const uint8_t *origin, tu_rr_t *rr);
+
 #endif

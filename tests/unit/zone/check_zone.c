@@ -68,38 +68,18 @@ static sl_zone_t *mkzone(void)
 /* Parses "owner ttl type rdata" and calls sl_zone_txn_add(). */
 static int add_rr(sl_zone_txn_t *txn, const char *line, const char *where)
 {
-	char owner[300], type[32];
-	unsigned ttl;
-	int off = 0;
-	uint16_t t;
-	uint8_t rd[SL_RDATA_MAXLEN];
-	size_t rdlen;
-	char err[256];
+	static __thread tu_rr_t rr;
 
-	ck_assert_msg(sscanf(line, "%299s %u %31s %n", owner, &ttl, type, &off) == 3 && off > 0,
-		      "bad test line %s", line);
-	ck_assert_int_eq(sl_rrtype_from_text(type, strlen(type), &t), SL_OK);
-	ck_assert_msg(sl_rdata_from_text(t, line + off, strlen(line + off), origin, rd, sizeof(rd),
-					 &rdlen, err, sizeof(err)) == SL_OK,
-		      "bad rdata in %s: %s", line, err);
-	return sl_zone_txn_add(txn, N(owner), t, ttl, rd, (uint16_t)rdlen, where);
+	tu_parse_rr(line, origin, &rr);
+	return sl_zone_txn_add(txn, rr.owner, rr.type, rr.ttl, rr.rdata, rr.rdlen, where);
 }
 
 static int rem_rr(sl_zone_txn_t *txn, const char *line)
 {
-	char owner[300], type[32];
-	unsigned ttl;
-	int off = 0;
-	uint16_t t;
-	uint8_t rd[SL_RDATA_MAXLEN];
-	size_t rdlen;
-	char err[256];
+	static __thread tu_rr_t rr;
 
-	ck_assert(sscanf(line, "%299s %u %31s %n", owner, &ttl, type, &off) == 3 && off > 0);
-	ck_assert_int_eq(sl_rrtype_from_text(type, strlen(type), &t), SL_OK);
-	ck_assert(sl_rdata_from_text(t, line + off, strlen(line + off), origin, rd, sizeof(rd),
-				     &rdlen, err, sizeof(err)) == SL_OK);
-	return sl_zone_txn_remove(txn, N(owner), t, rd, (uint16_t)rdlen);
+	tu_parse_rr(line, origin, &rr);
+	return sl_zone_txn_remove(txn, rr.owner, rr.type, rr.rdata, rr.rdlen);
 }
 
 static const char *base_zone[] = {
