@@ -86,6 +86,41 @@ int sl_listen_parse(const char *text, sl_listen_t *out)
 	return SL_OK;
 }
 
+/*
+ * Reads @p key, a list of "ADDRESS[:PORT]" (port 53 when absent), into
+ * *@p out (from @p pool): every malformed or repeated entry is an error
+ * naming it. @return the number of entries listed, or -1 when the key is
+ *         absent or not a list of strings
+ */
+static long load_addresses(sl_conf_t *c, const char *key, bool required, struct sl_strpool *pool,
+			   sl_listen_t **out, size_t *nout)
+{
+	const char *const *list;
+	size_t n;
+	char ekey[64];
+
+	*out = NULL;
+	*nout = 0;
+	if (sl_conf_strings(c, key, required, &list, &n) != SL_OK)
+		return -1;
+	*out = n ? sl_strpool_alloc(pool, n * sizeof(**out)) : NULL;
+	for (size_t i = 0; i < n && *out; i++) {
+		sl_listen_t *a = &(*out)[*nout];
+
+		snprintf(ekey, sizeof(ekey), "%s[%zu]", key, i);
+		if (sl_listen_parse(list[i], a) != SL_OK) {
+			sl_conf_error(c, ekey, "\"%s\" is not an address (use 1.2.3.4:53 or [::1]:53)",
+				      list[i]);
+			continue;
+		}
+		for (size_t j = 0; j < *nout; j++)
+			if ((*out)[j].len == a->len && memcmp(&(*out)[j].addr, &a->addr, a->len) == 0)
+				sl_conf_error(c, key, "\"%s\" is listed twice", list[i]);
+		(*nout)++;
+	}
+	return (long)n;
+}
+
 /* ---- server object ------------------------------------------------------ */
 
 static void parse_tcp(sl_conf_t *parent, sl_tcp_conf_t *tcp)
@@ -197,27 +232,8 @@ static bool parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 	}
 	bool plugins_ok = true;
 	sl_conf_init(&c, obj, "server", errors, dry_run, rt->pool);
-	if (sl_conf_strings(&c, "listen", true, &list, &n) == SL_OK) {
-		if (n == 0)
-			sl_conf_error(&c, "listen", "needs at least one address");
-		sc->listen = n ? sl_strpool_alloc(rt->pool, n * sizeof(*sc->listen)) : NULL;
-		for (size_t i = 0; i < n && sc->listen; i++) {
-			if (sl_listen_parse(list[i], &sc->listen[sc->nlisten]) != SL_OK) {
-				char key[64];
-				snprintf(key, sizeof(key), "listen[%zu]", i);
-				sl_conf_error(&c, key,
-					      "\"%s\" is not an address (use 1.2.3.4:53 or [::1]:53)",
-					      list[i]);
-				continue;
-			}
-			for (size_t j = 0; j < sc->nlisten; j++)
-				if (sc->listen[j].len == sc->listen[sc->nlisten].len &&
-				    memcmp(&sc->listen[j].addr, &sc->listen[sc->nlisten].addr,
-					   sc->listen[j].len) == 0)
-					sl_conf_error(&c, "listen", "\"%s\" is listed twice", list[i]);
-			sc->nlisten++;
-		}
-	}
+	if (load_addresses(&c, "listen", true, rt->pool, &sc->listen, &sc->nlisten) == 0)
+		sl_conf_error(&c, "listen", "needs at least one address");
 	if (sl_conf_int(&c, "workers", 1, 256, sc->workers, &v) == SL_OK)
 		sc->workers = (unsigned)v;
 	if (sl_conf_strings(&c, "plugin_path", false, &list, &n) == SL_OK) {
@@ -395,7 +411,30 @@ static void skip_zone(sl_conf_t *c)
 {
 	sl_conf_mark(c, "plugins");
 	sl_conf_mark(c, "allow_transfer");
+	sl_conf_mark(c, "notify");
 	sl_conf_finish(c);
+}
+
+/* "notify": the secondaries told of each new version of the zone (RFC 1996). */
+static void load_notify(sl_conf_t *c, struct sl_strpool *pool, sl_zone_entry_t *z)
+{
+	static const uint8_t any6[16];
+	char key[64];
+
+	load_addresses(c, "notify", false, pool, &z->notify, &z->nnotify);
+	for (size_t i = 0; i < z->nnotify; i++) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&z->notify[i].addr;
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&z->notify[i].addr;
+		bool any = sin->sin_family == AF_INET ? sin->sin_addr.s_addr == INADDR_ANY
+						      : memcmp(&sin6->sin6_addr, any6, 16) == 0;
+
+		snprintf(key, sizeof(key), "notify[%zu]", i);
+		if (any)
+			sl_conf_error(c, key, "\"%s\": a NOTIFY needs a secondary's address, not "
+					      "a wildcard", z->notify[i].text);
+		else if (sin->sin_port == 0)
+			sl_conf_error(c, key, "\"%s\": port 0 is not a port", z->notify[i].text);
+	}
 }
 
 static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool dry_run)
@@ -460,6 +499,7 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 			sl_conf_error(&c, "name", "out of memory");
 		rt->nzones++;
 		load_acl(&c, "allow_transfer", rt->pool, &z->allow_transfer);
+		load_notify(&c, rt->pool, z);
 		sl_conf_subpath(ppath, sizeof(ppath), path, "plugins", 0);
 		json_t *plugins = sl_conf_json(&c, "plugins");
 		/* A zone without plugins could only ever answer SERVFAIL. */

@@ -82,6 +82,8 @@ typedef struct sl_zone_entry {
 	size_t name_len;              /**< its length */
 	sl_chain_t chain;             /**< the zone's plugin chain */
 	struct sl_acl *allow_transfer; /**< who may AXFR/IXFR (empty: nobody) */
+	sl_listen_t *notify;          /**< secondaries sent NOTIFY on each new version (RFC 1996) */
+	size_t nnotify;               /**< their number */
 	struct sl_zone *zone;         /**< the zone store's zone (shared across reloads) */
 	bool has_subzones;            /**< another configured zone lies below this one */
 } sl_zone_entry_t;

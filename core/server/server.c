@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "net.h"
 #include "qsbr.h"
+#include "notify.h"
 #include "server.h"
 #include "services.h"
 
@@ -157,6 +158,9 @@ static void reload(sl_server_t *srv)
 	sl_runtime_t *old = srv->rt;
 	publish(srv, rt);
 	srv->rt = rt;
+	if (sl_notifier_set_runtime(srv->notifier, rt) != SL_OK)
+		sl_log(SL_LOG_ERROR, "NOTIFY: out of memory: keeping the previous list of "
+				     "secondaries");
 	sl_runtime_free(old);
 	sl_log(SL_LOG_NOTICE, "reload complete: %zu zone%s", rt->nzones, rt->nzones == 1 ? "" : "s");
 }
@@ -284,6 +288,9 @@ int sl_server_run(sl_runtime_t *rt, const char *config_file, bool foreground)
 	for (; started < srv->nworkers; started++)
 		if (sl_worker_spawn(&srv->workers[started]) != SL_OK)
 			goto out;
+	srv->notifier = sl_notifier_new(control_loop, rt);
+	if (!srv->notifier)
+		goto out;
 	char addrs[512] = "";
 	size_t alen = 0;
 	for (size_t i = 0; i < rt->conf.nlisten && alen < sizeof(addrs); i++)
@@ -295,6 +302,7 @@ int sl_server_run(sl_runtime_t *rt, const char *config_file, bool foreground)
 	ev_run(control_loop, 0);
 	status = 0;
 out:
+	sl_notifier_free(srv->notifier);
 	stop_workers(srv, started);
 	sl_qsbr_barrier();
 	if (status == 0)

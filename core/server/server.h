@@ -35,6 +35,7 @@ typedef struct sl_server {
 	sl_tcp_client_t *clients[SL_TCP_CLIENT_BUCKETS]; /**< per-client counts */
 	const char *config_file;       /**< path given on the command line */
 	char *pid_file;                /**< pid file written, removed at exit */
+	struct sl_notifier *notifier;  /**< NOTIFY out (notify.h) */
 } sl_server_t;
 
 /**

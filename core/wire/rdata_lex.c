@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "rdata_text.h"
+#include <sluice/msg.h>
 
 /* ---- lexer ------------------------------------------------------------------------- */
 
@@ -405,4 +406,9 @@ bool sl_mnem_code(enum sl_mnem_table table, const char *s, size_t n, uint16_t *c
 		}
 	}
 	return false;
+}
+
+const char *sl_rcode_name(uint16_t rcode)
+{
+	return sl_mnem_name(SL_MNEM_RCODE, rcode);
 }

@@ -529,6 +529,8 @@ int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char 
 
 		if (old)
 			sl_zi_version_retire(old);
+		if (v)
+			sl_zi_count_published(txn->zone, v);
 	} else if (rc == SL_ENOMEM) {
 		if (c.nerr == 0)
 			sl_zi_cerr(&c, NOWHERE, txn->zone->apex, 0, "out of memory");

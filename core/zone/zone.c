@@ -122,6 +122,23 @@ sl_zone_version_t *sl_zi_version_new(sl_bt_t *root, sl_bt_t *nsref, unsigned ape
 	return v;
 }
 
+void sl_zi_count_published(sl_zone_t *zone, const sl_zone_version_t *v)
+{
+	uint64_t was = atomic_load_explicit(&zone->published, memory_order_relaxed);
+	uint64_t count = ((was >> 32) + 1) & 0xffffffffu;
+
+	atomic_store_explicit(&zone->published, count << 32 | v->serial, memory_order_release);
+}
+
+uint32_t sl_zone_published(const sl_zone_t *zone, uint32_t *serial)
+{
+	uint64_t now = zone ? atomic_load_explicit(&zone->published, memory_order_acquire) : 0;
+
+	if (serial)
+		*serial = (uint32_t)now;
+	return (uint32_t)(now >> 32);
+}
+
 void sl_zi_version_retire(sl_zone_version_t *v)
 {
 	sl_qsbr_retire(&v->qsbr, version_release_cb);

@@ -64,6 +64,8 @@ struct sl_zone {
 	uint8_t apex[SL_NAME_MAXLEN];        /* lower-cased */
 	unsigned apex_labels;
 	sl_zone_journal_t journal;           /* under wlock; write NULL = none (diff.c) */
+	/* Versions published (high 32 bits, wrapping) and the latest serial (low 32). */
+	_Atomic uint64_t published;
 };
 
 /** Takes a reference to a zone of the registry (a transaction holds one). */
@@ -72,6 +74,9 @@ void sl_zi_zone_ref(sl_zone_t *zone);
 /** A version owning @p root and @p nsref (on success only). @return NULL on ENOMEM */
 sl_zone_version_t *sl_zi_version_new(sl_bt_t *root, sl_bt_t *nsref, unsigned apex_labels,
 				     uint64_t rrs);
+
+/** Records that @p v was published (sl_zone_published()); under the writer lock. */
+void sl_zi_count_published(sl_zone_t *zone, const sl_zone_version_t *v);
 
 /** Drops a replaced version's "current" reference once no reader can see it. */
 void sl_zi_version_retire(sl_zone_version_t *v);

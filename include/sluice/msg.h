@@ -185,6 +185,13 @@ typedef struct sl_msg {
  */
 SL_API int sl_msg_parse(const uint8_t *wire, size_t len, sl_msg_t *msg);
 
+/**
+ * The mnemonic of an rcode ("NOERROR", "NOTAUTH", ...; the TSIG errors
+ * "BADSIG" .. "BADTRUNC" too), for messages and logs.
+ * @return a static string, or NULL for a code without a mnemonic
+ */
+SL_API const char *sl_rcode_name(uint16_t rcode);
+
 /** One RR as read from a message by sl_msg_rr_next(). */
 typedef struct sl_rr {
 	uint8_t owner[SL_NAME_MAXLEN]; /**< owner, uncompressed, case preserved */

@@ -123,6 +123,15 @@ SL_API const uint8_t *sl_zone_name(const sl_zone_t *zone);
  */
 SL_API const sl_zone_version_t *sl_zone_current(const sl_zone_t *zone);
 
+/**
+ * How many versions @p zone has published since it was created (wrapping
+ * at 2^32; 0 while it has none) and, in *@p serial when not NULL, the SOA
+ * serial of the latest, read together. Lock-free and safe on any thread —
+ * unlike holding sl_zone_current() off a worker — for watchers that act on
+ * each new version, such as NOTIFY.
+ */
+SL_API uint32_t sl_zone_published(const sl_zone_t *zone, uint32_t *serial);
+
 /** Takes a reference to @p version so it outlives the current handler (e.g. an AXFR stream). */
 SL_API void sl_zone_version_ref(const sl_zone_version_t *version);
 

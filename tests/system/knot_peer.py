@@ -211,12 +211,17 @@ class KnotPeer(_Peer):
                 out.append("  - id: primary%d" % i)
                 out.append("    address: %s" % _addr_port(*z.master))
             out.append("")
-        if acls:
+        if acls or remotes:
             out.append("acl:")
             for i, z in acls:
                 out.append("  - id: xfr%d" % i)
                 out.append("    address: [ %s ]" % ", ".join(z.allow_transfer))
                 out.append("    action: transfer")
+            # A secondary takes NOTIFY from its primary (RFC 1996).
+            for i, z in remotes:
+                out.append("  - id: notify%d" % i)
+                out.append("    address: [ %s ]" % z.master[0])
+                out.append("    action: notify")
             out.append("")
 
         out.append("template:")
@@ -232,6 +237,7 @@ class KnotPeer(_Peer):
             out.append("  - domain: %s" % _q(z.name))
             if isinstance(z, SecondaryZone):
                 out.append("    master: primary%d" % i)
+                out.append("    acl: notify%d" % i)
                 out.append("    file: %s" % _q(os.path.join(
                     w, "zones", z.name.rstrip(".") + ".zone")))
                 out.append("    zonefile-load: none")

@@ -359,16 +359,20 @@ START_TEST(test_journal_hook)
 					    "@ 300 SOA ns host 3 1 1 1 1", "www 300 A 192.0.2.3" };
 	sl_zone_txn_t *txn;
 	char err[256];
+	uint32_t serial;
 
 	ck_assert_int_eq(sl_zone_set_journal(z, &hook), SL_OK);
 	ck_assert_int_eq(sl_zone_set_journal(z, &hook), SL_EEXIST);
 	ck_assert_int_eq(sl_zone_set_journal(NULL, &hook), SL_EINVAL);
+	ck_assert_uint_eq(sl_zone_published(z, &serial), 0);
 
 	/* First load: from is NULL, the whole zone is added. */
 	ck_assert_int_eq(commit_lines(z, SL_TXN_EMPTY, base, ARRAY_SIZE(base)), SL_OK);
 	ck_assert_int_eq(j.calls, 1);
 	ck_assert(!j.had_from);
 	ck_assert_uint_eq(j.diff.n, 3);
+	ck_assert_uint_eq(sl_zone_published(z, &serial), 1);
+	ck_assert_uint_eq(serial, 1);
 
 	/* An update: the journal sees exactly the change. */
 	ck_assert_int_eq(commit_lines(z, 0, upd, ARRAY_SIZE(upd)), SL_OK);
@@ -377,6 +381,8 @@ START_TEST(test_journal_hook)
 	ck_assert_uint_eq(j.diff.n, 3);
 	ck_assert_str_eq(j.diff.line[2], "+www.journal.example. 300 A 192.0.2.2");
 	ck_assert_uint_eq(sl_zone_serial(sl_zone_current(z)), 2);
+	ck_assert_uint_eq(sl_zone_published(z, &serial), 2);
+	ck_assert_uint_eq(serial, 2);
 
 	/* A refusing journal fails the commit; the zone keeps serving serial 2. */
 	before = sl_zone_current(z);
@@ -395,12 +401,17 @@ START_TEST(test_journal_hook)
 	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
 	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
 	ck_assert_int_eq(j.calls, 3);
+	/* Neither the refused nor the empty commit published anything. */
+	ck_assert_uint_eq(sl_zone_published(z, &serial), 2);
 
 	/* Removed: later commits go straight through. */
 	ck_assert_int_eq(sl_zone_set_journal(z, NULL), SL_OK);
 	ck_assert_int_eq(commit_lines(z, 0, upd3, ARRAY_SIZE(upd3)), SL_OK);
 	ck_assert_int_eq(j.calls, 3);
 	ck_assert_uint_eq(sl_zone_serial(sl_zone_current(z)), 3);
+	ck_assert_uint_eq(sl_zone_published(z, &serial), 3);
+	ck_assert_uint_eq(serial, 3);
+	ck_assert_uint_eq(sl_zone_published(NULL, NULL), 0);
 
 	out_free(&j.diff);
 	sl_zone_put(z);
