@@ -72,7 +72,7 @@ static int zp_vfail(struct zp_parser *p, const char *file, unsigned line, unsign
 static int zp_vfail(struct zp_parser *p, const char *file, unsigned line, unsigned col, int rc,
 		    const char *fmt, va_list ap)
 {
-	sl_zscan_error_t e;
+	sl_error_t e;
 
 	if (!p->err && !p->o.on_error) {
 		p->nerrors += p->nerrors < UINT_MAX;
@@ -609,7 +609,7 @@ static int zp_read_file(const char *path, size_t max, char **buf, size_t *len, d
 	return SL_OK;
 }
 
-/* Copies a file-name token, removing quotes and escapes. @return length or -1 */
+/* Copies a file-name token, removing quotes and escapes. @return length or SL_ESYNTAX */
 static int zp_filename(const struct zp_src *s, const struct zp_tok *t, char *out, size_t cap)
 {
 	const char *b = s->buf + t->off;
@@ -626,16 +626,16 @@ static int zp_filename(const struct zp_src *s, const struct zp_tok *t, char *out
 			size_t used = sl_text_escape(b + i + 1, t->len - i - 1, &octet);
 
 			if (used == 0)
-				return -1;
+				return SL_ESYNTAX;
 			c = (char)octet;
 			i += used;
 		}
 		if (c == '\0' || o + 1 >= cap)
-			return -1;
+			return SL_ESYNTAX;
 		out[o++] = c;
 	}
 	out[o] = '\0';
-	return o ? (int)o : -1;
+	return o ? (int)o : SL_ESYNTAX;
 }
 
 /* $INCLUDE file [origin] */
@@ -807,7 +807,7 @@ void sl_zscan_options_init(sl_zscan_options_t *opt)
 }
 
 static void zp_init(struct zp_parser *p, const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg,
-		    sl_zscan_error_t *err)
+		    sl_error_t *err)
 {
 	memset(p, 0, offsetof(struct zp_parser, rdata));
 	if (opt)
@@ -846,10 +846,10 @@ static void zp_done(struct zp_parser *p)
 }
 
 /* An error before parsing starts (no parser yet): to @p err and on_error, as any other. */
-static int zp_early_error(const sl_zscan_options_t *opt, sl_zscan_error_t *err, const char *file, int rc,
+static int zp_early_error(const sl_zscan_options_t *opt, sl_error_t *err, const char *file, int rc,
 			  const char *msg, const char *why)
 {
-	sl_zscan_error_t e;
+	sl_error_t e;
 
 	memset(&e, 0, sizeof(e));
 	zp_copy_tail(e.file, sizeof(e.file), file);
@@ -863,7 +863,7 @@ static int zp_early_error(const sl_zscan_options_t *opt, sl_zscan_error_t *err, 
 }
 
 /* Shared by both entry points; @p s is set up but for the parser-independent fields. */
-static int zp_start(const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_zscan_error_t *err,
+static int zp_start(const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_error_t *err,
 		    struct zp_src *s)
 {
 	struct zp_parser *p = malloc(sizeof(*p));
@@ -886,7 +886,7 @@ static int zp_start(const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *a
 }
 
 int sl_zscan_parse_string(const char *text, size_t len, const char *name_for_errors,
-		    const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_zscan_error_t *err)
+		    const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_error_t *err)
 {
 	struct zp_src s;
 
@@ -899,7 +899,7 @@ int sl_zscan_parse_string(const char *text, size_t len, const char *name_for_err
 }
 
 int sl_zscan_parse_file(const char *path, const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg,
-		  sl_zscan_error_t *err)
+		  sl_error_t *err)
 {
 	struct zp_src s;
 	char why[128];
