@@ -553,9 +553,27 @@ static int zp_check_nul(struct zp_parser *p, struct zp_src *s)
 			  "NUL byte in the zone text");
 }
 
+/* What a file that is not regular is, for the message. */
+static const char *zp_file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
 /*
  * Reads a whole regular file. Opening with O_NONBLOCK keeps a FIFO named by
- * a hostile $INCLUDE from blocking; it is then refused as not regular.
+ * a hostile $INCLUDE from blocking; it is then refused as not regular. A
+ * file with more data than its size says (/proc and /sys files say 0) is
+ * refused too, rather than read as empty or cut.
  */
 static int zp_read_file(const char *path, size_t max, char **buf, size_t *len, dev_t *dev,
 			ino_t *ino, char *why, size_t whysize)
@@ -569,8 +587,13 @@ static int zp_read_file(const char *path, size_t max, char **buf, size_t *len, d
 		snprintf(why, whysize, "%s", strerror(errno));
 		return SL_EIO;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, whysize, "not a regular file");
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, whysize, "%s", strerror(errno));
+		close(fd);
+		return SL_EIO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whysize, "not a regular file (%s)", zp_file_kind(st.st_mode));
 		close(fd);
 		return SL_EIO;
 	}
@@ -600,6 +623,21 @@ static int zp_read_file(const char *path, size_t max, char **buf, size_t *len, d
 		if (r == 0)
 			break; /* shrank meanwhile: parse what is there */
 		got += (size_t)r;
+	}
+	if (got == size) {
+		char extra;
+		ssize_t r;
+		while ((r = read(fd, &extra, 1)) < 0 && errno == EINTR)
+			;
+		if (r > 0) {
+			snprintf(why, whysize,
+				 "has more data than its size of %zu octets says (a /proc or /sys "
+				 "pseudo-file, or a file being written); copy it to a regular file",
+				 size);
+			free(b);
+			close(fd);
+			return SL_EIO;
+		}
 	}
 	close(fd);
 	*buf = b;
@@ -642,7 +680,7 @@ static int zp_filename(const struct zp_src *s, const struct zp_tok *t, char *out
 static int zp_include(struct zp_parser *p, const struct zp_src *s)
 {
 	const struct zp_tok *t = p->ln.tok;
-	char file[ZP_PATH_MAX], path[ZP_PATH_MAX], why[128], show[48];
+	char file[ZP_PATH_MAX], path[ZP_PATH_MAX], why[192], show[48];
 	uint8_t origin[SL_NAME_MAXLEN], saved_origin[SL_NAME_MAXLEN], saved_owner[SL_NAME_MAXLEN];
 	bool saved_has_origin = p->has_origin, saved_has_owner = p->has_owner;
 	struct zp_src in;
@@ -902,7 +940,7 @@ int sl_zscan_parse_file(const char *path, const sl_zscan_options_t *opt, sl_zsca
 		  sl_error_t *err)
 {
 	struct zp_src s;
-	char why[128];
+	char why[192];
 	char *buf = NULL;
 	int rc;
 

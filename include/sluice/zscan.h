@@ -35,7 +35,10 @@
  *    origin (or the given one) and previous owner; both are restored when
  *    it ends. $TTL and the last explicit TTL carry on across files.
  *    Nesting is limited (max_include_depth) and a file that includes itself,
- *    directly or not, is an error.
+ *    directly or not, is an error. Only regular files are read (the zone
+ *    file too): a directory, device, FIFO or socket is an error that says
+ *    which it is, and so is a file holding more than its size says (the
+ *    /proc and /sys pseudo-files, whose size reads 0).
  *  - $GENERATE start-stop[/step] lhs [ttl] [class] type rhs: as BIND 9.
  *    In lhs and rhs, "$" is the counter, "${offset[,width[,base]]}" formats
  *    it (base d, o, x, X, or n / N for reversed nibble labels as BIND
