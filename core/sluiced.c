@@ -128,8 +128,10 @@ int main(int argc, char **argv)
 	sl_errlist_t errors = { .count = 0 };
 	sl_runtime_t *rt = sl_runtime_load(config, check, 0, &errors);
 	if (check) {
+		char line[SL_ERROR_FILE_MAX + SL_ERROR_MSG_MAX + 32];
 		for (unsigned i = 0; i < errors.count; i++)
-			fprintf(stderr, "error: %s\n", errors.msg[i]);
+			fprintf(stderr, "error: %s\n",
+				sl_errlist_line(&errors, i, line, sizeof(line)));
 		if (errors.dropped)
 			fprintf(stderr, "error: ... and %u more problems\n", errors.dropped);
 		int bad = rt == NULL;

@@ -112,7 +112,7 @@ static json_t *conf_get(sl_conf_t *conf, const char *key)
 
 int sl_conf_error(sl_conf_t *conf, const char *key, const char *fmt, ...)
 {
-	char msg[512], path[320];
+	char msg[SL_ERROR_MSG_MAX], path[320];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -122,7 +122,7 @@ int sl_conf_error(sl_conf_t *conf, const char *key, const char *fmt, ...)
 		sl_conf_subpath(path, sizeof(path), conf->path, key, 0);
 	else
 		snprintf(path, sizeof(path), "%s", conf->path[0] ? conf->path : "(top level)");
-	sl_errlist_add(conf->errors, "%s: %s", path, msg);
+	sl_errlist_add(conf->errors, path, "%s", msg);
 	conf->nerrors++;
 	return SL_ECONFIG;
 }

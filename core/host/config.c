@@ -223,11 +223,11 @@ static bool parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 	if (workers_override)
 		sc->workers = workers_override;
 	if (!obj) {
-		sl_errlist_add(errors, "server: required object is missing");
+		sl_errlist_add(errors, "server", "required object is missing");
 		return false;
 	}
 	if (!json_is_object(obj)) {
-		sl_errlist_add(errors, "server: expected an object");
+		sl_errlist_add(errors, "server", "expected an object");
 		return false;
 	}
 	bool plugins_ok = true;
@@ -283,7 +283,7 @@ static bool parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 
 static const sl_module_t *get_module(sl_runtime_t *rt, const char *name, sl_conf_t *c)
 {
-	char err[1024];
+	sl_error_t err;
 
 	for (size_t i = 0; i < rt->nmodules; i++)
 		if (strcmp(rt->modules[i].name, name) == 0)
@@ -298,8 +298,10 @@ static const sl_module_t *get_module(sl_runtime_t *rt, const char *name, sl_conf
 	}
 	rt->modules = grown;
 	if (sl_module_open(name, rt->conf.plugin_path, rt->conf.nplugin_path,
-			   &rt->modules[rt->nmodules], err, sizeof(err)) != SL_OK) {
-		sl_conf_error(c, "plugin", "%s", err);
+			   &rt->modules[rt->nmodules], &err) != SL_OK) {
+		char line[SL_ERROR_FILE_MAX + SL_ERROR_MSG_MAX + 32];
+		sl_error_format(&err, line, sizeof(line));
+		sl_conf_error(c, "plugin", "%s", line);
 		return NULL;
 	}
 	return &rt->modules[rt->nmodules++];
@@ -326,12 +328,12 @@ static void load_chain(sl_runtime_t *rt, json_t *arr, const char *path, const ui
 	if (!arr)
 		return;
 	if (!json_is_array(arr)) {
-		sl_errlist_add(errors, "%s: expected an array of plugin objects", path);
+		sl_errlist_add(errors, path, "expected an array of plugin objects");
 		return;
 	}
 	chain->inst = calloc(json_array_size(arr) + 1, sizeof(*chain->inst));
 	if (!chain->inst) {
-		sl_errlist_add(errors, "%s: out of memory", path);
+		sl_errlist_add(errors, path, "out of memory");
 		return;
 	}
 	json_array_foreach(arr, i, item) {
@@ -340,7 +342,7 @@ static void load_chain(sl_runtime_t *rt, json_t *arr, const char *path, const ui
 
 		sl_conf_subpath(ipath, sizeof(ipath), path, NULL, (int)i);
 		if (!json_is_object(item)) {
-			sl_errlist_add(errors, "%s: expected an object", ipath);
+			sl_errlist_add(errors, ipath, "expected an object");
 			continue;
 		}
 		sl_conf_init(&c, item, ipath, errors, dry_run, rt->pool);
@@ -361,10 +363,10 @@ static void load_chain(sl_runtime_t *rt, json_t *arr, const char *path, const ui
 		if (chain->n) {
 			const sl_instance_t *prev = chain->inst[chain->n - 1];
 			if (prev->api->phase > inst->api->phase)
-				sl_errlist_add(errors,
-					       "%s: %s (%s phase) cannot run after %s at %s (%s "
+				sl_errlist_add(errors, ipath,
+					       "%s (%s phase) cannot run after %s at %s (%s "
 					       "phase): reorder the chain",
-					       ipath, inst->api->name, phase_name(inst->api->phase),
+					       inst->api->name, phase_name(inst->api->phase),
 					       prev->api->name, prev->path,
 					       phase_name(prev->api->phase));
 		}
@@ -446,7 +448,7 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 	if (!arr)
 		return;
 	if (!json_is_array(arr)) {
-		sl_errlist_add(errors, "zones: expected an array of zone objects");
+		sl_errlist_add(errors, "zones", "expected an array of zone objects");
 		return;
 	}
 	n = json_array_size(arr);
@@ -456,7 +458,7 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 	rt->zones = calloc(n ? n : 1, sizeof(*rt->zones));
 	rt->zone_hash = calloc(slots, sizeof(*rt->zone_hash));
 	if (!rt->zones || !rt->zone_hash) {
-		sl_errlist_add(errors, "zones: out of memory");
+		sl_errlist_add(errors, "zones", "out of memory");
 		return;
 	}
 	rt->zone_hash_mask = (uint32_t)slots - 1;
@@ -468,7 +470,7 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 
 		sl_conf_subpath(path, sizeof(path), "zones", NULL, (int)i);
 		if (!json_is_object(item)) {
-			sl_errlist_add(errors, "%s: expected an object", path);
+			sl_errlist_add(errors, path, "expected an object");
 			continue;
 		}
 		sl_conf_init(&c, item, path, errors, dry_run, rt->pool);
@@ -534,28 +536,28 @@ sl_runtime_t *sl_runtime_load(const char *path, bool dry_run, unsigned workers_o
 
 	if (!rt || !(rt->pool = calloc(1, sizeof(*rt->pool))) ||
 	    !(rt->config_file = strdup(path))) {
-		sl_errlist_add(errors, "%s: out of memory", path);
+		sl_errlist_add(errors, path, "out of memory");
 		goto fail;
 	}
 	/* Opened here so that the message names the path once (jansson's repeats it). */
 	FILE *fp = fopen(path, "r");
 	if (!fp) {
-		sl_errlist_add(errors, "%s: cannot open: %s", path, strerror(errno));
+		sl_errlist_add(errors, path, "cannot open: %s", strerror(errno));
 		goto fail;
 	}
 	json_t *root = json_loadf(fp, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(fp);
 	if (!root) {
-		if (jerr.line > 0)
-			sl_errlist_add(errors, "%s:%d:%d: %s", path, jerr.line, jerr.column,
-				       jerr.text);
-		else
-			sl_errlist_add(errors, "%s: %s", path, jerr.text);
+		sl_error_t e;
+		sl_error_clear(&e);
+		sl_error_at(&e, SL_ECONFIG, path, jerr.line > 0 ? (unsigned)jerr.line : 0,
+			    jerr.column > 0 ? (unsigned)jerr.column : 0, "%s", jerr.text);
+		sl_errlist_report(errors, &e);
 		goto fail;
 	}
 	rt->json = root;
 	if (!json_is_object(root)) {
-		sl_errlist_add(errors, "%s: the configuration must be a JSON object", path);
+		sl_errlist_add(errors, path, "the configuration must be a JSON object");
 		goto fail;
 	}
 	sl_conf_t top;
@@ -608,7 +610,7 @@ static int start_chain(sl_chain_t *chain, sl_runtime_t *prev, sl_errlist_t *erro
 		if (inst->api->start) {
 			int ret = inst->api->start(inst->state);
 			if (ret != SL_OK) {
-				sl_errlist_add(errors, "%s: %s failed to start: %s", inst->path,
+				sl_errlist_add(errors, inst->path, "%s failed to start: %s",
 					       inst->label, sl_strerror(ret));
 				return ret;
 			}

@@ -41,8 +41,8 @@ static bool valid_plugin_name(const char *name)
  */
 #define FIELDS_END(field) (offsetof(sl_plugin_t, field) + sizeof(((sl_plugin_t *)0)->field))
 static const size_t minor_size[] = {
-	[0] = FIELDS_END(response), /* 2.0 */
-	[1] = FIELDS_END(response), /* 2.1: only sl_request_t grew (the core allocates it) */
+    [0] = FIELDS_END(response), /* 2.0 */
+    [1] = FIELDS_END(response), /* 2.1: only sl_request_t grew (the core allocates it) */
 };
 _Static_assert(sizeof(minor_size) / sizeof(minor_size[0]) == SL_PLUGIN_ABI_MINOR + 1,
 	       "minor_size needs one entry per minor of this major");
@@ -66,46 +66,42 @@ static size_t symbol_size(const void *sym)
  * the plugin declares (nor past its symbol), so fields of minors newer than
  * the plugin's read as 0/NULL. The rule is documented in <sluice/plugin.h>.
  */
-static int copy_descriptor(const void *sym, const char *path, sl_plugin_t *out, char *err,
-			   size_t errlen)
+static int copy_descriptor(const void *sym, const char *path, sl_plugin_t *out, sl_error_t *err)
 {
 	size_t have = symbol_size(sym);
 	uint32_t version, size;
 
 	if (have && have < offsetof(sl_plugin_t, size) + sizeof(size)) {
-		snprintf(err, errlen, "%s: \"%s\" is %zu bytes: not a plugin descriptor", path,
-			 SL_PLUGIN_SYMBOL, have);
-		return SL_EABI;
+		return sl_error_at(err, SL_EABI, path, 0, 0,
+				   "\"%s\" is %zu bytes: not a plugin descriptor", SL_PLUGIN_SYMBOL,
+				   have);
 	}
 	memcpy(&version, (const char *)sym + offsetof(sl_plugin_t, abi_version), sizeof(version));
 	memcpy(&size, (const char *)sym + offsetof(sl_plugin_t, size), sizeof(size));
 	unsigned major = SL_PLUGIN_ABI_MAJOR_OF(version), minor = SL_PLUGIN_ABI_MINOR_OF(version);
 
 	if (major != SL_PLUGIN_ABI_MAJOR) {
-		snprintf(err, errlen,
-			 "%s: built against sluice ABI %u.%u, this sluiced provides %u.%u; "
-			 "rebuild the plugin against this sluiced's headers",
-			 path, major, minor, SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR);
-		return SL_EABI;
+		return sl_error_at(err, SL_EABI, path, 0, 0,
+				   "built against sluice ABI %u.%u, this sluiced provides %u.%u; "
+				   "rebuild the plugin against this sluiced's headers",
+				   major, minor, SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR);
 	}
 	if (minor > SL_PLUGIN_ABI_MINOR) {
-		snprintf(err, errlen,
-			 "%s: built against sluice ABI %u.%u, this sluiced provides %u.%u; "
-			 "upgrade sluiced",
-			 path, major, minor, SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR);
-		return SL_EABI;
+		return sl_error_at(err, SL_EABI, path, 0, 0,
+				   "built against sluice ABI %u.%u, this sluiced provides %u.%u; "
+				   "upgrade sluiced",
+				   major, minor, SL_PLUGIN_ABI_MAJOR, SL_PLUGIN_ABI_MINOR);
 	}
 	if (size < minor_size[minor]) {
-		snprintf(err, errlen,
-			 "%s: descriptor size %u is smaller than the %zu bytes sluice ABI %u.%u "
-			 "defines (rebuild it)",
-			 path, size, minor_size[minor], major, minor);
-		return SL_EABI;
+		return sl_error_at(
+		    err, SL_EABI, path, 0, 0,
+		    "descriptor size %u is smaller than the %zu bytes sluice ABI %u.%u "
+		    "defines (rebuild it)",
+		    size, minor_size[minor], major, minor);
 	}
 	if (have && size > have) {
-		snprintf(err, errlen, "%s: descriptor size %u exceeds its symbol's %zu bytes", path,
-			 size, have);
-		return SL_EABI;
+		return sl_error_at(err, SL_EABI, path, 0, 0,
+				   "descriptor size %u exceeds its symbol's %zu bytes", size, have);
 	}
 	memset(out, 0, sizeof(*out));
 	memcpy(out, sym, size < sizeof(*out) ? size : sizeof(*out));
@@ -113,35 +109,35 @@ static int copy_descriptor(const void *sym, const char *path, sl_plugin_t *out, 
 }
 
 /* The fields every version has, on the loader's own copy. */
-static int check_descriptor(const sl_plugin_t *api, const char *name, const char *path, char *err,
-			    size_t errlen)
+static int check_descriptor(const sl_plugin_t *api, const char *name, const char *path,
+			    sl_error_t *err)
 {
 	if (!api->name || strcmp(api->name, name) != 0) {
-		snprintf(err, errlen, "%s: descriptor names plugin \"%s\", expected \"%s\"", path,
-			 api->name ? api->name : "(null)", name);
-		return SL_EABI;
+		return sl_error_at(err, SL_EABI, path, 0, 0,
+				   "descriptor names plugin \"%s\", expected \"%s\"",
+				   api->name ? api->name : "(null)", name);
 	}
 	if (!api->create) {
-		snprintf(err, errlen, "%s: descriptor has no create callback", path);
-		return SL_EABI;
+		return sl_error_at(err, SL_EABI, path, 0, 0, "descriptor has no create callback");
 	}
 	if (api->scope == 0 || (api->scope & ~(unsigned)SL_SCOPE_ANY)) {
-		snprintf(err, errlen, "%s: invalid scope %u", path, api->scope);
-		return SL_EABI;
+		return sl_error_at(err, SL_EABI, path, 0, 0, "invalid scope %u", api->scope);
 	}
 	switch (api->phase) {
-	case SL_PHASE_ADMISSION: case SL_PHASE_AUTH: case SL_PHASE_DATA:
-	case SL_PHASE_TRANSFORM: case SL_PHASE_EGRESS:
+	case SL_PHASE_ADMISSION:
+	case SL_PHASE_AUTH:
+	case SL_PHASE_DATA:
+	case SL_PHASE_TRANSFORM:
+	case SL_PHASE_EGRESS:
 		break;
 	default:
-		snprintf(err, errlen, "%s: invalid phase %u", path, api->phase);
-		return SL_EABI;
+		return sl_error_at(err, SL_EABI, path, 0, 0, "invalid phase %u", api->phase);
 	}
 	return SL_OK;
 }
 
 int sl_module_open(const char *name, const char *const *dirs, size_t ndirs, sl_module_t *mod,
-		   char *err, size_t errlen)
+		   sl_error_t *err)
 {
 	char path[4096], searched[1024] = "";
 	size_t slen = 0;
@@ -149,8 +145,8 @@ int sl_module_open(const char *name, const char *const *dirs, size_t ndirs, sl_m
 
 	memset(mod, 0, sizeof(*mod));
 	if (!valid_plugin_name(name)) {
-		snprintf(err, errlen, "invalid plugin name \"%s\" (use a-z, 0-9, '-', '_')", name);
-		return SL_ENOTFOUND;
+		return sl_error_at(err, SL_ENOTFOUND, NULL, 0, 0,
+				   "invalid plugin name \"%s\" (use a-z, 0-9, '-', '_')", name);
 	}
 	for (size_t i = 0; i <= ndirs; i++) {
 		const char *dir = i < ndirs ? dirs[i] : SL_PLUGINDIR;
@@ -161,38 +157,40 @@ int sl_module_open(const char *name, const char *const *dirs, size_t ndirs, sl_m
 		if (stat(path, &st) == 0)
 			goto found;
 	}
-	snprintf(err, errlen, "plugin \"%s\" not found (searched %s)", name, searched);
-	return SL_ENOTFOUND;
+	return sl_error_at(err, SL_ENOTFOUND, NULL, 0, 0, "plugin \"%s\" not found (searched %s)",
+			   name, searched);
 found:
 	dlerror();
 	void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
 		const char *why = dlerror();
+		size_t plen = strlen(path);
+		/* dlerror() starts with the path, which the error carries already. */
+		if (strncmp(why, path, plen) == 0 && strncmp(why + plen, ": ", 2) == 0)
+			why += plen + 2;
 		/* The usual cause: a plugin built against a newer sluice calls a
 		 * function this sluiced does not have. */
-		snprintf(err, errlen, "%s: cannot load: %s%s", path, why,
-			 strstr(why, "undefined symbol: sl_")
-				 ? " (built against another sluice? rebuild the plugin against this "
-				   "sluiced's headers, or upgrade sluiced)"
-				 : "");
-		return SL_EABI;
+		return sl_error_at(
+		    err, SL_EABI, path, 0, 0, "cannot load: %s%s", why,
+		    strstr(why, "undefined symbol: sl_")
+			? " (built against another sluice? rebuild the plugin against this "
+			  "sluiced's headers, or upgrade sluiced)"
+			: "");
 	}
 	const void *sym = dlsym(handle, SL_PLUGIN_SYMBOL);
 	if (!sym) {
-		snprintf(err, errlen, "%s: no \"%s\" symbol: not a Sluice plugin", path,
-			 SL_PLUGIN_SYMBOL);
+		return sl_error_at(err, SL_EABI, path, 0, 0,
+				   "no \"%s\" symbol: not a Sluice plugin", SL_PLUGIN_SYMBOL);
 		dlclose(handle);
-		return SL_EABI;
 	}
 	sl_plugin_t *api = malloc(sizeof(*api));
 	if (!api) {
 		dlclose(handle);
-		snprintf(err, errlen, "out of memory");
-		return SL_ENOMEM;
+		return sl_error_at(err, SL_ENOMEM, NULL, 0, 0, "out of memory");
 	}
-	int ret = copy_descriptor(sym, path, api, err, errlen);
+	int ret = copy_descriptor(sym, path, api, err);
 	if (ret == SL_OK)
-		ret = check_descriptor(api, name, path, err, errlen);
+		ret = check_descriptor(api, name, path, err);
 	if (ret != SL_OK) {
 		free(api);
 		dlclose(handle);
@@ -205,8 +203,7 @@ found:
 		free(mod->path);
 		free(api);
 		dlclose(handle);
-		snprintf(err, errlen, "out of memory");
-		return SL_ENOMEM;
+		return sl_error_at(err, SL_ENOMEM, NULL, 0, 0, "out of memory");
 	}
 	mod->handle = handle;
 	mod->api = api;

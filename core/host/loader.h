@@ -5,6 +5,7 @@
 #ifndef SL_CORE_LOADER_H
 #define SL_CORE_LOADER_H
 
+#include <sluice/error.h>
 #include <sluice/plugin.h>
 #include "conf.h"
 #include "runtime.h"
@@ -22,11 +23,11 @@ typedef struct sl_module {
  * it and checks the descriptor (symbol, ABI major and minor, size, name,
  * callbacks, scope, phase; the versioning rule is in <sluice/plugin.h>),
  * copying it so that fields the plugin's minor lacks read as 0/NULL.
- * @return SL_OK, SL_ENOTFOUND, SL_ENOMEM, or SL_EABI with a message naming
- * the file in @p err
+ * @return SL_OK, SL_ENOTFOUND, SL_ENOMEM, or SL_EABI; @p err (may be NULL)
+ * then says why, with the plugin's file as its place when there is one
  */
 int sl_module_open(const char *name, const char *const *dirs, size_t ndirs, sl_module_t *mod,
-		   char *err, size_t errlen);
+		   sl_error_t *err);
 
 /** Unloads a module. */
 void sl_module_close(sl_module_t *mod);

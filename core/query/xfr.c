@@ -124,7 +124,8 @@ static void axfr_advance(struct axfr *x, const struct axfr_rr *rr)
 
 /*
  * Packs as many RRs as fit into @p resp. @return 1 when more follow, 0 when
- * this message ends the transfer, -1 when an RR fits no message at all
+ * this message ends the transfer, an SL_E* code (SL_ESPACE) when an RR fits
+ * no message at all
  */
 static int axfr_fill(void *state, sl_resp_t *resp)
 {
@@ -140,7 +141,7 @@ static int axfr_fill(void *state, sl_resp_t *resp)
 		if (rc == SL_ESPACE && added > 0)
 			return 1;
 		if (rc != SL_OK)
-			return -1;
+			return rc;
 		axfr_advance(x, &rr);
 		added++;
 	}

@@ -7,25 +7,26 @@
 #define SL_CORE_NET_H
 
 #include "config.h"
+#include <sluice/error.h>
 #include "worker.h"
 
 /**
  * Creates a UDP socket bound to @p l with SO_REUSEPORT (so each worker has
  * its own), IPV6_V6ONLY for IPv6, non-blocking, and IP_PKTINFO /
  * IPV6_RECVPKTINFO so replies to wildcard binds leave from the address the
- * query came to. @return fd, or -1 with a message in @p err
+ * query came to. @return fd, or SL_EIO with the reason in @p err
  */
-int sl_net_udp_socket(const sl_listen_t *l, char *err, size_t errlen);
+int sl_net_udp_socket(const sl_listen_t *l, sl_error_t *err);
 
 /** Same for a listening TCP socket (SO_REUSEPORT, TCP_NODELAY, backlog 1024). */
-int sl_net_tcp_socket(const sl_listen_t *l, char *err, size_t errlen);
+int sl_net_tcp_socket(const sl_listen_t *l, sl_error_t *err);
 
 /**
  * Checks that nobody else holds @p l's port: binds a probe socket *without*
  * SO_REUSEPORT (which would otherwise let a second server share the port
- * silently) and closes it. @return SL_OK or SL_EIO with a message
+ * silently) and closes it. @return SL_OK or SL_EIO with the reason in @p err
  */
-int sl_net_probe(const sl_listen_t *l, int socktype, char *err, size_t errlen);
+int sl_net_probe(const sl_listen_t *l, int socktype, sl_error_t *err);
 
 /**
  * Starts serving UDP on w->udp_fds with recvmmsg()/sendmmsg() batches of

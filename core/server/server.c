@@ -38,14 +38,22 @@ static bool same_listen(const sl_server_conf_t *a, const sl_server_conf_t *b)
 	return true;
 }
 
+/* Logs a socket's problem as its one line. */
+static void log_error(const sl_error_t *err)
+{
+	char line[SL_ERROR_FILE_MAX + SL_ERROR_MSG_MAX + 32];
+	sl_error_format(err, line, sizeof(line));
+	sl_log(SL_LOG_ERROR, "%s", line);
+}
+
 static int bind_sockets(sl_server_t *srv, const sl_server_conf_t *conf)
 {
-	char err[256];
+	sl_error_t err;
 
 	for (size_t i = 0; i < conf->nlisten; i++) {
-		if (sl_net_probe(&conf->listen[i], SOCK_DGRAM, err, sizeof(err)) != SL_OK ||
-		    sl_net_probe(&conf->listen[i], SOCK_STREAM, err, sizeof(err)) != SL_OK) {
-			sl_log(SL_LOG_ERROR, "%s", err);
+		if (sl_net_probe(&conf->listen[i], SOCK_DGRAM, &err) != SL_OK ||
+		    sl_net_probe(&conf->listen[i], SOCK_STREAM, &err) != SL_OK) {
+			log_error(&err);
 			return SL_EIO;
 		}
 	}
@@ -59,14 +67,14 @@ static int bind_sockets(sl_server_t *srv, const sl_server_conf_t *conf)
 		for (size_t i = 0; i < conf->nlisten; i++)
 			wk->udp_fds[i] = wk->tcp_fds[i] = -1;
 		for (size_t i = 0; i < conf->nlisten; i++) {
-			wk->udp_fds[i] = sl_net_udp_socket(&conf->listen[i], err, sizeof(err));
+			wk->udp_fds[i] = sl_net_udp_socket(&conf->listen[i], &err);
 			if (wk->udp_fds[i] < 0) {
-				sl_log(SL_LOG_ERROR, "%s", err);
+				log_error(&err);
 				return SL_EIO;
 			}
-			wk->tcp_fds[i] = sl_net_tcp_socket(&conf->listen[i], err, sizeof(err));
+			wk->tcp_fds[i] = sl_net_tcp_socket(&conf->listen[i], &err);
 			if (wk->tcp_fds[i] < 0) {
-				sl_log(SL_LOG_ERROR, "%s", err);
+				log_error(&err);
 				return SL_EIO;
 			}
 		}

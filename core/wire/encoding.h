@@ -11,6 +11,7 @@
 
 #include <sluice/codec.h>
 #include <sluice/common.h>
+#include <sluice/error.h>
 
 /** The blanks that separate presentation-format tokens and that decoders skip. */
 static inline bool sl_is_blank(char c)
@@ -109,12 +110,12 @@ typedef struct sl_rdf_span {
 /**
  * Validates storage-form RDATA against @p desc and records where each field
  * lies (sl_rdata_check() with field positions). @p spans has room for
- * SL_RDF_MAX entries; @p why, when not NULL, receives a static reason on
- * failure ("bad name", "trailing data").
+ * SL_RDF_MAX entries; @p err, when not NULL, receives the reason on
+ * failure as its message ("bad name", "trailing data"; its place untouched).
  * @return SL_OK or SL_EMALFORMED
  */
 int sl_rdata_fields(const sl_rdata_desc_t *desc, const uint8_t *rdata, size_t rdlen,
-		    sl_rdf_span_t *spans, const char **why);
+		    sl_rdf_span_t *spans, sl_error_t *err);
 
 /** How the value of one SvcParam is written (RFC 9460 §7). */
 enum sl_svc_kind {

@@ -656,17 +656,17 @@ static int walk(const sl_rdata_desc_t *desc, struct src *s, struct dst *d,
 }
 
 int sl_rdata_fields(const sl_rdata_desc_t *desc, const uint8_t *rdata, size_t rdlen,
-		    sl_rdf_span_t *spans, const char **why)
+		    sl_rdf_span_t *spans, sl_error_t *err)
 {
 	struct src s = { rdata, 0, rdlen, false };
 	struct dst d = { NULL, 0, 0, false };
+	const char *why = NULL;
 
-	if (rdlen > SL_RDATA_MAXLEN) {
-		if (why)
-			*why = "RDATA too long";
-		return SL_EMALFORMED;
-	}
-	return walk(desc, &s, &d, spans, why) == SL_OK ? SL_OK : SL_EMALFORMED;
+	if (rdlen > SL_RDATA_MAXLEN)
+		return sl_error_set(err, SL_EMALFORMED, "RDATA too long");
+	if (walk(desc, &s, &d, spans, err ? &why : NULL) == SL_OK)
+		return SL_OK;
+	return sl_error_set(err, SL_EMALFORMED, "%s", why ? why : "invalid RDATA");
 }
 
 /* ---- public API ------------------------------------------------------------ */

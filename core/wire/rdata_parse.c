@@ -892,7 +892,7 @@ int sl_rdata_from_text(uint16_t type, const char *text, size_t len, const uint8_
 	struct sl_wbuf w = { out, outcap, 0, false };
 	struct sl_lex peek;
 	struct sl_tok t;
-	const char *why = NULL;
+	sl_error_t why; /* the wire check's reason */
 	int rc;
 
 	if (err && errsize)
@@ -912,10 +912,9 @@ int sl_rdata_from_text(uint16_t type, const char *text, size_t len, const uint8_
 			return rc;
 		lx.field = NULL;
 		if (desc && sl_rdata_fields(desc, w.p, w.len, NULL, &why) != SL_OK) {
-			char msg[96];
+			char msg[SL_ERROR_MSG_MAX + 32];
 
-			snprintf(msg, sizeof(msg), "\\# data is not valid RDATA (%s)",
-				 why ? why : "invalid");
+			snprintf(msg, sizeof(msg), "\\# data is not valid RDATA (%s)", why.msg);
 			return sl_lex_fail(&lx, SL_ESYNTAX, msg);
 		}
 		*outlen = w.len;
@@ -936,7 +935,7 @@ int sl_rdata_from_text(uint16_t type, const char *text, size_t len, const uint8_
 		return sl_lex_fail(&lx, SL_ESYNTAX, "unexpected trailing data");
 	/* Rules that span fields (SVCB mandatory keys, CAA tag) live in the wire check. */
 	if (sl_rdata_fields(desc, w.p, w.len, NULL, &why) != SL_OK)
-		return sl_lex_fail(&lx, SL_ESYNTAX, why ? why : "invalid RDATA");
+		return sl_lex_fail(&lx, SL_ESYNTAX, why.msg);
 	*outlen = w.len;
 	return SL_OK;
 }

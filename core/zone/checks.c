@@ -3,55 +3,47 @@
  * Semantic checks of a commit (RFC 1034/2181/6672 rules, the configured
  * caps, glue) and the error text they produce.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <sluice/error.h>
 #include <sluice/name.h>
 #include <sluice/rr.h>
 #include <sluice/zone.h>
 
 #include "zone_int.h"
 
-/* Appends "where: owner TYPE: message" as one line. */
+/* Reports one problem: where (the place the caller gave the record) and "owner TYPE: message". */
 void sl_zi_cerr(cctx_t *c, where_t wh, const uint8_t *owner, uint16_t type, const char *fmt, ...)
 {
-	char line[SL_NAME_TEXT_MAX + WHERE_MAX + 256];
 	char name[SL_NAME_TEXT_MAX];
 	char wbuf[WHERE_MAX + 16];
 	char tname[16] = "";
 	const char *where = sl_zi_where_text(wh, wbuf, sizeof(wbuf));
+	sl_error_t e;
 	va_list ap;
-	int n, m;
+	int n;
 
-	c->nerr++;
-	if (!c->err || c->errlen == 0 || c->full)
+	c->nerr += c->nerr < UINT_MAX;
+	if (!c->report)
 		return;
+	sl_error_clear(&e);
+	if (where)
+		sl_error_at(&e, SL_ECONFIG, where, 0, 0, "%s", "");
 	if (sl_name_to_text(owner, name, sizeof(name)) < 0)
 		strcpy(name, "?");
 	if (type && sl_rrtype_to_text(type, tname + 1, sizeof(tname) - 1) >= 0)
 		tname[0] = ' ';
-	n = snprintf(line, sizeof(line), "%s%s%s%s: ", where ? where : "", where ? ": " : "",
-		     name, tname);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
-	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (m < 0)
-		return;
-	size_t len = strnlen(line, sizeof(line));
-	size_t sep = c->used ? 1 : 0;
-
-	if (c->used + sep + len + 1 > c->errlen) {
-		c->full = true;
-		return;
+	n = snprintf(e.msg, sizeof(e.msg), "%s%s: ", name, tname);
+	if (n >= 0 && (size_t)n < sizeof(e.msg)) {
+		va_start(ap, fmt);
+		vsnprintf(e.msg + n, sizeof(e.msg) - (size_t)n, fmt, ap);
+		va_end(ap);
 	}
-	if (sep)
-		c->err[c->used++] = '\n';
-	memcpy(c->err + c->used, line, len);
-	c->used += len;
-	c->err[c->used] = '\0';
+	e.count = c->nerr;
+	c->report(c->arg, &e);
 }
 
 const pn_set_t *sl_zi_pn_set(const pn_t *pn, uint16_t type)

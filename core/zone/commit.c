@@ -477,22 +477,24 @@ static int journal_write(sl_zone_txn_t *txn, cctx_t *c, sl_zone_version_t **v)
 {
 	sl_zone_t *zone = txn->zone;
 	const sl_zone_version_t *from = atomic_load_explicit(&zone->current, memory_order_acquire);
-	char msg[256] = "";
-	int rc = zone->journal.write(zone->journal.arg, zone, from, *v, msg, sizeof(msg));
+	sl_error_t why;
+	int rc;
 
+	sl_error_clear(&why);
+	rc = zone->journal.write(zone->journal.arg, zone, from, *v, &why);
 	if (rc == SL_OK)
 		return SL_OK;
-	sl_zi_cerr(c, NOWHERE, zone->apex, 0, "journal: %s", msg[0] ? msg : sl_strerror(rc));
+	sl_zi_cerr(c, NOWHERE, zone->apex, 0, "journal: %s", why.msg[0] ? why.msg : sl_strerror(rc));
 	sl_zi_version_retire(*v);
 	*v = NULL;
 	return SL_EIO;
 }
 
-int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char *err,
-		       size_t errlen)
+int sl_zone_txn_commit_report(sl_zone_txn_t *txn, const sl_zone_limits_t *limits,
+			      sl_error_f report, void *arg)
 {
 	sl_zone_limits_t deflim;
-	cctx_t c = { .err = err, .errlen = errlen };
+	cctx_t c = { .report = report, .arg = arg };
 	sl_zone_version_t *v = NULL;
 	tx_name_t **names = NULL;
 	size_t nn = 0;
@@ -500,8 +502,6 @@ int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char 
 
 	if (!txn)
 		return SL_EINVAL;
-	if (err && errlen)
-		err[0] = '\0';
 	if (!limits) {
 		sl_zone_limits_default(&deflim);
 		limits = &deflim;
@@ -540,4 +540,40 @@ int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char 
 	sl_zi_txn_free(txn);
 	sl_qsbr_reclaim();
 	return rc;
+}
+
+/* sl_zone_txn_commit()'s buffer: whole lines, "\n" between them, what does not fit left out. */
+struct errbuf {
+	char *buf;
+	size_t len, used;
+	bool full;
+};
+
+static void errbuf_add(void *arg, const sl_error_t *e)
+{
+	struct errbuf *b = arg;
+	char line[SL_ERROR_FILE_MAX + SL_ERROR_MSG_MAX + 32];
+	size_t len = sl_error_format(e, line, sizeof(line));
+	size_t sep = b->used ? 1 : 0;
+
+	if (len >= sizeof(line))
+		len = sizeof(line) - 1;
+	if (b->full || b->used + sep + len + 1 > b->len) {
+		b->full = true;
+		return;
+	}
+	if (sep)
+		b->buf[b->used++] = '\n';
+	memcpy(b->buf + b->used, line, len);
+	b->used += len;
+	b->buf[b->used] = '\0';
+}
+
+int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char *err,
+		       size_t errlen)
+{
+	struct errbuf b = { .buf = err, .len = errlen };
+	if (err && errlen)
+		err[0] = '\0';
+	return sl_zone_txn_commit_report(txn, limits, err && errlen ? errbuf_add : NULL, &b);
 }

@@ -238,9 +238,8 @@ typedef struct scratch {
 
 /* Error collection of one commit. */
 typedef struct cctx {
-	char *err;
-	size_t errlen, used;
-	bool full;                    /* err is full: count only */
+	sl_error_f report;            /* receives each problem, or NULL */
+	void *arg;                    /* passed to report */
 	unsigned nerr;
 	const sl_zone_limits_t *lim;
 } cctx_t;

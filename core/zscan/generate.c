@@ -54,7 +54,7 @@ static size_t zp_nibbles(char *out, uint32_t v, unsigned width, bool upper)
 /*
  * Expands a $GENERATE template for counter @p it (see zparser.h). Escapes are
  * copied whole for the name or RDATA parser to read.
- * @return 0, or -1 with @p ge set
+ * @return SL_OK, or SL_ESYNTAX with @p ge set
  */
 static int zp_expand(const char *tpl, size_t tlen, int64_t it, char *out, size_t cap,
 		     size_t *outlen, struct zp_gen_err *ge)
@@ -113,7 +113,7 @@ static int zp_expand(const char *tpl, size_t tlen, int64_t it, char *out, size_t
 					if (width > ZP_GEN_WIDTH_MAX) {
 						ge->pos = start;
 						ge->why = "$GENERATE width above 127";
-						return -1;
+						return SL_ESYNTAX;
 					}
 				}
 				if (i == d || i == tlen)
@@ -134,7 +134,7 @@ static int zp_expand(const char *tpl, size_t tlen, int64_t it, char *out, size_t
 		if (v > INT32_MAX) {
 			ge->pos = start;
 			ge->why = "$GENERATE value out of range";
-			return -1;
+			return SL_ESYNTAX;
 		}
 		switch (mode) {
 		case 'd':
@@ -155,7 +155,7 @@ static int zp_expand(const char *tpl, size_t tlen, int64_t it, char *out, size_t
 			if (v < 0) {
 				ge->pos = start;
 				ge->why = "$GENERATE nibble value is negative";
-				return -1;
+				return SL_ESYNTAX;
 			}
 			nlen = zp_nibbles(num, (uint32_t)v, width, mode == 'N');
 			break;
@@ -166,15 +166,15 @@ static int zp_expand(const char *tpl, size_t tlen, int64_t it, char *out, size_t
 		o += nlen;
 	}
 	*outlen = o;
-	return 0;
+	return SL_OK;
 badmod:
 	ge->pos = start;
 	ge->why = "bad $GENERATE modifier (expected ${offset[,width[,base]]}, base d o x X n N)";
-	return -1;
+	return SL_ESYNTAX;
 toolong:
 	ge->pos = i;
 	ge->why = "$GENERATE expansion too long";
-	return -1;
+	return SL_ESYNTAX;
 }
 
 /* Parses "start-stop[/step]" (each 0..2^31-1). @return false on a syntax error */
@@ -287,15 +287,17 @@ int zp_generate(struct zp_parser *p, const struct zp_src *s)
 	for (int64_t it = r[0];; it += r[2]) {
 		uint32_t ttl;
 
-		if (zp_expand(lhs, t[2].len, it, name, sizeof(name), &nlen, &ge) != 0) {
+		rc = zp_expand(lhs, t[2].len, it, name, sizeof(name), &nlen, &ge);
+		if (rc != SL_OK) {
 			at = t[2];
 			if (ge.pos < at.len)
 				at.col += (unsigned)ge.pos;
-			return zp_fail(p, s, &at, SL_ESYNTAX, "%s", ge.why);
+			return zp_fail(p, s, &at, rc, "%s", ge.why);
 		}
-		if (zp_expand(p->tpl, tlen, it, p->text, ZP_GEN_TEXT_MAX, &olen, &ge) != 0) {
+		rc = zp_expand(p->tpl, tlen, it, p->text, ZP_GEN_TEXT_MAX, &olen, &ge);
+		if (rc != SL_OK) {
 			at = zp_rhs_tok(p, rhs, stripped, ge.pos);
-			return zp_fail(p, s, &at, SL_ESYNTAX, "%s", ge.why);
+			return zp_fail(p, s, &at, rc, "%s", ge.why);
 		}
 		total += olen + nlen;
 		if (total > ZP_GEN_TOTAL_MAX)

@@ -72,7 +72,7 @@ static int zp_vfail(struct zp_parser *p, const char *file, unsigned line, unsign
 static int zp_vfail(struct zp_parser *p, const char *file, unsigned line, unsigned col, int rc,
 		    const char *fmt, va_list ap)
 {
-	sl_zscan_error_t e;
+	sl_error_t e;
 
 	if (!p->err && !p->o.on_error) {
 		p->nerrors += p->nerrors < UINT_MAX;
@@ -553,9 +553,27 @@ static int zp_check_nul(struct zp_parser *p, struct zp_src *s)
 			  "NUL byte in the zone text");
 }
 
+/* What a file that is not regular is, for the message. */
+static const char *zp_file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
 /*
  * Reads a whole regular file. Opening with O_NONBLOCK keeps a FIFO named by
- * a hostile $INCLUDE from blocking; it is then refused as not regular.
+ * a hostile $INCLUDE from blocking; it is then refused as not regular. A
+ * file with more data than its size says (/proc and /sys files say 0) is
+ * refused too, rather than read as empty or cut.
  */
 static int zp_read_file(const char *path, size_t max, char **buf, size_t *len, dev_t *dev,
 			ino_t *ino, char *why, size_t whysize)
@@ -569,8 +587,13 @@ static int zp_read_file(const char *path, size_t max, char **buf, size_t *len, d
 		snprintf(why, whysize, "%s", strerror(errno));
 		return SL_EIO;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(why, whysize, "not a regular file");
+	if (fstat(fd, &st) != 0) {
+		snprintf(why, whysize, "%s", strerror(errno));
+		close(fd);
+		return SL_EIO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whysize, "not a regular file (%s)", zp_file_kind(st.st_mode));
 		close(fd);
 		return SL_EIO;
 	}
@@ -601,6 +624,21 @@ static int zp_read_file(const char *path, size_t max, char **buf, size_t *len, d
 			break; /* shrank meanwhile: parse what is there */
 		got += (size_t)r;
 	}
+	if (got == size) {
+		char extra;
+		ssize_t r;
+		while ((r = read(fd, &extra, 1)) < 0 && errno == EINTR)
+			;
+		if (r > 0) {
+			snprintf(why, whysize,
+				 "has more data than its size of %zu octets says (a /proc or /sys "
+				 "pseudo-file, or a file being written); copy it to a regular file",
+				 size);
+			free(b);
+			close(fd);
+			return SL_EIO;
+		}
+	}
 	close(fd);
 	*buf = b;
 	*len = got;
@@ -609,7 +647,7 @@ static int zp_read_file(const char *path, size_t max, char **buf, size_t *len, d
 	return SL_OK;
 }
 
-/* Copies a file-name token, removing quotes and escapes. @return length or -1 */
+/* Copies a file-name token, removing quotes and escapes. @return length or SL_ESYNTAX */
 static int zp_filename(const struct zp_src *s, const struct zp_tok *t, char *out, size_t cap)
 {
 	const char *b = s->buf + t->off;
@@ -626,23 +664,23 @@ static int zp_filename(const struct zp_src *s, const struct zp_tok *t, char *out
 			size_t used = sl_text_escape(b + i + 1, t->len - i - 1, &octet);
 
 			if (used == 0)
-				return -1;
+				return SL_ESYNTAX;
 			c = (char)octet;
 			i += used;
 		}
 		if (c == '\0' || o + 1 >= cap)
-			return -1;
+			return SL_ESYNTAX;
 		out[o++] = c;
 	}
 	out[o] = '\0';
-	return o ? (int)o : -1;
+	return o ? (int)o : SL_ESYNTAX;
 }
 
 /* $INCLUDE file [origin] */
 static int zp_include(struct zp_parser *p, const struct zp_src *s)
 {
 	const struct zp_tok *t = p->ln.tok;
-	char file[ZP_PATH_MAX], path[ZP_PATH_MAX], why[128], show[48];
+	char file[ZP_PATH_MAX], path[ZP_PATH_MAX], why[192], show[48];
 	uint8_t origin[SL_NAME_MAXLEN], saved_origin[SL_NAME_MAXLEN], saved_owner[SL_NAME_MAXLEN];
 	bool saved_has_origin = p->has_origin, saved_has_owner = p->has_owner;
 	struct zp_src in;
@@ -807,7 +845,7 @@ void sl_zscan_options_init(sl_zscan_options_t *opt)
 }
 
 static void zp_init(struct zp_parser *p, const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg,
-		    sl_zscan_error_t *err)
+		    sl_error_t *err)
 {
 	memset(p, 0, offsetof(struct zp_parser, rdata));
 	if (opt)
@@ -846,10 +884,10 @@ static void zp_done(struct zp_parser *p)
 }
 
 /* An error before parsing starts (no parser yet): to @p err and on_error, as any other. */
-static int zp_early_error(const sl_zscan_options_t *opt, sl_zscan_error_t *err, const char *file, int rc,
+static int zp_early_error(const sl_zscan_options_t *opt, sl_error_t *err, const char *file, int rc,
 			  const char *msg, const char *why)
 {
-	sl_zscan_error_t e;
+	sl_error_t e;
 
 	memset(&e, 0, sizeof(e));
 	zp_copy_tail(e.file, sizeof(e.file), file);
@@ -863,7 +901,7 @@ static int zp_early_error(const sl_zscan_options_t *opt, sl_zscan_error_t *err, 
 }
 
 /* Shared by both entry points; @p s is set up but for the parser-independent fields. */
-static int zp_start(const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_zscan_error_t *err,
+static int zp_start(const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_error_t *err,
 		    struct zp_src *s)
 {
 	struct zp_parser *p = malloc(sizeof(*p));
@@ -886,7 +924,7 @@ static int zp_start(const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *a
 }
 
 int sl_zscan_parse_string(const char *text, size_t len, const char *name_for_errors,
-		    const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_zscan_error_t *err)
+		    const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_error_t *err)
 {
 	struct zp_src s;
 
@@ -899,10 +937,10 @@ int sl_zscan_parse_string(const char *text, size_t len, const char *name_for_err
 }
 
 int sl_zscan_parse_file(const char *path, const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg,
-		  sl_zscan_error_t *err)
+		  sl_error_t *err)
 {
 	struct zp_src s;
-	char why[128];
+	char why[192];
 	char *buf = NULL;
 	int rc;
 

@@ -74,7 +74,7 @@ struct zp_parser {
 	sl_zscan_options_t o;
 	sl_zscan_record_f cb;
 	void *arg;
-	sl_zscan_error_t *err;
+	sl_error_t *err;
 	unsigned nerrors;    /* errors so far (saturating) */
 	int first_rc;	     /* code of the first */
 	bool fatal;	     /* no going on after this error, even with on_error */
@@ -111,7 +111,7 @@ struct zp_head {
 
 /* ---- zparser.c ---- */
 
-/* Records an error at @p line:@p col and returns @p rc (the first goes to the caller's sl_zscan_error_t, each to on_error). */
+/* Records an error at @p line:@p col and returns @p rc (the first goes to the caller's sl_error_t, each to on_error). */
 int zp_fail_at(struct zp_parser *p, const struct zp_src *s, unsigned line, unsigned col, int rc,
 	       const char *fmt, ...) SL_PRINTF(6, 7);
 /* As zp_fail_at(), placed at token @p t. */

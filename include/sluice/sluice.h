@@ -11,6 +11,7 @@
 #include <sluice/codec.h>
 #include <sluice/common.h>
 #include <sluice/conf.h>
+#include <sluice/error.h>
 #include <sluice/log.h>
 #include <sluice/msg.h>
 #include <sluice/name.h>

@@ -23,6 +23,7 @@
 #define SLUICE_ZONE_H
 
 #include <sluice/common.h>
+#include <sluice/error.h>
 #include <sluice/name.h>
 
 #ifdef __cplusplus
@@ -266,9 +267,10 @@ SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *ow
  * @p limits (NULL: defaults). Per-name checks and the per-name limits run on
  * the names the transaction changes (every name for SL_TXN_EMPTY or a first
  * load); the apex, zone-size and glue checks always hold for the whole
- * result. Every failure is written to @p err as one line
- * "[where: ]owner[ TYPE]: message", lines separated by "\n" (no final
- * newline); when @p err is too small, the lines that fit are kept whole.
+ * result. Each failure goes to @p report (when not NULL) as an sl_error_t:
+ * its file is the place the record was added with (the @p where of
+ * sl_zone_txn_add(); "" when none or for zone-wide problems), its message
+ * "owner[ TYPE]: message", its count the failures so far.
  * On any failure nothing changes (the current version stays current). On
  * success the new version is current for every new reader when this
  * returns; a transaction that changed nothing publishes nothing.
@@ -278,6 +280,17 @@ SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *ow
  * The transaction is freed either way.
  * @return SL_OK, SL_ECONFIG (checks failed), SL_EIO (the journal refused
  *         the version) or SL_ENOMEM
+ */
+SL_API int sl_zone_txn_commit_report(sl_zone_txn_t *txn, const sl_zone_limits_t *limits,
+				     sl_error_f report, void *arg);
+
+/**
+ * sl_zone_txn_commit_report() with the failures written to @p err, each as
+ * the line sl_error_format() makes ("[where: ]owner[ TYPE]: message"), lines
+ * separated by "\n" (no final newline); when @p err is too small, the lines
+ * that fit are kept whole. (The form of ABI 2.0, kept for plugins built
+ * against it; new code should take the sl_error_t of each failure.)
+ * @return SL_OK, SL_ECONFIG (checks failed) or SL_ENOMEM
  */
 SL_API int sl_zone_txn_commit(sl_zone_txn_t *txn, const sl_zone_limits_t *limits, char *err,
 			      size_t errlen);
@@ -330,11 +343,12 @@ typedef struct sl_zone_journal {
 	 * (NULL on a zone's first load) and the new one (sl_zone_diff() between
 	 * them gives the change). Return SL_OK once the change is durable; any
 	 * other value aborts the commit — the current version keeps serving —
-	 * and the message written to @p err (one line) is reported as the
-	 * commit's error. Must not call back into this zone's transactions.
+	 * and the message set in @p err (sl_error_set(); cleared before the
+	 * call) is reported as the commit's error. Must not call back into this
+	 * zone's transactions.
 	 */
 	int (*write)(void *arg, const sl_zone_t *zone, const sl_zone_version_t *from,
-		     const sl_zone_version_t *to, char *err, size_t errlen);
+		     const sl_zone_version_t *to, sl_error_t *err);
 	/** Passed to write(). */
 	void *arg;
 } sl_zone_journal_t;

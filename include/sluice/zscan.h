@@ -35,7 +35,10 @@
  *    origin (or the given one) and previous owner; both are restored when
  *    it ends. $TTL and the last explicit TTL carry on across files.
  *    Nesting is limited (max_include_depth) and a file that includes itself,
- *    directly or not, is an error.
+ *    directly or not, is an error. Only regular files are read (the zone
+ *    file too): a directory, device, FIFO or socket is an error that says
+ *    which it is, and so is a file holding more than its size says (the
+ *    /proc and /sys pseudo-files, whose size reads 0).
  *  - $GENERATE start-stop[/step] lhs [ttl] [class] type rhs: as BIND 9.
  *    In lhs and rhs, "$" is the counter, "${offset[,width[,base]]}" formats
  *    it (base d, o, x, X, or n / N for reversed nibble labels as BIND
@@ -69,6 +72,7 @@
 #define SLUICE_ZSCAN_H
 
 #include <sluice/common.h>
+#include <sluice/error.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -116,13 +120,12 @@ typedef struct sl_zscan_record {
  */
 typedef int (*sl_zscan_record_f)(void *arg, const sl_zscan_record_t *rr);
 
-struct sl_zscan_error;
-
 /**
  * Receives each error, in file order, when set in sl_zscan_options_t; parsing then
- * goes on with the next entry. @p err is valid only for the call.
+ * goes on with the next entry. @p err is valid only for the call. (The
+ * core's sl_error_f; the name is kept for code written against ABI 2.0.)
  */
-typedef void (*sl_zscan_error_f)(void *arg, const struct sl_zscan_error *err);
+typedef sl_error_f sl_zscan_error_f;
 
 /**
  * Parser settings. A zeroed structure (or a NULL pointer) means every
@@ -146,20 +149,18 @@ typedef struct sl_zscan_options {
 	/** SL_ZSCAN_NO_INCLUDE or 0. */
 	unsigned flags;
 	/** Called for every error, after which parsing goes on; NULL: the first error stops. */
-	sl_zscan_error_f on_error;
+	sl_error_f on_error;
 	/** Passed to on_error. */
 	void *error_arg;
 } sl_zscan_options_t;
 
-/** Where and why parsing failed. Strings are always NUL-terminated. */
-typedef struct sl_zscan_error {
-	char file[256];	 /**< file name (its tail, if it is longer than the buffer) */
-	unsigned line;	 /**< 1-based line; 0 when the error has no place (e.g. open failed) */
-	unsigned column; /**< 1-based column of the offending token; 0 when none */
-	char msg[256];	 /**< one-line message */
-	unsigned count;	 /**< errors so far, this one included (saturating); for the
-			      error a parse returns, all the errors it found */
-} sl_zscan_error_t;
+/**
+ * Where and why parsing failed: the core's sl_error_t (file, 1-based line
+ * and column of the offending token, 0 when the error has none such as a
+ * failed open, the message, and the number of errors so far). The name is
+ * kept for code written against ABI 2.0; new code may write sl_error_t.
+ */
+typedef sl_error_t sl_zscan_error_t;
 
 /** Fills @p opt with the defaults (origin NULL, class IN, TTL 3600, depth 8, ...). */
 SL_API void sl_zscan_options_init(sl_zscan_options_t *opt);
@@ -182,7 +183,7 @@ SL_API void sl_zscan_options_init(sl_zscan_options_t *opt);
  *         SL_ENOMEM; or what @p cb returned
  */
 SL_API int sl_zscan_parse_file(const char *path, const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg,
-			 sl_zscan_error_t *err);
+			 sl_error_t *err);
 
 /**
  * Parses zone text held in memory (need not be NUL-terminated), as
@@ -195,7 +196,7 @@ SL_API int sl_zscan_parse_file(const char *path, const sl_zscan_options_t *opt, 
  * @param name_for_errors  file name reported in errors and records (NULL: "<string>")
  */
 SL_API int sl_zscan_parse_string(const char *text, size_t len, const char *name_for_errors,
-		    const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_zscan_error_t *err);
+		    const sl_zscan_options_t *opt, sl_zscan_record_f cb, void *arg, sl_error_t *err);
 
 #ifdef __cplusplus
 }

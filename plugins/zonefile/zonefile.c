@@ -98,13 +98,12 @@ static void load_error(struct load_ctx *ctx, const char *fmt, ...)
 	sl_instance_log(ctx->zf->inst, SL_LOG_ERROR, "%s", msg);
 }
 
-/* The parser's errors: each with its file:line:column; parsing goes on after them. */
-static void parse_error(void *arg, const sl_zscan_error_t *e)
+/* Each problem the parser or the commit's checks find, as its place and message. */
+static void report_error(void *arg, const sl_error_t *e)
 {
-	if (e->line)
-		load_error(arg, "%s:%u:%u: %s", e->file, e->line, e->column, e->msg);
-	else
-		load_error(arg, "%s: %s", e->file, e->msg);
+	char line[SL_ERROR_FILE_MAX + SL_ERROR_MSG_MAX + 32];
+	sl_error_format(e, line, sizeof(line));
+	load_error(arg, "%s", line);
 }
 
 static int add_record(void *arg, const sl_zscan_record_t *rr)
@@ -136,10 +135,9 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 {
 	struct load_ctx ctx = { .zf = zf };
 	sl_zscan_options_t opt;
-	sl_zscan_error_t perr;
+	sl_error_t perr;
 	struct file_stamp st;
 	struct timespec t0, t1;
-	char errbuf[4096] = "";
 
 	*nerrors = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -162,9 +160,9 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 	 */
 	opt.max_records = zf->limits.max_zone_rrs + 1;
 	/* Every bad record is reported, not only the first; any of them keeps the zone out. */
-	opt.on_error = parse_error;
+	opt.on_error = report_error;
 	opt.error_arg = &ctx;
-	memset(&perr, 0, sizeof(perr));
+	sl_error_clear(&perr);
 	ret = sl_zscan_parse_file(zf->file, &opt, add_record, &ctx, &perr);
 	if (ret != SL_OK || ctx.errors) {
 		sl_zone_txn_abort(ctx.txn);
@@ -174,14 +172,10 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 		*nerrors = ctx.errors ? ctx.errors : 1;
 		return ret != SL_OK ? ret : SL_ECONFIG;
 	}
-	ret = sl_zone_txn_commit(ctx.txn, &zf->limits, errbuf, sizeof(errbuf));
+	ret = sl_zone_txn_commit_report(ctx.txn, &zf->limits, report_error, &ctx);
 	if (ret != SL_OK) {
-		/* One log line per problem the checks found. */
-		char *save = NULL;
-		for (char *line = strtok_r(errbuf, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save))
-			load_error(&ctx, "%s", line);
-		if (!errbuf[0])
+		/* One log line per problem the checks found (report_error). */
+		if (!ctx.errors)
 			load_error(&ctx, "%s: %s", zf->file, sl_strerror(ret));
 		*nerrors = ctx.errors;
 		return ret;

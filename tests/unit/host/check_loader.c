@@ -21,8 +21,11 @@ static void open_refused(const char *name, char *err, size_t errlen)
 {
 	const char *dirs[] = { tu_plugin_dir() };
 	sl_module_t mod;
-	err[0] = '\0';
-	ck_assert_int_eq(sl_module_open(name, dirs, 1, &mod, err, errlen), SL_EABI);
+	sl_error_t e;
+	sl_error_clear(&e);
+	ck_assert_int_eq(sl_module_open(name, dirs, 1, &mod, &e), SL_EABI);
+	ck_assert_msg(strstr(e.file, name) != NULL, "the error's place is the file: %s", e.file);
+	sl_error_format(&e, err, errlen);
 	ck_assert_ptr_null(mod.handle);
 	ck_assert_ptr_null(mod.api);
 	char file[80];
@@ -34,8 +37,8 @@ START_TEST(test_load_ok)
 {
 	const char *dirs[] = { "/nonexistent", tu_plugin_dir() };
 	sl_module_t mod;
-	char err[512] = "";
-	ck_assert_int_eq(sl_module_open("recorder", dirs, 2, &mod, err, sizeof(err)), SL_OK);
+	sl_error_t e;
+	ck_assert_int_eq(sl_module_open("recorder", dirs, 2, &mod, &e), SL_OK);
 	ck_assert_str_eq(mod.api->name, "recorder");
 	ck_assert_uint_eq(mod.api->abi_version, SL_PLUGIN_ABI_VERSION);
 	ck_assert_ptr_nonnull(strstr(mod.path, "recorder.so"));
@@ -138,8 +141,8 @@ START_TEST(test_descriptor_is_copied)
 	/* The module holds its own full-size copy, not the plugin's object. */
 	const char *dirs[] = { tu_plugin_dir() };
 	sl_module_t mod;
-	char err[512] = "";
-	ck_assert_int_eq(sl_module_open("abi-2-0", dirs, 1, &mod, err, sizeof(err)), SL_OK);
+	sl_error_t e;
+	ck_assert_int_eq(sl_module_open("abi-2-0", dirs, 1, &mod, &e), SL_OK);
 	const void *sym = dlsym(mod.handle, SL_PLUGIN_SYMBOL);
 	ck_assert_ptr_nonnull(sym);
 	ck_assert_ptr_ne(mod.api, sym);
@@ -203,6 +206,15 @@ static void expect_txt(size_t len, const char *const *want, unsigned n)
 	ck_assert_uint_eq(at, end);
 }
 
+
+/* Problem @p i of @p el as the line --check prints (four buffers in turn). */
+static const char *err_line(const sl_errlist_t *el, unsigned i)
+{
+	static char buf[4][SL_ERROR_FILE_MAX + SL_ERROR_MSG_MAX + 32];
+	static unsigned next;
+	return sl_errlist_line(el, i, buf[next++ % 4], sizeof(buf[0]));
+}
+
 START_TEST(test_frozen_2_0_plugin_answers)
 {
 	sl_errlist_t el = { .count = 0 };
@@ -215,7 +227,7 @@ START_TEST(test_frozen_2_0_plugin_answers)
 	sl_runtime_t *rt = sl_runtime_load(path, false, 0, &el);
 	unlink(path);
 	for (unsigned i = 0; i < el.count; i++)
-		fprintf(stderr, "config error: %s\n", el.msg[i]);
+		fprintf(stderr, "config error: %s\n", err_line(&el, i));
 	ck_assert_ptr_nonnull(rt);
 	ck_assert_int_eq(sl_runtime_start(rt, NULL, &el), SL_OK);
 
@@ -250,8 +262,8 @@ START_TEST(test_frozen_2_0_plugin_options_checked)
 	unlink(path);
 	ck_assert_ptr_null(rt);
 	ck_assert_uint_eq(el.count, 2);
-	ck_assert_msg(strstr(el.msg[0], "zones[0].plugins[0].text") != NULL, "%s", el.msg[0]);
-	ck_assert_msg(strstr(el.msg[1], "zones[0].plugins[0].ttl") != NULL, "%s", el.msg[1]);
+	ck_assert_msg(strstr(err_line(&el, 0), "zones[0].plugins[0].text") != NULL, "%s", err_line(&el, 0));
+	ck_assert_msg(strstr(err_line(&el, 1), "zones[0].plugins[0].ttl") != NULL, "%s", err_line(&el, 1));
 	sl_errlist_free(&el);
 }
 END_TEST
@@ -260,8 +272,10 @@ START_TEST(test_name_mismatch)
 {
 	const char *dirs[] = { tu_plugin_dir() };
 	sl_module_t mod;
+	sl_error_t e;
 	char err[512] = "";
-	ck_assert_int_eq(sl_module_open("misnamed", dirs, 1, &mod, err, sizeof(err)), SL_EABI);
+	ck_assert_int_eq(sl_module_open("misnamed", dirs, 1, &mod, &e), SL_EABI);
+	sl_error_format(&e, err, sizeof(err));
 	ck_assert_msg(strstr(err, "something-else") != NULL, "%s", err);
 	ck_assert_msg(strstr(err, "misnamed.so") != NULL, "%s", err);
 }
@@ -271,8 +285,10 @@ START_TEST(test_not_found)
 {
 	const char *dirs[] = { "/nonexistent-a", "/nonexistent-b" };
 	sl_module_t mod;
+	sl_error_t e;
 	char err[512] = "";
-	ck_assert_int_eq(sl_module_open("nosuch", dirs, 2, &mod, err, sizeof(err)), SL_ENOTFOUND);
+	ck_assert_int_eq(sl_module_open("nosuch", dirs, 2, &mod, &e), SL_ENOTFOUND);
+	sl_error_format(&e, err, sizeof(err));
 	ck_assert_msg(strstr(err, "nosuch") && strstr(err, "/nonexistent-a") &&
 			      strstr(err, "/nonexistent-b"),
 		      "error names plugin and searched paths: %s", err);
@@ -284,11 +300,13 @@ START_TEST(test_bad_names)
 	static const char *const bad[] = { "", "../recorder", "a/b", "Recorder", "x.so" };
 	const char *dirs[] = { tu_plugin_dir() };
 	sl_module_t mod;
+	sl_error_t e;
 	char err[512];
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		ck_assert_int_eq(sl_module_open(bad[i], dirs, 1, &mod, err, sizeof(err)),
+		ck_assert_int_eq(sl_module_open(bad[i], dirs, 1, &mod, &e),
 				 SL_ENOTFOUND);
+		sl_error_format(&e, err, sizeof(err));
 		ck_assert_msg(strstr(err, "invalid plugin name") != NULL, "%s: %s", bad[i], err);
 	}
 }
@@ -307,8 +325,10 @@ START_TEST(test_not_a_plugin)
 	fclose(f);
 	const char *dirs[] = { dir };
 	sl_module_t mod;
+	sl_error_t e;
 	char err[512] = "";
-	ck_assert_int_eq(sl_module_open("notplugin", dirs, 1, &mod, err, sizeof(err)), SL_EABI);
+	ck_assert_int_eq(sl_module_open("notplugin", dirs, 1, &mod, &e), SL_EABI);
+	sl_error_format(&e, err, sizeof(err));
 	ck_assert_msg(strstr(err, "cannot load") != NULL, "%s", err);
 	unlink(path);
 	rmdir(dir);

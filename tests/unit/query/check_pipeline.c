@@ -35,8 +35,7 @@ static void setup_runtime(const char *json)
 	const char *path = tu_write_config(json);
 	rt = sl_runtime_load(path, false, 0, &el);
 	unlink(path);
-	for (unsigned i = 0; i < el.count; i++)
-		fprintf(stderr, "config error: %s\n", el.msg[i]);
+	sl_errlist_log(&el);
 	ck_assert_ptr_nonnull(rt);
 	ck_assert_int_eq(sl_runtime_start(rt, NULL, &el), SL_OK);
 	ck_assert_int_eq(sl_cookie_mac_init(&cookie_mac), SL_OK);

@@ -326,7 +326,7 @@ struct fake_journal {
 };
 
 static int journal_write(void *arg, const sl_zone_t *zone, const sl_zone_version_t *from,
-			 const sl_zone_version_t *to, char *err, size_t errlen)
+			 const sl_zone_version_t *to, sl_error_t *err)
 {
 	struct fake_journal *j = arg;
 
@@ -338,8 +338,7 @@ static int journal_write(void *arg, const sl_zone_t *zone, const sl_zone_version
 	j->calls++;
 	j->had_from = from != NULL;
 	if (j->refuse != SL_OK) {
-		snprintf(err, errlen, "disk full (test)");
-		return j->refuse;
+		return sl_error_set(err, j->refuse, "disk full (test)");
 	}
 	out_free(&j->diff);
 	return sl_zone_diff(from, to, collect, &j->diff);

@@ -1324,6 +1324,65 @@ START_TEST(test_checks)
 }
 END_TEST
 
+/* Collects what sl_zone_txn_commit_report() reports. */
+struct reports {
+	sl_error_t e[4];
+	unsigned n;
+};
+
+static void collect(void *arg, const sl_error_t *e)
+{
+	struct reports *r = arg;
+	if (r->n < ARRAY_SIZE(r->e))
+		r->e[r->n] = *e;
+	r->n++;
+}
+
+START_TEST(test_commit_report)
+{
+	/* Two problems: each reported on its own, with the record's place and a running count. */
+	static const char *lines[] = { SOA, NS, "www 60 A 192.0.2.1", "www 60 CNAME other",
+				       "x 3600 SOA ns1 host 1 7200 3600 1209600 300" };
+	sl_zone_t *z = mkzone();
+	sl_zone_txn_t *txn;
+	struct reports r = { .n = 0 };
+	char where[64], err[1024], line[600];
+
+	ck_assert_int_eq(sl_zone_txn_begin(z, SL_TXN_EMPTY, &txn), SL_OK);
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+		snprintf(where, sizeof(where), "zone.db:%zu", i + 1);
+		ck_assert_int_eq(add_rr(txn, lines[i], where), SL_OK);
+	}
+	ck_assert_int_eq(sl_zone_txn_commit_report(txn, NULL, collect, &r), SL_ECONFIG);
+	ck_assert_uint_eq(r.n, 2);
+	for (unsigned i = 0; i < r.n; i++)
+		ck_assert_uint_eq(r.e[i].count, i + 1);
+	ck_assert_ptr_null(sl_zone_current(z));
+	/* The buffer form of ABI 2.0 writes the same problems, one sl_error_format() line each. */
+	int rc = load_lines(z, lines, ARRAY_SIZE(lines), err, sizeof(err));
+	ck_assert_int_eq(rc, SL_ECONFIG);
+	char want[1300] = "";
+	for (unsigned i = 0; i < r.n; i++) {
+		sl_error_format(&r.e[i], line, sizeof(line));
+		strcat(want, i ? "\n" : "");
+		strcat(want, line);
+		ck_assert_msg(strstr(r.e[i].file, "zone.db:") == r.e[i].file, "%s", r.e[i].file);
+	}
+	ck_assert_str_eq(err, want);
+	ck_assert_ptr_nonnull(strstr(err, "zone.db:4: www.example.com. CNAME: other data exists"));
+	ck_assert_ptr_nonnull(strstr(err, "zone.db:5: x.example.com. SOA: SOA record not at"));
+	/* Too small a buffer keeps whole lines only; no callback at all still fails the commit. */
+	rc = load_lines(z, lines, ARRAY_SIZE(lines), err, 70);
+	ck_assert_int_eq(rc, SL_ECONFIG);
+	ck_assert_ptr_null(strchr(err, '\n'));
+	ck_assert_int_eq(strncmp(err, want, strlen(err)), 0);
+	ck_assert_int_eq(sl_zone_txn_begin(z, SL_TXN_EMPTY, &txn), SL_OK);
+	ck_assert_int_eq(add_rr(txn, "www 60 A 192.0.2.1", "w"), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit_report(txn, NULL, NULL, NULL), SL_ECONFIG);
+	sl_zone_put(z);
+}
+END_TEST
+
 START_TEST(test_checks_incremental)
 {
 	sl_zone_t *z = base();
@@ -1935,6 +1994,7 @@ Suite *tu_suite(void)
 	tc = tcase_create("checks");
 	tcase_add_loop_test(tc, test_checks, 0, ARRAY_SIZE(check_cases));
 	tcase_add_test(tc, test_checks_incremental);
+	tcase_add_test(tc, test_commit_report);
 	tcase_add_test(tc, test_limits);
 	tcase_add_loop_test(tc, test_alloc_failures, 0, 4);
 	tcase_add_test(tc, test_grow);

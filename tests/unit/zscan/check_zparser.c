@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sluice/name.h>
 #include <sluice/rr.h>
@@ -656,6 +658,46 @@ START_TEST(test_file_errors)
 }
 END_TEST
 
+/* $INCLUDE of what is not a regular file says what it is; a FIFO does not block. */
+START_TEST(test_include_not_regular)
+{
+	static const struct {
+		const char *target;
+		const char *want;
+	} cases[] = {
+		{ "/proc/self/status", "has more data than its size of 0 octets says (a /proc or /sys" },
+		{ "/dev/null", "not a regular file (a character device)" },
+		{ "/", "not a regular file (a directory)" },
+		{ "FIFO", "not a regular file (a FIFO)" },
+	};
+	char fifo[64], text[160];
+	snprintf(fifo, sizeof(fifo), "/tmp/sl-zscan-fifo-%ld", (long)getpid());
+	unlink(fifo);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *target = strcmp(cases[i].target, "FIFO") == 0 ? fifo : cases[i].target;
+		struct recs r = { 0 };
+		sl_zscan_options_t opt;
+		sl_error_t err;
+		sl_zscan_options_init(&opt);
+		snprintf(text, sizeof(text), "$INCLUDE %s\n", target);
+		ck_assert_int_eq(sl_zscan_parse_string(text, strlen(text), "z", &opt, collect, &r, &err),
+				 SL_EIO);
+		ck_assert_msg(strstr(err.msg, "cannot read $INCLUDE file") && strstr(err.msg, cases[i].want),
+			      "%s: %s", target, err.msg);
+		ck_assert_uint_eq(err.line, 1);
+		ck_assert_uint_eq(r.n, 0);
+		recs_free(&r);
+	}
+	/* The zone file itself, too. */
+	sl_error_t err;
+	struct recs r = { 0 };
+	ck_assert_int_eq(sl_zscan_parse_file(fifo, NULL, collect, &r, &err), SL_EIO);
+	ck_assert_ptr_nonnull(strstr(err.msg, "(a FIFO)"));
+	unlink(fifo);
+}
+END_TEST
+
 /* Long paths keep their tail in the error. */
 START_TEST(test_long_name)
 {
@@ -1223,6 +1265,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_callback_stops);
 	tcase_add_test(tc, test_no_include_flag);
 	tcase_add_test(tc, test_file_errors);
+	tcase_add_test(tc, test_include_not_regular);
 	tcase_add_test(tc, test_long_name);
 	tcase_add_test(tc, test_generate_budget);
 	suite_add_tcase(s, tc);
