@@ -419,15 +419,15 @@ START_TEST(test_acl)
 	struct sockaddr_in v4 = { .sin_family = AF_INET };
 	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
 	inet_pton(AF_INET, "127.9.9.9", &v4.sin_addr);
-	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v4));
+	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v4, NULL));
 	inet_pton(AF_INET, "192.0.2.8", &v4.sin_addr);
-	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v4));
+	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v4, NULL));
 	inet_pton(AF_INET6, "2001:db8:ffff::1", &v6.sin6_addr);
-	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6));
+	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6, NULL));
 	inet_pton(AF_INET6, "2001:db9::1", &v6.sin6_addr);
-	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v6));
+	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v6, NULL));
 	inet_pton(AF_INET6, "::ffff:127.0.0.1", &v6.sin6_addr); /* v4-mapped */
-	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6));
+	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6, NULL));
 	static const char *const bad[] = { "", "/8", "127.0.0.0/", "127.0.0.0/33", "10.0.0.1/8",
 					   "::/x", "host/24", "1.2.3.4/08x" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
