@@ -307,6 +307,7 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	 * is kept out of the builder's room so that it always fits.
 	 */
 	tsig.present = false;
+	tsig.key = NULL;
 	if (parsed == SL_OK && msg.tsig_pos) {
 		tsig_rcode = sl_tsig_verify(rt->tsig_keys, rt->ntsig_keys, &msg, in->now, &tsig);
 		if (tsig_rcode == SL_RCODE_FORMERR)
@@ -323,7 +324,7 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	} else if (tsig_rcode != SL_RCODE_NOERROR) {
 		result = fail(req, tsig_rcode, -1, NULL);
 	} else {
-		if (tsig.key) {
+		if (tsig.present && tsig.key) {
 			req->auth = SL_AUTH_TSIG;
 			req->auth_name = tsig.key->name;
 		}
