@@ -31,8 +31,10 @@ import subprocess
 import time
 from unittest import mock
 
+import dns.flags
 import dns.message
 import dns.name
+import dns.opcode
 import dns.query
 import dns.rcode
 import dns.rdatatype
@@ -124,8 +126,8 @@ def srv(tmp_path_factory):
         assert marker not in log, "sanitizer report in stderr:\n" + log
 
 
-def run(args, timeout=30):
-    res = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+def run(args, timeout=30, stdin=None):
+    res = subprocess.run(args, capture_output=True, text=True, timeout=timeout, input=stdin)
     return res.stdout + res.stderr
 
 
@@ -372,6 +374,44 @@ def test_malformed_tsig_is_formerr(srv):
     assert resp is not None and resp[3] & 0x0F == dns.rcode.FORMERR
     r = dns.message.from_wire(resp)
     assert not r.had_tsig  # answered unsigned
+
+
+# ---- every opcode: UPDATE (nsupdate -y) and NOTIFY ---------------------------------
+
+def nsupdate(srv, key, tcp):
+    script = ("server 127.0.0.1 %d\nzone %s\nupdate add new.%s 300 A 192.0.2.9\nsend\n"
+              % (srv.port, ZONE, ZONE))
+    return run(["nsupdate", "-d"] + (["-v"] if tcp else []) + ["-y", key], stdin=script)
+
+
+@pytest.mark.parametrize("tcp", [False, True])
+def test_update_opcode_verified_and_signed(srv, tcp):
+    if not shutil.which("nsupdate"):
+        pytest.fail("nsupdate (bind9-dnsutils) is needed")
+    # No update plugin serves this zone: NOTIMP, signed with the client's key (nsupdate
+    # checks the answer's TSIG and would print "TSIG error" otherwise).
+    out = nsupdate(srv, "hmac-sha256:%s:%s" % (key_name("hmac-sha256"), SECRET), tcp)
+    assert "TSIG error" not in out and "tsig verify failure" not in out, out
+    reply = out.split("Reply from update query:")[1]
+    assert "status: NOTIMP" in reply, out
+    assert re.search(r"ANY\s+TSIG\s+hmac-sha256\. \d+ 300 32 \S+ \d+ NOERROR 0", reply), out
+    # the wrong secret never reaches the zone: BADSIG
+    out = nsupdate(srv, "hmac-sha256:%s:%s" % (key_name("hmac-sha256"), OTHER), tcp)
+    reply = out.split("Reply from update query:")[1]
+    assert "status: NOTAUTH" in reply and re.search(r"TSIG\s+hmac-sha256\. \d+ 300 0 \d+ BADSIG",
+                                                   reply), out
+
+
+def test_notify_opcode_signed(srv):
+    alg = "hmac-sha256"
+    kr = keyring(key_name(alg), alg)
+    q = dns.message.make_query(ZONE, "SOA")
+    q.set_opcode(dns.opcode.NOTIFY)
+    q.flags |= dns.flags.AA
+    q.flags &= ~dns.flags.RD
+    q.use_tsig(kr, key_name(alg), algorithm=alg)
+    r = dns.query.udp(q, "127.0.0.1", port=srv.port, timeout=2)  # raises unless verified
+    assert r.had_tsig and r.opcode() == dns.opcode.NOTIFY
 
 
 # ---- 5. allow_transfer with keys -----------------------------------------------------
