@@ -168,7 +168,10 @@ static int load_key(sl_conf_t *c, sl_tsig_key_t *key)
 			sl_conf_error(c, "secret_file", "%s", err);
 			goto out;
 		}
-		if (strstr(buf, "secret")) {
+		const char *p = buf, *first;
+		size_t flen = 0;
+		first = next_token(&p, &flen);
+		if (first && flen == 3 && strncmp(first, "key", 3) == 0) {
 			if (!parse_bind_key(buf, bk)) {
 				sl_conf_error(c, "secret_file",
 					      "\"%s\" is not a key file (key \"NAME\" { algorithm "

@@ -81,6 +81,10 @@ def tsig_config(port, files, keyfile):
     keys = [{"name": key_name(a), "algorithm": a, "secret": SECRET} for a in ALGS]
     keys.append({"name": "xfr-key.", "algorithm": "hmac-sha256", "secret": OTHER})
     keys.append({"name": "file-key.", "secret_file": keyfile})
+    plain = os.path.join(os.path.dirname(keyfile), "plain.secret")
+    with open(plain, "w") as f:
+        f.write(OTHER + "\n")
+    keys.append({"name": "plain-file-key.", "algorithm": "hmac-sha256", "secret_file": plain})
     loop = ["127.0.0.0/8", "::1/128"]
     return {
         "server": {"listen": listen, "workers": 2, "plugin_path": [PLUGINS_DIR],
@@ -120,8 +124,8 @@ def srv(tmp_path_factory):
     s.keyfile = keyfile
     s.file_secret = re.search(r'secret "([^"]+)"', out).group(1)
     yield s
+    factory.cleanup()  # first: LeakSanitizer reports at exit
     log = s.stderr()
-    factory.cleanup()
     for marker in SANITIZER_MARKERS:
         assert marker not in log, "sanitizer report in stderr:\n" + log
 
@@ -465,6 +469,12 @@ def test_secret_file_bind_key(srv):
     # the file key is also in the ACL (written "key:File-Key": names compare without case)
     out = dig(srv, "-k", srv.keyfile, ACL_ZONE, "AXFR")
     assert "XFR size: 5 records" in out, out
+    assert_clean(out, DIG_BAD)
+
+
+def test_secret_file_plain_base64(srv):
+    out = dig(srv, "-y", "hmac-sha256:plain-file-key.:" + OTHER, "www." + ZONE, "A")
+    assert "status: NOERROR" in out and "192.0.2.1" in out, out
     assert_clean(out, DIG_BAD)
 
 
