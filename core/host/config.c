@@ -16,6 +16,7 @@
 #include "acl.h"
 #include "conf.h"
 #include "cookie.h"
+#include "tsig.h"
 #include <sluice/codec.h>
 #include "loader.h"
 #include <sluice/zone.h>
@@ -385,12 +386,49 @@ static void free_chain(sl_chain_t *chain)
 
 /* ---- zones -------------------------------------------------------------- */
 
-/* Reads an array of address prefixes into an ACL owned by @p pool. */
-static void load_acl(sl_conf_t *c, const char *key, sl_strpool_t *pool, sl_acl_t **out)
+/*
+ * Reads an array of ACL entries ("PREFIX", "key:NAME", "PREFIX key:NAME")
+ * into an ACL owned by the runtime's pool; named keys must be in tsig_keys.
+ */
+static void load_acl(sl_conf_t *c, const char *key, const sl_runtime_t *rt, sl_acl_t **out)
 {
-	*out = sl_strpool_alloc(pool, sizeof(**out));
-	if (*out)
-		(void)sl_conf_prefixes(c, key, false, &(*out)->entry, &(*out)->n);
+	const char *const *list;
+	size_t n;
+	char sub[320];
+
+	*out = sl_strpool_alloc(rt->pool, sizeof(**out));
+	if (!*out || sl_conf_strings(c, key, false, &list, &n) != SL_OK || !n)
+		return;
+	sl_prefix_t *entry = sl_strpool_alloc(rt->pool, n * sizeof(*entry));
+	const uint8_t **keys = sl_strpool_alloc(rt->pool, n * sizeof(*keys));
+	if (!entry || !keys) {
+		sl_conf_error(c, key, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t name[SL_NAME_MAXLEN];
+		bool has_key;
+
+		keys[i] = NULL;
+		sl_conf_subpath(sub, sizeof(sub), key, NULL, (int)i);
+		if (sl_acl_entry_parse(list[i], &entry[i], name, &has_key) != SL_OK) {
+			sl_conf_error(c, sub, "\"%s\" is not an address or prefix, \"key:NAME\" or "
+					      "\"PREFIX key:NAME\" (use 192.0.2.0/24, 2001:db8::/32, "
+					      "key:xfr-key.)", list[i]);
+			continue;
+		}
+		if (has_key) {
+			const sl_tsig_key_t *k = sl_config_tsig_key(rt, name);
+			if (!k) {
+				sl_conf_error(c, sub, "\"%s\": no such key in tsig_keys", list[i]);
+				continue;
+			}
+			keys[i] = k->name;
+		}
+	}
+	(*out)->entry = entry;
+	(*out)->key = keys;
+	(*out)->n = n;
 }
 
 static int zone_hash_insert(sl_runtime_t *rt, size_t idx)
@@ -500,7 +538,7 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 		if (!z->zone)
 			sl_conf_error(&c, "name", "out of memory");
 		rt->nzones++;
-		load_acl(&c, "allow_transfer", rt->pool, &z->allow_transfer);
+		load_acl(&c, "allow_transfer", rt, &z->allow_transfer);
 		load_notify(&c, rt->pool, z);
 		sl_conf_subpath(ppath, sizeof(ppath), path, "plugins", 0);
 		json_t *plugins = sl_conf_json(&c, "plugins");
@@ -567,6 +605,7 @@ sl_runtime_t *sl_runtime_load(const char *path, bool dry_run, unsigned workers_o
 		!parse_server(rt, sl_conf_json(&top, "server"), workers_override, errors, dry_run);
 	load_chain(rt, sl_conf_json(&top, "plugins"), "plugins", NULL, &rt->server_chain, errors,
 		   dry_run);
+	sl_config_tsig_keys(rt, sl_conf_json(&top, "tsig_keys"), errors, dry_run);
 	load_zones(rt, sl_conf_json(&top, "zones"), errors, dry_run);
 	sl_conf_finish(&top);
 	if (errors->count + errors->dropped != before)
@@ -645,6 +684,7 @@ void sl_runtime_free(sl_runtime_t *rt)
 	free(rt->modules);
 	free(rt->zones);
 	free(rt->zone_hash);
+	sl_config_tsig_free(rt);
 	if (rt->json)
 		json_decref(rt->json);
 	if (rt->pool) {

@@ -30,6 +30,22 @@ int sl_runtime_start(sl_runtime_t *rt, sl_runtime_t *previous, sl_errlist_t *err
 /** Destroys instances, unloads plugins, frees everything. NULL is ignored. */
 void sl_runtime_free(sl_runtime_t *rt);
 
+struct json_t;
+
+/**
+ * Loads the top-level "tsig_keys" array (@p arr, a json_t, may be NULL)
+ * into rt->tsig_keys, reporting bad names, algorithms, secrets, secret
+ * files and duplicate names to @p errors.
+ */
+void sl_config_tsig_keys(sl_runtime_t *rt, struct json_t *arr, sl_errlist_t *errors,
+			 bool dry_run);
+
+/** The configured TSIG key named @p name (wire form), or NULL. */
+const struct sl_tsig_key *sl_config_tsig_key(const sl_runtime_t *rt, const uint8_t *name);
+
+/** Wipes and frees rt->tsig_keys. */
+void sl_config_tsig_free(sl_runtime_t *rt);
+
 /** Parses "1.2.3.4:53", "[::1]:53", "::1" / "1.2.3.4" (port 53). @return SL_OK or SL_ESYNTAX */
 int sl_listen_parse(const char *text, sl_listen_t *out);
 

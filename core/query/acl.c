@@ -91,16 +91,55 @@ bool sl_prefix_match(const sl_prefix_t *prefix, const struct sockaddr *sa)
 	return prefix->family == family && prefix_match(prefix->addr, addr, prefix->len);
 }
 
-bool sl_acl_match(const sl_acl_t *acl, const struct sockaddr *sa)
+int sl_acl_entry_parse(const char *text, sl_prefix_t *prefix, uint8_t key[SL_NAME_MAXLEN],
+		       bool *has_key)
+{
+	static const uint8_t root[1] = { 0 };
+	char addr[INET6_ADDRSTRLEN + 8];
+	const char *k;
+	size_t klen, alen;
+
+	memset(prefix, 0, sizeof(*prefix));
+	*has_key = false;
+	if (!text)
+		return SL_ESYNTAX;
+	k = strncmp(text, "key:", 4) == 0 ? text : strstr(text, " key:");
+	if (!k)
+		return sl_prefix_parse(text, prefix);
+	alen = (size_t)(k - text);
+	if (k != text)
+		k++;
+	k += 4;
+	klen = strlen(k);
+	if (!klen || strchr(k, ' ') || sl_name_from_text(k, klen, root, key, &klen) != SL_OK)
+		return SL_ESYNTAX;
+	sl_name_tolower(key);
+	*has_key = true;
+	if (!alen)
+		return SL_OK;
+	if (alen >= sizeof(addr))
+		return SL_ESYNTAX;
+	memcpy(addr, text, alen);
+	addr[alen] = '\0';
+	return sl_prefix_parse(addr, prefix);
+}
+
+bool sl_acl_match(const sl_acl_t *acl, const struct sockaddr *sa, const uint8_t *key_name)
 {
 	const uint8_t *addr;
 	int family;
 
 	if (!acl || !sa || !(addr = sockaddr_bytes(sa, &family)))
 		return false;
-	for (size_t i = 0; i < acl->n; i++)
-		if (acl->entry[i].family == family &&
-		    prefix_match(acl->entry[i].addr, addr, acl->entry[i].len))
+	for (size_t i = 0; i < acl->n; i++) {
+		const sl_prefix_t *e = &acl->entry[i];
+		const uint8_t *key = acl->key ? acl->key[i] : NULL;
+		if (e->family && (e->family != family || !prefix_match(e->addr, addr, e->len)))
+			continue;
+		if (key && (!key_name || !sl_name_equal(key, key_name)))
+			continue;
+		if (e->family || key)
 			return true;
+	}
 	return false;
 }

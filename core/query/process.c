@@ -3,15 +3,18 @@
  * The query pipeline (see <sluice/plugin.h> for the contract plugins see):
  * admission (parse, opcode/class/qtype checks, cookies), the server-wide
  * chain, zone selection and the zone chain (with FOLLOW across zones), the
- * response hooks, then finalisation (OPT, EDE, TC). Everything lives on the
- * stack or in the worker's arena: the UDP path allocates nothing.
+ * response hooks, then finalisation (OPT, EDE, TC, the TSIG signature).
+ * Everything lives on the stack or in the worker's arena: the UDP path
+ * allocates nothing (a TSIG-signed message costs OpenSSL its HMAC contexts).
  */
 #include <string.h>
+#include <time.h>
 #include "acl.h"
 #include "cookie.h"
 #include "runtime.h"
 #include "process.h"
 #include "request.h"
+#include "tsig.h"
 
 /* Notes that @p count instances of @p chain ran (a chain run again keeps its longest prefix). */
 static void record_ran(sl_ran_chains_t *ran, const sl_chain_t *chain, size_t count)
@@ -173,9 +176,10 @@ static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_core_t *rc)
 		req->zone_name = zone->name;
 		req->zone = zone->zone;
 		rc->zone_entry = zone;
-		/* Zone transfers only for addresses in the zone's allow_transfer. */
+		/* Zone transfers only for the addresses and keys in the zone's allow_transfer. */
 		if ((req->qtype == SL_TYPE_AXFR || req->qtype == SL_TYPE_IXFR) && !rc->follows &&
-		    !sl_acl_match(zone->allow_transfer, req->remote))
+		    !sl_acl_match(zone->allow_transfer, req->remote,
+				  req->auth == SL_AUTH_TSIG ? req->auth_name : NULL))
 			return fail(req, SL_RCODE_REFUSED, 18, "transfer not allowed");
 		result = run_chain(&zone->chain, zone->chain.n, rc);
 		if (result == SL_RESULT_PASS) {
@@ -237,6 +241,8 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	sl_ran_chains_t ran;
 	uint8_t cookie[8 + SL_SERVER_COOKIE_LEN];
 	sl_resp_opt_t opt;
+	sl_tsig_ctx_t tsig;
+	uint16_t tsig_rcode = SL_RCODE_NOERROR;
 
 	/* Never answer a response (QR=1) or something without a header. */
 	if (in->len < SL_HEADER_LEN || (in->wire[2] & 0x80))
@@ -293,26 +299,44 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 		opt.ede_code = -1;
 	}
 	size_t limit = in->transport == SL_TRANSPORT_UDP ? udp_limit(rt, &msg) : SL_MSG_MAXLEN;
-	if (sl_resp_init(&resp, out, outcap, limit, reserve, &msg) != SL_OK)
+	if (limit > outcap)
+		limit = outcap;
+	/*
+	 * TSIG (RFC 8945) is verified before anything else looks at the
+	 * message, for every opcode and transport; the signed answer's TSIG RR
+	 * is kept out of the builder's room so that it always fits.
+	 */
+	tsig.present = false;
+	tsig.key = NULL;
+	if (parsed == SL_OK && msg.tsig_pos) {
+		tsig_rcode = sl_tsig_verify(rt->tsig_keys, rt->ntsig_keys, &msg, in->now, &tsig);
+		if (tsig_rcode == SL_RCODE_FORMERR)
+			tsig.present = false; /* a malformed TSIG is answered unsigned */
+	}
+	size_t tsig_room = tsig.present ? sl_tsig_size(&tsig) : 0;
+	if (tsig_room >= limit ||
+	    sl_resp_init(&resp, out, outcap, limit - tsig_room, reserve, &msg) != SL_OK)
 		return 0;
 
 	sl_result_t result;
-	if (parsed != SL_OK)
+	if (parsed != SL_OK) {
 		result = fail(req, SL_RCODE_FORMERR, msg.ede ? msg.ede : -1, msg.error);
-	else
+	} else if (tsig_rcode != SL_RCODE_NOERROR) {
+		result = fail(req, tsig_rcode, -1, NULL);
+	} else {
+		if (tsig.present && tsig.key) {
+			req->auth = SL_AUTH_TSIG;
+			req->auth_name = tsig.key->name;
+		}
 		result = run_pipeline(rt, &rc);
+	}
 	rc.result = result;
 	if (result != SL_RESULT_DROP && run_response_hooks(&ran, req) == SL_RESULT_DROP)
 		result = SL_RESULT_DROP;
-	/* Only a successful TCP answer may continue as a stream. */
-	if (rc.stream.next) {
-		if (result == SL_RESULT_DONE && in->transport == SL_TRANSPORT_TCP && in->stream_out)
-			*in->stream_out = rc.stream;
-		else
-			sl_stream_release(&rc.stream);
-	}
-	if (result == SL_RESULT_DROP)
+	if (result == SL_RESULT_DROP) {
+		sl_stream_release(&rc.stream);
 		return 0;
+	}
 	if (result == SL_RESULT_ERROR) {
 		sl_resp_reset(&resp); /* also clears AA and TC */
 		sl_resp_set_rcode(&resp, req->rcode);
@@ -328,6 +352,16 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 						    ? req->ecs_scope : msg.edns.ecs.source_prefix;
 	}
 	int len = sl_resp_finish(&resp, msg.edns.present ? &opt : NULL);
+	if (len > 0 && tsig.present)
+		len = sl_tsig_sign(&tsig, out, (size_t)len, limit, in->now);
+	/* Only a successful TCP answer may continue as a stream; a signed one signs every message. */
+	if (rc.stream.next) {
+		if (len > 0 && result == SL_RESULT_DONE && in->transport == SL_TRANSPORT_TCP &&
+		    in->stream_out && (!tsig.present || sl_tsig_stream_wrap(&rc.stream, &tsig) == SL_OK))
+			*in->stream_out = rc.stream;
+		else
+			sl_stream_release(&rc.stream);
+	}
 	return len > 0 ? (size_t)len : 0;
 }
 
@@ -343,13 +377,17 @@ bool sl_process_stream(sl_stream_t *stream, const uint8_t *query, size_t qlen, u
 {
 	sl_msg_t msg;
 	sl_resp_t resp;
+	size_t limit = outcap < SL_MSG_MAXLEN ? outcap : SL_MSG_MAXLEN;
 
 	*outlen = 0;
 	if (!stream->next)
 		return false;
+	/* A signed transfer signs every message, each MAC chaining the last (RFC 8945 §5.3.1). */
+	sl_tsig_ctx_t *tsig = sl_tsig_stream_ctx(stream);
+	size_t tsig_room = tsig ? sl_tsig_size(tsig) : 0;
 	/* The query parsed when the stream started; it is our own copy. */
-	if (sl_msg_parse(query, qlen, &msg) != SL_OK ||
-	    sl_resp_init(&resp, out, outcap, SL_MSG_MAXLEN, 0, &msg) != SL_OK) {
+	if (sl_msg_parse(query, qlen, &msg) != SL_OK || tsig_room >= limit ||
+	    sl_resp_init(&resp, out, outcap, limit - tsig_room, 0, &msg) != SL_OK) {
 		sl_stream_release(stream);
 		return false;
 	}
@@ -360,6 +398,8 @@ bool sl_process_stream(sl_stream_t *stream, const uint8_t *query, size_t qlen, u
 		return false;
 	}
 	int len = sl_resp_finish(&resp, NULL);
+	if (len > 0 && tsig)
+		len = sl_tsig_sign(tsig, out, (size_t)len, limit, (uint64_t)time(NULL));
 	*outlen = len > 0 ? (size_t)len : 0;
 	if (more == 0 || len <= 0) {
 		sl_stream_release(stream);

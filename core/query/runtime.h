@@ -106,6 +106,8 @@ typedef struct sl_runtime {
 	struct sl_strpool *pool;       /**< strings and arrays derived from the JSON */
 	unsigned zone_min_labels;      /**< fewest labels of any zone apex */
 	unsigned zone_max_labels;      /**< most labels of any zone apex */
+	struct sl_tsig_key *tsig_keys; /**< the top-level "tsig_keys" (tsig.h) */
+	size_t ntsig_keys;             /**< count */
 	uint8_t nsid[256];             /**< NSID option payload */
 	uint16_t nsid_len;             /**< its length (0 = none) */
 	bool started;                  /**< start() has run on every instance */

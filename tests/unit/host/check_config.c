@@ -18,6 +18,8 @@
 
 #define SERVER "\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"workers\": 2, " \
 	       "\"plugin_path\": [\"@PLUGINS@\"]}"
+/* One valid TSIG key, "k.". */
+#define KEY "\"tsig_keys\": [{\"name\": \"k.\", \"algorithm\": \"hmac-sha256\", \"secret\": \"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"}]"
 /* A zone's smallest valid chain (an empty one is an error). */
 #define CHAIN "\"plugins\": [{\"plugin\": \"recorder\"}]"
 
@@ -193,6 +195,39 @@ static const struct bad_case {
 	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", " CHAIN ", \"allow_transfer\": "
 	  "[\"::1/129\"]}]}",
 	  "zones[0].allow_transfer[0]", NULL },
+	/* TSIG keys: every refusal names the key's field. */
+	{ "{" SERVER ", \"tsig_keys\": [{\"name\": \"k.\", \"algorithm\": \"hmac-sha256\", "
+	  "\"secret\": \"c2hvcnQ=\"}]}",
+	  "tsig_keys[0].secret", "at least 16" },
+	{ "{" SERVER ", \"tsig_keys\": [{\"name\": \"k.\", \"algorithm\": \"hmac-sha256\", "
+	  "\"secret\": \"%%%\"}]}",
+	  "tsig_keys[0].secret", "not valid base64" },
+	{ "{" SERVER ", \"tsig_keys\": [{\"name\": \"k.\", \"algorithm\": \"hmac-md5\", "
+	  "\"secret\": \"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"}]}",
+	  "tsig_keys[0].algorithm", "not supported" },
+	{ "{" SERVER ", \"tsig_keys\": [{\"name\": \"k.\", "
+	  "\"secret\": \"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"}]}",
+	  "tsig_keys[0].algorithm", "required" },
+	{ "{" SERVER ", \"tsig_keys\": [{\"name\": \"k.\", \"algorithm\": \"hmac-sha256\"}]}",
+	  "tsig_keys[0]", "either \"secret\" or \"secret_file\"" },
+	{ "{" SERVER ", \"tsig_keys\": [{\"name\": \"k.\", \"algorithm\": \"hmac-sha256\", "
+	  "\"secret_file\": \"/nonexistent/k.key\"}]}",
+	  "tsig_keys[0].secret_file", "cannot open" },
+	{ "{" SERVER ", \"tsig_keys\": [{\"name\": \"k.\", \"algorithm\": \"hmac-sha256\", "
+	  "\"secret\": \"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"}, {\"name\": \"K\", "
+	  "\"algorithm\": \"hmac-sha512\", "
+	  "\"secret\": \"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"}]}",
+	  "tsig_keys[1].name", "defined twice" },
+	{ "{" SERVER ", \"tsig_keys\": {}}", "tsig_keys", "expected an array" },
+	{ "{" SERVER ", \"tsig_keys\": [{\"name\": \"k.\", \"algorithm\": \"hmac-sha256\", "
+	  "\"secret\": \"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\", \"typo\": 1}]}",
+	  "tsig_keys[0].typo: unknown key", NULL },
+	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", " CHAIN ", \"allow_transfer\": "
+	  "[\"key:nosuch.\"]}]}",
+	  "zones[0].allow_transfer[0]", "no such key in tsig_keys" },
+	{ "{" SERVER ", " KEY ", \"zones\": [{\"name\": \"a.\", " CHAIN ", \"allow_transfer\": "
+	  "[\"10.0.0.0/8 key:\"]}]}",
+	  "zones[0].allow_transfer[0]", "key:NAME" },
 	/* Order check: an egress plugin before a data plugin. */
 	{ "{" SERVER ", \"plugins\": [{\"plugin\": \"observer\"}, {\"plugin\": \"recorder\"}]}",
 	  "plugins[1]", "cannot run after observer" },
@@ -428,15 +463,44 @@ START_TEST(test_acl)
 	struct sockaddr_in v4 = { .sin_family = AF_INET };
 	struct sockaddr_in6 v6 = { .sin6_family = AF_INET6 };
 	inet_pton(AF_INET, "127.9.9.9", &v4.sin_addr);
-	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v4));
+	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v4, NULL));
 	inet_pton(AF_INET, "192.0.2.8", &v4.sin_addr);
-	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v4));
+	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v4, NULL));
 	inet_pton(AF_INET6, "2001:db8:ffff::1", &v6.sin6_addr);
-	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6));
+	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6, NULL));
 	inet_pton(AF_INET6, "2001:db9::1", &v6.sin6_addr);
-	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v6));
+	ck_assert(!sl_acl_match(&acl, (struct sockaddr *)&v6, NULL));
 	inet_pton(AF_INET6, "::ffff:127.0.0.1", &v6.sin6_addr); /* v4-mapped */
-	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6));
+	ck_assert(sl_acl_match(&acl, (struct sockaddr *)&v6, NULL));
+	/* Entries naming TSIG keys: alone (any address), or with a prefix (both must match). */
+	sl_prefix_t ke[2];
+	uint8_t k1[SL_NAME_MAXLEN], k2[SL_NAME_MAXLEN];
+	bool has_key;
+	ck_assert_int_eq(sl_acl_entry_parse("key:XFR-Key", &ke[0], k1, &has_key), SL_OK);
+	ck_assert(has_key);
+	ck_assert_uint_eq(ke[0].family, 0);
+	ck_assert_mem_eq(k1, "\x07xfr-key", 9);
+	ck_assert_int_eq(sl_acl_entry_parse("192.0.2.0/24 key:other.", &ke[1], k2, &has_key),
+			 SL_OK);
+	ck_assert(has_key);
+	ck_assert_uint_eq(ke[1].family, AF_INET);
+	ck_assert_int_eq(sl_acl_entry_parse("127.0.0.1", &e[0], k2, &has_key), SL_OK);
+	ck_assert(!has_key);
+	const uint8_t *keys[2] = { k1, k2 };
+	sl_acl_t kacl = { .entry = ke, .key = keys, .n = 2 };
+	inet_pton(AF_INET, "10.1.1.1", &v4.sin_addr);
+	ck_assert(!sl_acl_match(&kacl, (struct sockaddr *)&v4, NULL));
+	ck_assert(sl_acl_match(&kacl, (struct sockaddr *)&v4, (const uint8_t *)"\x07xfr-key"));
+	ck_assert(!sl_acl_match(&kacl, (struct sockaddr *)&v4, (const uint8_t *)"\x05other"));
+	inet_pton(AF_INET, "192.0.2.9", &v4.sin_addr);
+	ck_assert(sl_acl_match(&kacl, (struct sockaddr *)&v4, (const uint8_t *)"\x05other"));
+	ck_assert(!sl_acl_match(&kacl, (struct sockaddr *)&v4, NULL));
+	ck_assert(!sl_acl_match(&kacl, (struct sockaddr *)&v4, (const uint8_t *)"\x05third"));
+	static const char *const kbad[] = { "key:", "key:a..b", "10.0.0.0/8 key:", "bad key:k",
+					    "key:a b", "10.0.0.0/8  key:k" };
+	for (size_t i = 0; i < sizeof(kbad) / sizeof(kbad[0]); i++)
+		ck_assert_msg(sl_acl_entry_parse(kbad[i], &ke[0], k1, &has_key) == SL_ESYNTAX, "%s",
+			      kbad[i]);
 	static const char *const bad[] = { "", "/8", "127.0.0.0/", "127.0.0.0/33", "10.0.0.1/8",
 					   "::/x", "host/24", "1.2.3.4/08x" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)

@@ -726,6 +726,69 @@ START_TEST(test_chase_loop_is_bounded)
 }
 END_TEST
 
+/* ---- TSIG in the pipeline ------------------------------------------------ */
+
+/* dnspython 2.3: AXFR for xfr. (id 0x4321) signed with test-key. (hmac-sha256) at 1700000000. */
+static const char signed_axfr_hex[] =
+	"432101000001000000000001037866720000fc000108746573742d6b65790000fa00ff00000000003d0b686d"
+	"61632d7368613235360000006553f100012c0020e2715f2593d2ae9e4048f5f19eddb4210eada676b670ba"
+	"f4f7fc4e3acad7b8a1432100000000";
+
+static void setup_tsig(void)
+{
+	setup_runtime("{" SERVER ", \"tsig_keys\": [{\"name\": \"Test-Key\", "
+		      "\"algorithm\": \"hmac-sha256\", "
+		      "\"secret\": \"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"}],"
+		      "\"zones\": [{\"name\": \"xfr.\", \"allow_transfer\": [\"key:test-key.\"], "
+		      "\"plugins\": [{\"plugin\": \"recorder\", \"tag\": \"x\", \"result\": \"done\"}]}]}");
+}
+
+static size_t signed_axfr(uint8_t *q)
+{
+	size_t n = strlen(signed_axfr_hex) / 2;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		ck_assert_int_eq(sscanf(signed_axfr_hex + 2 * i, "%2x", &v), 1);
+		q[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+START_TEST(test_tsig_key_acl_and_no_stale_key)
+{
+	uint8_t q[512];
+	size_t qlen = signed_axfr(q);
+	parsed_t p;
+
+	/* Signed with the ACL's key: the chain runs, the answer is signed. */
+	parse(ask(SL_TRANSPORT_TCP, q, qlen), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOERROR);
+	ck_assert_str_eq(p.txt[0], "x"); /* the zone's recorder ran */
+	ck_assert_uint_ne(p.msg.tsig_pos, 0);
+	/* The next request, unsigned, on the same thread: refused, and not signed. */
+	parse(query(SL_TRANSPORT_TCP, "xfr.", SL_TYPE_AXFR, NULL), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+	ck_assert_uint_eq(p.msg.tsig_pos, 0);
+	/* Out of the time window: NOTAUTH (BADTIME), the chain never runs. */
+	now += 301;
+	parse(ask(SL_TRANSPORT_TCP, q, qlen), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOTAUTH);
+	ck_assert_uint_eq(p.ntxt, 0);
+	ck_assert_uint_ne(p.msg.tsig_pos, 0);
+	now -= 301;
+	/* Over UDP the transfer is refused before any zone work, but the refusal is signed. */
+	parse(ask(SL_TRANSPORT_UDP, q, qlen), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+	ck_assert_uint_ne(p.msg.tsig_pos, 0);
+	/* A tampered request: BADSIG, unsigned TSIG, no answer. */
+	q[qlen - 10] ^= 1;
+	parse(ask(SL_TRANSPORT_TCP, q, qlen), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOTAUTH);
+	ck_assert_uint_eq(p.ntxt, 0);
+	ck_assert_uint_ne(p.msg.tsig_pos, 0);
+}
+END_TEST
+
 Suite *tu_suite(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -763,5 +826,9 @@ Suite *tu_suite(void)
 	tcase_add_test(tc_chase, test_chase_negative_and_outside);
 	tcase_add_test(tc_chase, test_chase_loop_is_bounded);
 	suite_add_tcase(s, tc_chase);
+	TCase *tc_tsig = tcase_create("tsig");
+	tcase_add_checked_fixture(tc_tsig, setup_tsig, teardown_runtime);
+	tcase_add_test(tc_tsig, test_tsig_key_acl_and_no_stale_key);
+	suite_add_tcase(s, tc_tsig);
 	return s;
 }
