@@ -94,6 +94,7 @@ struct answer {
 	sl_result_t chased;        /* ST_PLUGIN: what the plugin returned */
 	const sl_node_t *cut;      /* ST_DELEG: the node whose NS RRset refers */
 	const sl_rrset_t *addl;    /* ST_HIT: answer RRset whose targets get A/AAAA */
+	bool dnssec;               /* DO set and the zone signed: RRSIGs and denial proofs */
 	struct visit visited[SL_ANSWER_MAX_CNAME];
 	/*
 	 * One buffer per possible DNAME substitution, never reused: every sname
@@ -138,6 +139,42 @@ static int put_rrset(sl_resp_t *resp, const uint8_t *owner, const sl_rrset_t *rr
 		}
 	}
 	return SL_OK;
+}
+
+/*
+ * With DNSSEC, the RRSIGs at @p node covering @p type under @p owner, TTL
+ * capped at @p ttl_max (the negative TTL for the SOA of a negative answer).
+ * The caller has marked the message: on SL_ESPACE it rolls back the RRset
+ * these sign, so an RRset never goes without its signatures (RFC 4035
+ * §3.1.1).
+ */
+static int put_rrsigs(struct answer *a, const uint8_t *owner, const sl_node_t *node,
+		      uint16_t type, uint32_t ttl_max)
+{
+	const sl_rrset_t *sig;
+
+	if (!a->dnssec || (sig = sl_node_rrsig(node, type)) == NULL)
+		return SL_OK;
+	return put_rrset(a->resp, owner, sig, sig->ttl < ttl_max ? sig->ttl : ttl_max);
+}
+
+/*
+ * Adds @p rrset of @p node under @p owner with TTL @p ttl, and with DNSSEC
+ * its RRSIGs (TTL capped at @p ttl), all or nothing.
+ */
+static int put_signed(struct answer *a, const uint8_t *owner, const sl_node_t *node,
+		      const sl_rrset_t *rrset, uint32_t ttl)
+{
+	sl_resp_mark_t mark;
+	int rc;
+
+	sl_resp_mark(a->resp, &mark);
+	rc = put_rrset(a->resp, owner, rrset, ttl);
+	if (rc == SL_OK)
+		rc = put_rrsigs(a, owner, node, rrset->type, ttl);
+	if (rc != SL_OK)
+		sl_resp_rollback(a->resp, &mark);
+	return rc;
 }
 
 /* The single domain name that makes up CNAME/DNAME RDATA, or NULL. */
@@ -233,7 +270,7 @@ static bool put_host(struct answer *a, const uint8_t *host, const sl_node_t *nod
 		else
 			break;
 		rrset = sl_node_rrset(node, t);
-		if (rrset != NULL && put_rrset(a->resp, host, rrset, rrset->ttl) != SL_OK)
+		if (rrset != NULL && put_signed(a, host, node, rrset, rrset->ttl) != SL_OK)
 			fitted = false;
 	}
 	return fitted;
@@ -316,7 +353,7 @@ static void put_optional_additional(struct answer *a, const sl_rrset_t *rrset,
  * §5); TC when it does not fit. Shared by sl_answer_query() and
  * sl_answer_negative(). @return SL_OK, or SL_ENOTFOUND without a usable SOA
  */
-static int put_negative_soa(sl_resp_t *resp, const sl_node_t *apex)
+static int put_negative_soa(sl_resp_t *resp, const sl_node_t *apex, struct answer *a)
 {
 	const sl_rrset_t *soa = apex != NULL ? sl_node_rrset(apex, SL_TYPE_SOA) : NULL;
 	const uint8_t *rd;
@@ -329,6 +366,19 @@ static int put_negative_soa(sl_resp_t *resp, const sl_node_t *apex)
 	if (soa->ttl < ttl)
 		ttl = soa->ttl;
 	(void)sl_resp_section(resp, SL_SECTION_AUTHORITY);
+	if (a != NULL) {
+		/* The SOA's RRSIG with it, TTL capped alike (as knotd does). */
+		sl_resp_mark_t mark;
+
+		sl_resp_mark(resp, &mark);
+		if (sl_resp_add_rr(resp, apex->owner, SL_TYPE_SOA, SL_CLASS_IN, ttl, rd, rdlen) !=
+			    SL_OK ||
+		    put_rrsigs(a, apex->owner, apex, SL_TYPE_SOA, ttl) != SL_OK) {
+			sl_resp_rollback(resp, &mark);
+			sl_resp_set_flags(resp, SL_FLAG_TC);
+		}
+		return SL_OK;
+	}
 	if (sl_resp_add_rr(resp, apex->owner, SL_TYPE_SOA, SL_CLASS_IN, ttl, rd, rdlen) != SL_OK)
 		sl_resp_set_flags(resp, SL_FLAG_TC);
 	return SL_OK;
@@ -336,7 +386,7 @@ static int put_negative_soa(sl_resp_t *resp, const sl_node_t *apex)
 
 static void put_soa(struct answer *a)
 {
-	(void)put_negative_soa(a->resp, a->apex);
+	(void)put_negative_soa(a->resp, a->apex, a);
 }
 
 /* NS of the cut in authority, then glue: required first, then the rest. */
@@ -367,9 +417,10 @@ static bool visited(const struct answer *a, const sl_rrset_t *rrset, const uint8
 	return false;
 }
 
-static int put_answer_rrset(struct answer *a, const uint8_t *owner, const sl_rrset_t *rrset)
+static int put_answer_rrset(struct answer *a, const uint8_t *owner, const sl_node_t *node,
+			    const sl_rrset_t *rrset)
 {
-	if (put_rrset(a->resp, owner, rrset, rrset->ttl) != SL_OK)
+	if (put_signed(a, owner, node, rrset, rrset->ttl) != SL_OK)
 		return ST_TRUNC;
 	a->answers++;
 	return ST_HIT;
@@ -382,8 +433,8 @@ static int put_answer_rrset(struct answer *a, const uint8_t *owner, const sl_rrs
  * reached again under a new owner is added once more, then the chain stops
  * — the same output as knotd's loop checks.
  */
-static int follow_cname(struct answer *a, const sl_rrset_t *cname, const uint8_t *owner,
-			bool wild)
+static int follow_cname(struct answer *a, const sl_node_t *node, const sl_rrset_t *cname,
+			const uint8_t *owner, bool wild)
 {
 	const uint8_t *target = rdata_target(cname);
 	bool again;
@@ -393,7 +444,7 @@ static int follow_cname(struct answer *a, const sl_rrset_t *cname, const uint8_t
 	if (a->hops >= SL_ANSWER_MAX_CNAME || visited(a, cname, owner))
 		return ST_HIT;
 	again = wild && visited(a, cname, NULL);
-	if (put_answer_rrset(a, owner, cname) != ST_HIT)
+	if (put_answer_rrset(a, owner, node, cname) != ST_HIT)
 		return ST_TRUNC;
 	a->visited[a->hops].rrset = cname;
 	a->visited[a->hops].owner = owner;
@@ -421,7 +472,7 @@ static int follow_dname(struct answer *a, const sl_node_t *dnode)
 		return ST_SERVFAIL;
 	if (a->hops >= SL_ANSWER_MAX_CNAME)
 		return ST_HIT;
-	if (!visited(a, dname, NULL) && put_answer_rrset(a, dnode->owner, dname) != ST_HIT)
+	if (!visited(a, dname, NULL) && put_answer_rrset(a, dnode->owner, dnode, dname) != ST_HIT)
 		return ST_TRUNC;
 	a->visited[a->hops].rrset = dname;
 	a->visited[a->hops].owner = dnode->owner;
@@ -459,6 +510,30 @@ static int follow_dname(struct answer *a, const sl_node_t *dnode)
 	return ST_FOLLOW;
 }
 
+/*
+ * A question for type RRSIG: every RRSIG at the node (one RRset per covered
+ * type, each with its own TTL), all or nothing, with or without DO, as
+ * knotd answers it; RRSIGs are not themselves signed.
+ */
+static int put_answer_rrsigs(struct answer *a, const sl_node_t *node, const uint8_t *owner)
+{
+	const sl_rrset_t *sig = sl_node_rrset(node, SL_TYPE_RRSIG);
+	const sl_rrset_t *end = node->rrsets + node->nrrsets;
+	sl_resp_mark_t mark;
+
+	if (sig == NULL)
+		return ST_NODATA;
+	sl_resp_mark(a->resp, &mark);
+	for (; sig < end && sig->type == SL_TYPE_RRSIG; sig++) {
+		if (put_rrset(a->resp, owner, sig, sig->ttl) != SL_OK) {
+			sl_resp_rollback(a->resp, &mark);
+			return ST_TRUNC;
+		}
+	}
+	a->answers++;
+	return ST_HIT;
+}
+
 /* sname matched @p node (exactly, or via a wildcard when @p wild). */
 static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *owner, bool wild)
 {
@@ -477,8 +552,10 @@ static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *o
 	rrset = sl_node_rrset(node, SL_TYPE_CNAME);
 	if (rrset != NULL && qtype != SL_TYPE_CNAME && qtype != SL_TYPE_ANY &&
 	    qtype != SL_TYPE_RRSIG && qtype != SL_TYPE_NSEC)
-		return follow_cname(a, rrset, owner, wild);
+		return follow_cname(a, node, rrset, owner, wild);
 
+	if (qtype == SL_TYPE_RRSIG)
+		return put_answer_rrsigs(a, node, owner);
 	/* RFC 8482: one RRset for ANY — the first (lowest type), like knotd. */
 	if (qtype == SL_TYPE_ANY)
 		rrset = node->nrrsets > 0 ? &node->rrsets[0] : NULL;
@@ -486,7 +563,7 @@ static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *o
 		rrset = sl_node_rrset(node, qtype);
 	if (rrset == NULL)
 		return ST_NODATA;
-	if (put_answer_rrset(a, owner, rrset) != ST_HIT)
+	if (put_answer_rrset(a, owner, node, rrset) != ST_HIT)
 		return ST_TRUNC;
 	if (wants_additional(rrset->type))
 		a->addl = rrset;
@@ -644,6 +721,9 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 		req->kind = SL_ANSWER_ERROR;
 		return SL_RESULT_DONE;
 	}
+	/* A zone is signed when its SOA is (as knotd decides it). */
+	a.dnssec = req->query != NULL && req->query->edns.do_bit &&
+		   sl_node_rrsig(a.apex, SL_TYPE_SOA) != NULL;
 	/* A FOLLOW from another zone may have written CNAMEs here already. */
 	(void)sl_resp_section(a.resp, SL_SECTION_ANSWER);
 
@@ -705,5 +785,5 @@ int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version, sl_a
 	sl_resp_set_flags(req->resp, SL_FLAG_AA);
 	req->kind = kind;
 	req->kind_name = req->zone_name;
-	return put_negative_soa(req->resp, version != NULL ? sl_zone_apex(version) : NULL);
+	return put_negative_soa(req->resp, version != NULL ? sl_zone_apex(version) : NULL, NULL);
 }
