@@ -171,8 +171,6 @@ def servers(request, tmp_path_factory):
         knot.stop()
 
 
-@pytest.mark.xfail(reason="NSEC/NSEC3 denial proofs not implemented yet (issue 7, next milestone)",
-                   strict=True)
 def test_generated_matrix(servers):
     """Every query matches knotd's or NSD's answer, section by section."""
     variant, path, knot, nsd, srv = servers
