@@ -1333,6 +1333,38 @@ END_TEST
  * case (an unchecked fixture), so that every test sees the same committed
  * version; it is dropped once the case has run.
  */
+/* RFC 5155 Appendix A: salt aabbccdd, 12 iterations. */
+START_TEST(test_nsec3_hash_vectors)
+{
+	static const struct {
+		const char *name, *hashed;
+	} v[] = {
+		{ "example.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example." },
+		{ "a.example.", "35mthgpgcu1qg68fab165klnsnk3dpvl.example." },
+		{ "ns1.example.", "2t7b4g4vsa5smi47k61mv5bv1a22bojr.example." },
+		{ "*.w.example.", "r53bq7cc2uvmubfu5ocmm6pers9tk9en.example." },
+		{ "x.y.w.example.", "2vptu5timamqttgl4luu9kg21e0aor3s.example." },
+		{ "X.Y.W.EXAMPLE.", "2vptu5timamqttgl4luu9kg21e0aor3s.example." },
+		{ "y.w.example.", "ji6neoaepv8b5o6k4ev33abha8ht9fgc.example." },
+		{ "xx.example.", "t644ebqk9bibcna874givr6joj62mlhv.example." },
+	};
+	static const uint8_t salt[] = { 0xaa, 0xbb, 0xcc, 0xdd };
+	uint8_t apex[SL_NAME_MAXLEN], name[SL_NAME_MAXLEN], want[SL_NAME_MAXLEN];
+	uint8_t hash[SL_NSEC3_HASH_LEN], owner[SL_NAME_MAXLEN];
+
+	wire_name("example.", apex);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		wire_name(v[i].name, name);
+		wire_name(v[i].hashed, want);
+		ck_assert_int_eq(sl_nsec3_hash(name, salt, sizeof(salt), 12, hash), SL_OK);
+		ck_assert_int_eq(sl_nsec3_owner(hash, sizeof(hash), apex, owner), SL_OK);
+		ck_assert_msg(sl_name_equal(owner, want), "%s", v[i].name);
+		ck_assert_mem_eq(owner, want, sl_name_len(want));
+	}
+	ck_assert_int_eq(sl_nsec3_owner(hash, 40, apex, owner), SL_EINVAL);
+}
+END_TEST
+
 static void drop_zone(void)
 {
 	sl_zone_put(zone);
@@ -1375,6 +1407,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_ixfr_behind_udp);
 	tcase_add_test(tc, test_ixfr_behind_tcp);
 	tcase_add_test(tc, test_ixfr_errors);
+	tcase_add_test(tc, test_nsec3_hash_vectors);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1386,6 +1386,12 @@ struct check_case {
 #define NS "@ 3600 NS ns1.example.net."
 
 static const struct check_case check_cases[] = {
+	{ "NSEC3 iterations over 100 (RFC 9276)",
+	  { SOA, NS, "@ 0 NSEC3PARAM 1 0 101 aabbccdd" },
+	  "NSEC3PARAM: NSEC3 iterations 101 exceed the limit of 100" },
+	{ "NSEC3 record iterations over 100",
+	  { SOA, NS, "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom 300 NSEC3 1 1 500 - 2t7b4g4vsa5smi47k61mv5bv1a22bojr A" },
+	  "NSEC3 iterations 500 exceed the limit of 100" },
 	{ "no SOA", { NS }, "example.com.: no SOA record at the zone apex" },
 	{ "two SOAs", { SOA, "@ 3600 SOA ns1 host 2 7200 3600 1209600 300", NS },
 	  "zone.db:1: example.com. SOA: 2 SOA records, exactly one is allowed" },
