@@ -593,7 +593,9 @@ static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *o
 /* A node of the NSEC3 chain only (RFC 5155 §7.2.8): an apex child with NSEC3 and RRSIGs. */
 static bool nsec3_only(const struct answer *a, const sl_node_t *node)
 {
-	if (node == NULL || node->nrrsets == 0 || sl_node_rrset(node, SL_TYPE_NSEC3) == NULL ||
+	/* The NSEC3 index says whether the zone has any: unsigned zones stop here. */
+	if (node == NULL || !sl_zone_has_nsec3(a->ver) || node->nrrsets == 0 ||
+	    sl_node_rrset(node, SL_TYPE_NSEC3) == NULL ||
 	    sl_name_labels(node->owner) != sl_name_labels(a->apex->owner) + 1)
 		return false;
 	for (unsigned i = 0; i < node->nrrsets; i++) {
