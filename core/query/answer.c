@@ -72,6 +72,9 @@ enum step {
 	ST_PLUGIN,   /* a plugin answered the CNAME/DNAME target (result in chased) */
 };
 
+/* Most NSEC/NSEC3 records one answer carries (each CNAME hop may need a few). */
+#define MAX_PROOFS 24
+
 /* A CNAME/DNAME already written, for loop detection. */
 struct visit {
 	const sl_rrset_t *rrset;
@@ -94,6 +97,23 @@ struct answer {
 	sl_result_t chased;        /* ST_PLUGIN: what the plugin returned */
 	const sl_node_t *cut;      /* ST_DELEG: the node whose NS RRset refers */
 	const sl_rrset_t *addl;    /* ST_HIT: answer RRset whose targets get A/AAAA */
+	bool dnssec;               /* DO set and the zone signed: RRSIGs and denial proofs */
+	/* What the denial proofs need (only filled in when dnssec). */
+	const uint8_t *pname;      /* the name the last step looked up */
+	sl_zone_lookup_t lk;       /* that lookup */
+	const sl_node_t *match;    /* the node it answered from (exact or wildcard), or NULL */
+	struct wvisit {
+		const sl_node_t *wc;   /* a wildcard a step was synthesised from */
+		const uint8_t *sname;  /* the name it stood in for */
+	} wilds[SL_ANSWER_MAX_CNAME + 1];
+	unsigned nwilds;
+	const sl_node_t *proved[MAX_PROOFS]; /* NSEC/NSEC3 nodes written (each once) */
+	unsigned nproved;
+	/* NSEC3 parameters of the zone (NSEC3PARAM at the apex), when nsec3 */
+	bool nsec3;
+	uint16_t iterations;
+	uint8_t saltlen;
+	const uint8_t *salt;
 	struct visit visited[SL_ANSWER_MAX_CNAME];
 	/*
 	 * One buffer per possible DNAME substitution, never reused: every sname
@@ -138,6 +158,42 @@ static int put_rrset(sl_resp_t *resp, const uint8_t *owner, const sl_rrset_t *rr
 		}
 	}
 	return SL_OK;
+}
+
+/*
+ * With DNSSEC, the RRSIGs at @p node covering @p type under @p owner, TTL
+ * capped at @p ttl_max (the negative TTL for the SOA of a negative answer).
+ * The caller has marked the message: on SL_ESPACE it rolls back the RRset
+ * these sign, so an RRset never goes without its signatures (RFC 4035
+ * §3.1.1).
+ */
+static int put_rrsigs(struct answer *a, const uint8_t *owner, const sl_node_t *node,
+		      uint16_t type, uint32_t ttl_max)
+{
+	const sl_rrset_t *sig;
+
+	if (!a->dnssec || (sig = sl_node_rrsig(node, type)) == NULL)
+		return SL_OK;
+	return put_rrset(a->resp, owner, sig, sig->ttl < ttl_max ? sig->ttl : ttl_max);
+}
+
+/*
+ * Adds @p rrset of @p node under @p owner with TTL @p ttl, and with DNSSEC
+ * its RRSIGs (TTL capped at @p ttl), all or nothing.
+ */
+static int put_signed(struct answer *a, const uint8_t *owner, const sl_node_t *node,
+		      const sl_rrset_t *rrset, uint32_t ttl)
+{
+	sl_resp_mark_t mark;
+	int rc;
+
+	sl_resp_mark(a->resp, &mark);
+	rc = put_rrset(a->resp, owner, rrset, ttl);
+	if (rc == SL_OK)
+		rc = put_rrsigs(a, owner, node, rrset->type, ttl);
+	if (rc != SL_OK)
+		sl_resp_rollback(a->resp, &mark);
+	return rc;
 }
 
 /* The single domain name that makes up CNAME/DNAME RDATA, or NULL. */
@@ -233,7 +289,7 @@ static bool put_host(struct answer *a, const uint8_t *host, const sl_node_t *nod
 		else
 			break;
 		rrset = sl_node_rrset(node, t);
-		if (rrset != NULL && put_rrset(a->resp, host, rrset, rrset->ttl) != SL_OK)
+		if (rrset != NULL && put_signed(a, host, node, rrset, rrset->ttl) != SL_OK)
 			fitted = false;
 	}
 	return fitted;
@@ -316,7 +372,7 @@ static void put_optional_additional(struct answer *a, const sl_rrset_t *rrset,
  * §5); TC when it does not fit. Shared by sl_answer_query() and
  * sl_answer_negative(). @return SL_OK, or SL_ENOTFOUND without a usable SOA
  */
-static int put_negative_soa(sl_resp_t *resp, const sl_node_t *apex)
+static int put_negative_soa(sl_resp_t *resp, const sl_node_t *apex, struct answer *a)
 {
 	const sl_rrset_t *soa = apex != NULL ? sl_node_rrset(apex, SL_TYPE_SOA) : NULL;
 	const uint8_t *rd;
@@ -329,6 +385,19 @@ static int put_negative_soa(sl_resp_t *resp, const sl_node_t *apex)
 	if (soa->ttl < ttl)
 		ttl = soa->ttl;
 	(void)sl_resp_section(resp, SL_SECTION_AUTHORITY);
+	if (a != NULL) {
+		/* The SOA's RRSIG with it, TTL capped alike (as knotd does). */
+		sl_resp_mark_t mark;
+
+		sl_resp_mark(resp, &mark);
+		if (sl_resp_add_rr(resp, apex->owner, SL_TYPE_SOA, SL_CLASS_IN, ttl, rd, rdlen) !=
+			    SL_OK ||
+		    put_rrsigs(a, apex->owner, apex, SL_TYPE_SOA, ttl) != SL_OK) {
+			sl_resp_rollback(resp, &mark);
+			sl_resp_set_flags(resp, SL_FLAG_TC);
+		}
+		return SL_OK;
+	}
 	if (sl_resp_add_rr(resp, apex->owner, SL_TYPE_SOA, SL_CLASS_IN, ttl, rd, rdlen) != SL_OK)
 		sl_resp_set_flags(resp, SL_FLAG_TC);
 	return SL_OK;
@@ -336,8 +405,10 @@ static int put_negative_soa(sl_resp_t *resp, const sl_node_t *apex)
 
 static void put_soa(struct answer *a)
 {
-	(void)put_negative_soa(a->resp, a->apex);
+	(void)put_negative_soa(a->resp, a->apex, a);
 }
+
+static void put_denial(struct answer *a, int state);
 
 /* NS of the cut in authority, then glue: required first, then the rest. */
 static void put_referral(struct answer *a)
@@ -347,10 +418,12 @@ static void put_referral(struct answer *a)
 	if (ns == NULL)
 		return;
 	(void)sl_resp_section(a->resp, SL_SECTION_AUTHORITY);
-	if (put_rrset(a->resp, a->cut->owner, ns, ns->ttl) != SL_OK) {
+	if (put_signed(a, a->cut->owner, a->cut, ns, ns->ttl) != SL_OK) {
 		sl_resp_set_flags(a->resp, SL_FLAG_TC);
 		return;
 	}
+	/* DS or its denial, before the glue (the authority section comes first). */
+	put_denial(a, ST_DELEG);
 	(void)sl_resp_section(a->resp, SL_SECTION_ADDITIONAL);
 	put_required_glue(a, ns, a->cut);
 	put_optional_additional(a, ns, a->cut);
@@ -367,9 +440,10 @@ static bool visited(const struct answer *a, const sl_rrset_t *rrset, const uint8
 	return false;
 }
 
-static int put_answer_rrset(struct answer *a, const uint8_t *owner, const sl_rrset_t *rrset)
+static int put_answer_rrset(struct answer *a, const uint8_t *owner, const sl_node_t *node,
+			    const sl_rrset_t *rrset)
 {
-	if (put_rrset(a->resp, owner, rrset, rrset->ttl) != SL_OK)
+	if (put_signed(a, owner, node, rrset, rrset->ttl) != SL_OK)
 		return ST_TRUNC;
 	a->answers++;
 	return ST_HIT;
@@ -382,8 +456,8 @@ static int put_answer_rrset(struct answer *a, const uint8_t *owner, const sl_rrs
  * reached again under a new owner is added once more, then the chain stops
  * — the same output as knotd's loop checks.
  */
-static int follow_cname(struct answer *a, const sl_rrset_t *cname, const uint8_t *owner,
-			bool wild)
+static int follow_cname(struct answer *a, const sl_node_t *node, const sl_rrset_t *cname,
+			const uint8_t *owner, bool wild)
 {
 	const uint8_t *target = rdata_target(cname);
 	bool again;
@@ -393,7 +467,7 @@ static int follow_cname(struct answer *a, const sl_rrset_t *cname, const uint8_t
 	if (a->hops >= SL_ANSWER_MAX_CNAME || visited(a, cname, owner))
 		return ST_HIT;
 	again = wild && visited(a, cname, NULL);
-	if (put_answer_rrset(a, owner, cname) != ST_HIT)
+	if (put_answer_rrset(a, owner, node, cname) != ST_HIT)
 		return ST_TRUNC;
 	a->visited[a->hops].rrset = cname;
 	a->visited[a->hops].owner = owner;
@@ -421,7 +495,7 @@ static int follow_dname(struct answer *a, const sl_node_t *dnode)
 		return ST_SERVFAIL;
 	if (a->hops >= SL_ANSWER_MAX_CNAME)
 		return ST_HIT;
-	if (!visited(a, dname, NULL) && put_answer_rrset(a, dnode->owner, dname) != ST_HIT)
+	if (!visited(a, dname, NULL) && put_answer_rrset(a, dnode->owner, dnode, dname) != ST_HIT)
 		return ST_TRUNC;
 	a->visited[a->hops].rrset = dname;
 	a->visited[a->hops].owner = dnode->owner;
@@ -459,12 +533,30 @@ static int follow_dname(struct answer *a, const sl_node_t *dnode)
 	return ST_FOLLOW;
 }
 
+/*
+ * A question for type RRSIG: like ANY (RFC 8482), one RRset — the RRSIGs
+ * of the lowest covered type, with their TTL — with or without DO, as
+ * knotd 3.2 answers it ("some RRSIGs, not all"); RRSIGs are not signed.
+ */
+static int put_answer_rrsigs(struct answer *a, const sl_node_t *node, const uint8_t *owner)
+{
+	const sl_rrset_t *sig = sl_node_rrset(node, SL_TYPE_RRSIG);
+
+	if (sig == NULL)
+		return ST_NODATA;
+	if (put_rrset(a->resp, owner, sig, sig->ttl) != SL_OK)
+		return ST_TRUNC;
+	a->answers++;
+	return ST_HIT;
+}
+
 /* sname matched @p node (exactly, or via a wildcard when @p wild). */
 static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *owner, bool wild)
 {
 	const sl_rrset_t *rrset;
 	uint16_t qtype = a->qtype;
 
+	a->match = node;
 	/* A wildcard with NS (RFC 4592 §4.2 leaves it undefined): refer, as knotd does. */
 	if ((node->flags & SL_NODE_DELEG) && qtype != SL_TYPE_DS) {
 		a->cut = node;
@@ -477,8 +569,10 @@ static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *o
 	rrset = sl_node_rrset(node, SL_TYPE_CNAME);
 	if (rrset != NULL && qtype != SL_TYPE_CNAME && qtype != SL_TYPE_ANY &&
 	    qtype != SL_TYPE_RRSIG && qtype != SL_TYPE_NSEC)
-		return follow_cname(a, rrset, owner, wild);
+		return follow_cname(a, node, rrset, owner, wild);
 
+	if (qtype == SL_TYPE_RRSIG)
+		return put_answer_rrsigs(a, node, owner);
 	/* RFC 8482: one RRset for ANY — the first (lowest type), like knotd. */
 	if (qtype == SL_TYPE_ANY)
 		rrset = node->nrrsets > 0 ? &node->rrsets[0] : NULL;
@@ -486,11 +580,42 @@ static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *o
 		rrset = sl_node_rrset(node, qtype);
 	if (rrset == NULL)
 		return ST_NODATA;
-	if (put_answer_rrset(a, owner, rrset) != ST_HIT)
+	if (put_answer_rrset(a, owner, node, rrset) != ST_HIT)
 		return ST_TRUNC;
+	/* An NSEC answered is not repeated as a proof (knotd's duplicate check). */
+	if (rrset->type == SL_TYPE_NSEC && a->nproved < MAX_PROOFS)
+		a->proved[a->nproved++] = node;
 	if (wants_additional(rrset->type))
 		a->addl = rrset;
 	return ST_HIT;
+}
+
+/* A node of the NSEC3 chain only (RFC 5155 §7.2.8): an apex child with NSEC3 and RRSIGs. */
+static bool nsec3_only(const struct answer *a, const sl_node_t *node)
+{
+	/* The NSEC3 index says whether the zone has any: unsigned zones stop here. */
+	if (node == NULL || !sl_zone_has_nsec3(a->ver) || node->nrrsets == 0 ||
+	    sl_node_rrset(node, SL_TYPE_NSEC3) == NULL ||
+	    sl_name_labels(node->owner) != sl_name_labels(a->apex->owner) + 1)
+		return false;
+	for (unsigned i = 0; i < node->nrrsets; i++) {
+		if (node->rrsets[i].type != SL_TYPE_NSEC3 && node->rrsets[i].type != SL_TYPE_RRSIG)
+			return false;
+	}
+	return true;
+}
+
+/* Remembers a wildcard a step used, once per wildcard (RFC 4035 §3.1.3.3). */
+static void visit_wildcard(struct answer *a, const sl_node_t *wc)
+{
+	if (!a->dnssec || (wc->flags & SL_NODE_NONAUTH))
+		return;
+	for (unsigned i = 0; i < a->nwilds; i++) {
+		if (a->wilds[i].wc == wc)
+			return;
+	}
+	if (a->nwilds < sizeof(a->wilds) / sizeof(a->wilds[0]))
+		a->wilds[a->nwilds++] = (struct wvisit){ wc, a->sname };
 }
 
 /* One lookup of a->sname and what follows from it. */
@@ -517,7 +642,21 @@ static int step(struct answer *a)
 		return a->steps == 0 ? ST_REFUSED : ST_HIT;
 	if ((rc != SL_OK && rc != SL_ENOTFOUND) || (rc == SL_OK && lk.node == NULL))
 		return ST_SERVFAIL;
+	/*
+	 * RFC 5155 §7.2.8: a name that owns only NSEC3 (and its RRSIGs) is
+	 * answered as if it did not exist, and names below it likewise.
+	 */
+	if (rc == SL_OK && nsec3_only(a, lk.node)) {
+		rc = SL_ENOTFOUND;
+		lk.node = NULL;
+		lk.encloser = a->apex;
+	} else if (rc == SL_ENOTFOUND && nsec3_only(a, lk.encloser)) {
+		lk.encloser = a->apex;
+	}
 	a->steps++;
+	a->pname = a->sname;
+	a->lk = lk;
+	a->match = NULL;
 	/* Answer RRs owned by the question's name carry the question's case. */
 	owner = a->sname;
 
@@ -546,9 +685,252 @@ static int step(struct answer *a)
 		if (!a->wildcard)
 			a->wild_owner = wc->owner;
 		a->wildcard = true;
+		visit_wildcard(a, wc);
 		return answer_node(a, wc, owner, true);
 	}
 	return ST_MISS;
+}
+
+/* ---- denial of existence (RFC 4035 §3.1.3, RFC 5155 §7.2) ---------------- */
+
+/*
+ * The proofs follow knotd's choices (nsec_proofs.c), so that answers match
+ * it record for record: each NSEC/NSEC3 goes in at most once, with its
+ * RRSIGs, into the authority section; one that does not fit sets TC.
+ */
+
+/* Adds the @p type (NSEC or NSEC3) RRset of @p node with its RRSIGs, once. */
+static void put_proof(struct answer *a, const sl_node_t *node, uint16_t type)
+{
+	const sl_rrset_t *rrset = node != NULL ? sl_node_rrset(node, type) : NULL;
+
+	if (rrset == NULL)
+		return;
+	for (unsigned i = 0; i < a->nproved; i++) {
+		if (a->proved[i] == node)
+			return;
+	}
+	if (a->nproved < MAX_PROOFS)
+		a->proved[a->nproved++] = node;
+	(void)sl_resp_section(a->resp, SL_SECTION_AUTHORITY);
+	if (put_signed(a, node->owner, node, rrset, rrset->ttl) != SL_OK)
+		sl_resp_set_flags(a->resp, SL_FLAG_TC);
+}
+
+/* "*.<name>" into @p out. @return false when too long */
+static bool wildcard_of(const uint8_t *name, uint8_t out[SL_NAME_MAXLEN])
+{
+	size_t len = sl_name_len(name);
+
+	if (len + 2 > SL_NAME_MAXLEN)
+		return false;
+	out[0] = 1;
+	out[1] = '*';
+	memcpy(out + 2, name, len);
+	return true;
+}
+
+static bool is_wildcard_name(const uint8_t *name)
+{
+	return name[0] == 1 && name[1] == '*';
+}
+
+/* The NSEC matching or covering @p name. */
+static void put_nsec_for(struct answer *a, const uint8_t *name)
+{
+	put_proof(a, sl_zone_nsec_previous(a->ver, name), SL_TYPE_NSEC);
+}
+
+/* The NSEC3 node matching (@p want_match) or covering @p name, or NULL. */
+static const sl_node_t *nsec3_for(struct answer *a, const uint8_t *name, bool want_match)
+{
+	uint8_t hash[SL_NSEC3_HASH_LEN];
+	uint8_t owner[SL_NAME_MAXLEN];
+	const sl_node_t *match, *cover;
+
+	if (sl_nsec3_hash(name, a->salt, a->saltlen, a->iterations, hash) != SL_OK ||
+	    sl_nsec3_owner(hash, sizeof(hash), a->apex->owner, owner) != SL_OK)
+		return NULL;
+	(void)sl_zone_nsec3_find(a->ver, owner, &match, &cover);
+	return want_match ? match : cover;
+}
+
+/*
+ * The closest provable encloser of @p name (RFC 5155 §7.2.1): from @p
+ * closest up, the first authoritative name with an NSEC3. Its NSEC3 node
+ * goes to *@p nsec3. @return the encloser's name (a suffix of @p name or of
+ * the apex), or NULL
+ */
+static const uint8_t *provable_encloser(struct answer *a, const sl_node_t *closest,
+					const sl_node_t **nsec3)
+{
+	const uint8_t *n = closest != NULL ? closest->owner : a->apex->owner;
+	unsigned labels = sl_name_labels(n), apex_labels = sl_name_labels(a->apex->owner);
+
+	for (; labels >= apex_labels; labels--, n += *n + 1) {
+		const sl_node_t *node = sl_zone_find(a->ver, n);
+
+		if (node != NULL && (node->flags & SL_NODE_NONAUTH))
+			continue;
+		if ((*nsec3 = nsec3_for(a, n, true)) != NULL)
+			return n;
+	}
+	return NULL;
+}
+
+/* The ancestor of @p name (or itself) one label longer than @p ce. */
+static const uint8_t *next_closer(const uint8_t *name, const uint8_t *ce)
+{
+	unsigned drop = sl_name_labels(name), cl = sl_name_labels(ce);
+
+	if (drop <= cl)
+		return NULL;
+	for (drop -= cl + 1; drop > 0; drop--)
+		name += *name + 1;
+	return name;
+}
+
+/* Closest encloser proof (RFC 5155 §7.2.1) for @p name; returns the encloser. */
+static const uint8_t *put_ce_proof(struct answer *a, const uint8_t *name, const sl_node_t *closest)
+{
+	const sl_node_t *ce_nsec3 = NULL;
+	const uint8_t *ce = provable_encloser(a, closest, &ce_nsec3);
+	const uint8_t *nc;
+
+	if (ce == NULL)
+		return NULL;
+	put_proof(a, ce_nsec3, SL_TYPE_NSEC3);
+	if ((nc = next_closer(name, ce)) != NULL)
+		put_proof(a, nsec3_for(a, nc, false), SL_TYPE_NSEC3);
+	return ce;
+}
+
+/* The name does not exist (RFC 4035 §3.1.3.2, RFC 5155 §7.2.2). */
+static void prove_nxdomain(struct answer *a)
+{
+	uint8_t wc[SL_NAME_MAXLEN];
+	const sl_node_t *closest = a->lk.encloser != NULL ? a->lk.encloser : a->apex;
+
+	if (a->nsec3) {
+		const uint8_t *ce = put_ce_proof(a, a->pname, closest);
+
+		if (ce != NULL && wildcard_of(ce, wc))
+			put_proof(a, nsec3_for(a, wc, false), SL_TYPE_NSEC3);
+		return;
+	}
+	put_nsec_for(a, a->pname);
+	if (wildcard_of(closest->owner, wc))
+		put_nsec_for(a, wc);
+}
+
+/* A DS-less delegation point without its own NSEC3 (RFC 5155 §6 opt-out). */
+static bool opted_out(struct answer *a, const sl_node_t *node)
+{
+	return (node->flags & SL_NODE_DELEG) && nsec3_for(a, node->owner, true) == NULL;
+}
+
+/*
+ * No RRset of the type at @p match (RFC 4035 §3.1.3.1, RFC 5155 §7.2.3-5):
+ * its NSEC (an empty non-terminal's covering one), or its NSEC3, plus the
+ * closest encloser proof when the match is a wildcard or opted out.
+ */
+static void prove_nodata(struct answer *a, const sl_node_t *match)
+{
+	if (match == NULL)
+		return;
+	if (!a->nsec3) {
+		if (match->nrrsets == 0)
+			put_nsec_for(a, a->pname);
+		else
+			put_proof(a, match, SL_TYPE_NSEC);
+		return;
+	}
+	put_proof(a, nsec3_for(a, match->owner, true), SL_TYPE_NSEC3);
+	if ((is_wildcard_name(match->owner) && !is_wildcard_name(a->pname)) ||
+	    opted_out(a, match))
+		(void)put_ce_proof(a, a->pname, a->lk.encloser);
+}
+
+/* A referral: the DS RRset signed, or the proof that there is none (§3.1.4). */
+static void prove_delegation(struct answer *a)
+{
+	const sl_rrset_t *ds = sl_node_rrset(a->cut, SL_TYPE_DS);
+
+	if (ds != NULL) {
+		(void)sl_resp_section(a->resp, SL_SECTION_AUTHORITY);
+		if (put_signed(a, a->cut->owner, a->cut, ds, ds->ttl) != SL_OK)
+			sl_resp_set_flags(a->resp, SL_FLAG_TC);
+		return;
+	}
+	prove_nodata(a, a->cut);
+}
+
+/*
+ * Wildcards the answer was synthesised from (RFC 4035 §3.1.3.3, RFC 5155
+ * §7.2.6): the name they stood in for does not exist — its covering NSEC,
+ * or the NSEC3 covering the next closer name of the wildcard's parent.
+ */
+static void prove_wildcards(struct answer *a)
+{
+	for (unsigned i = 0; i < a->nwilds; i++) {
+		const uint8_t *sname = a->wilds[i].sname;
+		const uint8_t *parent = a->wilds[i].wc->owner;
+
+		if (is_wildcard_name(sname))
+			continue;
+		if (!a->nsec3) {
+			put_nsec_for(a, sname);
+			continue;
+		}
+		parent += *parent + 1;
+
+		const sl_node_t *pnode = sl_zone_find(a->ver, parent);
+		const sl_node_t *ce_nsec3 = NULL;
+		const uint8_t *ce = provable_encloser(a, pnode, &ce_nsec3);
+		const uint8_t *nc = ce != NULL ? next_closer(sname, ce) : NULL;
+
+		if (nc != NULL)
+			put_proof(a, nsec3_for(a, nc, false), SL_TYPE_NSEC3);
+	}
+}
+
+/* Reads the zone's NSEC3PARAM: NSEC3 denial when there is a usable one. */
+static void load_nsec3param(struct answer *a)
+{
+	const sl_rrset_t *p = sl_node_rrset(a->apex, SL_TYPE_NSEC3PARAM);
+	const uint8_t *rd;
+	uint16_t rdlen;
+
+	if (p == NULL || !sl_zone_has_nsec3(a->ver) || (rd = sl_rrset_next(p, NULL, &rdlen)) == NULL ||
+	    rdlen < 5 || rd[0] != 1 || 5u + rd[4] > rdlen)
+		return;
+	a->nsec3 = true;
+	a->iterations = (uint16_t)(rd[2] << 8 | rd[3]);
+	a->saltlen = rd[4];
+	a->salt = rd + 5;
+}
+
+/* The denial proofs of the final state (with DNSSEC only). */
+static void put_denial(struct answer *a, int state)
+{
+	if (!a->dnssec || (a->resp->flags & SL_FLAG_TC))
+		return;
+	switch (state) {
+	case ST_MISS:
+		prove_nxdomain(a);
+		break;
+	case ST_NODATA:
+		prove_nodata(a, a->match != NULL ? a->match : a->lk.node);
+		break;
+	case ST_DELEG:
+		prove_delegation(a);
+		break;
+	case ST_HIT:
+		break;
+	default:
+		return;
+	}
+	prove_wildcards(a);
 }
 
 static sl_answer_kind_t kind_of(const struct answer *a, int state, int first)
@@ -644,6 +1026,11 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 		req->kind = SL_ANSWER_ERROR;
 		return SL_RESULT_DONE;
 	}
+	/* A zone is signed when its SOA is (as knotd decides it). */
+	a.dnssec = req->query != NULL && req->query->edns.do_bit &&
+		   sl_node_rrsig(a.apex, SL_TYPE_SOA) != NULL;
+	if (a.dnssec)
+		load_nsec3param(&a);
 	/* A FOLLOW from another zone may have written CNAMEs here already. */
 	(void)sl_resp_section(a.resp, SL_SECTION_ANSWER);
 
@@ -657,6 +1044,7 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 
 	switch (state) {
 	case ST_HIT:
+		put_denial(&a, state);
 		if (a.addl != NULL) {
 			(void)sl_resp_section(a.resp, SL_SECTION_ADDITIONAL);
 			put_optional_additional(&a, a.addl, NULL);
@@ -664,10 +1052,12 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 		break;
 	case ST_NODATA:
 		put_soa(&a);
+		put_denial(&a, state);
 		break;
 	case ST_MISS:
 		sl_resp_set_rcode(a.resp, SL_RCODE_NXDOMAIN);
 		put_soa(&a);
+		put_denial(&a, state);
 		break;
 	case ST_DELEG:
 		put_referral(&a);
@@ -705,5 +1095,5 @@ int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version, sl_a
 	sl_resp_set_flags(req->resp, SL_FLAG_AA);
 	req->kind = kind;
 	req->kind_name = req->zone_name;
-	return put_negative_soa(req->resp, version != NULL ? sl_zone_apex(version) : NULL);
+	return put_negative_soa(req->resp, version != NULL ? sl_zone_apex(version) : NULL, NULL);
 }

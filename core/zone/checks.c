@@ -75,9 +75,33 @@ static where_t pn_where(const pn_t *pn)
 	return NOWHERE;
 }
 
+/*
+ * RFC 9276 §3.2: NSEC3 iterations above 100 make validators treat answers
+ * as insecure or bogus and cost every query a hash chain: refused at load.
+ */
+static void check_nsec3_iterations(cctx_t *c, const pn_t *pn, uint16_t type)
+{
+	const pn_set_t *s = sl_zi_pn_set(pn, type);
+
+	for (uint32_t k = 0; s && k < s->n; k++) {
+		const tx_rr_t *r = &s->rrs[k];
+		unsigned it = r->len >= 4 ? (unsigned)(r->rdata[2] << 8 | r->rdata[3]) : 0;
+
+		if (it > SL_NSEC3_MAX_ITERATIONS) {
+			sl_zi_cerr(c, r->where.s ? r->where : sl_zi_set_where(s), pn->owner, type,
+				   "NSEC3 iterations %u exceed the limit of %u (RFC 9276: use 0)",
+				   it, SL_NSEC3_MAX_ITERATIONS);
+			return;
+		}
+	}
+}
+
 /* The checks that concern one name (and the apex's own ones). */
 void sl_zi_check_name(cctx_t *c, const pn_t *pn, bool apex)
 {
+	check_nsec3_iterations(c, pn, SL_TYPE_NSEC3PARAM);
+	check_nsec3_iterations(c, pn, SL_TYPE_NSEC3);
+
 	const sl_zone_limits_t *lim = c->lim;
 	const pn_set_t *cname = sl_zi_pn_set(pn, SL_TYPE_CNAME);
 	const pn_set_t *dname = sl_zi_pn_set(pn, SL_TYPE_DNAME);
@@ -95,6 +119,15 @@ void sl_zi_check_name(cctx_t *c, const pn_t *pn, bool apex)
 		sl_zi_cerr(c, pn_where(pn), pn->owner, 0,
 			   "%u RRsets at this name, over the limit of %u", pn->nsets,
 			   lim->max_types_per_name);
+	/* Stored RRsets: RRSIGs count once per covered type (sl_zi_zn_from_pn()). */
+	unsigned long packed = 0;
+
+	for (unsigned i = 0; i < pn->nsets; i++)
+		packed += sl_zi_packed_sets(&pn->sets[i]);
+	if (packed > UINT16_MAX)
+		sl_zi_cerr(c, pn_where(pn), pn->owner, SL_TYPE_RRSIG,
+			   "RRSIGs cover too many types (%lu RRsets at this name, at most %u)",
+			   packed, UINT16_MAX);
 	if (apex) {
 		if (!soa)
 			sl_zi_cerr(c, NOWHERE, pn->owner, 0, "no SOA record at the zone apex");

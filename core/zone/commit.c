@@ -60,34 +60,67 @@ int sl_zi_ov_pn(const tx_name_t *n, scratch_t *sc, pn_t *pn)
 
 /* ---- commit: building nodes ----------------------------------------------- */
 
-/* Packs a pending name into a new node with its own flags (apex, cut, ENT). */
+unsigned sl_zi_packed_sets(const pn_set_t *s)
+{
+	unsigned n = s->n > 0;
+
+	if (s->type != SL_TYPE_RRSIG)
+		return n;
+	for (uint32_t k = 1; k < s->n; k++)
+		n += rrsig_covered(s->rrs[k].rdata, s->rrs[k].len) !=
+		     rrsig_covered(s->rrs[k - 1].rdata, s->rrs[k - 1].len);
+	return n;
+}
+
+/*
+ * Packs a pending name into a new node with its own flags (apex, cut, ENT).
+ * A pending RRSIG set is split per covered type (canonical order groups
+ * them), each part with the TTL of its first RR (RFC 4034 §3).
+ */
 sl_zn_t *sl_zi_zn_from_pn(const pn_t *pn, bool apex)
 {
 	size_t data = 0;
+	unsigned nsets = 0;
 	sl_zn_t *z;
 
 	for (unsigned i = 0; i < pn->nsets; i++) {
+		nsets += sl_zi_packed_sets(&pn->sets[i]);
 		for (uint32_t k = 0; k < pn->sets[i].n; k++)
 			data += 2 + (size_t)pn->sets[i].rrs[k].len;
 	}
-	z = sl_zn_alloc(pn->key, pn->keylen, pn->owner, sl_name_len(pn->owner), pn->nsets, data);
+	/* The types-per-name check counts the same way and runs first. */
+	if (nsets > UINT16_MAX)
+		return NULL;
+	z = sl_zn_alloc(pn->key, pn->keylen, pn->owner, sl_name_len(pn->owner), nsets, data);
 	if (!z)
 		return NULL;
 	sl_rrset_t *sets = sl_zn_sets(z);
 	uint8_t *d = sl_zn_data(z);
+	unsigned out = 0;
 
 	for (unsigned i = 0; i < pn->nsets; i++) {
 		const pn_set_t *s = &pn->sets[i];
-		uint8_t *start = d;
 
-		for (uint32_t k = 0; k < s->n; k++) {
-			d[0] = (uint8_t)(s->rrs[k].len >> 8);
-			d[1] = (uint8_t)s->rrs[k].len;
-			memcpy(d + 2, s->rrs[k].rdata, s->rrs[k].len);
-			d += 2 + s->rrs[k].len;
+		for (uint32_t k = 0; k < s->n;) {
+			uint8_t *start = d;
+			uint32_t first = k;
+			bool sig = s->type == SL_TYPE_RRSIG;
+			uint16_t cov = rrsig_covered(s->rrs[k].rdata, s->rrs[k].len);
+
+			do {
+				d[0] = (uint8_t)(s->rrs[k].len >> 8);
+				d[1] = (uint8_t)s->rrs[k].len;
+				memcpy(d + 2, s->rrs[k].rdata, s->rrs[k].len);
+				d += 2 + s->rrs[k].len;
+				k++;
+			} while (k < s->n &&
+				 (!sig || rrsig_covered(s->rrs[k].rdata, s->rrs[k].len) == cov));
+			sets[out++] = (sl_rrset_t){ .type = s->type,
+						    .count = (uint16_t)(k - first),
+						    .ttl = sig ? s->rrs[first].ttl : s->ttl,
+						    .data = start,
+						    .data_len = (uint32_t)(d - start) };
 		}
-		sets[i] = (sl_rrset_t){ .type = s->type, .count = (uint16_t)s->n, .ttl = s->ttl,
-					.data = start, .data_len = (uint32_t)(d - start) };
 	}
 	if (apex)
 		z->pub.flags = SL_NODE_APEX;
@@ -128,6 +161,34 @@ int sl_zi_znvec_push(znvec_t *a, sl_zn_t *z)
 		return SL_ENOMEM;
 	a->v[a->n++] = z;
 	return SL_OK;
+}
+
+/* ---- commit: the NSEC3 index ---------------------------------------------- */
+
+int sl_zi_nsec3_index(sl_zn_t *const *zns, size_t n, sl_bt_t **out)
+{
+	znvec_t v = { 0 };
+	int rc = SL_OK;
+
+	*out = NULL;
+	for (size_t i = 0; i < n && rc == SL_OK; i++) {
+		sl_zn_t *r;
+
+		if (!sl_zi_nsec3_owner(zns[i]))
+			continue;
+		r = sl_zi_ref_new(zns[i]->key, zns[i]->keylen, zns[i]->pub.owner, 1);
+		if (!r || sl_zi_znvec_push(&v, r) != SL_OK) {
+			sl_zn_unref(r);
+			rc = SL_ENOMEM;
+		}
+	}
+	if (rc == SL_OK && v.n)
+		rc = sl_bt_build(v.v, v.n, sl_zi_gen_next(), out);
+	else
+		for (size_t i = 0; i < v.n; i++)
+			sl_zn_unref(v.v[i]);
+	free(v.v);
+	return rc;
 }
 
 /* ---- commit: the NS target index ----------------------------------------- */
@@ -250,7 +311,8 @@ static int full_finish(sl_zone_txn_t *t, cctx_t *c, full_t *fb, sl_zone_version_
 	size_t n = fb->n;
 	nswvec_t *nsw = &fb->nsw;
 	uint64_t total = fb->total;
-	sl_bt_t *nsref = NULL;
+	sl_bt_t *nsref = NULL, *nsec3 = NULL;
+	size_t nall = 0;
 	znvec_t o = { 0 };
 	glue_item_t *glue = NULL;
 	size_t nglue = 0, capglue = 0, w = 0;
@@ -337,6 +399,7 @@ static int full_finish(sl_zone_txn_t *t, cctx_t *c, full_t *fb, sl_zone_version_
 	}
 	free(zns);
 	zns = NULL;
+	nall = o.n;
 	rc = sl_bt_build(o.v, o.n, sl_zi_gen_next(), &root);
 	o.n = 0;   /* consumed, pointers still valid while the tree lives */
 	if (rc != SL_OK)
@@ -352,18 +415,21 @@ static int full_finish(sl_zone_txn_t *t, cctx_t *c, full_t *fb, sl_zone_version_
 		rc = SL_ECONFIG;
 		goto fail;
 	}
-	if ((rc = tref_build(&fb->tv, sl_zi_gen_next(), &nsref)) != SL_OK)
+	if ((rc = tref_build(&fb->tv, sl_zi_gen_next(), &nsref)) != SL_OK ||
+	    (rc = sl_zi_nsec3_index(o.v, nall, &nsec3)) != SL_OK)
 		goto fail;
 	*out = sl_zi_version_new(root, nsref, t->zone->apex_labels, total);
 	if (!*out) {
 		rc = SL_ENOMEM;
 		goto fail;
 	}
+	(*out)->nsec3 = nsec3;
 	free(o.v);
 	free(glue);
 	return SL_OK;
 fail:
 	sl_bt_unref(nsref);
+	sl_bt_unref(nsec3);
 	if (zns) {
 		for (size_t i = 0; i < n; i++)
 			sl_zn_unref(zns[i]);

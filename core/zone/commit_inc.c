@@ -23,6 +23,7 @@ typedef struct inc {
 	uint64_t gen;
 	znvec_t fresh;      /* nodes created here (one reference each) */
 	sl_bt_t *nsref;     /* the NS target index being built */
+	sl_bt_t *nsec3;     /* the NSEC3 index being built */
 	znvec_t nsre;       /* nodes whose flags a walk changed and that hold NS */
 	struct dkey {
 		const uint8_t *key;
@@ -236,6 +237,30 @@ static int nsref_adjust(inc_t *s, const uint8_t *target, int delta)
 	return rc;
 }
 
+/* Updates the NSEC3 index for the overlay name @p n, now @p pn. */
+static int nsec3_diff(inc_t *s, const tx_name_t *n, const pn_t *pn)
+{
+	bool was, is;
+
+	if (n->keylen == 0 || sl_zkey_parent(n->key, n->keylen) != 0)
+		return SL_OK;
+	was = sl_zi_nsec3_owner(n->base);
+	is = sl_zi_pn_set(pn, SL_TYPE_NSEC3) != NULL;
+	if (was == is)
+		return SL_OK;
+	if (was)
+		return sl_bt_del(&s->nsec3, s->gen, n->key, n->keylen);
+
+	sl_zn_t *r = sl_zi_ref_new(n->key, n->keylen, n->owner, 1);
+
+	if (!r)
+		return SL_ENOMEM;
+	int rc = sl_bt_put(&s->nsec3, s->gen, r);
+
+	sl_zn_unref(r);
+	return rc;
+}
+
 /* Updates the NS target index for a name whose NS RRset went from @p old to @p now. */
 static int nsref_diff(inc_t *s, const sl_zn_t *old, const pn_set_t *now)
 {
@@ -360,6 +385,15 @@ int sl_zi_build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 	for (size_t i = 0; i < nn; i++) {
 		if ((rc = sl_zi_ov_pn(names[i], &sc, &pn)) != SL_OK ||
 		    (rc = nsref_diff(&s, names[i]->base, sl_zi_pn_set(&pn, SL_TYPE_NS))) != SL_OK)
+			goto done;
+	}
+
+	/* 0b. The NSEC3 index follows the apex children whose NSEC3 came or went. */
+	s.nsec3 = t->base->nsec3;
+	sl_bt_ref(s.nsec3);
+	for (size_t i = 0; i < nn; i++) {
+		if ((rc = sl_zi_ov_pn(names[i], &sc, &pn)) != SL_OK ||
+		    (rc = nsec3_diff(&s, names[i], &pn)) != SL_OK)
 			goto done;
 	}
 
@@ -504,8 +538,10 @@ int sl_zi_build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 	if (!*out) {
 		rc = SL_ENOMEM;
 	} else {
+		(*out)->nsec3 = s.nsec3;
 		s.root = NULL;
 		s.nsref = NULL;
+		s.nsec3 = NULL;
 	}
 done:
 	for (size_t i = 0; i < s.fresh.n; i++) {
@@ -517,6 +553,7 @@ done:
 	free(s.nsre.v);
 	sl_bt_unref(s.root);
 	sl_bt_unref(s.nsref);
+	sl_bt_unref(s.nsec3);
 	sl_zi_scratch_free(&sc);
 	return rc;
 }

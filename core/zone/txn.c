@@ -272,6 +272,35 @@ static int set_reserve(tx_set_t *s, uint32_t need)
 	return sl_zgrow((void **)&s->rrs, &s->cap, need, sizeof(*s->rrs), 4);
 }
 
+/*
+ * The base node's RRsets as overlay sets. The per-covered-type RRSIG sets
+ * of a node (stored one after another) merge back into one set, each RR
+ * keeping its own TTL; canonical order already groups them by covered type.
+ */
+static int ov_import(tx_name_t *n, const sl_zn_t *base)
+{
+	for (unsigned i = 0; i < base->pub.nrrsets; i++) {
+		const sl_rrset_t *rs = &base->pub.rrsets[i];
+		tx_set_t *s;
+		const uint8_t *rd = NULL;
+		uint16_t len;
+
+		if (rs->type == SL_TYPE_RRSIG && n->nsets > 0 &&
+		    n->sets[n->nsets - 1].type == SL_TYPE_RRSIG) {
+			s = &n->sets[n->nsets - 1];
+		} else {
+			s = &n->sets[n->nsets++];
+			s->type = rs->type;
+			s->ttl = rs->ttl;
+		}
+		if (set_reserve(s, s->n + rs->count) != SL_OK)
+			return SL_ENOMEM;
+		while ((rd = sl_rrset_next(rs, rd, &len)) != NULL)
+			s->rrs[s->n++] = (tx_rr_t){ rd, { NULL, 0 }, len, rs->ttl };
+	}
+	return SL_OK;
+}
+
 /* Adds an overlay entry for @p key; imports the base node's RRsets. */
 static int ov_create(sl_zone_txn_t *t, const uint8_t *key, size_t klen, uint32_t h,
 		     const uint8_t *owner, const sl_zn_t *base, tx_name_t **out)
@@ -296,21 +325,9 @@ static int ov_create(sl_zone_txn_t *t, const uint8_t *key, size_t klen, uint32_t
 		if (!n->sets)
 			return SL_ENOMEM;
 		n->cap = base->pub.nrrsets;
-		for (unsigned i = 0; i < base->pub.nrrsets; i++) {
-			const sl_rrset_t *rs = &base->pub.rrsets[i];
-			tx_set_t *s = &n->sets[i];
-			const uint8_t *rd = NULL;
-			uint16_t len;
-
-			s->type = rs->type;
-			s->ttl = rs->ttl;
-			if (set_reserve(s, rs->count) != SL_OK) {
-				name_free(n);
-				return SL_ENOMEM;
-			}
-			n->nsets = i + 1;
-			while ((rd = sl_rrset_next(rs, rd, &len)) != NULL)
-				s->rrs[s->n++] = (tx_rr_t){ rd, { NULL, 0 }, len };
+		if (ov_import(n, base) != SL_OK) {
+			name_free(n);
+			return SL_ENOMEM;
 		}
 	}
 	n->hnext = t->htab[h & (t->hcap - 1)];
@@ -449,13 +466,13 @@ int sl_zi_ov_add(sl_zone_txn_t *t, const uint8_t *key, size_t klen, const uint8_
 	}
 	if (s->n == 0) {
 		s->ttl = ttl;
-	} else if (ttl != s->ttl && !s->ttl_warned) {
+	} else if (ttl != s->ttl && type != SL_TYPE_RRSIG && !s->ttl_warned) {
 		sl_zi_warn_ttl(w, n->owner, type, ttl, s->ttl);
 		s->ttl_warned = true;
 	}
 	memcpy(copy, rdata, rdlen);
 	memmove(s->rrs + pos + 1, s->rrs + pos, (s->n - pos) * sizeof(s->rrs[0]));
-	s->rrs[pos] = (tx_rr_t){ copy, w, rdlen };
+	s->rrs[pos] = (tx_rr_t){ copy, w, rdlen, type == SL_TYPE_RRSIG ? ttl : s->ttl };
 	s->n++;
 	s->view_ok = false;
 	n->modified = true;

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 
 #include <sluice/name.h>
+#include <sluice/rr.h>
 #include <sluice/zone.h>
 
 #include "zone_int.h"
@@ -367,12 +368,12 @@ static int fl_pn(const sl_zone_txn_t *t, frag_t *const *fr, size_t nfr, scratch_
 			    sl_zi_rdata_cmp(type, r->rdata, r->rdlen, sc->rps[k - 1].r->rdata,
 					    sc->rps[k - 1].r->rdlen) == 0)
 				continue;
-			if (r->ttl != set->ttl && !warned) {
+			if (r->ttl != set->ttl && type != SL_TYPE_RRSIG && !warned) {
 				sl_zi_warn_ttl(fl_rwhere(t, r), fr[0]->data + fr[0]->keylen, type,
 					       r->ttl, set->ttl);
 				warned = true;
 			}
-			sc->rrs[nrr++] = (tx_rr_t){ r->rdata, fl_rwhere(t, r), r->rdlen };
+			sc->rrs[nrr++] = (tx_rr_t){ r->rdata, fl_rwhere(t, r), r->rdlen, r->ttl };
 			set->n++;
 		}
 		a = b;

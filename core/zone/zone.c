@@ -38,6 +38,7 @@ static void version_free(sl_zone_version_t *v)
 
 	sl_bt_unref(v->root);
 	sl_bt_unref(v->nsref);
+	sl_bt_unref(v->nsec3);
 	free(v);
 	atomic_fetch_sub_explicit(&versions_live, 1, memory_order_relaxed);
 #ifdef __GLIBC__
@@ -289,22 +290,47 @@ uint64_t sl_zone_rr_count(const sl_zone_version_t *version)
 	return version->rr_count;
 }
 
-const sl_rrset_t *sl_node_rrset(const sl_node_t *node, uint16_t type)
+/* The covered type of a stored RRSIG RRset (all its RRs share it). */
+static uint16_t sig_covered(const sl_rrset_t *rs)
+{
+	return rs->data_len >= 4 ? (uint16_t)(rs->data[2] << 8 | rs->data[3]) : 0;
+}
+
+/*
+ * Binary search in the node's RRsets, ordered by (type, covered type for
+ * RRSIG). @p covered is only compared for RRSIG; -1 finds the first RRSIG.
+ */
+static const sl_rrset_t *rrset_search(const sl_node_t *node, uint16_t type, int32_t covered)
 {
 	unsigned lo = 0, hi = node ? node->nrrsets : 0;
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
-		uint16_t t = node->rrsets[mid].type;
+		const sl_rrset_t *rs = &node->rrsets[mid];
+		int32_t c = (int32_t)rs->type - type;
 
-		if (t == type)
-			return &node->rrsets[mid];
-		if (t < type)
+		if (c == 0 && type == SL_TYPE_RRSIG)
+			c = covered < 0 ? 1 : (int32_t)sig_covered(rs) - covered;
+		if (c == 0)
+			return rs;
+		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	if (covered < 0 && lo < (node ? node->nrrsets : 0) && node->rrsets[lo].type == type)
+		return &node->rrsets[lo];
 	return NULL;
+}
+
+const sl_rrset_t *sl_node_rrset(const sl_node_t *node, uint16_t type)
+{
+	return rrset_search(node, type, -1);
+}
+
+const sl_rrset_t *sl_node_rrsig(const sl_node_t *node, uint16_t covered)
+{
+	return rrset_search(node, SL_TYPE_RRSIG, covered);
 }
 
 const uint8_t *sl_rrset_next(const sl_rrset_t *rrset, const uint8_t *prev, uint16_t *rdlen)
@@ -420,6 +446,83 @@ int sl_zone_lookup(const sl_zone_version_t *version, const uint8_t *name, sl_zon
 		return SL_EINVAL;
 	sl_zi_lookup(version->root, key, klen, out);
 	return out->node ? SL_OK : SL_ENOTFOUND;
+}
+
+/* ---- denial of existence ------------------------------------------------- */
+
+/* An NSEC owner of the chain, or a node below a cut (to skip its subtree). */
+static bool nsec_or_nonauth(const sl_zn_t *z, void *ctx)
+{
+	(void)ctx;
+	return (z->pub.flags & SL_NODE_NONAUTH) || node_has(&z->pub, SL_TYPE_NSEC);
+}
+
+/* Most zone cuts one search skips before it gives up (hostile zones only). */
+#define NSEC_MAX_CUTS 64
+
+const sl_node_t *sl_zone_nsec_previous(const sl_zone_version_t *version, const uint8_t *name)
+{
+	uint8_t key[SL_ZKEY_MAX];
+	size_t klen;
+
+	if (!version || !name ||
+	    !zone_key(name, version->apex->pub.owner, version->apex_labels, key, &klen))
+		return NULL;
+	for (unsigned jumps = 0; jumps <= NSEC_MAX_CUTS; jumps++) {
+		const sl_zn_t *z = sl_bt_rfind(version->root, key, klen, false, nsec_or_nonauth,
+					       NULL);
+		const sl_zn_t *cut = NULL;
+
+		if (!z || !(z->pub.flags & SL_NODE_NONAUTH))
+			return z ? &z->pub : NULL;
+		/* Below a cut: everything between the cut and z is too; go on from the cut. */
+		for (size_t i = 0; i < z->keylen && !cut; i++) {
+			const sl_zn_t *a;
+
+			if (z->key[i] == 0 && (a = sl_bt_find(version->root, z->key, i + 1)) &&
+			    (a->pub.flags & SL_NODE_DELEG))
+				cut = a;
+		}
+		if (!cut)
+			return NULL;
+		memcpy(key, cut->key, cut->keylen);
+		klen = cut->keylen;
+		if (node_has(&cut->pub, SL_TYPE_NSEC))
+			return &cut->pub;
+	}
+	return NULL;
+}
+
+bool sl_zone_has_nsec3(const sl_zone_version_t *version)
+{
+	return version && version->nsec3;
+}
+
+int sl_zone_nsec3_find(const sl_zone_version_t *version, const uint8_t *owner,
+		       const sl_node_t **match, const sl_node_t **cover)
+{
+	uint8_t key[SL_ZKEY_MAX];
+	size_t klen;
+	sl_zn_t *exact, *pred;
+	const sl_zn_t *z;
+
+	*match = NULL;
+	*cover = NULL;
+	if (!version || !version->nsec3 || !owner ||
+	    !zone_key(owner, version->apex->pub.owner, version->apex_labels, key, &klen))
+		return SL_EINVAL;
+	sl_bt_search(version->nsec3, key, klen, &exact, &pred, NULL);
+	if (exact) {
+		z = sl_bt_find(version->root, exact->key, exact->keylen);
+		*match = z ? &z->pub : NULL;
+		return z ? SL_OK : SL_EINVAL;
+	}
+	/* Before the first hash: the last NSEC3 covers it (the chain wraps). */
+	if (!pred)
+		pred = sl_bt_last(version->nsec3);
+	z = pred ? sl_bt_find(version->root, pred->key, pred->keylen) : NULL;
+	*cover = z ? &z->pub : NULL;
+	return z ? SL_ENOTFOUND : SL_EINVAL;
 }
 
 /* What the opaque storage of an sl_zone_iter_t holds. */

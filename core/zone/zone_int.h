@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sluice/rr.h>
 #include <sluice/zone.h>
 
 #include "qsbr.h"
@@ -49,6 +50,7 @@ struct sl_zone_version {
 	_Atomic uint32_t refs;   /* 1 while current + sl_zone_version_ref() + open txns */
 	sl_bt_t *root;           /* the names */
 	sl_bt_t *nsref;          /* in-zone NS targets with reference counts */
+	sl_bt_t *nsec3;          /* NSEC3 owners (keys only, see sl_zi_nsec3_owner()), or NULL */
 	const sl_zn_t *apex;     /* the apex node */
 	uint64_t rr_count;       /* RRs in the version */
 	uint32_t serial;         /* SOA serial */
@@ -114,7 +116,21 @@ typedef struct tx_rr {
 	const uint8_t *rdata;
 	where_t where;
 	uint16_t len;
+	uint32_t ttl;  /* this RR's own TTL: used for RRSIG only (see rrsig_ttl()) */
 } tx_rr_t;
+
+/*
+ * RRSIGs are kept per RR in a transaction (one RRSIG "set" per name, in
+ * canonical RDATA order, which groups them by covered type since that is
+ * the first RDATA field) and split per covered type when a node is packed:
+ * each covered type's RRSIGs become their own sl_rrset_t of type RRSIG with
+ * their own TTL (RFC 4034 §3), stored after one another in covered-type
+ * order. Only RRSIGs may differ in TTL within a transaction's set.
+ */
+static inline uint16_t rrsig_covered(const uint8_t *rdata, uint16_t len)
+{
+	return len >= 2 ? (uint16_t)(rdata[0] << 8 | rdata[1]) : 0;
+}
 
 /* An RRset of an overlay name: RRs in canonical order. */
 typedef struct tx_set {
@@ -324,6 +340,9 @@ void sl_zi_scratch_free(scratch_t *sc);
 /** An overlay name as a pending name (empty RRsets skipped), built in @p sc. */
 int sl_zi_ov_pn(const tx_name_t *n, scratch_t *sc, pn_t *pn);
 
+/** RRsets a pending set packs into: one (none when empty), or one per covered type for RRSIG. */
+unsigned sl_zi_packed_sets(const pn_set_t *s);
+
 /** Packs a pending name into a new node with its own flags (apex, cut, ENT). */
 sl_zn_t *sl_zi_zn_from_pn(const pn_t *pn, bool apex);
 
@@ -355,6 +374,22 @@ static inline uint32_t ref_count(const sl_zn_t *z)
 {
 	return (uint32_t)(uintptr_t)z->pub.rrsets;
 }
+
+/*
+ * The NSEC3 index: every version keeps the keys of its NSEC3 owners (apex
+ * children with an NSEC3 RRset) in a third tree of the same kind, nodes
+ * without RRsets, so that the NSEC3 matching or covering a hash is found in
+ * O(log n) (RFC 5155 §7.2), never by walking the names in between. The
+ * node itself is then looked up in the main tree by the same key.
+ */
+static inline bool sl_zi_nsec3_owner(const sl_zn_t *z)
+{
+	return z != NULL && z->keylen > 0 && sl_zkey_parent(z->key, z->keylen) == 0 &&
+	       node_has(&z->pub, SL_TYPE_NSEC3);
+}
+
+/** Builds the NSEC3 index of the nodes @p zns (any order of keys is not allowed: canonical). */
+int sl_zi_nsec3_index(sl_zn_t *const *zns, size_t n, sl_bt_t **out);
 
 /** An index node for target @p owner (key @p key) with @p count references. */
 sl_zn_t *sl_zi_ref_new(const uint8_t *key, size_t klen, const uint8_t *owner, uint32_t count);

@@ -582,6 +582,65 @@ void sl_bt_search(const sl_bt_t *b, const uint8_t *key, size_t len, sl_zn_t **ex
 	}
 }
 
+/*
+ * Walks backwards from the greatest node whose key is <= @p key (< when
+ * @p strict) and returns the first that @p want accepts, or NULL. A path
+ * stack replaces parent pointers; each step back is O(1) amortised.
+ */
+sl_zn_t *sl_bt_rfind(const sl_bt_t *b, const uint8_t *key, size_t len, bool strict,
+		     bool (*want)(const sl_zn_t *zn, void *ctx), void *ctx)
+{
+	const sl_bt_t *path[SL_BT_MAXH];
+	unsigned idx[SL_BT_MAXH];
+	unsigned d = 0;
+	bool eq;
+	long p;
+
+	if (!b)
+		return NULL;
+	while (!b->leaf && d < SL_BT_MAXH) {
+		unsigned i = int_find(b, key, len);
+
+		path[d] = b;
+		idx[d++] = i;
+		b = b->child[i];
+	}
+	if (!b->leaf)
+		return NULL;
+	p = (long)leaf_find(b, key, len, &eq);
+	if (!eq || strict)
+		p--;
+	for (;;) {
+		for (; p >= 0; p--) {
+			if (want(b->zn[p], ctx))
+				return b->zn[p];
+		}
+		while (d > 0 && idx[d - 1] == 0)
+			d--;
+		if (d == 0)
+			return NULL;
+		idx[d - 1]--;
+		b = path[d - 1]->child[idx[d - 1]];
+		while (!b->leaf && d < SL_BT_MAXH) {
+			path[d] = b;
+			idx[d++] = b->n - 1u;
+			b = b->child[b->n - 1];
+		}
+		if (!b->leaf)
+			return NULL;
+		p = (long)b->n - 1;
+	}
+}
+
+sl_zn_t *sl_bt_last(const sl_bt_t *b)
+{
+	if (!b)
+		return NULL;
+	while (!b->leaf)
+		b = b->child[b->n - 1];
+	return b->n ? b->zn[b->n - 1] : NULL;
+}
+
 /* ---- building ------------------------------------------------------------ */
 
 int sl_bt_build(sl_zn_t **zns, size_t n, uint64_t gen, sl_bt_t **root)

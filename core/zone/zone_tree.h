@@ -25,6 +25,7 @@
 #define SL_CORE_ZONE_TREE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sluice/zone.h>
@@ -157,6 +158,16 @@ int sl_bt_put(sl_bt_t **root, uint64_t gen, sl_zn_t *zn);
  * @return SL_OK, SL_ENOTFOUND or SL_ENOMEM (tree must then be discarded)
  */
 int sl_bt_del(sl_bt_t **root, uint64_t gen, const uint8_t *key, size_t len);
+
+/**
+ * Walking backwards from the greatest node whose key is <= @p key (< when
+ * @p strict), the first node @p want accepts, or NULL.
+ */
+sl_zn_t *sl_bt_rfind(const sl_bt_t *root, const uint8_t *key, size_t len, bool strict,
+		     bool (*want)(const sl_zn_t *zn, void *ctx), void *ctx);
+
+/** The node with the greatest key, or NULL for an empty tree. */
+sl_zn_t *sl_bt_last(const sl_bt_t *root);
 
 /**
  * Positions an iterator (a stack of node/index pairs, 2 * SL_BT_MAXH

@@ -100,6 +100,26 @@ SL_API sl_result_t sl_answer_axfr(sl_request_t *req, const sl_zone_t *zone);
  */
 SL_API sl_result_t sl_answer_ixfr(sl_request_t *req, const sl_zone_t *zone);
 
+/** Octets of an NSEC3 SHA-1 hash (the only algorithm, RFC 5155 §11). */
+#define SL_NSEC3_HASH_LEN 20
+
+/**
+ * The NSEC3 hash of @p name (RFC 5155 §5, SHA-1): H(name | salt), then
+ * @p iterations more times H(previous | salt); the name is taken in
+ * canonical (lower-case) form. Allocation-free.
+ * @return SL_OK, or SL_EINVAL for an invalid name
+ */
+SL_API int sl_nsec3_hash(const uint8_t *name, const uint8_t *salt, uint8_t saltlen,
+			 uint16_t iterations, uint8_t out[SL_NSEC3_HASH_LEN]);
+
+/**
+ * The hashed owner name "<base32hex of hash>.<apex>" (RFC 5155 §3, RFC 4648
+ * §7, lower case, no padding) of @p hashlen octets of @p hash, into @p out.
+ * @return SL_OK, or SL_EINVAL when it would not be a valid name
+ */
+SL_API int sl_nsec3_owner(const uint8_t *hash, size_t hashlen, const uint8_t *apex,
+			  uint8_t out[SL_NAME_MAXLEN]);
+
 #ifdef __cplusplus
 }
 #endif

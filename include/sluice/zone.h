@@ -63,7 +63,7 @@ enum sl_node_flag {
 /** One owner name in a version. Read-only for everyone but the store. */
 typedef struct sl_node {
 	const uint8_t *owner;       /**< owner name (wire, case as loaded) */
-	const sl_rrset_t *rrsets;   /**< RRsets sorted by type */
+	const sl_rrset_t *rrsets;   /**< RRsets sorted by type (RRSIGs: one per covered type, by it) */
 	uint16_t nrrsets;           /**< their number (0 for an empty non-terminal) */
 	uint16_t flags;             /**< SL_NODE_* */
 } sl_node_t;
@@ -85,6 +85,12 @@ typedef struct sl_zone_lookup {
 	const sl_node_t *cut;       /**< the topmost zone cut at or above the name, or NULL */
 	const sl_node_t *dname;     /**< the topmost DNAME owner strictly above the name, or NULL */
 } sl_zone_lookup_t;
+
+/**
+ * Most NSEC3 hash iterations a zone may use (NSEC3 and NSEC3PARAM): more
+ * is an error at every commit (RFC 9276 §3.2; 0 is recommended).
+ */
+#define SL_NSEC3_MAX_ITERATIONS 100
 
 /** Caps enforced at every commit (load, update, transfer alike). */
 typedef struct sl_zone_limits {
@@ -167,8 +173,20 @@ SL_API const sl_node_t *sl_zone_find(const sl_zone_version_t *version, const uin
 SL_API int sl_zone_lookup(const sl_zone_version_t *version, const uint8_t *name,
 			  sl_zone_lookup_t *out);
 
-/** The RRset of @p type at @p node, or NULL. */
+/**
+ * The RRset of @p type at @p node, or NULL. RRSIGs are stored as one RRset
+ * per covered type (RFC 4034 §3: each with the TTL of the RRset it covers),
+ * after one another in covered-type order: for SL_TYPE_RRSIG this returns
+ * the first of them (the node's RRSIG RRsets are it and those that follow
+ * with type RRSIG); use sl_node_rrsig() for one covered type.
+ */
 SL_API const sl_rrset_t *sl_node_rrset(const sl_node_t *node, uint16_t type);
+
+/**
+ * The RRSIGs at @p node that cover @p covered (an RRset of type
+ * SL_TYPE_RRSIG, TTL that of the covered RRset as signed), or NULL.
+ */
+SL_API const sl_rrset_t *sl_node_rrsig(const sl_node_t *node, uint16_t covered);
 
 /**
  * Iterates RDATA of an RRset: pass NULL to start. Returns a pointer to the
@@ -176,6 +194,33 @@ SL_API const sl_rrset_t *sl_node_rrset(const sl_node_t *node, uint16_t type);
  */
 SL_API const uint8_t *sl_rrset_next(const sl_rrset_t *rrset, const uint8_t *prev,
 				    uint16_t *rdlen);
+
+/* ---- denial of existence (RFC 4035 §3.1.3, RFC 5155 §7.2) ---------------- */
+
+/**
+ * The NSEC that matches or covers @p name: the greatest authoritative node
+ * (not below a zone cut) at or before @p name in canonical order that owns
+ * an NSEC RRset; empty non-terminals and glue are skipped, a cut's subtree
+ * in one step. Allocation-free. @return the node, or NULL (no NSEC chain
+ * before the name, or @p name not in the zone)
+ */
+SL_API const sl_node_t *sl_zone_nsec_previous(const sl_zone_version_t *version,
+					      const uint8_t *name);
+
+/** True when the version has NSEC3 records (children of the apex owning NSEC3). */
+SL_API bool sl_zone_has_nsec3(const sl_zone_version_t *version);
+
+/**
+ * Finds the NSEC3 for a hashed owner name @p owner ("<base32hex hash>.<apex>",
+ * see sl_nsec3_owner()) through the version's index of NSEC3 owners, in
+ * O(log n): *@p match gets the NSEC3 node of that name, or else *@p cover
+ * the one whose owner precedes it in hash order (the last one when the hash
+ * sorts before them all: the chain wraps). Allocation-free.
+ * @return SL_OK (match), SL_ENOTFOUND (cover) or SL_EINVAL (no NSEC3 records,
+ *         or @p owner is not in the zone)
+ */
+SL_API int sl_zone_nsec3_find(const sl_zone_version_t *version, const uint8_t *owner,
+			      const sl_node_t **match, const sl_node_t **cover);
 
 /**
  * Octets of an iterator's opaque state. Part of the ABI: the store keeps
@@ -263,7 +308,8 @@ SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *ow
  * the apex; nothing but RRSIG/NSEC beside a CNAME and at most one CNAME; no
  * DNAME beside a CNAME, at most one DNAME; glue (A/AAAA) present for every
  * NS target that lies at or below a zone cut of this zone (for NS RRsets at
- * the apex and at authoritative cuts; occluded NS are not checked);
+ * the apex and at authoritative cuts; occluded NS are not checked); NSEC3 and NSEC3PARAM
+ * iterations at most SL_NSEC3_MAX_ITERATIONS;
  * @p limits (NULL: defaults). Per-name checks and the per-name limits run on
  * the names the transaction changes (every name for SL_TXN_EMPTY or a first
  * load); the apex, zone-size and glue checks always hold for the whole

@@ -1333,6 +1333,150 @@ END_TEST
  * case (an unchecked fixture), so that every test sees the same committed
  * version; it is dropped once the case has run.
  */
+/* RFC 5155 Appendix A: salt aabbccdd, 12 iterations. */
+START_TEST(test_nsec3_hash_vectors)
+{
+	static const struct {
+		const char *name, *hashed;
+	} v[] = {
+		{ "example.", "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example." },
+		{ "a.example.", "35mthgpgcu1qg68fab165klnsnk3dpvl.example." },
+		{ "ns1.example.", "2t7b4g4vsa5smi47k61mv5bv1a22bojr.example." },
+		{ "*.w.example.", "r53bq7cc2uvmubfu5ocmm6pers9tk9en.example." },
+		{ "x.y.w.example.", "2vptu5timamqttgl4luu9kg21e0aor3s.example." },
+		{ "X.Y.W.EXAMPLE.", "2vptu5timamqttgl4luu9kg21e0aor3s.example." },
+		{ "y.w.example.", "ji6neoaepv8b5o6k4ev33abha8ht9fgc.example." },
+		{ "xx.example.", "t644ebqk9bibcna874givr6joj62mlhv.example." },
+	};
+	static const uint8_t salt[] = { 0xaa, 0xbb, 0xcc, 0xdd };
+	uint8_t apex[SL_NAME_MAXLEN], name[SL_NAME_MAXLEN], want[SL_NAME_MAXLEN];
+	uint8_t hash[SL_NSEC3_HASH_LEN], owner[SL_NAME_MAXLEN];
+
+	wire_name("example.", apex);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		wire_name(v[i].name, name);
+		wire_name(v[i].hashed, want);
+		ck_assert_int_eq(sl_nsec3_hash(name, salt, sizeof(salt), 12, hash), SL_OK);
+		ck_assert_int_eq(sl_nsec3_owner(hash, sizeof(hash), apex, owner), SL_OK);
+		ck_assert_msg(sl_name_equal(owner, want), "%s", v[i].name);
+		ck_assert_mem_eq(owner, want, sl_name_len(want));
+	}
+	ck_assert_int_eq(sl_nsec3_owner(hash, 40, apex, owner), SL_EINVAL);
+}
+END_TEST
+
+/* ---- DNSSEC: a small zone with (unverifiable) signatures ------------------ */
+
+/* 64 octets of signature, as ECDSA P-256 has. */
+#define SIG64 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=="
+#define RRSIG(cov, ttl, labels) \
+	"RRSIG " cov " 13 " #labels " " #ttl " 20270101000000 20260101000000 4242 signed.test. " SIG64
+
+static const char *const signed_lines[] = {
+	"@ 3600 SOA ns1 hostmaster 1 7200 3600 1209600 300",
+	"@ 3600 " RRSIG("SOA", 3600, 2),
+	"@ 3600 NS ns1",
+	"@ 3600 " RRSIG("NS", 3600, 2),
+	"@ 300 NSEC ns1 NS SOA RRSIG NSEC",
+	"@ 300 " RRSIG("NSEC", 300, 2),
+	"ns1 3600 A 192.0.2.53",
+	"ns1 3600 " RRSIG("A", 3600, 3),
+	"ns1 300 NSEC txt NSEC RRSIG A",
+	"ns1 300 " RRSIG("NSEC", 300, 3),
+	"txt 60 TXT \"" BIG98 "01\"",
+	"txt 60 TXT \"" BIG98 "02\"",
+	"txt 60 TXT \"" BIG98 "03\"",
+	"txt 60 " RRSIG("TXT", 60, 3),
+	"txt 60 RRSIG TXT 13 3 60 20270101000000 20260101000000 4243 signed.test. " SIG64,
+	"txt 300 NSEC signed.test. TXT RRSIG NSEC",
+	"txt 300 " RRSIG("NSEC", 300, 3),
+};
+
+static void build_signed_zone(void)
+{
+	sl_zone_txn_t *txn;
+	char err[1024] = "";
+	size_t len;
+
+	must(sl_name_from_text("signed.test.", 12, NULL, origin, &len) == SL_OK, "origin", NULL);
+	zone = sl_zone_get(origin);
+	must(zone != NULL, "sl_zone_get", NULL);
+	must(sl_zone_txn_begin(zone, SL_TXN_EMPTY, &txn) == SL_OK, "sl_zone_txn_begin", NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(signed_lines); i++)
+		add_line(txn, signed_lines[i]);
+	must(sl_zone_txn_commit(txn, NULL, err, sizeof(err)) == SL_OK, "commit", err);
+}
+
+/* Asks with DO set (the EDNS state the pipeline would have parsed). */
+static void ask_do(const char *qname, uint16_t qtype, size_t limit, bool dnssec)
+{
+	prepare(qname, qtype, SL_CLASS_IN, limit, SL_TRANSPORT_UDP);
+	qmsg.edns.present = true;
+	qmsg.edns.do_bit = dnssec;
+	ck_assert_int_eq(sl_answer_query(&rcore.pub, sl_zone_current(zone)), SL_RESULT_DONE);
+	finish_and_parse();
+}
+
+START_TEST(test_do_signed_answer)
+{
+	static const char *const an[] = {
+		"ns1.signed.test. 3600 A 192.0.2.53",
+		"ns1.signed.test. 3600 RRSIG A 13 3 3600 20270101000000 20260101000000 4242 "
+		"signed.test. " SIG64,
+		NULL,
+	};
+	static const char *const plain[] = { "ns1.signed.test. 3600 A 192.0.2.53", NULL };
+	static const char *const none[] = { NULL };
+
+	ask_do("ns1.signed.test.", SL_TYPE_A, 1232, true);
+	expect_sections("DO", an, none, none);
+	ck_assert(!(resp.flags & SL_FLAG_TC));
+	ask_do("ns1.signed.test.", SL_TYPE_A, 1232, false);
+	expect_sections("no DO", plain, none, none);
+}
+END_TEST
+
+START_TEST(test_do_nxdomain_proof)
+{
+	static const char *const ns[] = {
+		"signed.test. 300 SOA ns1.signed.test. hostmaster.signed.test. 1 7200 3600 1209600 300",
+		"signed.test. 300 RRSIG SOA 13 2 3600 20270101000000 20260101000000 4242 "
+		"signed.test. " SIG64,
+		"ns1.signed.test. 300 NSEC txt.signed.test. A RRSIG NSEC",
+		"ns1.signed.test. 300 RRSIG NSEC 13 3 300 20270101000000 20260101000000 4242 "
+		"signed.test. " SIG64,
+		"signed.test. 300 NSEC ns1.signed.test. NS SOA RRSIG NSEC",
+		"signed.test. 300 RRSIG NSEC 13 2 300 20270101000000 20260101000000 4242 "
+		"signed.test. " SIG64,
+		NULL,
+	};
+	static const char *const none[] = { NULL };
+
+	/* nx sorts between ns1 and txt; its wildcard *.signed.test. before ns1. */
+	ask_do("nx.signed.test.", SL_TYPE_A, 1232, true);
+	ck_assert_uint_eq(resp.rcode, SL_RCODE_NXDOMAIN);
+	expect_sections("NXDOMAIN", none, ns, none);
+}
+END_TEST
+
+/*
+ * RFC 4035 §3.1.1: the TXT RRset fits 512 octets alone, not with its two
+ * RRSIGs: nothing of it goes in, TC is set.
+ */
+START_TEST(test_do_never_split)
+{
+	static const char *const none[] = { NULL };
+
+	ask_do("txt.signed.test.", SL_TYPE_TXT, 512, false);
+	ck_assert(!(resp.flags & SL_FLAG_TC));
+	ck_assert_uint_eq(rmsg.hdr.ancount, 3);
+	ask_do("txt.signed.test.", SL_TYPE_TXT, 512, true);
+	ck_assert(resp.flags & SL_FLAG_TC);
+	expect_sections("TC", none, none, none);
+}
+END_TEST
+
+
 static void drop_zone(void)
 {
 	sl_zone_put(zone);
@@ -1375,6 +1519,14 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_ixfr_behind_udp);
 	tcase_add_test(tc, test_ixfr_behind_tcp);
 	tcase_add_test(tc, test_ixfr_errors);
+	tcase_add_test(tc, test_nsec3_hash_vectors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dnssec");
+	tcase_add_unchecked_fixture(tc, build_signed_zone, drop_zone);
+	tcase_add_test(tc, test_do_signed_answer);
+	tcase_add_test(tc, test_do_nxdomain_proof);
+	tcase_add_test(tc, test_do_never_split);
 	suite_add_tcase(s, tc);
 	return s;
 }

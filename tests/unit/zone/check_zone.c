@@ -138,6 +138,11 @@ static bool has_type(const sl_node_t *n, uint16_t type)
  * each non-apex node's parent present, ENTs have descendants and no data,
  * and every flag equal to a from-scratch computation.
  */
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 static void check_invariants(const sl_zone_version_t *v)
 {
 	sl_zone_iter_t it;
@@ -153,7 +158,12 @@ static void check_invariants(const sl_zone_version_t *v)
 		count++;
 		for (unsigned i = 0; i < n->nrrsets; i++) {
 			rrs += n->rrsets[i].count;
-			if (i)
+			/* By type; RRSIGs one RRset per covered type, by it. */
+			if (i && n->rrsets[i].type == SL_TYPE_RRSIG &&
+			    n->rrsets[i - 1].type == SL_TYPE_RRSIG)
+				ck_assert_uint_lt(rd16(n->rrsets[i - 1].data + 2),
+						  rd16(n->rrsets[i].data + 2));
+			else if (i)
 				ck_assert_uint_lt(n->rrsets[i - 1].type, n->rrsets[i].type);
 		}
 		if (prev)
@@ -1260,6 +1270,90 @@ START_TEST(test_ttl_and_duplicates)
 }
 END_TEST
 
+/*
+ * RRSIGs are stored per covered type, each RRset with its own TTL (RFC 4034
+ * §3), after a full load and after incremental changes alike, and without
+ * the TTL warning other types get.
+ */
+#define SIG(cov, ttl, tag) \
+	"s " #ttl " RRSIG " cov " 13 3 " #ttl " 20270101000000 20260101000000 " #tag \
+	" example.com. AAAA"
+
+static void check_sigs(const sl_zone_version_t *v, bool with_txt)
+{
+	const sl_node_t *n = sl_zone_find(v, N("s"));
+	const sl_rrset_t *first, *a, *nsec, *txt;
+
+	ck_assert_ptr_nonnull(n);
+	first = sl_node_rrset(n, SL_TYPE_RRSIG);
+	a = sl_node_rrsig(n, SL_TYPE_A);
+	nsec = sl_node_rrsig(n, SL_TYPE_NSEC);
+	txt = sl_node_rrsig(n, SL_TYPE_TXT);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(nsec);
+	ck_assert_ptr_eq(first, a);
+	ck_assert_uint_eq(a->type, SL_TYPE_RRSIG);
+	ck_assert_uint_eq(a->count, 2);
+	ck_assert_uint_eq(a->ttl, 3600);
+	ck_assert_uint_eq(nsec->count, 1);
+	ck_assert_uint_eq(nsec->ttl, 300);
+	ck_assert_ptr_null(sl_node_rrsig(n, SL_TYPE_AAAA));
+	if (with_txt) {
+		ck_assert_ptr_nonnull(txt);
+		ck_assert_uint_eq(txt->ttl, 60);
+		ck_assert_uint_eq(n->nrrsets, 6); /* A TXT RRSIG(A) RRSIG(TXT) RRSIG(NSEC) NSEC */
+	} else {
+		ck_assert_ptr_null(txt);
+		ck_assert_uint_eq(n->nrrsets, 4);
+	}
+	check_invariants(v);
+}
+
+START_TEST(test_rrsig_per_type)
+{
+	static const char *lines[] = {
+		SIG("NSEC", 300, 1), SIG("A", 3600, 1), "s 3600 A 192.0.2.1", SIG("A", 3600, 2),
+		"s 300 NSEC t.example.com. A RRSIG NSEC",
+	};
+	sl_zone_t *z = mkzone();
+	sl_zone_txn_t *txn;
+	char err[512];
+
+	ck_assert_int_eq(sl_zone_txn_begin(z, SL_TXN_EMPTY, &txn), SL_OK);
+	add_soa_ns(txn);
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
+		ck_assert_int_eq(add_rr(txn, lines[i], "f:1"), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
+	check_sigs(sl_zone_current(z), false);
+
+	/* Incremental: a new signed RRset; the others keep their TTLs. */
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	ck_assert_int_eq(add_rr(txn, "s 60 TXT \"t\"", NULL), SL_OK);
+	ck_assert_int_eq(add_rr(txn, SIG("TXT", 60, 3), NULL), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
+	check_sigs(sl_zone_current(z), true);
+
+	/* Removing the TXT and its signature gives the first state back. */
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	ck_assert_int_eq(rem_rr(txn, "s 60 TXT \"t\""), SL_OK);
+	ck_assert_int_eq(rem_rr(txn, SIG("TXT", 60, 3)), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
+	check_sigs(sl_zone_current(z), false);
+
+	/* A bulk load that reads (log -> overlay) keeps them apart too. */
+	ck_assert_int_eq(sl_zone_txn_begin(z, SL_TXN_EMPTY, &txn), SL_OK);
+	add_soa_ns(txn);
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++)
+		ck_assert_int_eq(add_rr(txn, lines[i], NULL), SL_OK);
+	ck_assert_ptr_nonnull(sl_zone_txn_rrset(txn, N("s"), SL_TYPE_RRSIG));
+	ck_assert_int_eq(add_rr(txn, "s 60 TXT \"t\"", NULL), SL_OK);
+	ck_assert_int_eq(add_rr(txn, SIG("TXT", 60, 3), NULL), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
+	check_sigs(sl_zone_current(z), true);
+	sl_zone_put(z);
+}
+END_TEST
+
 /* ---- semantic checks ------------------------------------------------------ */
 
 struct check_case {
@@ -1272,6 +1366,12 @@ struct check_case {
 #define NS "@ 3600 NS ns1.example.net."
 
 static const struct check_case check_cases[] = {
+	{ "NSEC3 iterations over 100 (RFC 9276)",
+	  { SOA, NS, "@ 0 NSEC3PARAM 1 0 101 aabbccdd" },
+	  "NSEC3PARAM: NSEC3 iterations 101 exceed the limit of 100" },
+	{ "NSEC3 record iterations over 100",
+	  { SOA, NS, "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom 300 NSEC3 1 1 500 - 2t7b4g4vsa5smi47k61mv5bv1a22bojr A" },
+	  "NSEC3 iterations 500 exceed the limit of 100" },
 	{ "no SOA", { NS }, "example.com.: no SOA record at the zone apex" },
 	{ "two SOAs", { SOA, "@ 3600 SOA ns1 host 2 7200 3600 1209600 300", NS },
 	  "zone.db:1: example.com. SOA: 2 SOA records, exactly one is allowed" },
@@ -1973,6 +2073,7 @@ Suite *tu_suite(void)
 	tc = tcase_create("lookup");
 	tcase_add_test(tc, test_exact);
 	tcase_add_test(tc, test_ent_and_nxdomain);
+	tcase_add_test(tc, test_rrsig_per_type);
 	tcase_add_test(tc, test_cut_and_dname);
 	tcase_add_test(tc, test_dname_at_apex);
 	tcase_add_test(tc, test_root_zone);

@@ -1,0 +1,263 @@
+# Differential test of signed answers: sluiced's zonefile plugin against
+# knotd and NSD serving the same offline-signed zone, signed here with
+# ldns-keygen / ldns-signzone in three variants (NSEC, NSEC3, NSEC3 with
+# opt-out). Every name of the zone (owners, empty non-terminals, names
+# below the wildcard, the DNAME and the cuts, nonexistent names) x the
+# relevant types is asked with DO set, and without DO, over UDP and TCP.
+# Each answer of sluiced must equal knotd's or NSD's section by section,
+# RRSIGs included (knot_peer.compare(), one argued exception added here:
+# the order of RRSIG RRsets in the answer section). A validation check
+# (ldns-verify-zone on the AXFR sluiced serves, and every positive and
+# negative answer's RRSIGs checked by dnspython against the zone's keys)
+# completes it.
+# SPDX-License-Identifier: MIT OR Apache-2.0
+
+import os
+import shutil
+import subprocess
+
+import dns.dnssec
+import dns.message
+import dns.name
+import dns.rdatatype
+import dns.rrset
+import dns.zone
+import pytest
+
+from conftest import SANITIZER_MARKERS, ServerFactory, _check_binaries, free_port
+from knot_peer import (KnotPeer, NsdPeer, PrimaryZone, Query, check_zonefile_built, compare,
+                       diff_report, exchange, have_knotd, wait_soa, zonefile_config)
+
+ORIGIN = "sig.example."
+TRANSPORTS = ("udp", "tcp")
+
+ZONE = """$ORIGIN sig.example.
+$TTL 3600
+@ SOA ns1 hostmaster 1 7200 3600 1209600 300
+@ NS ns1
+@ NS ns2
+@ MX 10 mail
+@ A 192.0.2.1
+ns1 A 192.0.2.53
+ns2 AAAA 2001:db8::53
+mail A 192.0.2.25
+www A 192.0.2.80
+www 300 TXT "short ttl"
+*.wild A 192.0.2.99
+*.wild TXT "wild"
+x.y.ent A 192.0.2.7
+sub NS ns.sub
+sub NS ns.elsewhere.test.
+sub DS 12345 13 2 0000000000000000000000000000000000000000000000000000000000000001
+ns.sub A 192.0.2.60
+nods NS ns.nods
+ns.nods A 192.0.2.61
+alias CNAME www
+walias CNAME foo.wild
+dangling CNAME nx-target
+wcname CNAME nx.wild
+dn DNAME target.test.
+srv._tcp SRV 0 0 80 www
+"""
+
+# variant -> extra ldns-signzone arguments
+VARIANTS = {
+    "nsec": [],
+    "nsec3": ["-n", "-t", "0"],
+    "nsec3-optout": ["-n", "-t", "0", "-p", "-s", "aabbccdd"],
+}
+
+TYPES = ("A", "AAAA", "TXT", "MX", "NS", "SOA", "CNAME", "DS", "DNSKEY", "RRSIG", "NSEC",
+         "NSEC3", "NSEC3PARAM", "SRV", "ANY")
+
+HAVE_LDNS = shutil.which("ldns-signzone") and shutil.which("ldns-keygen")
+HAVE_NSD = os.path.exists(shutil.which("nsd") or "/usr/sbin/nsd")
+
+
+def sign_zone(workdir, variant):
+    """Signs ZONE in @workdir with a fresh KSK and ZSK (ECDSAP256SHA256);
+    returns the path of the signed master file."""
+    src = os.path.join(workdir, "sig.example.zone")
+    with open(src, "w") as f:
+        f.write(ZONE)
+    keys = []
+    for extra in (["-k"], []):
+        out = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256"] + extra + [ORIGIN],
+                             cwd=workdir, capture_output=True, text=True, check=True)
+        keys.append(out.stdout.strip())
+    signed = os.path.join(workdir, "sig.example.signed")
+    subprocess.run(["ldns-signzone"] + VARIANTS[variant] + ["-f", signed, src] + keys,
+                   cwd=workdir, capture_output=True, text=True, check=True)
+    return signed
+
+
+def generated_queries(path):
+    """Every name of the signed zone and some beside it x TYPES, with and
+    without DO."""
+    apex = dns.name.from_text(ORIGIN)
+    z = dns.zone.from_file(path, origin=ORIGIN, relativize=False, check_origin=True)
+    names = set()
+    for name, node in z.nodes.items():
+        types = {dns.rdatatype.to_text(rds.rdtype) for rds in node.rdatasets}
+        names.add(name.to_text())
+        parent = name.parent()
+        while parent != apex and parent.is_subdomain(apex):
+            names.add(parent.to_text())
+            parent = parent.parent()
+        if name.labels[0] == b"*":
+            names.add("gen-wc." + name.parent().to_text())
+            names.add("a.b." + name.parent().to_text())
+        if "DNAME" in types or ("NS" in types and name != apex):
+            names.add("gen." + name.to_text())
+        if "NSEC3" in types:
+            names.add("gen." + name.to_text())       # below an NSEC3 owner
+    names |= {"gen-nx." + ORIGIN, "zzz." + ORIGIN, "gen-nx.y.ent." + ORIGIN,
+              "gen-nx.ent." + ORIGIN, "*." + ORIGIN}
+    out = []
+    for name in sorted(names):
+        for t in TYPES:
+            out.append(Query(name, t, do=True))
+            out.append(Query(name, t, do=False))
+    return out
+
+
+def rrsig_order_free(query, transport, ref, got, port, ref_name):
+    """compare(), with one more exception: RRSIG RRsets may sit anywhere in
+    the answer section (RFC 4035 §3.1.1 only asks that they be there; knotd
+    appends them after the section's RRsets, sluiced and NSD put each right
+    after the RRset it covers). The answer's RRSIG-free order is still
+    compared, and the RRSIGs themselves as part of the section's multiset."""
+    d = compare(query, transport, ref, got, port, ref_name=ref_name)
+    if d and d.problems == ["answer order differs"]:
+        def order(msg):
+            return [r.name.to_text().lower() + " " + dns.rdatatype.to_text(r.rdtype)
+                    for r in msg.answer if r.rdtype != dns.rdatatype.RRSIG]
+        if ref[0] is not None and got[0] is not None:
+            a = list(dict.fromkeys(order(ref[0])))
+            b = list(dict.fromkeys(order(got[0])))
+            if a == b:
+                d.problems = []
+    return d
+
+
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
+def servers(request, tmp_path_factory):
+    """(variant, signed zone path, knotd, nsd or None, sluiced)."""
+    if not have_knotd():
+        pytest.skip("knotd not installed")
+    if not HAVE_LDNS:
+        pytest.skip("ldns-keygen/ldns-signzone not installed (Debian: ldnsutils)")
+    _check_binaries()
+    check_zonefile_built()
+    variant = request.param
+    workdir = str(tmp_path_factory.mktemp("signed-" + variant))
+    path = sign_zone(workdir, variant)
+    zones = [PrimaryZone(ORIGIN, path)]
+    knot = KnotPeer(tmp_path_factory.mktemp("knotd"), zones=zones)
+    nsd = NsdPeer(tmp_path_factory.mktemp("nsd"), zones=zones) if HAVE_NSD else None
+    factory = ServerFactory(tmp_path_factory)
+    try:
+        knot.start()
+        if nsd is not None:
+            nsd.start()
+        port = free_port()
+        srv = factory(cfg=zonefile_config(port, zones), port=port, name="sluiced-" + variant)
+        wait_soa(srv, ORIGIN)
+        yield variant, path, knot, nsd, srv
+    finally:
+        factory.cleanup()
+        if nsd is not None:
+            nsd.stop()
+        knot.stop()
+
+
+def test_generated_matrix(servers):
+    """Every query matches knotd's or NSD's answer, section by section."""
+    variant, path, knot, nsd, srv = servers
+    diffs = []
+    for q in generated_queries(path):
+        for transport in TRANSPORTS:
+            got = exchange(srv.port, q, transport)
+            ref = exchange(knot.port, q, transport)
+            d = rrsig_order_free(q, transport, ref, got, knot.port, "knotd")
+            if d and nsd is not None:
+                ref2 = exchange(nsd.port, q, transport)
+                if not rrsig_order_free(q, transport, ref2, got, nsd.port, "nsd"):
+                    d.problems = []
+            diffs.append(d)
+    assert not any(diffs), variant + ": " + diff_report(diffs, len(diffs))
+
+
+def test_no_do_no_dnssec(servers):
+    """Without DO nothing DNSSEC appears unless asked for by type."""
+    variant, path, knot, nsd, srv = servers
+    for name, qtype in (("www", "A"), ("nx", "A"), ("www", "MX"), ("foo.wild", "A"),
+                        ("sub", "A"), ("alias", "A")):
+        msg, err = exchange(srv.port, Query(name + "." + ORIGIN, qtype), "udp")
+        assert err is None, err
+        for sec in (msg.answer, msg.authority, msg.additional):
+            for rrset in sec:
+                assert rrset.rdtype not in (dns.rdatatype.RRSIG, dns.rdatatype.NSEC,
+                                            dns.rdatatype.NSEC3), msg
+
+
+def _keys(path):
+    z = dns.zone.from_file(path, origin=ORIGIN, relativize=False, check_origin=True)
+    return {dns.name.from_text(ORIGIN): z.find_rdataset(ORIGIN, "DNSKEY")}
+
+
+def test_answers_validate(servers):
+    """Every RRset in the answer and authority sections of DO answers
+    carries RRSIGs that verify against the zone's DNSKEYs (dnspython), and
+    the AXFR of the zone sluiced serves passes ldns-verify-zone."""
+    variant, path, knot, nsd, srv = servers
+    keys = _keys(path)
+    cases = [("www", "A"), ("nx", "A"), ("www", "SRV"), ("foo.wild", "A"), ("foo.wild", "MX"),
+             ("alias", "A"), ("y.ent", "A"), ("sub", "A"), ("nods", "A"), ("sub", "DS"),
+             ("nods", "DS"), ("dangling", "A"), ("x.dn", "A")]
+    import time
+    now = time.time()
+    for name, qtype in cases:
+        msg, err = exchange(srv.port, Query(name + "." + ORIGIN, qtype, do=True), "tcp")
+        assert err is None, err
+        for sec in (msg.answer, msg.authority):
+            sigs = [r for r in sec if r.rdtype == dns.rdatatype.RRSIG]
+            for rrset in sec:
+                if rrset.rdtype == dns.rdatatype.RRSIG:
+                    continue
+                if rrset.rdtype == dns.rdatatype.NS and rrset.name != dns.name.from_text(ORIGIN):
+                    continue                      # delegation NS: not signed
+                if rrset.rdtype == dns.rdatatype.CNAME and name == "x.dn":
+                    continue                      # synthesised from the DNAME
+                cover = [s for s in sigs if s.name == rrset.name and
+                         s[0].type_covered == rrset.rdtype]
+                assert cover, "%s %s: no RRSIG for %s in\n%s" % (name, qtype, rrset, msg)
+                full = dns.rrset.RRset(rrset.name, rrset.rdclass, rrset.rdtype)
+                for r in sec:
+                    if r.name == rrset.name and r.rdtype == rrset.rdtype:
+                        full.update(r)
+                sig = dns.rrset.RRset(cover[0].name, cover[0].rdclass, dns.rdatatype.RRSIG,
+                                      covers=rrset.rdtype)
+                for s in cover:
+                    sig.update(s)
+                dns.dnssec.validate(full, sig, keys, now=now)
+    if shutil.which("ldns-verify-zone"):
+        axfr = os.path.join(os.path.dirname(path), "axfr-%s.zone" % variant)
+        out = subprocess.run(["dig", "@127.0.0.1", "-p", str(srv.port), "+nocmd", "+nostats",
+                              "+onesoa", "AXFR", ORIGIN], capture_output=True, text=True,
+                             timeout=20)
+        assert "SOA" in out.stdout, out.stdout + out.stderr
+        with open(axfr, "w") as f:
+            f.write(out.stdout)
+        v = subprocess.run(["ldns-verify-zone", axfr], capture_output=True, text=True,
+                           timeout=60)
+        assert v.returncode == 0, v.stdout + v.stderr
+
+
+def test_sluiced_survived(servers):
+    variant, path, knot, nsd, srv = servers
+    assert srv.running(), "sluiced died; stderr:\n" + srv.stderr()
+    log = srv.stderr()
+    assert "differs from the RRset's TTL" not in log, log
+    for marker in SANITIZER_MARKERS:
+        assert marker not in log, "sanitizer report in stderr:\n" + log
