@@ -15,7 +15,11 @@
 #  6. secret_file with a BIND key file from tsig-keygen, used by dig -k;
 #  7. a signed UDP answer too big for the client's buffer: TC set, still
 #     signed and verified, the TSIG RR always fits;
-#  8. sluiced --check refuses a short secret with the key's JSON path.
+#  8. sluiced --check refuses a short secret with the key's JSON path;
+#  9. knotd as a secondary signing with a key: it verifies every message of a
+#     six-message AXFR and a key-only ACL zone; with a wrong secret it gets
+#     BADSIG and loads nothing; UPDATE (nsupdate -y) and NOTIFY are verified
+#     and signed like queries.
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
 import base64
@@ -44,7 +48,7 @@ import pytest
 
 from conftest import (HAVE_IPV6, PLUGINS_DIR, SANITIZER_MARKERS, SLUICED, ServerFactory,
                       _check_binaries, free_port, run_sluiced, tcp_exchange, udp_exchange)
-from knot_peer import check_zonefile_built, wait_soa
+from knot_peer import KnotPeer, SecondaryZone, check_zonefile_built, have_knotd, wait_soa
 
 SECRET = base64.b64encode(b"sluice-tsig-test-secret-32-bytes").decode()
 OTHER = base64.b64encode(b"another-secret-of-thirty-two-by!").decode()
@@ -457,6 +461,44 @@ def test_acl_prefix_and_key_both_required(srv):
     # loopback is outside 10.0.0.0/8: the right key alone is not enough
     r = axfr_rcode(srv, PREFIX_ZONE, "xfr-key.", secret=OTHER)
     assert r.rcode() == dns.rcode.REFUSED and r.had_tsig
+
+
+# ---- knotd as a TSIG-signing secondary -------------------------------------------------
+
+def test_knotd_secondary_with_tsig(srv, tmp_path_factory):
+    if not have_knotd():
+        pytest.fail("knotd is needed: pkg/install-deps.sh --test")
+    master = ("127.0.0.1", srv.port)
+    key = ("xfr-key.", "hmac-sha256", OTHER)
+    wrong = ("file-key.", "hmac-sha384", SECRET)  # a key we know, with the wrong secret
+    zones = [SecondaryZone(BIG, master, key=key), SecondaryZone(ACL_ZONE, master, key=key),
+             SecondaryZone(ZONE, master, key=wrong)]
+    knot = KnotPeer(tmp_path_factory.mktemp("knot-tsig"), zones=zones)
+    knot.start(wait=False)
+    try:
+        # ACL_ZONE admits only signed requests; knotd verifies the MAC of every
+        # message it gets back (six for BIG) and fails the transfer otherwise
+        for z in (BIG, ACL_ZONE):
+            knot.wait_zone(z, serial=1, timeout=20)
+        r = knot.udp(dns.message.make_query("h%d.%s" % (BIG_RECORDS - 1, BIG), "TXT"))
+        assert r.rcode() == dns.rcode.NOERROR and r.answer, r
+        r = knot.udp(dns.message.make_query("www." + ACL_ZONE, "A"))
+        assert [rd.to_text() for rrs in r.answer for rd in rrs] == ["192.0.2.3"]
+        log = knot.log()
+        m = re.search(r"\[%s\] AXFR, incoming, .* finished, .* (\d+) messages" % re.escape(BIG),
+                      log)
+        assert m and int(m.group(1)) >= 5, log[-3000:]
+        # the wrong secret gets BADSIG (unsigned), which knotd refuses: no zone
+        bad = re.compile(r"\[%s\] refresh, .*failed \((failed to verify TSIG|.*BADSIG)"
+                         % re.escape(ZONE))
+        deadline = time.time() + 10
+        while time.time() < deadline and not bad.search(knot.log()):
+            time.sleep(0.1)
+        log = knot.log()
+        assert bad.search(log), log[-3000:]
+        assert knot.soa_serial(ZONE) is None
+    finally:
+        knot.stop()
 
 
 # ---- 6. a BIND key file --------------------------------------------------------------
