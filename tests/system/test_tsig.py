@@ -2,7 +2,7 @@
 #  1. dig -y and kdig -y queries over UDP and TCP for every algorithm: the
 #     response is signed and both tools verify it (they say so otherwise);
 #  2. dnspython queries (its own TSIG code verifies the response);
-#  3. a multi-message AXFR (a zone of several 64 KiB messages) signed with
+#  3. a multi-message AXFR (a zone of several 64 KiB messages), and IXFR, signed with
 #     dig -y, kdig -y and dnspython: each verifies every message's MAC,
 #     chained as §5.3.1 says;
 #  4. the error answers: BADKEY for an unknown key and BADSIG for a wrong
@@ -227,6 +227,20 @@ def test_axfr_dig_verifies_every_message(srv):
     assert messages >= 5, out[-2000:]
     # every message carried a TSIG (dig prints one per message)
     assert len(tsig_line(out)) == messages, out[-3000:]
+
+
+def test_ixfr_signed(srv):
+    y = "hmac-sha256:%s:%s" % (key_name("hmac-sha256"), SECRET)
+    # an older serial: the whole zone, AXFR-style, every message signed
+    out = dig(srv, "-y", y, BIG, "IXFR=0")
+    assert_clean(out, DIG_BAD)
+    m = re.search(r"XFR size: (\d+) records \(messages (\d+)", out)
+    assert m and int(m.group(1)) == BIG_RECORDS + 4 and int(m.group(2)) >= 5, out[-2000:]
+    assert len(tsig_line(out)) == int(m.group(2)), out[-3000:]
+    # the current serial: one SOA, signed
+    out = dig(srv, "-y", y, "+tcp", BIG, "IXFR=1")
+    assert_clean(out, DIG_BAD)
+    assert len(tsig_line(out)) == 1, out
 
 
 def test_axfr_kdig_verifies_every_message(srv):
