@@ -19,7 +19,9 @@
 #  9. knotd as a secondary signing with a key: it verifies every message of a
 #     six-message AXFR and a key-only ACL zone; with a wrong secret it gets
 #     BADSIG and loads nothing; UPDATE (nsupdate -y) and NOTIFY are verified
-#     and signed like queries.
+#     and signed like queries;
+# 10. a reload that changes a secret: new requests need the new one at once,
+#     a transfer already running finishes signed with the key it started with.
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
 import base64
@@ -47,7 +49,8 @@ import dns.tsigkeyring
 import pytest
 
 from conftest import (HAVE_IPV6, PLUGINS_DIR, SANITIZER_MARKERS, SLUICED, ServerFactory,
-                      _check_binaries, free_port, run_sluiced, tcp_exchange, udp_exchange)
+                      _check_binaries, free_port, run_sluiced, tcp_exchange, tcp_frame,
+                      tcp_read_msg, udp_exchange)
 from knot_peer import KnotPeer, SecondaryZone, check_zonefile_built, have_knotd, wait_soa
 
 SECRET = base64.b64encode(b"sluice-tsig-test-secret-32-bytes").decode()
@@ -513,6 +516,71 @@ def test_knotd_secondary_with_tsig(srv, tmp_path_factory):
         assert knot.soa_serial(ZONE) is None
     finally:
         knot.stop()
+
+
+# ---- reload: new secrets for new requests, a running transfer keeps its key ----------
+
+def test_reload_changes_secret_running_stream_keeps_key(tmp_path_factory):
+    _check_binaries()
+    check_zonefile_built()
+    d = str(tmp_path_factory.mktemp("tsig-reload"))
+    files = write_zones(d)
+    keyfile = os.path.join(d, "k.key")
+    with open(keyfile, "w") as f:
+        f.write('key "file-key." { algorithm hmac-sha384; secret "%s"; };\n' % SECRET)
+    factory = ServerFactory(tmp_path_factory)
+    port = free_port()
+    cfg = tsig_config(port, files, keyfile)
+    # Little queued output and a small client window: most of the transfer is
+    # produced after the reload, while the client reads.
+    cfg["server"]["tcp"] = {"max_pending_out": 4096}
+    s = factory(cfg=cfg, port=port, name="sluiced-tsig-reload")
+    try:
+        wait_soa(s, BIG)
+        alg, name = "hmac-sha256", key_name("hmac-sha256")
+        kr = keyring(name, alg)
+        q = dns.message.make_query(BIG, "AXFR")
+        q.use_tsig(kr, name, algorithm=alg)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(tcp_frame(q.to_wire()))
+        first = dns.message.from_wire(tcp_read_msg(sock), keyring=kr, request_mac=q.mac,
+                                      xfr=True, origin=dns.name.from_text(BIG), multi=True,
+                                      one_rr_per_rrset=True)
+        # the key's secret changes under the running transfer
+        new = dict(cfg, tsig_keys=[dict(k, secret=OTHER) if k["name"] == name else k
+                                   for k in cfg["tsig_keys"]])
+        s.reload(new)
+        deadline = time.time() + 10
+        while True:
+            out = dig(s, "-y", "%s:%s:%s" % (alg, name, OTHER), "www." + ZONE, "A")
+            if "status: NOERROR" in out and "192.0.2.1" in out:
+                break
+            assert time.time() < deadline, "new secret not live 10 s after SIGHUP:\n" + out
+            time.sleep(0.1)
+        out = dig(s, "-y", "%s:%s:%s" % (alg, name, SECRET), "www." + ZONE, "A")
+        assert "BADSIG" in out, out
+        # the rest of the transfer is still signed with the secret it started with
+        ctx, mac, n = first.tsig_ctx, first.mac, 1
+        records = sum(len(rrs) for rrs in first.answer)
+        while True:
+            r = dns.message.from_wire(tcp_read_msg(sock), keyring=kr, request_mac=mac,
+                                      xfr=True, origin=dns.name.from_text(BIG),
+                                      tsig_ctx=ctx, multi=True, one_rr_per_rrset=True)
+            ctx, mac, n = r.tsig_ctx, r.mac, n + 1
+            assert r.had_tsig
+            records += sum(len(rrs) for rrs in r.answer)
+            if any(rrs.rdtype == dns.rdatatype.SOA for rrs in r.answer):
+                break
+        sock.close()
+        assert n >= 5 and records == BIG_RECORDS + 4
+    finally:
+        factory.cleanup()
+    log = s.stderr()
+    for marker in SANITIZER_MARKERS:
+        assert marker not in log, "sanitizer report in stderr:\n" + log
 
 
 # ---- 6. a BIND key file --------------------------------------------------------------
