@@ -7,8 +7,10 @@
  * Everything lives on the stack or in the worker's arena: the UDP path
  * allocates nothing (a TSIG-signed message costs OpenSSL its HMAC contexts).
  */
+#include <arpa/inet.h>
 #include <string.h>
 #include <time.h>
+#include <sluice/log.h>
 #include "acl.h"
 #include "cookie.h"
 #include "runtime.h"
@@ -197,6 +199,31 @@ static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_core_t *rc)
 	}
 }
 
+/* Why a signed message was refused, at debug level only: the log is no amplifier. */
+static void log_tsig_failure(const sl_tsig_ctx_t *tsig, uint16_t rcode, const sl_query_in_t *in)
+{
+	static const char *const errors[] = { [SL_TSIG_BADSIG] = "BADSIG", [SL_TSIG_BADKEY] = "BADKEY",
+					      [SL_TSIG_BADTIME] = "BADTIME",
+					      [SL_TSIG_BADTRUNC] = "BADTRUNC" };
+	char key[SL_NAME_TEXT_MAX], addr[INET6_ADDRSTRLEN] = "?";
+	const void *a = NULL;
+
+	if (!sl_log_enabled(SL_LOG_DEBUG))
+		return;
+	if (in->remote && in->remote->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)in->remote)->sin_addr;
+	else if (in->remote && in->remote->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)in->remote)->sin6_addr;
+	if (a)
+		inet_ntop(in->remote->sa_family, a, addr, sizeof(addr));
+	if (sl_name_to_text(tsig->key_name, key, sizeof(key)) < 0)
+		key[0] = '\0';
+	sl_log(SL_LOG_DEBUG, "TSIG from %s, key \"%s\": %s", addr, key,
+	       rcode == SL_RCODE_FORMERR ? "malformed (FORMERR)"
+	       : tsig->error < sizeof(errors) / sizeof(errors[0]) && errors[tsig->error]
+		       ? errors[tsig->error] : "refused");
+}
+
 static uint16_t udp_limit(const sl_runtime_t *rt, const sl_msg_t *msg)
 {
 	if (!msg->edns.present)
@@ -322,6 +349,7 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	if (parsed != SL_OK) {
 		result = fail(req, SL_RCODE_FORMERR, msg.ede ? msg.ede : -1, msg.error);
 	} else if (tsig_rcode != SL_RCODE_NOERROR) {
+		log_tsig_failure(&tsig, tsig_rcode, in);
 		result = fail(req, tsig_rcode, -1, NULL);
 	} else {
 		if (tsig.present && tsig.key) {

@@ -60,11 +60,13 @@ class PrimaryZone:
 
 
 class SecondaryZone:
-    """A zone a peer transfers (AXFR) from a primary at @master = (addr, port)."""
+    """A zone a peer transfers (AXFR) from a primary at @master = (addr, port),
+    signing its requests with @key = (name, algorithm, base64 secret) if given."""
 
-    def __init__(self, name, master):
+    def __init__(self, name, master, key=None):
         self.name = name if name.endswith(".") else name + "."
         self.master = master
+        self.key = key
 
 
 def _addr_port(addr, port):
@@ -205,11 +207,21 @@ class KnotPeer(_Peer):
                 remotes.append((i, z))
             elif z.allow_transfer:
                 acls.append((i, z))
+        keys = {z.key[0]: z.key for _, z in remotes if z.key}
+        if keys:
+            out.append("key:")
+            for name, alg, secret in keys.values():
+                out.append("  - id: %s" % _q(name))
+                out.append("    algorithm: %s" % alg)
+                out.append("    secret: %s" % secret)
+            out.append("")
         if remotes:
             out.append("remote:")
             for i, z in remotes:
                 out.append("  - id: primary%d" % i)
                 out.append("    address: %s" % _addr_port(*z.master))
+                if z.key:
+                    out.append("    key: %s" % _q(z.key[0]))
             out.append("")
         if acls or remotes:
             out.append("acl:")

@@ -2,7 +2,7 @@
 #  1. dig -y and kdig -y queries over UDP and TCP for every algorithm: the
 #     response is signed and both tools verify it (they say so otherwise);
 #  2. dnspython queries (its own TSIG code verifies the response);
-#  3. a multi-message AXFR (a zone of several 64 KiB messages) signed with
+#  3. a multi-message AXFR (a zone of several 64 KiB messages), and IXFR, signed with
 #     dig -y, kdig -y and dnspython: each verifies every message's MAC,
 #     chained as §5.3.1 says;
 #  4. the error answers: BADKEY for an unknown key and BADSIG for a wrong
@@ -15,7 +15,13 @@
 #  6. secret_file with a BIND key file from tsig-keygen, used by dig -k;
 #  7. a signed UDP answer too big for the client's buffer: TC set, still
 #     signed and verified, the TSIG RR always fits;
-#  8. sluiced --check refuses a short secret with the key's JSON path.
+#  8. sluiced --check refuses a short secret with the key's JSON path;
+#  9. knotd as a secondary signing with a key: it verifies every message of a
+#     six-message AXFR and a key-only ACL zone; with a wrong secret it gets
+#     BADSIG and loads nothing; UPDATE (nsupdate -y) and NOTIFY are verified
+#     and signed like queries;
+# 10. a reload that changes a secret: new requests need the new one at once,
+#     a transfer already running finishes signed with the key it started with.
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
 import base64
@@ -43,8 +49,9 @@ import dns.tsigkeyring
 import pytest
 
 from conftest import (HAVE_IPV6, PLUGINS_DIR, SANITIZER_MARKERS, SLUICED, ServerFactory,
-                      _check_binaries, free_port, run_sluiced, tcp_exchange, udp_exchange)
-from knot_peer import check_zonefile_built, wait_soa
+                      _check_binaries, free_port, run_sluiced, tcp_exchange, tcp_frame,
+                      tcp_read_msg, udp_exchange)
+from knot_peer import KnotPeer, SecondaryZone, check_zonefile_built, have_knotd, wait_soa
 
 SECRET = base64.b64encode(b"sluice-tsig-test-secret-32-bytes").decode()
 OTHER = base64.b64encode(b"another-secret-of-thirty-two-by!").decode()
@@ -223,6 +230,20 @@ def test_axfr_dig_verifies_every_message(srv):
     assert messages >= 5, out[-2000:]
     # every message carried a TSIG (dig prints one per message)
     assert len(tsig_line(out)) == messages, out[-3000:]
+
+
+def test_ixfr_signed(srv):
+    y = "hmac-sha256:%s:%s" % (key_name("hmac-sha256"), SECRET)
+    # an older serial: the whole zone, AXFR-style, every message signed
+    out = dig(srv, "-y", y, BIG, "IXFR=0")
+    assert_clean(out, DIG_BAD)
+    m = re.search(r"XFR size: (\d+) records \(messages (\d+)", out)
+    assert m and int(m.group(1)) == BIG_RECORDS + 4 and int(m.group(2)) >= 5, out[-2000:]
+    assert len(tsig_line(out)) == int(m.group(2)), out[-3000:]
+    # the current serial: one SOA, signed
+    out = dig(srv, "-y", y, "+tcp", BIG, "IXFR=1")
+    assert_clean(out, DIG_BAD)
+    assert len(tsig_line(out)) == 1, out
 
 
 def test_axfr_kdig_verifies_every_message(srv):
@@ -457,6 +478,109 @@ def test_acl_prefix_and_key_both_required(srv):
     # loopback is outside 10.0.0.0/8: the right key alone is not enough
     r = axfr_rcode(srv, PREFIX_ZONE, "xfr-key.", secret=OTHER)
     assert r.rcode() == dns.rcode.REFUSED and r.had_tsig
+
+
+# ---- knotd as a TSIG-signing secondary -------------------------------------------------
+
+def test_knotd_secondary_with_tsig(srv, tmp_path_factory):
+    if not have_knotd():
+        pytest.fail("knotd is needed: pkg/install-deps.sh --test")
+    master = ("127.0.0.1", srv.port)
+    key = ("xfr-key.", "hmac-sha256", OTHER)
+    wrong = ("file-key.", "hmac-sha384", SECRET)  # a key we know, with the wrong secret
+    zones = [SecondaryZone(BIG, master, key=key), SecondaryZone(ACL_ZONE, master, key=key),
+             SecondaryZone(ZONE, master, key=wrong)]
+    knot = KnotPeer(tmp_path_factory.mktemp("knot-tsig"), zones=zones)
+    knot.start(wait=False)
+    try:
+        # ACL_ZONE admits only signed requests; knotd verifies the MAC of every
+        # message it gets back (six for BIG) and fails the transfer otherwise
+        for z in (BIG, ACL_ZONE):
+            knot.wait_zone(z, serial=1, timeout=20)
+        r = knot.udp(dns.message.make_query("h%d.%s" % (BIG_RECORDS - 1, BIG), "TXT"))
+        assert r.rcode() == dns.rcode.NOERROR and r.answer, r
+        r = knot.udp(dns.message.make_query("www." + ACL_ZONE, "A"))
+        assert [rd.to_text() for rrs in r.answer for rd in rrs] == ["192.0.2.3"]
+        log = knot.log()
+        m = re.search(r"\[%s\] AXFR, incoming, .* finished, .* (\d+) messages" % re.escape(BIG),
+                      log)
+        assert m and int(m.group(1)) >= 5, log[-3000:]
+        # the wrong secret gets BADSIG (unsigned), which knotd refuses: no zone
+        bad = re.compile(r"\[%s\] refresh, .*failed \((failed to verify TSIG|.*BADSIG)"
+                         % re.escape(ZONE))
+        deadline = time.time() + 10
+        while time.time() < deadline and not bad.search(knot.log()):
+            time.sleep(0.1)
+        log = knot.log()
+        assert bad.search(log), log[-3000:]
+        assert knot.soa_serial(ZONE) is None
+    finally:
+        knot.stop()
+
+
+# ---- reload: new secrets for new requests, a running transfer keeps its key ----------
+
+def test_reload_changes_secret_running_stream_keeps_key(tmp_path_factory):
+    _check_binaries()
+    check_zonefile_built()
+    d = str(tmp_path_factory.mktemp("tsig-reload"))
+    files = write_zones(d)
+    keyfile = os.path.join(d, "k.key")
+    with open(keyfile, "w") as f:
+        f.write('key "file-key." { algorithm hmac-sha384; secret "%s"; };\n' % SECRET)
+    factory = ServerFactory(tmp_path_factory)
+    port = free_port()
+    cfg = tsig_config(port, files, keyfile)
+    # Little queued output and a small client window: most of the transfer is
+    # produced after the reload, while the client reads.
+    cfg["server"]["tcp"] = {"max_pending_out": 4096}
+    s = factory(cfg=cfg, port=port, name="sluiced-tsig-reload")
+    try:
+        wait_soa(s, BIG)
+        alg, name = "hmac-sha256", key_name("hmac-sha256")
+        kr = keyring(name, alg)
+        q = dns.message.make_query(BIG, "AXFR")
+        q.use_tsig(kr, name, algorithm=alg)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(tcp_frame(q.to_wire()))
+        first = dns.message.from_wire(tcp_read_msg(sock), keyring=kr, request_mac=q.mac,
+                                      xfr=True, origin=dns.name.from_text(BIG), multi=True,
+                                      one_rr_per_rrset=True)
+        # the key's secret changes under the running transfer
+        new = dict(cfg, tsig_keys=[dict(k, secret=OTHER) if k["name"] == name else k
+                                   for k in cfg["tsig_keys"]])
+        s.reload(new)
+        deadline = time.time() + 10
+        while True:
+            out = dig(s, "-y", "%s:%s:%s" % (alg, name, OTHER), "www." + ZONE, "A")
+            if "status: NOERROR" in out and "192.0.2.1" in out:
+                break
+            assert time.time() < deadline, "new secret not live 10 s after SIGHUP:\n" + out
+            time.sleep(0.1)
+        out = dig(s, "-y", "%s:%s:%s" % (alg, name, SECRET), "www." + ZONE, "A")
+        assert "BADSIG" in out, out
+        # the rest of the transfer is still signed with the secret it started with
+        ctx, mac, n = first.tsig_ctx, first.mac, 1
+        records = sum(len(rrs) for rrs in first.answer)
+        while True:
+            r = dns.message.from_wire(tcp_read_msg(sock), keyring=kr, request_mac=mac,
+                                      xfr=True, origin=dns.name.from_text(BIG),
+                                      tsig_ctx=ctx, multi=True, one_rr_per_rrset=True)
+            ctx, mac, n = r.tsig_ctx, r.mac, n + 1
+            assert r.had_tsig
+            records += sum(len(rrs) for rrs in r.answer)
+            if any(rrs.rdtype == dns.rdatatype.SOA for rrs in r.answer):
+                break
+        sock.close()
+        assert n >= 5 and records == BIG_RECORDS + 4
+    finally:
+        factory.cleanup()
+    log = s.stderr()
+    for marker in SANITIZER_MARKERS:
+        assert marker not in log, "sanitizer report in stderr:\n" + log
 
 
 # ---- 6. a BIND key file --------------------------------------------------------------
