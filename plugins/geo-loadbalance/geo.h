@@ -24,6 +24,9 @@
 #include <maxminddb.h>
 #include <sluice/plugin.h>
 
+/* Nothing here is exported from the .so: only the descriptor is (SL_API). */
+#pragma GCC visibility push(hidden)
+
 /** Most members of one type in one pool. */
 #define GEO_MAX_MEMBERS 64
 /** Most pools one map rule lists. */
@@ -252,5 +255,7 @@ void geo_health_adopt(geo_t *g, const geo_t *old);
 
 /** Recomputes pool states and logs pools and rules whose state changed. */
 void geo_health_update_pools(geo_t *g, bool log);
+
+#pragma GCC visibility pop
 
 #endif

@@ -161,8 +161,10 @@ static void load_check(struct ctx *c, geo_check_t *ck, const char *name, json_t 
 		snprintf(path, sizeof(path), "checks.%s.type", name);
 		err(c, path, "\"%s\" is not a check type: expected \"tcp\", \"http\" or \"dns\"",
 		    type);
-		snprintf(path, sizeof(path), "checks.%s", name);
+		return; /* the other keys depend on the type */
 	}
+	if (!type)
+		return;
 	if (ck->type == GEO_CHECK_TCP && !json_object_get(obj, "port")) {
 		snprintf(path, sizeof(path), "checks.%s.port", name);
 		err(c, path, "required for a tcp check");
