@@ -295,6 +295,7 @@ static void setup_geo_ecs(bool ecs)
 		fprintf(stderr, "config error: %s\n", el.msg[i]);
 	ck_assert_ptr_nonnull(rt);
 	ck_assert_int_eq(sl_runtime_start(rt, NULL, &el), SL_OK);
+	sl_errlist_free(&el);
 	ck_assert_int_eq(sl_cookie_mac_init(&cookie_mac), SL_OK);
 	sl_arena_init(&arena, arena_block, sizeof(arena_block));
 	client.sin_family = AF_INET;
@@ -591,6 +592,7 @@ static bool config_fails(const char *plugin, const char *want)
 		strncat(all, el.msg[i], sizeof(all) - strlen(all) - 2);
 		strcat(all, "\n");
 	}
+	sl_errlist_free(&el);
 	if (r)
 		sl_runtime_free(r);
 	if (!r && strstr(all, want))
