@@ -25,8 +25,9 @@ static void geo_destroy(void *state)
 	if (!g)
 		return;
 	geo_health_stop(g);
+	geo_reload_stop(g);
 	geo_conf_free(g);
-	free(g->rng);
+	free(g->workers);
 	free(g);
 }
 
@@ -40,18 +41,19 @@ static int geo_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 	int ret = geo_conf_load(g, conf);
 	if (ret != SL_OK)
 		goto fail;
-	g->nrng = sl_instance_workers(inst);
-	if (g->nrng == 0)
-		g->nrng = 1;
-	g->rng = calloc(g->nrng, sizeof(*g->rng));
-	if (!g->rng) {
+	g->nworkers = sl_instance_workers(inst);
+	if (g->nworkers == 0)
+		g->nworkers = 1;
+	g->workers = aligned_alloc(64, g->nworkers * sizeof(*g->workers));
+	if (!g->workers) {
 		ret = sl_conf_error(conf, NULL, "out of memory");
 		goto fail;
 	}
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	for (unsigned i = 0; i < g->nrng; i++)
-		geo_rng_seed(&g->rng[i], ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec ^
+	memset(g->workers, 0, g->nworkers * sizeof(*g->workers));
+	for (unsigned i = 0; i < g->nworkers; i++)
+		geo_rng_seed(&g->workers[i].rng, ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)ts.tv_nsec ^
 						 ((uint64_t)(i + 1) * 0x9e3779b97f4a7c15ULL));
 	g->c_answers = sl_stats_counter(inst, "answers");
 	g->c_nodata = sl_stats_counter(inst, "nodata");
@@ -60,10 +62,13 @@ static int geo_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 	g->c_nomatch = sl_stats_counter(inst, "nomatch");
 	geo_health_update_pools(g, false);
 	if (!sl_conf_dry_run(conf))
+		{
+		const geo_db_t *db = atomic_load(&g->db);
 		sl_instance_log(inst, SL_LOG_INFO,
 				"%u names, %u pools, %u checked members%s%s%s", g->nnames,
-				g->npools, g->ntargets, g->db.open ? ", database " : "",
-				g->db.open ? g->db.path : "", g->ecs ? ", ECS on" : "");
+				g->npools, g->ntargets, db ? ", database " : "",
+				db ? db->path : "", g->ecs ? ", ECS on" : "");
+	}
 	*state = g;
 	return SL_OK;
 fail:
@@ -78,6 +83,7 @@ static int geo_start(void *state)
 		sl_instance_log(g->inst, SL_LOG_ERROR, "cannot start the health-check thread");
 		return SL_EIO;
 	}
+	geo_reload_start(g);
 	return SL_OK;
 }
 
@@ -157,8 +163,8 @@ static void add_members(geo_t *g, sl_request_t *req, const geo_name_t *name, uin
 	if (up == 0)
 		for (unsigned i = 0; i < n; i++)
 			usable[i] = true;
-	unsigned k = geo_pick(&g->rng[req->worker_id % g->nrng], m, usable, n, name->answers,
-			      chosen);
+	unsigned k = geo_pick(&g->workers[req->worker_id % g->nworkers].rng, m, usable, n,
+			      name->answers, chosen);
 	for (unsigned i = 0; i < k; i++) {
 		const geo_member_t *mm = &m[chosen[i]];
 		if (sl_resp_add_rr(req->resp, req->qname, type, SL_CLASS_IN, name->ttl, mm->rdata,
@@ -187,7 +193,10 @@ static sl_result_t geo_query(void *state, sl_request_t *req)
 		return SL_RESULT_PASS;
 
 	const struct sockaddr *addr = client_addr(g, req, &ss, &ecs);
+	geo_worker_t *w = &g->workers[req->worker_id % g->nworkers];
+	geo_read_enter(w);
 	const geo_rule_t *rule = geo_match(g, name, addr, &scope);
+	geo_read_leave(w);
 	/* RFC 7871 §7.2.1: the scope says how much of the address the answer depended on. */
 	if (ecs && scope > req->ecs_scope)
 		req->ecs_scope = scope;

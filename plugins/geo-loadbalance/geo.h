@@ -21,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <maxminddb.h>
 #include <sluice/plugin.h>
 
@@ -34,20 +36,41 @@
 /** Most subdivisions of a location kept for matching (City DBs have at most 2). */
 #define GEO_MAX_SUBDIVISIONS 4
 
-/** State of one random generator (xorshift64*), padded to a cache line. */
+/** State of one random generator (xorshift64*). */
 typedef struct geo_rng {
 	uint64_t s;                 /**< never 0 */
-	uint8_t pad[56];            /**< keeps workers' generators apart */
 } geo_rng_t;
 
+/** What each worker owns, one cache line apart. */
+typedef struct geo_worker {
+	geo_rng_t rng;              /**< its random generator */
+	atomic_ulong seq;           /**< odd while it reads a database (geo_reload.c) */
+	uint8_t pad[48];            /**< keeps workers apart */
+} geo_worker_t;
+
 /* ---- databases -------------------------------------------------------- */
+
+/** What identifies a file's content cheaply: checked to see whether it changed. */
+typedef struct geo_stamp {
+	dev_t dev;               /**< device */
+	ino_t ino;               /**< inode */
+	off_t size;              /**< size */
+	struct timespec mtime;   /**< modification time */
+} geo_stamp_t;
 
 /** An open MaxMind database (mmap of a private copy of the file). */
 typedef struct geo_db {
 	MMDB_s mmdb;   /**< libmaxminddb handle */
 	bool open;     /**< mmdb is valid */
 	char path[4096]; /**< the file it came from */
+	geo_stamp_t stamp; /**< the file as it was read */
 } geo_db_t;
+
+/** Stamp of @p path now. @return false when it cannot be read (stat fails) */
+bool geo_stamp_of(const char *path, geo_stamp_t *st);
+
+/** True when two stamps are of the same content. */
+bool geo_stamp_equal(const geo_stamp_t *a, const geo_stamp_t *b);
 
 /**
  * Opens @p path and checks the whole file: the metadata, every node of the
@@ -173,8 +196,14 @@ typedef struct geo_name {
 /** The instance. */
 typedef struct geo {
 	sl_instance_t *inst;             /**< for logs and counters */
-	geo_db_t db;                     /**< location database ("database") */
-	geo_db_t asn_db;                 /**< ASN database ("asn_database") */
+	_Atomic(geo_db_t *) db;          /**< location database ("database"), NULL when none */
+	_Atomic(geo_db_t *) asn_db;      /**< ASN database ("asn_database"), NULL when none */
+	double reload;                   /**< seconds between database mtime checks, 0 = off */
+	sl_timer_t *timer;               /**< the mtime check (control loop) */
+	pthread_t loader;                /**< database reload in progress */
+	atomic_bool loading;             /**< loader running */
+	bool loader_joinable;            /**< loader must be joined */
+	geo_stamp_t tried[2];            /**< last file versions that failed to load */
 	bool ecs;                        /**< use the ECS address when a query has one */
 	geo_check_t *checks;             /**< "checks" */
 	unsigned nchecks;
@@ -187,8 +216,8 @@ typedef struct geo {
 	unsigned *name_hash;             /**< open-addressing table of name index + 1 */
 	unsigned hash_mask;              /**< its size - 1 */
 	int c_answers, c_nodata, c_failopen, c_cname, c_nomatch; /**< counters */
-	geo_rng_t *rng;                  /**< one generator per worker (cache-line apart) */
-	unsigned nrng;                   /**< workers */
+	geo_worker_t *workers;           /**< per-worker state */
+	unsigned nworkers;               /**< their number */
 	/* health thread */
 	pthread_t thread;                /**< running when thread_started */
 	bool thread_started;
@@ -241,6 +270,40 @@ void geo_rng_seed(geo_rng_t *rng, uint64_t seed);
  */
 unsigned geo_pick(geo_rng_t *rng, const geo_member_t *members, const bool *usable, unsigned n,
 		  unsigned want, unsigned *out);
+
+/* ---- database reload (geo_reload.c) ---------------------------------------- */
+
+/**
+ * Marks worker @p w as reading the databases (entering) or done (leaving):
+ * a database replaced by a reload is freed only once every worker that
+ * could still hold it has left. Two atomic increments of the worker's own
+ * cache line per located query.
+ */
+static inline void geo_read_enter(geo_worker_t *w)
+{
+	atomic_fetch_add(&w->seq, 1);
+}
+
+/** See geo_read_enter(). */
+static inline void geo_read_leave(geo_worker_t *w)
+{
+	atomic_fetch_add(&w->seq, 1);
+}
+
+/** Starts the mtime timer (control loop) when "reload" > 0 and a database is open. */
+void geo_reload_start(geo_t *g);
+
+/** Stops the timer and waits for a reload in progress. */
+void geo_reload_stop(geo_t *g);
+
+/**
+ * Reloads the databases whose files changed since they were read, now, on
+ * the calling thread: open and check the new file, publish it, wait until
+ * no worker can still read the old one, free it. A file that fails keeps
+ * the old database (logged once per file version).
+ * @return number of databases replaced
+ */
+unsigned geo_reload_now(geo_t *g);
 
 /* ---- health checks -------------------------------------------------------- */
 

@@ -693,7 +693,7 @@ const geo_name_t *geo_name_find(const geo_t *g, const uint8_t *qname)
 
 /* ---- databases and the whole ---------------------------------------- */
 
-static bool open_db(struct ctx *c, geo_db_t *db, const char *key)
+static bool open_db(struct ctx *c, _Atomic(geo_db_t *) *slot, const char *key)
 {
 	char msg[1024];
 	const char *path;
@@ -704,10 +704,18 @@ static bool open_db(struct ctx *c, geo_db_t *db, const char *key)
 	if (!path)
 		return false;
 	const char *full = sl_conf_resolve_path(c->conf, path);
-	if (!full)
+	geo_db_t *db = calloc(1, sizeof(*db));
+	if (!full || !db) {
 		err(c, key, "out of memory");
-	else if (geo_db_open(db, full, msg, sizeof(msg)) != SL_OK)
+		free(db);
+		return true;
+	}
+	if (geo_db_open(db, full, msg, sizeof(msg)) != SL_OK) {
 		err(c, key, "%s", msg);
+		free(db);
+		return true;
+	}
+	atomic_store(slot, db);
 	return true;
 }
 
@@ -716,6 +724,8 @@ int geo_conf_load(geo_t *g, sl_conf_t *conf)
 	struct ctx c = { .g = g, .conf = conf, .apex = sl_instance_zone(g->inst) };
 
 	if (sl_conf_bool(conf, "ecs", false, &g->ecs) != SL_OK)
+		c.failed = true;
+	if (sl_conf_double(conf, "reload", 0, 86400, 60, &g->reload) != SL_OK)
 		c.failed = true;
 	c.have_db = open_db(&c, &g->db, "database");
 	c.have_asn_db = open_db(&c, &g->asn_db, "asn_database");
@@ -733,8 +743,13 @@ int geo_conf_load(geo_t *g, sl_conf_t *conf)
 
 void geo_conf_free(geo_t *g)
 {
-	geo_db_close(&g->db);
-	geo_db_close(&g->asn_db);
+	geo_db_t *db = atomic_exchange(&g->db, NULL), *asn = atomic_exchange(&g->asn_db, NULL);
+	if (db)
+		geo_db_close(db);
+	if (asn)
+		geo_db_close(asn);
+	free(db);
+	free(asn);
 	for (unsigned i = 0; i < g->nchecks; i++) {
 		free(g->checks[i].name);
 		free(g->checks[i].path);

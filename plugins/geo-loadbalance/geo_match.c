@@ -59,14 +59,15 @@ static bool match_db(const geo_t *g, const geo_rule_t *r, const struct sockaddr 
 {
 	if (r->kind == GEO_MATCH_ASN) {
 		if (!l->have_asn) {
-			geo_db_asn(&g->asn_db, sa, &l->asn);
+			geo_db_asn(atomic_load_explicit(&g->asn_db, memory_order_acquire), sa,
+				   &l->asn);
 			l->have_asn = true;
 		}
 		*need = l->asn.netmask;
 		return l->asn.asn != 0 && l->asn.asn == r->asn;
 	}
 	if (!l->have_loc) {
-		geo_db_locate(&g->db, sa, &l->loc);
+		geo_db_locate(atomic_load_explicit(&g->db, memory_order_acquire), sa, &l->loc);
 		l->have_loc = true;
 	}
 	*need = l->loc.netmask;

@@ -6,8 +6,10 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
 import http.server
+import json
 import os
 import re
+import shutil
 import socket
 import threading
 import time
@@ -359,7 +361,6 @@ def test_corrupt_database_is_refused(start_server, zone_file, tmp_path, bad):
     cfg = geo_config(port, zone_file)
     cfg["zones"][0]["plugins"][0]["database"] = os.path.join(DATA, bad)
     path = tmp_path / "bad.json"
-    import json
     path.write_text(json.dumps(cfg))
     res = run_sluiced(["--check", "-c", str(path)])
     assert res.returncode != 0
@@ -371,6 +372,58 @@ def test_corrupt_database_is_refused(start_server, zone_file, tmp_path, bad):
     assert wait_log(srv, bad)
     assert srv.running()
     assert ask(srv, "loc.geo.test.", "89.160.20.112/32")[1] == ["192.0.2.20"]
+    srv.assert_healthy()
+
+
+def replace_file(src, dst):
+    """Replaces @dst by a copy of @src the way an updater should: rename over it."""
+    tmp = str(dst) + ".tmp"
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def test_database_reloaded_when_it_changes(start_server, zone_file, tmp_path):
+    """The file changes: the new database serves within "reload" seconds,
+    no query fails meanwhile; a corrupt replacement keeps the old one."""
+    db = tmp_path / "geo.mmdb"
+    shutil.copyfile(ASN, db)  # no locations at all: everyone gets the default
+    port = free_port()
+    srv = start_server(cfg=geo_config(port, zone_file, database=str(db), reload=0.2),
+                       port=port)
+    assert ask(srv, "loc.geo.test.", "89.160.20.112/32")[1] == ["www.cdn.example.net."]
+    answers, stop = [], threading.Event()
+
+    def prober():
+        while not stop.is_set():
+            try:
+                r, data, _ = ask(srv, "loc.geo.test.", "89.160.20.112/32")
+                answers.append((r.rcode(), tuple(data)))
+            except Exception as e:  # a timeout is a dropped query
+                answers.append(("error", repr(e)))
+
+    t = threading.Thread(target=prober)
+    t.start()
+    try:
+        time.sleep(0.3)
+        replace_file(CITY, db)
+        assert wait_log(srv, "reloaded database " + str(db)), srv.stderr()
+        assert wait_until(lambda: answers and answers[-1][1] == ("192.0.2.20",), 3)
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        t.join()
+    assert len(answers) > 20
+    assert {a for a in answers} <= {(0, ("www.cdn.example.net.",)), (0, ("192.0.2.20",))}, \
+        [a for a in answers if a[1] not in (("www.cdn.example.net.",), ("192.0.2.20",))][:5]
+    # A corrupt file is refused once, and the database read before keeps serving.
+    replace_file(os.path.join(DATA, "bad-libmaxminddb-corrupt-search-tree.mmdb"), db)
+    assert wait_log(srv, "database not reloaded: " + str(db) + ": corrupt MaxMind database")
+    time.sleep(0.5)
+    assert srv.stderr().count("database not reloaded") == 1
+    assert ask(srv, "loc.geo.test.", "89.160.20.112/32")[1] == ["192.0.2.20"]
+    # Fixed again: taken.
+    replace_file(CITY, db)
+    assert wait_until(lambda: srv.stderr().count("reloaded database") == 2, 3), srv.stderr()
     srv.assert_healthy()
 
 
