@@ -15,6 +15,7 @@ import threading
 import time
 
 import dns.edns
+import dns.message
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -334,6 +335,64 @@ def test_tcp_check(start_server, zone_file):
         listener.listen(64)
         assert wait_until(lambda: ask(srv, "t.geo.test.")[1] == ["127.0.1.3"], UP_MAX + 1), \
             srv.stderr()
+
+
+class DnsBackend:
+    """A UDP DNS responder on one loopback address: NOERROR while healthy,
+    SERVFAIL otherwise, with the query's id; it records the questions."""
+
+    def __init__(self, addr):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((addr, 0))
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.healthy, self.questions, self.running = True, [], True
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while self.running:
+            try:
+                wire, peer = self.sock.recvfrom(512)
+            except socket.timeout:
+                continue
+            q = dns.message.from_wire(wire)
+            self.questions.append((str(q.question[0].name), q.question[0].rdtype))
+            r = dns.message.make_response(q)
+            r.set_rcode(dns.rcode.NOERROR if self.healthy else dns.rcode.SERVFAIL)
+            self.sock.sendto(r.to_wire(), peer)
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+def test_dns_check(start_server, zone_file):
+    backend = DnsBackend("127.0.1.4")
+    try:
+        port = free_port()
+        cfg = geo_config(port, zone_file)
+        geo = cfg["zones"][0]["plugins"][0]
+        geo["checks"] = {"ns": {"type": "dns", "port": backend.port, "query": "health.test.",
+                                "qtype": "TXT", "interval": INTERVAL, "timeout": TIMEOUT,
+                                "rise": RISE, "fall": FALL}}
+        geo["pools"]["dnsdc"] = {"check": "ns", "A": ["127.0.1.4"]}
+        geo["pools"]["spare"] = {"A": ["192.0.2.50"]}
+        geo["names"]["d"] = {"map": [{"match": "default", "pools": ["dnsdc", "spare"]}]}
+        srv = start_server(cfg=cfg, port=port)
+        assert wait_until(lambda: len(backend.questions) >= 2, 5)
+        assert backend.questions[0] == ("health.test.", dns.rdatatype.TXT)
+        assert ask(srv, "d.geo.test.")[1] == ["127.0.1.4"]
+        backend.healthy = False
+        assert wait_until(lambda: ask(srv, "d.geo.test.")[1] == ["192.0.2.50"], DOWN_MAX), \
+            srv.stderr()
+        assert wait_log(srv, "member 127.0.1.4 is down (dns check \"ns\"")
+        assert "last: rcode 2" in srv.stderr()
+        backend.healthy = True
+        assert wait_until(lambda: ask(srv, "d.geo.test.")[1] == ["127.0.1.4"], UP_MAX)
+    finally:
+        backend.stop()
 
 
 def test_reload_keeps_health_state(start_server, zone_file, backends):
