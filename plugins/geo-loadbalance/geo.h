@@ -199,6 +199,7 @@ typedef struct geo {
 	_Atomic(geo_db_t *) db;          /**< location database ("database"), NULL when none */
 	_Atomic(geo_db_t *) asn_db;      /**< ASN database ("asn_database"), NULL when none */
 	double reload;                   /**< seconds between database mtime checks, 0 = off */
+	const char *status_file;         /**< where the health thread writes states, or NULL */
 	sl_timer_t *timer;               /**< the mtime check (control loop) */
 	pthread_t loader;                /**< database reload in progress */
 	atomic_bool loading;             /**< loader running */
@@ -318,6 +319,12 @@ void geo_health_adopt(geo_t *g, const geo_t *old);
 
 /** Recomputes pool states and logs pools and rules whose state changed. */
 void geo_health_update_pools(geo_t *g, bool log);
+
+/**
+ * Writes member and pool states as JSON to the "status_file" (if set),
+ * atomically (a temporary file renamed over it). Logs a failure.
+ */
+void geo_health_write_status(geo_t *g);
 
 #pragma GCC visibility pop
 

@@ -727,6 +727,11 @@ int geo_conf_load(geo_t *g, sl_conf_t *conf)
 		c.failed = true;
 	if (sl_conf_double(conf, "reload", 0, 86400, 60, &g->reload) != SL_OK)
 		c.failed = true;
+	const char *status;
+	if (sl_conf_string(conf, "status_file", false, NULL, &status) != SL_OK)
+		c.failed = true;
+	else if (status && !(g->status_file = sl_conf_resolve_path(conf, status)))
+		err(&c, "status_file", "out of memory");
 	c.have_db = open_db(&c, &g->db, "database");
 	c.have_asn_db = open_db(&c, &g->asn_db, "asn_database");
 	load_checks(&c, sl_conf_json(conf, "checks"));

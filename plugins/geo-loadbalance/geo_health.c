@@ -22,6 +22,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 #include "geo.h"
 
 /** Room for an HTTP status line (longer replies are cut: the status is at the start). */
@@ -97,6 +98,55 @@ void geo_health_update_pools(geo_t *g, bool log)
 	}
 }
 
+static json_t *members_json(const geo_t *g, const geo_member_t *m, unsigned n, int family)
+{
+	json_t *arr = json_array();
+	for (unsigned i = 0; arr && i < n; i++) {
+		char text[64];
+		inet_ntop(family, m[i].rdata, text, sizeof(text));
+		bool up = m[i].target < 0 || atomic_load(&g->targets[m[i].target].up);
+		json_array_append_new(arr, json_pack("{s:s, s:i, s:s, s:b}", "address", text,
+						     "weight", (int)m[i].weight, "check",
+						     m[i].target < 0 ? "none"
+								     : g->targets[m[i].target].check->name,
+						     "up", up));
+	}
+	return arr;
+}
+
+void geo_health_write_status(geo_t *g)
+{
+	char tmp[4200];
+	if (!g->status_file)
+		return;
+	json_t *pools = json_object();
+	for (unsigned i = 0; pools && i < g->npools; i++) {
+		const geo_pool_t *p = &g->pools[i];
+		json_t *o = json_pack("{s:b}", "up", atomic_load(&p->up));
+		if (!o)
+			continue;
+		if (p->has_cname) {
+			char cname[SL_NAME_TEXT_MAX];
+			sl_name_to_text(p->cname, cname, sizeof(cname));
+			json_object_set_new(o, "CNAME", json_string(cname));
+		}
+		if (p->na)
+			json_object_set_new(o, "A", members_json(g, p->a, p->na, AF_INET));
+		if (p->naaaa)
+			json_object_set_new(o, "AAAA", members_json(g, p->aaaa, p->naaaa, AF_INET6));
+		json_object_set_new(pools, p->name, o);
+	}
+	json_t *root = json_pack("{s:I, s:o}", "time", (json_int_t)time(NULL), "pools", pools);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", g->status_file);
+	if (!root || json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
+	    rename(tmp, g->status_file) != 0) {
+		sl_instance_log(g->inst, SL_LOG_ERROR, "cannot write the status file %s: %s",
+				g->status_file, strerror(errno));
+		unlink(tmp);
+	}
+	json_decref(root);
+}
+
 /* One probe's result. */
 static void result(geo_t *g, geo_target_t *t, bool ok, const char *why)
 {
@@ -114,12 +164,14 @@ static void result(geo_t *g, geo_target_t *t, bool ok, const char *why)
 		sl_instance_log(g->inst, SL_LOG_NOTICE, "member %s is up (%s check \"%s\" port %u: "
 				"%u successes)", t->text, check_kind(ck), ck->name, ck->port, ck->rise);
 		geo_health_update_pools(g, true);
+		geo_health_write_status(g);
 	} else if (up && !ok && t->fail_run >= ck->fall) {
 		atomic_store(&t->up, false);
 		sl_instance_log(g->inst, SL_LOG_WARNING, "member %s is down (%s check \"%s\" port "
 				"%u: %u failures, last: %s)", t->text, check_kind(ck), ck->name,
 				ck->port, ck->fall, why);
 		geo_health_update_pools(g, true);
+		geo_health_write_status(g);
 	} else if (!ok) {
 		sl_instance_log(g->inst, SL_LOG_DEBUG, "member %s: %s check failed: %s", t->text,
 				check_kind(ck), why);
@@ -341,6 +393,7 @@ out:
 
 int geo_health_start(geo_t *g)
 {
+	geo_health_write_status(g); /* the states at start (or adopted) */
 	if (g->ntargets == 0)
 		return SL_OK;
 	g->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -272,9 +272,11 @@ def www(srv):
     return ask(srv, "www.geo.test.", "81.2.69.142/32")[1]  # a client in GB (EU)
 
 
-def test_http_failover_and_return(start_server, zone_file, backends):
+def test_http_failover_and_return(start_server, zone_file, backends, tmp_path):
     port = free_port()
-    srv = start_server(cfg=geo_config(port, zone_file, http_port=backends[0].port), port=port)
+    status = tmp_path / "status.json"
+    srv = start_server(cfg=geo_config(port, zone_file, http_port=backends[0].port,
+                                      status_file=str(status)), port=port)
     assert wait_until(lambda: backends[0].hits >= 2 and backends[1].hits >= 2, 5)
     assert www(srv) == ["127.0.1.1"]
     # dc1 starts failing: answers move to dc2 after FALL probes, not before.
@@ -286,11 +288,18 @@ def test_http_failover_and_return(start_server, zone_file, backends):
     assert wait_log(srv, "member 127.0.1.1 is down (http check \"web\"")
     assert "HTTP status 503" in srv.stderr()
     assert wait_log(srv, 'pool "dc1" is down')
+    # The status file says so too.
+    st = json.loads(status.read_text())
+    assert st["pools"]["dc1"]["up"] is False and st["pools"]["dc2"]["up"] is True
+    assert st["pools"]["dc1"]["A"] == [{"address": "127.0.1.1", "weight": 1, "check": "web",
+                                        "up": False}]
+    assert st["pools"]["other"] == {"up": True, "CNAME": "www.cdn.example.net."}
     # It recovers: back within RISE probes.
     backends[0].healthy = True
     took = wait_until(lambda: www(srv) == ["127.0.1.1"], 10)
     assert took is not None and took <= UP_MAX, (took, srv.stderr())
     assert wait_log(srv, "member 127.0.1.1 is up")
+    assert json.loads(status.read_text())["pools"]["dc1"]["up"] is True
     # Clients elsewhere (default rule) prefer dc2 throughout.
     assert ask(srv, "www.geo.test.", "216.160.83.56/32")[1] == ["127.0.1.2"]
     srv.assert_healthy()
