@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -670,6 +671,96 @@ START_TEST(test_config_errors)
 }
 END_TEST
 
+/* ---- hostile configurations ---------------------------------------------- */
+
+/* Every node of @v, depth first (pointers into @v, borrowed). */
+static void collect(json_t *v, json_t **all, unsigned *n, unsigned cap)
+{
+	if (*n < cap)
+		all[(*n)++] = v;
+	const char *key;
+	json_t *child;
+	size_t i;
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, child)
+			collect(child, all, n, cap);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, child)
+			collect(child, all, n, cap);
+	}
+}
+
+/* Replaces a random node's members/elements with hostile values: no crash, no leak. */
+START_TEST(test_config_mutations)
+{
+	char dir[1024], geo[4096];
+	data("");
+	snprintf(dir, sizeof(dir), "%s", dbpath);
+	dir[strlen(dir) - 1] = '\0';
+	snprintf(geo, sizeof(geo), GEO_CONF, dir, dir);
+	static const char *const hostile[] = {
+		"null", "-1", "0", "1e300", "4294967296", "\"\"", "[]", "{}", "true", "\"x\"",
+		"\"country:\"", "\"network:::/0\"", "\"network:0.0.0.0/0\"", "\"asn:0\"",
+		"\"subdivision:GB-\"", "\"default\"", "[\"eu\", \"eu\"]", "\"..\"",
+		"\"2001:db8::1\"", "\"192.0.2.1\"", "{\"address\": 1}", "[{}]", "[[]]",
+		"\"\\u0000\"", "65536", "0.001",
+	};
+	geo_rng_t rng;
+	geo_rng_seed(&rng, 2026);
+	for (unsigned iter = 0; iter < 300; iter++) {
+		json_error_t jerr;
+		json_t *root = json_loads(geo, 0, &jerr);
+		ck_assert_ptr_nonnull(root);
+		json_t *nodes[512];
+		unsigned n = 0;
+		collect(root, nodes, &n, 512);
+		for (unsigned k = 0; k < 1 + iter % 3; k++) {
+			geo_member_t one[1] = { { .weight = 1 } };
+			bool use[1] = { true };
+			unsigned pick[1], r[3];
+			for (unsigned j = 0; j < 3; j++) {
+				/* geo_pick() with one member is a cheap source of numbers. */
+				geo_pick(&rng, one, use, 1, 1, pick);
+				r[j] = (unsigned)(rng.s >> 17);
+			}
+			json_t *target = nodes[r[0] % n];
+			json_t *val = json_loads(hostile[r[1] % (sizeof(hostile) / sizeof(*hostile))],
+						 JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+			ck_assert_ptr_nonnull(val);
+			if (json_is_object(target) && json_object_size(target)) {
+				void *it = json_object_iter(target);
+				for (unsigned skip = r[2] % json_object_size(target); skip--;)
+					it = json_object_iter_next(target, it);
+				json_object_iter_set_new(target, it, val);
+			} else if (json_is_array(target) && json_array_size(target)) {
+				json_array_set_new(target, r[2] % json_array_size(target), val);
+			} else {
+				json_decref(val);
+			}
+		}
+		char *text = json_dumps(root, JSON_COMPACT);
+		json_decref(root);
+		ck_assert_ptr_nonnull(text);
+		char json[16384];
+		snprintf(json, sizeof(json),
+			 "{\"server\": {\"listen\": [\"127.0.0.1:5353\"], \"workers\": 1,"
+			 " \"plugin_path\": [\"@BUILT_PLUGINS@\"]},"
+			 "\"zones\": [{\"name\": \"example.com.\", \"plugins\": [%s]}]}",
+			 text);
+		free(text);
+		sl_errlist_t el = { .count = 0 };
+		const char *path = tu_write_config(json);
+		sl_runtime_t *r0 = sl_runtime_load(path, true, 0, &el);
+		unlink(path);
+		/* Refused with a message, or accepted: never silently refused. */
+		ck_assert(r0 || el.count > 0);
+		sl_errlist_free(&el);
+		if (r0)
+			sl_runtime_free(r0);
+	}
+}
+END_TEST
+
 Suite *tu_suite(void)
 {
 	Suite *s = suite_create("geo-loadbalance");
@@ -695,6 +786,7 @@ Suite *tu_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("config");
 	tcase_add_test(tc, test_config_errors);
+	tcase_add_test(tc, test_config_mutations);
 	suite_add_tcase(s, tc);
 	return s;
 }
