@@ -238,7 +238,7 @@ static const char ZONE[] = "$ORIGIN example.com.\n$TTL 3600\n"
 /* The map of the example, with more kinds of rule. */
 #define GEO_CONF                                                                                \
 	"{\"plugin\": \"geo-loadbalance\", \"database\": \"%s/GeoIP2-City-Test.mmdb\","         \
-	" \"asn_database\": \"%s/GeoLite2-ASN-Test.mmdb\", \"ecs\": true,"                      \
+	" \"asn_database\": \"%s/GeoLite2-ASN-Test.mmdb\", \"ecs\": true, \"reload\": 0,"         \
 	" \"pools\": {"                                                                         \
 	"  \"eu\": {\"A\": [{\"address\": \"192.0.2.10\", \"weight\": 3},"                       \
 	"                  {\"address\": \"192.0.2.11\", \"weight\": 1}],"                      \
@@ -712,9 +712,9 @@ START_TEST(test_config_mutations)
 		json_t *root = json_loads(geo, 0, &jerr);
 		ck_assert_ptr_nonnull(root);
 		json_t *nodes[512];
-		unsigned n = 0;
-		collect(root, nodes, &n, 512);
 		for (unsigned k = 0; k < 1 + iter % 3; k++) {
+			unsigned n = 0; /* again: the last replacement freed nodes */
+			collect(root, nodes, &n, 512);
 			geo_member_t one[1] = { { .weight = 1 } };
 			bool use[1] = { true };
 			unsigned pick[1], r[3];
