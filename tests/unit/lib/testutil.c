@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sluice/name.h>
 #include <sluice/rr.h>
+#include "errlist.h"
 #include "testutil.h"
 
 const char *tu_plugin_dir(void)
@@ -117,4 +118,17 @@ void tu_parse_rr(const char *line, const uint8_t *origin, tu_rr_t *rr)
 		      "bad rdata in %s: %s", line, err);
 	rr->ttl = ttl;
 	rr->rdlen = (uint16_t)len;
+}
+
+const char *tu_errlist_text(const struct sl_errlist *el)
+{
+	static char all[16384];
+	char line[SL_ERROR_FILE_MAX + SL_ERROR_MSG_MAX + 32];
+	size_t used = 0;
+
+	all[0] = '\0';
+	for (unsigned i = 0; i < el->count && used < sizeof(all); i++)
+		used += (size_t)snprintf(all + used, sizeof(all) - used, "%s\n",
+					 sl_errlist_line(el, i, line, sizeof(line)));
+	return all;
 }

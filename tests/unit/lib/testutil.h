@@ -67,4 +67,12 @@ typedef struct tu_rr {
  */
 void tu_parse_rr(const char *line, const uint8_t *origin, tu_rr_t *rr);
 
+struct sl_errlist;
+
+/**
+ * Every problem in @p el as its line (sl_errlist_line()), one per line.
+ * @return a static buffer, valid until the next call
+ */
+const char *tu_errlist_text(const struct sl_errlist *el);
+
 #endif

@@ -440,11 +440,7 @@ static void start_runtime(bool zone_chain, bool log_only)
 	const char *path = tu_write_config(json);
 	rt = sl_runtime_load(path, false, 0, &el);
 	unlink(path);
-	for (unsigned i = 0; i < el.count; i++) {
-		char line[600];
-
-		fprintf(stderr, "config error: %s\n", sl_errlist_line(&el, i, line, sizeof(line)));
-	}
+	fputs(tu_errlist_text(&el), stderr);
 	ck_assert_ptr_nonnull(rt);
 	ck_assert_int_eq(sl_runtime_start(rt, NULL, &el), SL_OK);
 	ck_assert_int_eq(sl_cookie_mac_init(&cookie_mac), SL_OK);
@@ -724,10 +720,7 @@ START_TEST(test_config_errors)
 		unlink(path);
 		ck_assert_msg(r == NULL, "accepted: %s", bad[i]);
 		ck_assert_uint_ge(el.count, 1);
-		char line[600];
-
-		ck_assert_ptr_nonnull(strstr(sl_errlist_line(&el, 0, line, sizeof(line)),
-					     "plugins[0]"));
+		ck_assert_ptr_nonnull(strstr(tu_errlist_text(&el), "plugins[0]"));
 	}
 }
 END_TEST
