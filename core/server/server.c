@@ -179,10 +179,10 @@ static void log_stats(sl_server_t *srv)
 	sl_log(SL_LOG_NOTICE,
 	       "stats udp=%llu tcp=%llu dropped=%llu truncated=%llu noerror=%llu formerr=%llu "
 	       "servfail=%llu nxdomain=%llu notimp=%llu refused=%llu tcp_accepted=%llu "
-	       "tcp_rejected=%llu tcp_timeouts=%llu",
+	       "tcp_rejected=%llu tcp_timeouts=%llu tcp_evicted=%llu",
 	       STAT(udp_queries), STAT(tcp_queries), STAT(dropped), STAT(truncated),
 	       STAT(rcode[0]), STAT(rcode[1]), STAT(rcode[2]), STAT(rcode[3]), STAT(rcode[4]),
-	       STAT(rcode[5]), STAT(tcp_accepted), STAT(tcp_rejected), STAT(tcp_timeouts));
+	       STAT(rcode[5]), STAT(tcp_accepted), STAT(tcp_rejected), STAT(tcp_timeouts), STAT(tcp_evicted));
 	const sl_runtime_t *rt = srv->rt;
 	for (size_t i = 0; i < rt->server_chain.n; i++)
 		sl_instance_log_stats(rt->server_chain.inst[i]);
