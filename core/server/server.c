@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "fdlimit.h"
 #include "loader.h"
 #include "net.h"
 #include "qsbr.h"
@@ -154,6 +155,8 @@ static void reload(sl_server_t *srv)
 		return;
 	}
 	sl_log_set_level(rt->conf.log_level);
+	atomic_store(&srv->tcp_fd_cap, sl_fd_limit_apply(rt->conf.tcp.max_clients,
+							 atomic_load(&srv->tcp_conns)));
 	sl_runtime_t *old = srv->rt;
 	publish(srv, rt);
 	srv->rt = rt;
@@ -274,6 +277,8 @@ int sl_server_run(sl_runtime_t *rt, const char *config_file, bool foreground)
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		if (sl_worker_init(&srv->workers[i], srv, i, rt) != SL_OK)
 			goto out;
+	/* Sockets and loops are open: what is left of the open-file limit. */
+	atomic_store(&srv->tcp_fd_cap, sl_fd_limit_apply(rt->conf.tcp.max_clients, 0));
 	ev_timer_init(&reclaim, on_reclaim, 1.0, 1.0);
 	ev_timer_start(control_loop, &reclaim);
 	for (int i = 0; signums[i]; i++) {

@@ -953,7 +953,7 @@ void sl_tcp_evict_requested(sl_worker_t *w)
 static unsigned tcp_cap(const sl_worker_t *w, unsigned *reserve)
 {
 	const sl_tcp_conf_t *conf = &w->rt->conf.tcp;
-	unsigned cap = conf->max_clients, fd_cap = w->server->tcp_fd_cap;
+	unsigned cap = conf->max_clients, fd_cap = atomic_load(&w->server->tcp_fd_cap);
 
 	if (fd_cap != 0 && cap > fd_cap)
 		cap = fd_cap;

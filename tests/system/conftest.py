@@ -244,8 +244,8 @@ class Sluiced(daemon.Sluiced):
     """One running sluiced (tests/lib/daemon.py) with the queries and checks
     the tests use; start-up failures fail the test with its stderr."""
 
-    def __init__(self, workdir, cfg, port, name="sluiced", binary=None):
-        super().__init__(binary or SLUICED, workdir, cfg, port, name=name)
+    def __init__(self, workdir, cfg, port, name="sluiced", binary=None, prefix=()):
+        super().__init__(binary or SLUICED, workdir, cfg, port, name=name, prefix=prefix)
 
     def wait_ready(self, timeout=START_TIMEOUT):
         try:
@@ -289,12 +289,14 @@ class ServerFactory:
         self._tmp = tmp_path_factory
         self.servers = []
 
-    def __call__(self, cfg=None, port=None, wait=True, name="sluiced", **server_overrides):
+    def __call__(self, cfg=None, port=None, wait=True, name="sluiced", prefix=(),
+                 **server_overrides):
+        """@prefix: words before the binary, e.g. ("prlimit", "--nofile=64")."""
         port = port or free_port()
         if cfg is None:
             cfg = base_config(port, **server_overrides)
         workdir = self._tmp.mktemp(name)
-        srv = Sluiced(workdir, cfg, port, name=name)
+        srv = Sluiced(workdir, cfg, port, name=name, prefix=prefix)
         self.servers.append(srv)
         return srv.start(wait=wait)
 

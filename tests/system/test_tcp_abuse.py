@@ -4,6 +4,7 @@
 # (tests/lib/tcp_abuse.py). The larger-scale form is tests/bench/tcp_abuse.py.
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
+import re
 import socket
 import time
 
@@ -170,4 +171,38 @@ def test_eviction_across_workers_stalled_first(start_server):
     finally:
         idle.close()
     assert served == 15, "newcomer refused %d times in 15" % (15 - served)
+    srv.assert_healthy()
+
+
+def test_open_file_limit_raised_toward_hard_limit(start_server):
+    # Soft 64, hard 4096: the soft limit is raised as far as max_clients needs.
+    srv = start_server(prefix=("prlimit", "--nofile=64:4096"), tcp={"max_clients": 300})
+    with open("/proc/%d/limits" % srv.pid) as f:
+        line = [ln for ln in f if ln.startswith("Max open files")][0]
+    soft = int(line.split()[3])
+    assert 300 < soft <= 4096, line
+    assert "open-file limit raised from 64 to %d" % soft in srv.stderr()
+    assert "capping" not in srv.stderr() and "serving at most" not in srv.stderr()
+    srv.assert_healthy()
+
+
+def test_open_file_limit_caps_max_clients(start_server):
+    # A hard limit of 128 cannot hold max_clients 1024: sluiced says so and
+    # serves fewer connections, evicting as at the cap, instead of running out
+    # of descriptors (where accept() fails for everyone: legit TCP was 75%).
+    srv = start_server(prefix=("prlimit", "--nofile=128:128"), workers=2,
+                       tcp={"max_clients": 1024, "max_per_client": 16})
+    m = re.search(r"tcp.max_clients 1024 needs (\d+) open files but the limit is 128 "
+                  r"\(hard limit 128\): serving at most (\d+) TCP connections", srv.stderr())
+    assert m, srv.stderr()
+    cap = int(m.group(2))
+    assert 1 <= cap < 128 - 2 * 2 * 2
+    # More idle holders than the limit has descriptors, each replaced when closed.
+    with Attack(srv.port, "idle", sources=3 * cap // 10 + 1, per_source=10, period=1.0) as a:
+        time.sleep(1.0)
+        res = legit_tcp(srv.port, duration=3.0, timeout=2.0, pause=0.01)
+        assert a.closed > 0
+    print("fd limit (cap %d): legit %d/%d, p99 %.3f s" % (cap, res[0], res[1], p99(res[2])))
+    assert rate(res) >= 0.99, "legit TCP answered %d/%d at the fd limit" % res[:2]
+    assert "Too many open files" not in srv.stderr()
     srv.assert_healthy()
