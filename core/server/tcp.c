@@ -37,6 +37,7 @@
 #endif
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -80,7 +81,10 @@
 #define TCP_EVICT_SLACK 32
 
 struct tcp_conn {
-	struct tcp_conn *prev, *next; /* on tcp->idle or tcp->busy */
+	/* Links: [LINK_STATE] on tcp->idle or tcp->busy, [LINK_STREAM] on
+	 * tcp->streams while it waits for its turn to produce transfer output. */
+	struct { struct tcp_conn *prev, *next; } link[2];
+	bool queued;                  /* on tcp->streams */
 	struct sl_tcp *tcp;           /* owner */
 	ev_io rio;                    /* readable */
 	ev_io wio;                    /* writable (only while output is queued) */
@@ -141,6 +145,8 @@ struct sl_tcp {
 	struct conn_list busy;         /* partial query or output pending, by progress */
 	size_t nconns, nidle, nbusy;
 	ev_prepare publish;            /* publishes w->tcp_share once per loop pass */
+	struct conn_list streams;      /* zone transfers waiting for their turn */
+	ev_idle pump;                  /* active while streams is not empty */
 	uint8_t rbuf[TCP_RBUF_SIZE];   /* read scratch */
 	uint8_t obuf[2 + SL_MSG_MAXLEN]; /* length prefix + response */
 };
@@ -154,28 +160,30 @@ static const char *errstr(int e, char *buf, size_t len)
 /* Connection bookkeeping                                                   */
 /* ------------------------------------------------------------------------ */
 
-static void list_append(struct conn_list *l, struct tcp_conn *c)
+enum { LINK_STATE, LINK_STREAM };
+
+static void list_append(struct conn_list *l, struct tcp_conn *c, int k)
 {
-	c->next = NULL;
-	c->prev = l->tail;
+	c->link[k].next = NULL;
+	c->link[k].prev = l->tail;
 	if (l->tail != NULL)
-		l->tail->next = c;
+		l->tail->link[k].next = c;
 	else
 		l->head = c;
 	l->tail = c;
 }
 
-static void list_remove(struct conn_list *l, struct tcp_conn *c)
+static void list_remove(struct conn_list *l, struct tcp_conn *c, int k)
 {
-	if (c->prev != NULL)
-		c->prev->next = c->next;
+	if (c->link[k].prev != NULL)
+		c->link[k].prev->link[k].next = c->link[k].next;
 	else
-		l->head = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+		l->head = c->link[k].next;
+	if (c->link[k].next != NULL)
+		c->link[k].next->link[k].prev = c->link[k].prev;
 	else
-		l->tail = c->prev;
-	c->prev = c->next = NULL;
+		l->tail = c->link[k].prev;
+	c->link[k].prev = c->link[k].next = NULL;
 }
 
 static size_t out_pending(const struct tcp_conn *c)
@@ -187,7 +195,7 @@ static void conn_link(struct tcp_conn *c)
 {
 	struct sl_tcp *tcp = c->tcp;
 
-	list_append(c->idle ? &tcp->idle : &tcp->busy, c);
+	list_append(c->idle ? &tcp->idle : &tcp->busy, c, LINK_STATE);
 	if (c->idle)
 		tcp->nidle++;
 	else
@@ -198,7 +206,7 @@ static void conn_unlink(struct tcp_conn *c)
 {
 	struct sl_tcp *tcp = c->tcp;
 
-	list_remove(c->idle ? &tcp->idle : &tcp->busy, c);
+	list_remove(c->idle ? &tcp->idle : &tcp->busy, c, LINK_STATE);
 	if (c->idle)
 		tcp->nidle--;
 	else
@@ -234,6 +242,8 @@ static void conn_close(struct tcp_conn *c)
 	ev_timer_stop(loop, &c->timer);
 	close(c->fd);
 	conn_unlink(c);
+	if (c->queued)
+		list_remove(&tcp->streams, c, LINK_STREAM);
 	tcp->nconns--;
 	if (c->counted)
 		sl_tcp_client_release(srv, &c->peer.sa);
@@ -243,6 +253,21 @@ static void conn_close(struct tcp_conn *c)
 	free(c->in);
 	free(c->out);
 	free(c);
+}
+
+/*
+ * Closes a busy connection we give up on (timeout, eviction) with a reset:
+ * answers the client did not read are dropped at once instead of lingering
+ * in the kernel behind a FIN it would never see, and the client learns at
+ * once that the connection is gone.
+ */
+static void conn_abort(struct tcp_conn *c)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (!c->idle)
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	conn_close(c);
 }
 
 static ev_tstamp tmin(ev_tstamp a, ev_tstamp b)
@@ -463,37 +488,76 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 		conn_pause(c);
 }
 
-/* Messages of a stream produced per callback, so one transfer cannot hog the worker. */
-#define TCP_STREAM_BUDGET 16
-
 /*
- * Produces further messages of a zone transfer while the queue has room;
- * when the budget runs out with room left, waits for writability to be
- * called again (the socket is normally writable at once).
+ * Zone transfer output is produced in turns, a few messages per loop pass
+ * across all of the worker's transfers (round robin, one message per turn),
+ * so a thousand transfers cost UDP and other TCP clients on this worker at
+ * most TCP_STREAM_PASS_BUDGET messages or about TCP_STREAM_PASS_TIME seconds
+ * of latency per pass. A transfer whose client does not read leaves the
+ * queue until its output drains.
  */
+#define TCP_STREAM_PASS_BUDGET 8
+#define TCP_STREAM_PASS_TIME 0.001
+
+/* Produces the next message of the connection's zone transfer. */
 static void conn_pump(struct tcp_conn *c)
 {
 	struct sl_tcp *tcp = c->tcp;
-	unsigned budget = 0;
+	size_t outlen = 0;
 
-	while (c->stream.next && !c->dead && out_pending(c) <= c->max_out &&
-	       budget++ < TCP_STREAM_BUDGET) {
-		size_t outlen = 0;
-		sl_worker_stream_next(tcp->w, &c->stream, c->stream_query, c->stream_query_len,
-				      tcp->obuf + 2, SL_MSG_MAXLEN, &outlen);
-		if (outlen > 0 && outlen <= SL_MSG_MAXLEN) {
-			sl_write_u16(tcp->obuf, (uint16_t)outlen);
-			/* Always queue: conn_flush sends it and tracks write progress. */
-			conn_emit(c, tcp->obuf, outlen + 2, true);
-		}
+	sl_worker_stream_next(tcp->w, &c->stream, c->stream_query, c->stream_query_len,
+			      tcp->obuf + 2, SL_MSG_MAXLEN, &outlen);
+	if (outlen > 0 && outlen <= SL_MSG_MAXLEN) {
+		sl_write_u16(tcp->obuf, (uint16_t)outlen);
+		/* Always queue: conn_flush sends it and tracks write progress. */
+		conn_emit(c, tcp->obuf, outlen + 2, true);
 	}
 	if (!c->stream.next) {
 		free(c->stream_query);
 		c->stream_query = NULL;
 		c->stream_query_len = 0;
-	} else if (!c->dead) {
-		ev_io_start(tcp->w->host.loop, &c->wio);
 	}
+}
+
+/* Puts a transfer with room in its output queue in line for a turn. */
+static void stream_enqueue(struct tcp_conn *c)
+{
+	struct sl_tcp *tcp = c->tcp;
+
+	if (c->queued)
+		return;
+	c->queued = true;
+	list_append(&tcp->streams, c, LINK_STREAM);
+	ev_idle_start(tcp->w->host.loop, &tcp->pump);
+}
+
+static void conn_finish(struct tcp_conn *c);
+
+/*
+ * One pass over the waiting transfers. An active idle watcher keeps the loop
+ * from blocking; at the highest priority it runs on every pass, also while
+ * other watchers are busy, so transfers progress under load too.
+ */
+static void tcp_pump_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct sl_tcp *tcp = w->data;
+	ev_tstamp end = ev_time() + TCP_STREAM_PASS_TIME;
+	unsigned budget;
+
+	for (budget = 0; budget < TCP_STREAM_PASS_BUDGET && tcp->streams.head != NULL; budget++) {
+		struct tcp_conn *c = tcp->streams.head;
+
+		if (budget > 0 && ev_time() >= end)
+			break;
+		list_remove(&tcp->streams, c, LINK_STREAM);
+		c->queued = false;
+		if (c->stream.next && !c->dead)
+			conn_pump(c);
+		/* Flushes, and queues it again at the end while it has room. */
+		conn_finish(c);
+	}
+	if (tcp->streams.head == NULL)
+		ev_idle_stop(loop, w);
 }
 
 /* Length of the complete framed message at @p p, or 0 if incomplete. */
@@ -706,9 +770,7 @@ static void conn_finish(struct tcp_conn *c)
 		if (c->dead)
 			break;
 		if (c->stream.next && out_pending(c) <= c->max_out / 2) {
-			conn_pump(c);
-			if (out_pending(c) > 0 && !ev_is_active(&c->wio))
-				continue;
+			stream_enqueue(c);
 			break;
 		}
 		if (c->paused && !c->stream.next && out_pending(c) <= c->max_out / 2) {
@@ -718,7 +780,7 @@ static void conn_finish(struct tcp_conn *c)
 		break;
 	}
 	/* Half-closed by the client and everything sent: we are done. */
-	if (!c->dead && c->eof && out_pending(c) == 0)
+	if (!c->dead && c->eof && out_pending(c) == 0 && !c->stream.next)
 		c->dead = true;
 	if (c->dead) {
 		conn_close(c);
@@ -769,7 +831,7 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 	conn_debug(c, old ? "lifetime over" : c->idle ? "idle timeout" :
 		      out_pending(c) > 0 ? "write timeout" : "request timeout");
-	conn_close(c);
+	conn_abort(c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -843,7 +905,7 @@ static void tcp_evict(struct sl_tcp *tcp, struct tcp_conn *c)
 	sl_counter_add(&tcp->w->stats.tcp_evicted, 1);
 	conn_debug(c, c->idle ? "evicted (idle, connection limit)" :
 		      "evicted (stalled, connection limit)");
-	conn_close(c);
+	conn_abort(c);
 }
 
 /* Once per loop pass: what the other workers may ask us to evict. */
@@ -987,6 +1049,7 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	struct ev_loop *loop = w->host.loop;
 	struct tcp_conn *c;
 	unsigned open, reserve, cap = tcp_cap(w, &reserve);
+	int sndbuf;
 
 	if (atomic_load(&srv->stopping)) {
 		close(fd);
@@ -1037,6 +1100,12 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	c->write_timeout = conf->write_timeout;
 	c->max_lifetime = conf->max_lifetime;
 	c->max_out = conf->max_pending_out;
+	/* The kernel's send buffer for this client is bounded like our queue
+	 * (Linux doubles the value): a client that does not read pins at most
+	 * ~3x max_pending_out, not the autotuned maximum (4 MiB by default),
+	 * and it stalls — evictable — as soon as that is full. */
+	sndbuf = c->max_out > INT_MAX ? INT_MAX : (int)c->max_out;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c->idle = true;
 	c->born = c->progress = ev_now(loop);
 	conn_link(c);
@@ -1120,6 +1189,9 @@ int sl_tcp_start(sl_worker_t *w)
 	}
 	ev_timer_init(&tcp->backoff, tcp_backoff_cb, TCP_ACCEPT_BACKOFF, 0.);
 	tcp->backoff.data = tcp;
+	ev_idle_init(&tcp->pump, tcp_pump_cb);
+	tcp->pump.data = tcp;
+	ev_set_priority(&tcp->pump, EV_MAXPRI);
 	ev_prepare_init(&tcp->publish, tcp_publish_cb);
 	tcp->publish.data = tcp;
 	ev_prepare_start(w->host.loop, &tcp->publish);
@@ -1158,6 +1230,7 @@ void sl_tcp_stop(sl_worker_t *w)
 		ev_io_stop(w->host.loop, &tcp->ls[i].io);
 	ev_timer_stop(w->host.loop, &tcp->backoff);
 	ev_prepare_stop(w->host.loop, &tcp->publish);
+	ev_idle_stop(w->host.loop, &tcp->pump);
 	while (tcp->idle.head != NULL)
 		conn_close(tcp->idle.head);
 	while (tcp->busy.head != NULL)

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from conftest import make_query, tcp_ask, tcp_connect, tcp_frame
-from tcp_abuse import Attack, legit_tcp, p99, source_addr
+from conftest import free_port, make_query, run_kdig, tcp_ask, tcp_connect, tcp_frame
+from knot_peer import PrimaryZone, check_zonefile_built, wait_soa, zonefile_config
+from tcp_abuse import Attack, legit_tcp, legit_udp, p99, source_addr
 
 
 connect = tcp_connect
@@ -206,3 +207,48 @@ def test_open_file_limit_caps_max_clients(start_server):
     assert rate(res) >= 0.99, "legit TCP answered %d/%d at the fd limit" % res[:2]
     assert "Too many open files" not in srv.stderr()
     srv.assert_healthy()
+
+
+NBIG = 150000
+
+
+def big_zone(path, n):
+    """A master file for big.abuse. with @n A records (www0 ... www{n-1})."""
+    with open(path, "w") as f:
+        f.write("$ORIGIN big.abuse.\n$TTL 300\n"
+                "@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 192.0.2.1\n")
+        for i in range(n):
+            f.write("www%d A 10.%d.%d.%d\n" % (i, i >> 16 & 255, i >> 8 & 255, i & 255))
+
+
+def test_non_reading_axfr_clients(start_server, tmp_path):
+    # 100 clients start an AXFR of a 150,000-record zone (~2.4 MB) and never read (a
+    # 4 KB receive buffer), each replaced once write_timeout (1 s) closes it.
+    # Transfers are produced a few messages per loop pass across connections,
+    # so UDP and a legitimate TCP client on the same workers keep answering
+    # fast, a reading transfer completes, and stalled writers are evicted
+    # first when the table fills (max_clients 80).
+    check_zonefile_built()
+    zfile = tmp_path / "big.abuse.zone"
+    big_zone(zfile, NBIG)
+    port = free_port()
+    cfg = zonefile_config(port, [PrimaryZone("big.abuse.", str(zfile))],
+                          tcp={"max_clients": 80, "max_per_client": 16, "write_timeout": 1})
+    srv = start_server(cfg=cfg, port=port)
+    wait_soa(srv, "big.abuse.")
+    with Attack(srv.port, "axfr", sources=10, per_source=10, period=0.2,
+                qname="big.abuse.") as a:
+        time.sleep(1.5)
+        udp = legit_udp(srv.port, n=300, qname="www7.big.abuse.", pause=0.002)
+        tcp = legit_tcp(srv.port, n=100, qname="www7.big.abuse.", timeout=2.0)
+        res = run_kdig(["@127.0.0.1", "-p", str(srv.port), "+tcp", "+noall", "+answer",
+                        "big.abuse.", "AXFR"], timeout=30)
+        assert a.closed > 0, "no non-reading transfer was ever closed"
+    rrs = [ln for ln in res.stdout.splitlines() if ln.strip() and not ln.startswith(";")]
+    print("axfr: udp %d/%d p99 %.1f ms, tcp %d/%d p99 %.1f ms, kdig %d RRs" % (
+        udp[0], udp[1], p99(udp[2]) * 1e3, tcp[0], tcp[1], p99(tcp[2]) * 1e3, len(rrs)))
+    assert len(rrs) == NBIG + 4, "the reading transfer did not complete:\n" + res.stderr
+    assert rate(udp) >= 0.99, "UDP answered %d/%d" % udp[:2]
+    assert p99(udp[2]) < 0.25, "UDP p99 %.3f s" % p99(udp[2])
+    assert rate(tcp) >= 0.99, "legit TCP answered %d/%d" % tcp[:2]
+    assert not srv.sanitizer_reports()
