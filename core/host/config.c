@@ -134,8 +134,10 @@ static void parse_tcp(sl_conf_t *parent, sl_tcp_conf_t *tcp)
 	tcp->idle_timeout = 10;
 	tcp->request_timeout = 5;
 	tcp->write_timeout = 5;
+	tcp->max_lifetime = 120;
 	tcp->max_clients = 1024;
 	tcp->max_per_client = 16;
+	tcp->reserve = 64;
 	tcp->max_pending_out = 128 * 1024;
 	if (!obj)
 		return;
@@ -149,10 +151,13 @@ static void parse_tcp(sl_conf_t *parent, sl_tcp_conf_t *tcp)
 	sl_conf_double(&c, "request_timeout", 0.1, 600, tcp->request_timeout,
 		       &tcp->request_timeout);
 	sl_conf_double(&c, "write_timeout", 0.1, 600, tcp->write_timeout, &tcp->write_timeout);
+	sl_conf_double(&c, "max_lifetime", 1, 86400, tcp->max_lifetime, &tcp->max_lifetime);
 	if (sl_conf_int(&c, "max_clients", 1, 1000000, tcp->max_clients, &n) == SL_OK)
 		tcp->max_clients = (unsigned)n;
 	if (sl_conf_int(&c, "max_per_client", 1, 1000000, tcp->max_per_client, &n) == SL_OK)
 		tcp->max_per_client = (unsigned)n;
+	if (sl_conf_int(&c, "reserve", 0, 1000000, tcp->reserve, &n) == SL_OK)
+		tcp->reserve = (unsigned)n;
 	if (sl_conf_int(&c, "max_pending_out", 4096, 64 * 1024 * 1024,
 			(long long)tcp->max_pending_out, &n) == SL_OK)
 		tcp->max_pending_out = (size_t)n;

@@ -45,8 +45,10 @@ typedef struct sl_tcp_conf {
 	double idle_timeout;      /**< seconds a connection may sit without a query (10) */
 	double request_timeout;   /**< seconds to receive one whole query once started (5) */
 	double write_timeout;     /**< seconds to drain pending output (5) */
+	double max_lifetime;      /**< seconds after which a connection is finished and closed (120) */
 	unsigned max_clients;     /**< global connection cap (1024) */
 	unsigned max_per_client;  /**< connections per client address (16) */
+	unsigned reserve;         /**< slots kept free for newcomers by evicting stalled connections (64) */
 	size_t max_pending_out;   /**< output bytes queued per connection before we stop reading (128 KiB) */
 } sl_tcp_conf_t;
 

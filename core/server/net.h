@@ -41,14 +41,22 @@ void sl_udp_stop(sl_worker_t *w);
 /**
  * Starts accepting TCP on w->tcp_fds per RFC 7766: 2-byte framing across
  * partial reads, pipelined queries answered in order, idle timeout, a deadline
- * for each whole query, global and per-client connection caps (the oldest
- * idle connection is evicted when the global cap is hit), output queue
- * bounded (stop reading while it is full; close on write timeout).
+ * for unfinished input that does not restart while input stays unfinished,
+ * a write timeout and a connection lifetime; global and per-client
+ * connection caps with eviction under pressure by least recent progress
+ * (stalled connections before idle ones, across workers, see tcp.c); output
+ * queue bounded (stop reading while it is full).
  * Limits come from w->rt->conf.tcp at accept time. @return SL_OK or SL_ENOMEM
  */
 int sl_tcp_start(sl_worker_t *w);
 /** Closes every connection and stops accepting (on the worker's thread). */
 void sl_tcp_stop(sl_worker_t *w);
+
+/**
+ * Carries out the evictions other workers asked of @p w (w->tcp_share), on
+ * the worker's thread, when it is woken. Does nothing before sl_tcp_start().
+ */
+void sl_tcp_evict_requested(sl_worker_t *w);
 
 /**
  * Shared per-client TCP connection counts (all workers), mutex-protected;

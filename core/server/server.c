@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "fdlimit.h"
 #include "loader.h"
 #include "net.h"
 #include "qsbr.h"
@@ -163,6 +164,8 @@ static void reload(sl_server_t *srv)
 		return;
 	}
 	sl_log_set_level(rt->conf.log_level);
+	atomic_store(&srv->tcp_fd_cap, sl_fd_limit_apply(rt->conf.tcp.max_clients,
+							 atomic_load(&srv->tcp_conns)));
 	sl_runtime_t *old = srv->rt;
 	publish(srv, rt);
 	srv->rt = rt;
@@ -191,10 +194,10 @@ static void log_stats(sl_server_t *srv)
 	sl_log(SL_LOG_NOTICE,
 	       "stats udp=%llu tcp=%llu dropped=%llu truncated=%llu noerror=%llu formerr=%llu "
 	       "servfail=%llu nxdomain=%llu notimp=%llu refused=%llu tcp_accepted=%llu "
-	       "tcp_rejected=%llu tcp_timeouts=%llu",
+	       "tcp_rejected=%llu tcp_timeouts=%llu tcp_evicted=%llu",
 	       STAT(udp_queries), STAT(tcp_queries), STAT(dropped), STAT(truncated),
 	       STAT(rcode[0]), STAT(rcode[1]), STAT(rcode[2]), STAT(rcode[3]), STAT(rcode[4]),
-	       STAT(rcode[5]), STAT(tcp_accepted), STAT(tcp_rejected), STAT(tcp_timeouts));
+	       STAT(rcode[5]), STAT(tcp_accepted), STAT(tcp_rejected), STAT(tcp_timeouts), STAT(tcp_evicted));
 	const sl_runtime_t *rt = srv->rt;
 	for (size_t i = 0; i < rt->server_chain.n; i++)
 		sl_instance_log_stats(rt->server_chain.inst[i]);
@@ -286,6 +289,8 @@ int sl_server_run(sl_runtime_t *rt, const char *config_file, bool foreground)
 	for (unsigned i = 0; i < srv->nworkers; i++)
 		if (sl_worker_init(&srv->workers[i], srv, i, rt) != SL_OK)
 			goto out;
+	/* Sockets and loops are open: what is left of the open-file limit. */
+	atomic_store(&srv->tcp_fd_cap, sl_fd_limit_apply(rt->conf.tcp.max_clients, 0));
 	ev_timer_init(&reclaim, on_reclaim, 1.0, 1.0);
 	ev_timer_start(control_loop, &reclaim);
 	for (int i = 0; signums[i]; i++) {

@@ -31,6 +31,7 @@ typedef struct sl_server {
 	atomic_uint generation;        /**< bumped on each publish */
 	atomic_bool stopping;          /**< shutdown requested */
 	atomic_uint tcp_conns;         /**< open TCP connections, all workers */
+	atomic_uint tcp_fd_cap;        /**< most connections the open-file limit allows (0: no cap) */
 	pthread_mutex_t clients_lock;  /**< protects clients */
 	sl_tcp_client_t *clients[SL_TCP_CLIENT_BUCKETS]; /**< per-client counts */
 	const char *config_file;       /**< path given on the command line */

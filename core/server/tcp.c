@@ -5,14 +5,22 @@
  * Every worker accepts on its own SO_REUSEPORT listening sockets and owns the
  * connections it accepted. What a client can make us hold is bounded:
  *
- *  - connections: a global cap (server->tcp_conns, all workers) and a cap per
- *    client address (server->clients). At the global cap the worker evicts
- *    its oldest idle connection (no partial query, no pending output) to make
- *    room, so idle holders cannot lock others out; clients in the middle of
- *    a query are never evicted, and they are bounded by the request deadline.
+ *  - connections: a global cap (server->tcp_conns, all workers, lowered to
+ *    what the descriptor limit allows) and a cap per client address
+ *    (server->clients). Each worker keeps its connections on two lists ordered
+ *    by their last progress (accepted, a whole query read, output written, or
+ *    turned busy): busy ones (a partial query or output pending) and idle
+ *    ones. Under pressure — fewer than `reserve` free slots — a newcomer
+ *    evicts the busy connection that has gone longest without progress
+ *    (a slow or partial query, a client that does not read), across all
+ *    workers (sl_tcp_share_t); at the cap, failing that, the oldest idle one.
+ *    Only when neither exists is the newcomer refused.
  *  - time: one timer per connection enforces the idle timeout, the deadline
- *    for a whole query from its first byte (slowloris), and the write timeout
- *    (output pending without progress).
+ *    for reading a query from its first byte (it does not restart while the
+ *    connection keeps holding unfinished input, so completing one query with
+ *    the first byte of the next does not buy time), the write timeout (output
+ *    pending without progress) and the connection's lifetime (then it is
+ *    finished gracefully: no new query is read, pending answers are sent).
  *  - memory: connections hold no buffer while idle. Reads go into a worker
  *    scratch buffer and only the unfinished tail of a read is kept; its
  *    buffer grows with the bytes actually received, not with the announced
@@ -29,6 +37,7 @@
 #endif
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -60,9 +69,22 @@
 #define TCP_ACCEPT_BACKOFF 0.1
 /* Minimum interval between two "accept is failing" warnings. */
 #define TCP_ACCEPT_WARN_INTERVAL 10.0
+/* Connections younger than this (since their last progress) are never
+ * evicted, so a newcomer gets its query read and answered; a busy connection
+ * older than this counts as stalled. */
+#define TCP_STALL_GRACE 0.2
+/* Table full and nobody to evict: accepting waits this long, newcomers
+ * queue in the kernel's accept queue (first come, first served). */
+#define TCP_FULL_RETRY 0.05
+/* Connections admitted beyond the cap while evictions asked of other
+ * workers are under way; past it newcomers are refused. */
+#define TCP_EVICT_SLACK 32
 
 struct tcp_conn {
-	struct tcp_conn *prev, *next; /* on tcp->idle or tcp->busy */
+	/* Links: [LINK_STATE] on tcp->idle or tcp->busy, [LINK_STREAM] on
+	 * tcp->streams while it waits for its turn to produce transfer output. */
+	struct { struct tcp_conn *prev, *next; } link[2];
+	bool queued;                  /* on tcp->streams */
 	struct sl_tcp *tcp;           /* owner */
 	ev_io rio;                    /* readable */
 	ev_io wio;                    /* writable (only while output is queued) */
@@ -74,13 +96,16 @@ struct tcp_conn {
 	bool eof;                     /* client half-closed: flush, then close */
 	bool dead;                    /* close when the current callback ends */
 	bool counted;                 /* holds a per-client count */
+	bool progressed;              /* progress moved: re-append on its list */
+	bool retiring;                /* lifetime over: finish, then close */
 	sl_sockaddr_t peer, local;
 	socklen_t peer_len, local_len;
-	ev_tstamp idle_since;         /* became idle (valid while idle) */
-	ev_tstamp req_since;          /* first byte of the unfinished query */
+	ev_tstamp born;               /* accepted */
+	ev_tstamp progress;           /* list key: last progress, or turned busy/idle */
+	ev_tstamp req_since;          /* first byte of the unfinished input */
 	ev_tstamp write_since;        /* last output progress (while output is queued) */
 	/* Limits as configured when the connection was accepted. */
-	ev_tstamp idle_timeout, request_timeout, write_timeout;
+	ev_tstamp idle_timeout, request_timeout, write_timeout, max_lifetime;
 	size_t max_out;
 	/* Input: bytes not yet processed (an unfinished message, or whole ones
 	 * left over while paused). NULL while idle. */
@@ -116,9 +141,12 @@ struct sl_tcp {
 	size_t nls;
 	ev_timer backoff;              /* restarts accepting after EMFILE & co */
 	ev_tstamp last_warn;           /* last accept failure warning */
-	struct conn_list idle;         /* by time they became idle, oldest first */
-	struct conn_list busy;         /* partial query or output pending */
-	size_t nconns;
+	struct conn_list idle;         /* by progress (= became idle), oldest first */
+	struct conn_list busy;         /* partial query or output pending, by progress */
+	size_t nconns, nidle, nbusy;
+	ev_prepare publish;            /* publishes w->tcp_share once per loop pass */
+	struct conn_list streams;      /* zone transfers waiting for their turn */
+	ev_idle pump;                  /* active while streams is not empty */
 	uint8_t rbuf[TCP_RBUF_SIZE];   /* read scratch */
 	uint8_t obuf[2 + SL_MSG_MAXLEN]; /* length prefix + response */
 };
@@ -132,33 +160,64 @@ static const char *errstr(int e, char *buf, size_t len)
 /* Connection bookkeeping                                                   */
 /* ------------------------------------------------------------------------ */
 
-static void list_append(struct conn_list *l, struct tcp_conn *c)
+enum { LINK_STATE, LINK_STREAM };
+
+static void list_append(struct conn_list *l, struct tcp_conn *c, int k)
 {
-	c->next = NULL;
-	c->prev = l->tail;
+	c->link[k].next = NULL;
+	c->link[k].prev = l->tail;
 	if (l->tail != NULL)
-		l->tail->next = c;
+		l->tail->link[k].next = c;
 	else
 		l->head = c;
 	l->tail = c;
 }
 
-static void list_remove(struct conn_list *l, struct tcp_conn *c)
+static void list_remove(struct conn_list *l, struct tcp_conn *c, int k)
 {
-	if (c->prev != NULL)
-		c->prev->next = c->next;
+	if (c->link[k].prev != NULL)
+		c->link[k].prev->link[k].next = c->link[k].next;
 	else
-		l->head = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+		l->head = c->link[k].next;
+	if (c->link[k].next != NULL)
+		c->link[k].next->link[k].prev = c->link[k].prev;
 	else
-		l->tail = c->prev;
-	c->prev = c->next = NULL;
+		l->tail = c->link[k].prev;
+	c->link[k].prev = c->link[k].next = NULL;
 }
 
 static size_t out_pending(const struct tcp_conn *c)
 {
 	return c->out_len - c->out_off;
+}
+
+static void conn_link(struct tcp_conn *c)
+{
+	struct sl_tcp *tcp = c->tcp;
+
+	list_append(c->idle ? &tcp->idle : &tcp->busy, c, LINK_STATE);
+	if (c->idle)
+		tcp->nidle++;
+	else
+		tcp->nbusy++;
+}
+
+static void conn_unlink(struct tcp_conn *c)
+{
+	struct sl_tcp *tcp = c->tcp;
+
+	list_remove(c->idle ? &tcp->idle : &tcp->busy, c, LINK_STATE);
+	if (c->idle)
+		tcp->nidle--;
+	else
+		tcp->nbusy--;
+}
+
+/* Something useful happened: the connection moves to the end of its list. */
+static void conn_progress(struct tcp_conn *c)
+{
+	c->progress = ev_now(c->tcp->w->host.loop);
+	c->progressed = true;
 }
 
 static void conn_debug(const struct tcp_conn *c, const char *what)
@@ -182,7 +241,9 @@ static void conn_close(struct tcp_conn *c)
 	ev_io_stop(loop, &c->wio);
 	ev_timer_stop(loop, &c->timer);
 	close(c->fd);
-	list_remove(c->idle ? &tcp->idle : &tcp->busy, c);
+	conn_unlink(c);
+	if (c->queued)
+		list_remove(&tcp->streams, c, LINK_STREAM);
 	tcp->nconns--;
 	if (c->counted)
 		sl_tcp_client_release(srv, &c->peer.sa);
@@ -192,6 +253,21 @@ static void conn_close(struct tcp_conn *c)
 	free(c->in);
 	free(c->out);
 	free(c);
+}
+
+/*
+ * Closes a busy connection we give up on (timeout, eviction) with a reset:
+ * answers the client did not read are dropped at once instead of lingering
+ * in the kernel behind a FIN it would never see, and the client learns at
+ * once that the connection is gone.
+ */
+static void conn_abort(struct tcp_conn *c)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (!c->idle)
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	conn_close(c);
 }
 
 static ev_tstamp tmin(ev_tstamp a, ev_tstamp b)
@@ -213,7 +289,10 @@ static ev_tstamp conn_deadline(const struct tcp_conn *c)
 	if (c->in_len > 0 && !c->paused && c->request_timeout > 0)
 		d = tmin(d, c->req_since + c->request_timeout);
 	if (c->idle && c->idle_timeout > 0)
-		d = tmin(d, c->idle_since + c->idle_timeout);
+		d = tmin(d, c->progress + c->idle_timeout);
+	/* A zone transfer runs to its end (write_timeout still applies). */
+	if (!c->retiring && !c->stream.next && c->max_lifetime > 0)
+		d = tmin(d, c->born + c->max_lifetime);
 	return d;
 }
 
@@ -241,19 +320,22 @@ static void conn_arm(struct tcp_conn *c, bool force)
 	c->armed = d;
 }
 
-/* Moves the connection to the list matching its state (idle ones by age). */
-static void conn_settle(struct tcp_conn *c, bool activity)
+/*
+ * Moves the connection to the end of the list matching its state when it
+ * changed state or made progress, so both lists stay ordered by progress.
+ */
+static void conn_settle(struct tcp_conn *c)
 {
-	struct sl_tcp *tcp = c->tcp;
 	bool idle = c->in_len == 0 && out_pending(c) == 0 && !c->eof && !c->stream.next;
 
-	if (idle == c->idle && !(idle && activity))
+	if (idle != c->idle)
+		conn_progress(c);
+	if (!c->progressed)
 		return;
-	list_remove(c->idle ? &tcp->idle : &tcp->busy, c);
+	conn_unlink(c);
 	c->idle = idle;
-	if (idle)
-		c->idle_since = ev_now(tcp->w->host.loop);
-	list_append(idle ? &tcp->idle : &tcp->busy, c);
+	c->progressed = false;
+	conn_link(c);
 }
 
 static void conn_pause(struct tcp_conn *c)
@@ -308,6 +390,7 @@ static void conn_flush(struct tcp_conn *c)
 		if (r > 0) {
 			c->out_off += (size_t)r;
 			c->write_since = ev_now(loop);
+			conn_progress(c);
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -378,6 +461,7 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 	size_t outlen = 0;
 
 	sl_counter_add(&w->stats.tcp_queries, 1);
+	conn_progress(c);
 	sl_worker_answer(w, SL_TRANSPORT_TCP, q, qlen, &c->peer.sa, c->peer_len, &c->local.sa,
 			 c->local_len, tcp->obuf + 2, SL_MSG_MAXLEN, &outlen, &c->stream);
 	if (c->stream.next) {
@@ -404,37 +488,76 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 		conn_pause(c);
 }
 
-/* Messages of a stream produced per callback, so one transfer cannot hog the worker. */
-#define TCP_STREAM_BUDGET 16
-
 /*
- * Produces further messages of a zone transfer while the queue has room;
- * when the budget runs out with room left, waits for writability to be
- * called again (the socket is normally writable at once).
+ * Zone transfer output is produced in turns, a few messages per loop pass
+ * across all of the worker's transfers (round robin, one message per turn),
+ * so a thousand transfers cost UDP and other TCP clients on this worker at
+ * most TCP_STREAM_PASS_BUDGET messages or about TCP_STREAM_PASS_TIME seconds
+ * of latency per pass. A transfer whose client does not read leaves the
+ * queue until its output drains.
  */
+#define TCP_STREAM_PASS_BUDGET 8
+#define TCP_STREAM_PASS_TIME 0.001
+
+/* Produces the next message of the connection's zone transfer. */
 static void conn_pump(struct tcp_conn *c)
 {
 	struct sl_tcp *tcp = c->tcp;
-	unsigned budget = 0;
+	size_t outlen = 0;
 
-	while (c->stream.next && !c->dead && out_pending(c) <= c->max_out &&
-	       budget++ < TCP_STREAM_BUDGET) {
-		size_t outlen = 0;
-		sl_worker_stream_next(tcp->w, &c->stream, c->stream_query, c->stream_query_len,
-				      tcp->obuf + 2, SL_MSG_MAXLEN, &outlen);
-		if (outlen > 0 && outlen <= SL_MSG_MAXLEN) {
-			sl_write_u16(tcp->obuf, (uint16_t)outlen);
-			/* Always queue: conn_flush sends it and tracks write progress. */
-			conn_emit(c, tcp->obuf, outlen + 2, true);
-		}
+	sl_worker_stream_next(tcp->w, &c->stream, c->stream_query, c->stream_query_len,
+			      tcp->obuf + 2, SL_MSG_MAXLEN, &outlen);
+	if (outlen > 0 && outlen <= SL_MSG_MAXLEN) {
+		sl_write_u16(tcp->obuf, (uint16_t)outlen);
+		/* Always queue: conn_flush sends it and tracks write progress. */
+		conn_emit(c, tcp->obuf, outlen + 2, true);
 	}
 	if (!c->stream.next) {
 		free(c->stream_query);
 		c->stream_query = NULL;
 		c->stream_query_len = 0;
-	} else if (!c->dead) {
-		ev_io_start(tcp->w->host.loop, &c->wio);
 	}
+}
+
+/* Puts a transfer with room in its output queue in line for a turn. */
+static void stream_enqueue(struct tcp_conn *c)
+{
+	struct sl_tcp *tcp = c->tcp;
+
+	if (c->queued)
+		return;
+	c->queued = true;
+	list_append(&tcp->streams, c, LINK_STREAM);
+	ev_idle_start(tcp->w->host.loop, &tcp->pump);
+}
+
+static void conn_finish(struct tcp_conn *c);
+
+/*
+ * One pass over the waiting transfers. An active idle watcher keeps the loop
+ * from blocking; at the highest priority it runs on every pass, also while
+ * other watchers are busy, so transfers progress under load too.
+ */
+static void tcp_pump_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct sl_tcp *tcp = w->data;
+	ev_tstamp end = ev_time() + TCP_STREAM_PASS_TIME;
+	unsigned budget;
+
+	for (budget = 0; budget < TCP_STREAM_PASS_BUDGET && tcp->streams.head != NULL; budget++) {
+		struct tcp_conn *c = tcp->streams.head;
+
+		if (budget > 0 && ev_time() >= end)
+			break;
+		list_remove(&tcp->streams, c, LINK_STREAM);
+		c->queued = false;
+		if (c->stream.next && !c->dead)
+			conn_pump(c);
+		/* Flushes, and queues it again at the end while it has room. */
+		conn_finish(c);
+	}
+	if (tcp->streams.head == NULL)
+		ev_idle_stop(loop, w);
 }
 
 /* Length of the complete framed message at @p p, or 0 if incomplete. */
@@ -535,9 +658,10 @@ static void in_process(struct tcp_conn *c)
 		return;
 	c->in_len -= used;
 	memmove(c->in, c->in + used, c->in_len);
-	/* What is left is a new query that started in this read. */
-	if (c->in_len > 0)
-		c->req_since = ev_now(c->tcp->w->host.loop);
+	/* Input left over: the connection has held unfinished input all along,
+	 * so its deadline (c->req_since) runs on. Restarting it here would let a
+	 * client that completes a query with the first byte of the next one
+	 * hold the connection for ever. */
 	in_release_if_empty(c);
 }
 
@@ -638,7 +762,7 @@ static void conn_resume(struct tcp_conn *c)
 }
 
 /* Ends every callback on a connection: flush, resume, close or re-arm. */
-static void conn_finish(struct tcp_conn *c, bool activity)
+static void conn_finish(struct tcp_conn *c)
 {
 	while (!c->dead) {
 		if (out_pending(c) > 0 && !ev_is_active(&c->wio))
@@ -646,9 +770,7 @@ static void conn_finish(struct tcp_conn *c, bool activity)
 		if (c->dead)
 			break;
 		if (c->stream.next && out_pending(c) <= c->max_out / 2) {
-			conn_pump(c);
-			if (out_pending(c) > 0 && !ev_is_active(&c->wio))
-				continue;
+			stream_enqueue(c);
 			break;
 		}
 		if (c->paused && !c->stream.next && out_pending(c) <= c->max_out / 2) {
@@ -658,13 +780,13 @@ static void conn_finish(struct tcp_conn *c, bool activity)
 		break;
 	}
 	/* Half-closed by the client and everything sent: we are done. */
-	if (!c->dead && c->eof && out_pending(c) == 0)
+	if (!c->dead && c->eof && out_pending(c) == 0 && !c->stream.next)
 		c->dead = true;
 	if (c->dead) {
 		conn_close(c);
 		return;
 	}
-	conn_settle(c, activity);
+	conn_settle(c);
 	conn_arm(c, false);
 }
 
@@ -673,7 +795,7 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct tcp_conn *c = io->data;
 
 	conn_read(c);
-	conn_finish(c, true);
+	conn_finish(c);
 }
 
 static void conn_write_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -681,29 +803,43 @@ static void conn_write_cb(struct ev_loop *loop, ev_io *io, int revents)
 	struct tcp_conn *c = io->data;
 
 	conn_flush(c);
-	conn_finish(c, true);
+	conn_finish(c);
 }
 
 static void conn_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct tcp_conn *c = t->data;
 
-	if (conn_deadline(c) <= ev_now(loop) + 0.001) {
-		sl_counter_add(&c->tcp->w->stats.tcp_timeouts, 1);
-		conn_debug(c, c->idle ? "idle timeout" :
-			      out_pending(c) > 0 ? "write timeout" : "request timeout");
-		conn_close(c);
+	ev_tstamp now = ev_now(loop) + 0.001;
+	bool old;
+
+	if (conn_deadline(c) > now) {
+		conn_arm(c, true);
 		return;
 	}
-	conn_arm(c, true);
+	sl_counter_add(&c->tcp->w->stats.tcp_timeouts, 1);
+	old = !c->retiring && !c->stream.next && c->max_lifetime > 0 &&
+	      c->born + c->max_lifetime <= now;
+	if (old && !c->idle && !(out_pending(c) > 0 && c->write_since + c->write_timeout <= now)) {
+		/* Lifetime over while answering: read nothing more, send what
+		 * is queued (write_timeout still applies), then close. */
+		conn_debug(c, "lifetime over: closing once answers are sent");
+		c->retiring = true;
+		conn_eof(c);
+		conn_finish(c);
+		return;
+	}
+	conn_debug(c, old ? "lifetime over" : c->idle ? "idle timeout" :
+		      out_pending(c) > 0 ? "write timeout" : "request timeout");
+	conn_abort(c);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Accepting                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Out of descriptors or memory: stop accepting for a moment, don't spin. */
-static void tcp_backoff(struct sl_tcp *tcp, int err)
+/* Stops accepting for @p after seconds. */
+static void tcp_pause(struct sl_tcp *tcp, ev_tstamp after)
 {
 	struct ev_loop *loop = tcp->w->host.loop;
 	size_t i;
@@ -711,8 +847,16 @@ static void tcp_backoff(struct sl_tcp *tcp, int err)
 	for (i = 0; i < tcp->nls; i++)
 		ev_io_stop(loop, &tcp->ls[i].io);
 	ev_timer_stop(loop, &tcp->backoff);
-	ev_timer_set(&tcp->backoff, TCP_ACCEPT_BACKOFF, 0.);
+	ev_timer_set(&tcp->backoff, after, 0.);
 	ev_timer_start(loop, &tcp->backoff);
+}
+
+/* Out of descriptors or memory: stop accepting for a moment, don't spin. */
+static void tcp_backoff(struct sl_tcp *tcp, int err)
+{
+	struct ev_loop *loop = tcp->w->host.loop;
+
+	tcp_pause(tcp, TCP_ACCEPT_BACKOFF);
 	if (ev_now(loop) - tcp->last_warn >= TCP_ACCEPT_WARN_INTERVAL) {
 		char ebuf[128];
 
@@ -731,6 +875,169 @@ static void tcp_backoff_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		ev_io_start(loop, &tcp->ls[i].io);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Eviction under pressure, across workers                                  */
+/* ------------------------------------------------------------------------ */
+
+static int64_t usec(ev_tstamp t)
+{
+	return (int64_t)(t * 1e6);
+}
+
+/*
+ * This worker's best victim: the busy connection that has gone longest
+ * without progress (a partial query, a client that does not read), else with
+ * @p any the oldest idle one — either only once past the grace period.
+ */
+static struct tcp_conn *tcp_victim(struct sl_tcp *tcp, bool any)
+{
+	ev_tstamp stale = ev_now(tcp->w->host.loop) - TCP_STALL_GRACE;
+
+	if (tcp->busy.head != NULL && tcp->busy.head->progress <= stale)
+		return tcp->busy.head;
+	if (any && tcp->idle.head != NULL && tcp->idle.head->progress <= stale)
+		return tcp->idle.head;
+	return NULL;
+}
+
+static void tcp_evict(struct sl_tcp *tcp, struct tcp_conn *c)
+{
+	sl_counter_add(&tcp->w->stats.tcp_evicted, 1);
+	conn_debug(c, c->idle ? "evicted (idle, connection limit)" :
+		      "evicted (stalled, connection limit)");
+	conn_abort(c);
+}
+
+/* Once per loop pass: what the other workers may ask us to evict. */
+static void tcp_publish_cb(struct ev_loop *loop, ev_prepare *p, int revents)
+{
+	struct sl_tcp *tcp = p->data;
+	sl_tcp_share_t *sh = &tcp->w->tcp_share;
+
+	atomic_store_explicit(&sh->busy_key, tcp->busy.head ? usec(tcp->busy.head->progress) :
+				INT64_MAX, memory_order_relaxed);
+	atomic_store_explicit(&sh->idle_key, tcp->idle.head ? usec(tcp->idle.head->progress) :
+				INT64_MAX, memory_order_relaxed);
+	atomic_store_explicit(&sh->nbusy, (unsigned)tcp->nbusy, memory_order_relaxed);
+	atomic_store_explicit(&sh->nidle, (unsigned)tcp->nidle, memory_order_relaxed);
+}
+
+/* The key of worker @p i's candidate victim of the given class, or INT64_MAX. */
+static int64_t share_key(struct sl_tcp *tcp, unsigned i, bool idle)
+{
+	sl_tcp_share_t *sh = &tcp->w->server->workers[i].tcp_share;
+	unsigned asked, have;
+	struct tcp_conn *c;
+
+	if (i == tcp->w->host.id) {
+		c = idle ? tcp->idle.head : tcp->busy.head;
+		return c != NULL ? usec(c->progress) : INT64_MAX;
+	}
+	asked = atomic_load_explicit(&sh->want_stalled, memory_order_relaxed) +
+		atomic_load_explicit(&sh->want_any, memory_order_relaxed);
+	have = atomic_load_explicit(idle ? &sh->nidle : &sh->nbusy, memory_order_relaxed);
+	if (have <= asked)
+		return INT64_MAX;
+	return atomic_load_explicit(idle ? &sh->idle_key : &sh->busy_key, memory_order_relaxed);
+}
+
+/*
+ * Frees a slot for a newcomer by evicting, over all workers, the busy
+ * connection with the least recent progress once it has stalled for the
+ * grace period, else (with @p any: at the cap) the oldest idle connection
+ * past the grace period. A victim on another worker is closed by that worker
+ * when woken. Without @p evict, only says whether there is a victim.
+ * @return false when there is no victim
+ */
+static bool tcp_make_room(struct sl_tcp *tcp, bool any, bool evict)
+{
+	struct sl_server *srv = tcp->w->server;
+	int64_t stale = usec(ev_now(tcp->w->host.loop) - TCP_STALL_GRACE), best_key = INT64_MAX;
+	unsigned i, best = 0;
+	bool idle = false, found = false;
+
+	for (i = 0; i < srv->nworkers; i++) {
+		int64_t k = share_key(tcp, i, false);
+
+		if (k <= stale && k < best_key) {
+			best_key = k;
+			best = i;
+			found = true;
+		}
+	}
+	for (i = 0; !found && any && i < srv->nworkers; i++) {
+		int64_t k = share_key(tcp, i, true);
+
+		if (k <= stale && k < best_key) {
+			best_key = k;
+			best = i;
+			idle = true;
+		}
+	}
+	if (best_key == INT64_MAX)
+		return false;
+	if (!evict)
+		return true;
+	if (best == tcp->w->host.id) {
+		struct tcp_conn *c = tcp_victim(tcp, idle);
+
+		if (c == NULL)
+			return false;
+		tcp_evict(tcp, c);
+		return true;
+	}
+	atomic_fetch_add(any ? &srv->workers[best].tcp_share.want_any :
+			 &srv->workers[best].tcp_share.want_stalled, 1);
+	ev_async_send(srv->workers[best].host.loop, &srv->workers[best].wake);
+	return true;
+}
+
+void sl_tcp_evict_requested(sl_worker_t *w)
+{
+	struct sl_tcp *tcp = w->tcp;
+	unsigned n, k;
+
+	if (tcp == NULL)
+		return;
+	for (k = 0; k < 2; k++) {
+		n = atomic_exchange(k ? &w->tcp_share.want_any : &w->tcp_share.want_stalled, 0);
+		while (n-- > 0) {
+			struct tcp_conn *c = tcp_victim(tcp, k == 1);
+
+			if (c == NULL)
+				break;
+			tcp_evict(tcp, c);
+		}
+	}
+}
+
+/* The connection cap in force and the slots reserved for newcomers. */
+static unsigned tcp_cap(const sl_worker_t *w, unsigned *reserve)
+{
+	const sl_tcp_conf_t *conf = &w->rt->conf.tcp;
+	unsigned cap = conf->max_clients, fd_cap = atomic_load(&w->server->tcp_fd_cap);
+
+	if (fd_cap != 0 && cap > fd_cap)
+		cap = fd_cap;
+	*reserve = conf->reserve < cap / 2 ? conf->reserve : cap / 2;
+	return cap;
+}
+
+/*
+ * Whether a newcomer could be admitted now: below the cap, or a connection
+ * to evict for it. When not, connections wait in the kernel's accept queue
+ * rather than being accepted and closed, so they are served in turn.
+ */
+static bool tcp_has_room(struct sl_tcp *tcp)
+{
+	unsigned reserve, cap = tcp_cap(tcp->w, &reserve);
+	unsigned open = atomic_load(&tcp->w->server->tcp_conns);
+
+	if (open < cap)
+		return true;
+	return open < cap + TCP_EVICT_SLACK && tcp_make_room(tcp, true, false);
+}
+
 /* Applies the caps to a new connection and starts serving it. */
 static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 		      socklen_t peer_len)
@@ -741,7 +1048,8 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	const sl_tcp_conf_t *conf = &w->rt->conf.tcp;
 	struct ev_loop *loop = w->host.loop;
 	struct tcp_conn *c;
-	unsigned open;
+	unsigned open, reserve, cap = tcp_cap(w, &reserve);
+	int sndbuf;
 
 	if (atomic_load(&srv->stopping)) {
 		close(fd);
@@ -754,12 +1062,11 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 		return;
 	}
 	open = atomic_fetch_add(&srv->tcp_conns, 1);
-	if (conf->max_clients != 0 && open >= conf->max_clients) {
-		if (tcp->idle.head != NULL) {
-			/* Our increment stands in for the evicted connection. */
-			conn_debug(tcp->idle.head, "evicted (connection limit)");
-			conn_close(tcp->idle.head);
-		} else {
+	/* Under pressure, make room; the evicted connection's slot is ours. */
+	if (open >= cap - reserve) {
+		bool full = open >= cap;
+
+		if ((!tcp_make_room(tcp, full, true) && full) || open >= cap + TCP_EVICT_SLACK) {
 			atomic_fetch_sub(&srv->tcp_conns, 1);
 			sl_tcp_client_release(srv, &peer->sa);
 			sl_counter_add(&w->stats.tcp_rejected, 1);
@@ -791,10 +1098,17 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	c->idle_timeout = conf->idle_timeout;
 	c->request_timeout = conf->request_timeout;
 	c->write_timeout = conf->write_timeout;
+	c->max_lifetime = conf->max_lifetime;
 	c->max_out = conf->max_pending_out;
+	/* The kernel's send buffer for this client is bounded like our queue
+	 * (Linux doubles the value): a client that does not read pins at most
+	 * ~3x max_pending_out, not the autotuned maximum (4 MiB by default),
+	 * and it stalls — evictable — as soon as that is full. */
+	sndbuf = c->max_out > INT_MAX ? INT_MAX : (int)c->max_out;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	c->idle = true;
-	c->idle_since = ev_now(loop);
-	list_append(&tcp->idle, c);
+	c->born = c->progress = ev_now(loop);
+	conn_link(c);
 	tcp->nconns++;
 	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 	c->rio.data = c;
@@ -815,7 +1129,13 @@ static void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	for (i = 0; i < TCP_ACCEPT_BUDGET; i++) {
 		sl_sockaddr_t peer;
 		socklen_t len = sizeof(peer);
-		int fd = accept4(l->fd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd;
+
+		if (!tcp_has_room(l->tcp)) {
+			tcp_pause(l->tcp, TCP_FULL_RETRY);
+			return;
+		}
+		fd = accept4(l->fd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd >= 0) {
 			tcp_admit(l, fd, &peer, len);
@@ -869,6 +1189,12 @@ int sl_tcp_start(sl_worker_t *w)
 	}
 	ev_timer_init(&tcp->backoff, tcp_backoff_cb, TCP_ACCEPT_BACKOFF, 0.);
 	tcp->backoff.data = tcp;
+	ev_idle_init(&tcp->pump, tcp_pump_cb);
+	tcp->pump.data = tcp;
+	ev_set_priority(&tcp->pump, EV_MAXPRI);
+	ev_prepare_init(&tcp->publish, tcp_publish_cb);
+	tcp->publish.data = tcp;
+	ev_prepare_start(w->host.loop, &tcp->publish);
 	for (i = 0; i < w->nfds; i++) {
 		struct tcp_listener *l = &tcp->ls[tcp->nls];
 
@@ -903,6 +1229,8 @@ void sl_tcp_stop(sl_worker_t *w)
 	for (i = 0; i < tcp->nls; i++)
 		ev_io_stop(w->host.loop, &tcp->ls[i].io);
 	ev_timer_stop(w->host.loop, &tcp->backoff);
+	ev_prepare_stop(w->host.loop, &tcp->publish);
+	ev_idle_stop(w->host.loop, &tcp->pump);
 	while (tcp->idle.head != NULL)
 		conn_close(tcp->idle.head);
 	while (tcp->busy.head != NULL)

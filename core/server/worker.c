@@ -96,6 +96,8 @@ static void on_wake(struct ev_loop *loop, ev_async *watcher, int revents)
 		runtime_worker_start(w->rt, w);
 	}
 	atomic_store(&w->acked_generation, gen);
+	/* Other workers may have asked us to evict connections for them. */
+	sl_tcp_evict_requested(w);
 }
 
 /*
@@ -147,6 +149,8 @@ int sl_worker_init(sl_worker_t *w, sl_server_t *srv, unsigned id, const sl_runti
 	if (!w->host.loop || !w->arena_block || sl_cookie_mac_init(&w->cookie_mac) != SL_OK)
 		return SL_ENOMEM;
 	sl_arena_init(&w->arena, w->arena_block, SL_WORKER_ARENA_SIZE);
+	atomic_store(&w->tcp_share.busy_key, INT64_MAX);
+	atomic_store(&w->tcp_share.idle_key, INT64_MAX);
 	ev_async_init(&w->wake, on_wake);
 	w->wake.data = w;
 	ev_async_start(w->host.loop, &w->wake);

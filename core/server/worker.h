@@ -37,10 +37,27 @@ typedef struct sl_worker_stats {
 	_Atomic uint64_t rcode[24];     /**< responses per rcode (extended ones included) */
 	_Atomic uint64_t tcp_accepted;  /**< connections accepted */
 	_Atomic uint64_t tcp_rejected;  /**< connections refused by caps */
-	_Atomic uint64_t tcp_timeouts;  /**< connections closed by a timeout */
+	_Atomic uint64_t tcp_timeouts;  /**< connections closed by a timeout or max_lifetime */
+	_Atomic uint64_t tcp_evicted;   /**< connections closed to make room for a newcomer */
 	_Atomic uint64_t truncated;     /**< UDP responses with TC */
 } sl_worker_stats_t;
 
+/**
+ * What a worker's TCP transport tells the others so that eviction under
+ * pressure picks the connection with the least recent progress across all
+ * workers (tcp.c). The owner publishes the keys once per loop pass; other
+ * workers read them and ask for an eviction by bumping a request counter and
+ * waking the owner, which alone closes its connections. Relaxed atomics: a
+ * stale key costs at most one eviction less or more.
+ */
+typedef struct sl_tcp_share {
+	_Atomic int64_t busy_key;   /**< µs: progress of its busy connection with the least recent progress (INT64_MAX: none) */
+	_Atomic int64_t idle_key;   /**< µs: since when its oldest idle connection is idle (INT64_MAX: none) */
+	atomic_uint nbusy;          /**< busy connections (partial query or output pending) */
+	atomic_uint nidle;          /**< idle connections */
+	atomic_uint want_stalled;   /**< evictions asked by other workers: a stalled busy one only */
+	atomic_uint want_any;       /**< evictions asked: a stalled one, else the oldest idle one */
+} sl_tcp_share_t;
 
 /** A worker thread. */
 struct sl_worker {
@@ -61,6 +78,7 @@ struct sl_worker {
 	sl_arena_t arena;                /**< per-request arena */
 	sl_cookie_mac_t cookie_mac;      /**< server cookie hashing, this thread's own */
 	sl_worker_stats_t stats;         /**< counters, written only by this worker */
+	sl_tcp_share_t tcp_share;        /**< TCP eviction summary for the other workers */
 };
 /* The host services (timers, sl_worker_id) treat a worker as its host view. */
 _Static_assert(offsetof(struct sl_worker, host) == 0, "host view must be sl_worker's first member");

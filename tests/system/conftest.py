@@ -159,6 +159,27 @@ def tcp_read_msg(sock):
     return recv_exact(sock, n)
 
 
+def tcp_connect(port, src=None, timeout=3.0, rcvbuf=None, addr="127.0.0.1"):
+    """A TCP connection to sluiced at @addr, from source address @src if given."""
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if src:
+        s.bind((src, 0))
+    s.settimeout(timeout)
+    s.connect((addr, port))
+    return s
+
+
+def tcp_ask(s):
+    """whoami.test. A on the open connection @s; asserts a matching NOERROR answer."""
+    q = make_query("whoami.test.", "A")
+    s.sendall(tcp_frame(q.to_wire()))
+    r = parse(tcp_read_msg(s))
+    assert r.id == q.id and r.rcode() == dns.rcode.NOERROR
+    return r
+
+
 def tcp_exchange(wire, addr, port, timeout=3.0):
     family = socket.AF_INET6 if ":" in addr else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
@@ -223,8 +244,8 @@ class Sluiced(daemon.Sluiced):
     """One running sluiced (tests/lib/daemon.py) with the queries and checks
     the tests use; start-up failures fail the test with its stderr."""
 
-    def __init__(self, workdir, cfg, port, name="sluiced", binary=None):
-        super().__init__(binary or SLUICED, workdir, cfg, port, name=name)
+    def __init__(self, workdir, cfg, port, name="sluiced", binary=None, prefix=()):
+        super().__init__(binary or SLUICED, workdir, cfg, port, name=name, prefix=prefix)
 
     def wait_ready(self, timeout=START_TIMEOUT):
         try:
@@ -268,12 +289,14 @@ class ServerFactory:
         self._tmp = tmp_path_factory
         self.servers = []
 
-    def __call__(self, cfg=None, port=None, wait=True, name="sluiced", **server_overrides):
+    def __call__(self, cfg=None, port=None, wait=True, name="sluiced", prefix=(),
+                 **server_overrides):
+        """@prefix: words before the binary, e.g. ("prlimit", "--nofile=64")."""
         port = port or free_port()
         if cfg is None:
             cfg = base_config(port, **server_overrides)
         workdir = self._tmp.mktemp(name)
-        srv = Sluiced(workdir, cfg, port, name=name)
+        srv = Sluiced(workdir, cfg, port, name=name, prefix=prefix)
         self.servers.append(srv)
         return srv.start(wait=wait)
 

@@ -4,26 +4,11 @@
 import socket
 import time
 
-import dns.rcode
-
-from conftest import make_query, parse, tcp_frame, tcp_read_msg
+from conftest import make_query, tcp_ask, tcp_connect, tcp_frame
 
 
-def connect(port, timeout=3.0, rcvbuf=None):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    if rcvbuf:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    s.settimeout(timeout)
-    s.connect(("127.0.0.1", port))
-    return s
-
-
-def ask(s):
-    q = make_query("whoami.test.", "A")
-    s.sendall(tcp_frame(q.to_wire()))
-    r = parse(tcp_read_msg(s))
-    assert r.id == q.id and r.rcode() == dns.rcode.NOERROR
-    return r
+connect = tcp_connect
+ask = tcp_ask
 
 
 def closed_within(s, limit):

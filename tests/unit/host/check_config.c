@@ -72,6 +72,10 @@ START_TEST(test_good_config)
 	ck_assert_uint_eq(rt->conf.workers, 2);
 	ck_assert_uint_eq(rt->conf.nlisten, 1);
 	ck_assert_uint_eq(rt->conf.udp_payload, 1232);
+	/* TCP defaults (README.md documents them). */
+	ck_assert(rt->conf.tcp.request_timeout == 5 && rt->conf.tcp.max_lifetime == 120);
+	ck_assert_uint_eq(rt->conf.tcp.max_clients, 1024);
+	ck_assert_uint_eq(rt->conf.tcp.reserve, 64);
 	ck_assert_uint_eq(rt->server_chain.n, 1);
 	ck_assert_uint_eq(rt->nzones, 2);
 	ck_assert_str_eq(rt->zones[0].chain.inst[0]->label, "recorder@example.com.");
@@ -168,6 +172,10 @@ static const struct bad_case {
 	  "server.cookie_secret", "expected a string" },
 	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"tcp\": {\"idle\": 1}}}",
 	  "server.tcp.idle: unknown key", NULL },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"tcp\": {\"max_lifetime\": 0.5}}}",
+	  "server.tcp.max_lifetime", "out of range" },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"tcp\": {\"reserve\": -1}}}",
+	  "server.tcp.reserve", "out of range" },
 	{ "{" SERVER ", \"zones\": [{\"name\": \"a..b.\", " CHAIN "}]}", "zones[0].name",
 	  "not a valid domain name" },
 	{ "{" SERVER ", \"zones\": [{\"name\": \"a.\", " CHAIN "}, {\"name\": \"A.\", "
