@@ -17,32 +17,28 @@
 /* A key file is a few hundred octets; anything far bigger is not one. */
 #define KEY_FILE_MAX 16384
 
-/* Reads @p path whole, NUL-terminated, into @p buf. @return SL_OK or an error written to @p err */
-static int read_small_file(const char *path, char *buf, size_t cap, char *err, size_t errlen)
+/* Reads @p path whole, NUL-terminated, into @p buf. @return SL_OK or an error, explained in @p err */
+static int read_small_file(const char *path, char *buf, size_t cap, sl_error_t *err)
 {
 	FILE *fp = fopen(path, "r");
 	size_t n;
 
 	if (!fp) {
-		snprintf(err, errlen, "cannot open \"%s\": %s", path, strerror(errno));
-		return SL_EIO;
+		return sl_error_set(err, SL_EIO, "cannot open \"%s\": %s", path, strerror(errno));
 	}
 	n = fread(buf, 1, cap, fp);
 	bool bad = ferror(fp);
 	fclose(fp);
 	if (bad) {
-		snprintf(err, errlen, "cannot read \"%s\"", path);
-		return SL_EIO;
+		return sl_error_set(err, SL_EIO, "cannot read \"%s\"", path);
 	}
 	if (n >= cap) {
-		snprintf(err, errlen, "\"%s\" is larger than %d octets: not a key file", path,
-			 KEY_FILE_MAX - 1);
-		return SL_ELIMIT;
+		return sl_error_set(err, SL_ELIMIT, "\"%s\" is larger than %d octets: not a key file",
+				    path, KEY_FILE_MAX - 1);
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n)) {
-		snprintf(err, errlen, "\"%s\" is not a text file", path);
-		return SL_ESYNTAX;
+		return sl_error_set(err, SL_ESYNTAX, "\"%s\" is not a text file", path);
 	}
 	return SL_OK;
 }
@@ -142,7 +138,7 @@ static bool parse_bind_key(const char *text, struct bind_key *k)
 static int load_key(sl_conf_t *c, sl_tsig_key_t *key)
 {
 	const char *name = NULL, *alg = NULL, *secret = NULL, *file = NULL;
-	char err[256];
+	sl_error_t why;
 	struct bind_key *bk = NULL;
 	char *buf = NULL;
 	int rc = SL_ECONFIG;
@@ -164,8 +160,8 @@ static int load_key(sl_conf_t *c, sl_tsig_key_t *key)
 			sl_conf_error(c, "secret_file", "out of memory");
 			goto out;
 		}
-		if (read_small_file(path, buf, KEY_FILE_MAX, err, sizeof(err)) != SL_OK) {
-			sl_conf_error(c, "secret_file", "%s", err);
+		if (read_small_file(path, buf, KEY_FILE_MAX, &why) != SL_OK) {
+			sl_conf_error(c, "secret_file", "%s", why.msg);
 			goto out;
 		}
 		const char *p = buf, *first;
@@ -207,13 +203,12 @@ static int load_key(sl_conf_t *c, sl_tsig_key_t *key)
 		sl_conf_error(c, "algorithm", "required (hmac-sha256, hmac-sha512, ...)");
 		goto out;
 	}
-	if (sl_tsig_key_init(key, name, alg, secret, err, sizeof(err)) != SL_OK) {
-		const char *what = "name";
-		if (strncmp(err, "the secret", 10) == 0)
-			what = file ? "secret_file" : "secret";
-		else if (strncmp(err, "algorithm", 9) == 0)
-			what = "algorithm";
-		sl_conf_error(c, what, "%s", err);
+	if (sl_tsig_key_init(key, name, alg, secret, &why) != SL_OK) {
+		const char *what = why.file;
+
+		if (strcmp(what, "secret") == 0 && file)
+			what = "secret_file";
+		sl_conf_error(c, what, "%s", why.msg);
 		goto out;
 	}
 	rc = SL_OK;

@@ -92,32 +92,29 @@ static sl_tsig_alg_t alg_with_bits(const char *text, unsigned *bits)
 }
 
 int sl_tsig_key_init(sl_tsig_key_t *key, const char *name, const char *alg, const char *secret,
-		     char *err, size_t errlen)
+		     sl_error_t *err)
 {
 	static const uint8_t root[1] = { 0 };
 	unsigned bits;
 
 	memset(key, 0, sizeof(*key));
 	if (!name || sl_name_from_text(name, strlen(name), root, key->name, &key->name_len) != SL_OK) {
-		snprintf(err, errlen, "\"%s\" is not a valid key name", name ? name : "");
-		return SL_EINVAL;
+		return sl_error_at(err, SL_EINVAL, "name", 0, 0, "\"%s\" is not a valid key name",
+				   name ? name : "");
 	}
 	sl_name_tolower(key->name);
 	key->alg = alg ? alg_with_bits(alg, &bits) : SL_TSIG_ALG_NONE;
 	if (key->alg == SL_TSIG_ALG_NONE) {
-		snprintf(err, errlen,
-			 "algorithm \"%s\" is not supported (hmac-sha1, hmac-sha224, hmac-sha256, "
-			 "hmac-sha384 or hmac-sha512)", alg ? alg : "");
-		return SL_EINVAL;
+		return sl_error_at(err, SL_EINVAL, "algorithm", 0, 0,
+				   "algorithm \"%s\" is not supported (hmac-sha1, hmac-sha224, "
+				   "hmac-sha256, hmac-sha384 or hmac-sha512)", alg ? alg : "");
 	}
 	if (bits) {
 		unsigned size = sl_tsig_alg_size(key->alg);
 		if (bits % 8 || bits / 8 > size || bits / 8 < min_mac_size(key->alg)) {
-			snprintf(err, errlen,
-				 "algorithm \"%s\": the MAC size must be a multiple of 8 bits from %u to %u",
-				 alg,
-				 min_mac_size(key->alg) * 8, size * 8);
-			return SL_EINVAL;
+			return sl_error_at(err, SL_EINVAL, "algorithm", 0, 0,
+					   "algorithm \"%s\": the MAC size must be a multiple of 8 bits "
+					   "from %u to %u", alg, min_mac_size(key->alg) * 8, size * 8);
 		}
 		key->min_mac = (uint16_t)(bits / 8);
 	}
@@ -125,12 +122,14 @@ int sl_tsig_key_init(sl_tsig_key_t *key, const char *name, const char *alg, cons
 					   &key->secret_len)
 			: SL_ESYNTAX;
 	if (rc == SL_ESPACE) {
-		snprintf(err, errlen, "the secret is longer than %d octets", SL_TSIG_SECRET_MAX);
+		sl_error_at(err, rc, "secret", 0, 0, "the secret is longer than %d octets",
+			    SL_TSIG_SECRET_MAX);
 	} else if (rc != SL_OK) {
-		snprintf(err, errlen, "the secret is not valid base64");
+		sl_error_at(err, rc, "secret", 0, 0, "the secret is not valid base64");
 	} else if (key->secret_len < SL_TSIG_SECRET_MIN) {
-		snprintf(err, errlen, "the secret is %zu octets; at least %d are required",
-			 key->secret_len, SL_TSIG_SECRET_MIN);
+		sl_error_at(err, SL_EINVAL, "secret", 0, 0,
+			    "the secret is %zu octets; at least %d are required", key->secret_len,
+			    SL_TSIG_SECRET_MIN);
 		rc = SL_EINVAL;
 	}
 	if (rc != SL_OK) {

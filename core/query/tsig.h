@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sluice/error.h>
 #include <sluice/msg.h>
 #include <sluice/name.h>
 #include <sluice/plugin.h>
@@ -92,10 +93,12 @@ unsigned sl_tsig_alg_size(sl_tsig_alg_t alg);
  * @p alg ("hmac-sha256", optionally with a BIND-style "-BITS" suffix such
  * as "hmac-sha256-128": MACs shorter than BITS/8 octets then get BADTRUNC)
  * and the base64 @p secret (blanks allowed).
- * @return SL_OK or SL_EINVAL with a message for the operator in @p err
+ * @return SL_OK, or SL_EINVAL with a message for the operator in @p err
+ *         (may be NULL) placed at the option at fault: "name", "algorithm"
+ *         or "secret"
  */
 int sl_tsig_key_init(sl_tsig_key_t *key, const char *name, const char *alg, const char *secret,
-		     char *err, size_t errlen);
+		     sl_error_t *err);
 
 /**
  * Verifies the TSIG of @p msg (already parsed by sl_msg_parse(), which

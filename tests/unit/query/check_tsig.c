@@ -68,8 +68,8 @@ static size_t unhex(const char *hex, uint8_t *out, size_t cap)
 
 static void make_key(sl_tsig_key_t *key, const char *name, const char *alg)
 {
-	char err[256];
-	ck_assert_msg(sl_tsig_key_init(key, name, alg, SECRET, err, sizeof(err)) == SL_OK, "%s", err);
+	sl_error_t err;
+	ck_assert_msg(sl_tsig_key_init(key, name, alg, SECRET, &err) == SL_OK, "%s", err.msg);
 }
 
 static uint16_t verify(const sl_tsig_key_t *keys, size_t n, const uint8_t *wire, size_t len,
@@ -527,30 +527,28 @@ START_TEST(test_key_init_refusals)
 		{ "a..b", "hmac-sha256", SECRET, "not a valid key name" },
 	};
 	sl_tsig_key_t key;
-	char err[256];
+	sl_error_t err;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		err[0] = '\0';
+		sl_error_clear(&err);
 		ck_assert_int_eq(sl_tsig_key_init(&key, cases[i].name, cases[i].alg, cases[i].secret,
-						  err, sizeof(err)), SL_EINVAL);
-		ck_assert_msg(strstr(err, cases[i].err), "case %zu: \"%s\"", i, err);
+						  &err), SL_EINVAL);
+		ck_assert_msg(strstr(err.msg, cases[i].err), "case %zu: \"%s\"", i, err.msg);
 	}
 	/* 344 base64 characters = 258 octets: too long. */
 	char big[400];
 	memset(big, 'A', 344);
 	big[344] = '\0';
-	ck_assert_int_eq(sl_tsig_key_init(&key, "k.", "hmac-sha256", big, err, sizeof(err)),
-			 SL_EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "longer"));
+	ck_assert_int_eq(sl_tsig_key_init(&key, "k.", "hmac-sha256", big, &err), SL_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "longer"));
+	ck_assert_str_eq(err.file, "secret");
 	/* Accepted forms. */
-	ck_assert_int_eq(sl_tsig_key_init(&key, "K.Example", "hmac-sha384.", SECRET, err,
-					  sizeof(err)), SL_OK);
+	ck_assert_int_eq(sl_tsig_key_init(&key, "K.Example", "hmac-sha384.", SECRET, &err), SL_OK);
 	ck_assert_mem_eq(key.name, "\x01k\x07" "example", 11);
 	ck_assert_uint_eq(key.alg, SL_TSIG_HMAC_SHA384);
 	ck_assert_uint_eq(key.secret_len, 32);
 	ck_assert_uint_eq(key.min_mac, 0);
-	ck_assert_int_eq(sl_tsig_key_init(&key, "k.", "hmac-sha512-256", SECRET, err, sizeof(err)),
-			 SL_OK);
+	ck_assert_int_eq(sl_tsig_key_init(&key, "k.", "hmac-sha512-256", SECRET, &err), SL_OK);
 	ck_assert_uint_eq(key.min_mac, 32);
 	ck_assert_str_eq(sl_tsig_alg_name(SL_TSIG_HMAC_SHA224), "hmac-sha224");
 	ck_assert_uint_eq(sl_tsig_alg_size(SL_TSIG_HMAC_SHA224), 28);
