@@ -457,16 +457,32 @@ static void skip_zone(sl_conf_t *c)
 	sl_conf_mark(c, "plugins");
 	sl_conf_mark(c, "allow_transfer");
 	sl_conf_mark(c, "notify");
+	sl_conf_mark(c, "notify_key");
 	sl_conf_finish(c);
 }
 
-/* "notify": the secondaries told of each new version of the zone (RFC 1996). */
-static void load_notify(sl_conf_t *c, struct sl_strpool *pool, sl_zone_entry_t *z)
+/*
+ * "notify": the secondaries told of each new version of the zone (RFC 1996);
+ * "notify_key": the TSIG key that signs those NOTIFYs.
+ */
+static void load_notify(sl_conf_t *c, const sl_runtime_t *rt, sl_zone_entry_t *z)
 {
 	static const uint8_t any6[16];
+	static const uint8_t root[1] = { 0 };
+	uint8_t name[SL_NAME_MAXLEN];
+	const char *kname = NULL;
+	size_t nlen;
 	char key[64];
 
-	load_addresses(c, "notify", false, pool, &z->notify, &z->nnotify);
+	load_addresses(c, "notify", false, rt->pool, &z->notify, &z->nnotify);
+	if (sl_conf_string(c, "notify_key", false, NULL, &kname) == SL_OK && kname) {
+		if (sl_name_from_text(kname, strlen(kname), root, name, &nlen) != SL_OK)
+			sl_conf_error(c, "notify_key", "\"%s\" is not a key name", kname);
+		else if (!(z->notify_key = sl_config_tsig_key(rt, name)))
+			sl_conf_error(c, "notify_key", "\"%s\": no such key in tsig_keys", kname);
+		else if (z->nnotify == 0)
+			sl_conf_error(c, "notify_key", "set, but \"notify\" lists no secondary");
+	}
 	for (size_t i = 0; i < z->nnotify; i++) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)&z->notify[i].addr;
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&z->notify[i].addr;
@@ -544,7 +560,7 @@ static void load_zones(sl_runtime_t *rt, json_t *arr, sl_errlist_t *errors, bool
 			sl_conf_error(&c, "name", "out of memory");
 		rt->nzones++;
 		load_acl(&c, "allow_transfer", rt, &z->allow_transfer);
-		load_notify(&c, rt->pool, z);
+		load_notify(&c, rt, z);
 		sl_conf_subpath(ppath, sizeof(ppath), path, "plugins", 0);
 		json_t *plugins = sl_conf_json(&c, "plugins");
 		/* A zone without plugins could only ever answer SERVFAIL. */

@@ -86,6 +86,7 @@ typedef struct sl_zone_entry {
 	struct sl_acl *allow_transfer; /**< who may AXFR/IXFR (empty: nobody) */
 	sl_listen_t *notify;          /**< secondaries sent NOTIFY on each new version (RFC 1996) */
 	size_t nnotify;               /**< their number */
+	const struct sl_tsig_key *notify_key; /**< signs the NOTIFYs (tsig_keys), or NULL */
 	struct sl_zone *zone;         /**< the zone store's zone (shared across reloads) */
 	bool has_subzones;            /**< another configured zone lies below this one */
 } sl_zone_entry_t;

@@ -252,8 +252,13 @@ static const sl_tsig_key_t *find_key(const sl_tsig_key_t *keys, size_t nkeys,
 	return NULL;
 }
 
-uint16_t sl_tsig_verify(const sl_tsig_key_t *keys, size_t nkeys, const sl_msg_t *msg,
-			uint64_t now, sl_tsig_ctx_t *ctx)
+/*
+ * sl_tsig_verify(), and for an answer to a request we signed the same with
+ * the request's MAC first in the digest (@p prior, §5.3: a response's MAC
+ * covers the request MAC).
+ */
+static uint16_t verify(const sl_tsig_key_t *keys, size_t nkeys, const sl_msg_t *msg, uint64_t now,
+		       const uint8_t *prior, uint16_t prior_len, sl_tsig_ctx_t *ctx)
 {
 	struct tsig_vars v;
 	sl_rr_t rr;
@@ -293,6 +298,7 @@ uint16_t sl_tsig_verify(const sl_tsig_key_t *keys, size_t nkeys, const sl_msg_t 
 	v.other = w + p;
 	ctx->time_signed = v.time;
 	ctx->fudge = v.fudge;
+	ctx->peer_error = v.error;
 
 	/* §5.2.1: the key — name and algorithm. */
 	const sl_tsig_key_t *key = find_key(keys, nkeys, ctx);
@@ -308,7 +314,7 @@ uint16_t sl_tsig_verify(const sl_tsig_key_t *keys, size_t nkeys, const sl_msg_t 
 	uint8_t calc[SL_TSIG_MAC_MAX];
 	size_t calc_len = 0;
 	EVP_MAC_CTX *hctx = mac_begin(key);
-	bool ok = hctx &&
+	bool ok = hctx && (!prior || mac_prior(hctx, prior, prior_len)) &&
 		  mac_message(hctx, w, msg->tsig_pos, ctx->orig_id,
 			      (uint16_t)(msg->hdr.arcount - 1)) &&
 		  mac_vars(hctx, ctx, &v, false);
@@ -335,6 +341,52 @@ uint16_t sl_tsig_verify(const sl_tsig_key_t *keys, size_t nkeys, const sl_msg_t 
 		return SL_RCODE_NOTAUTH;
 	}
 	return SL_RCODE_NOERROR;
+}
+
+uint16_t sl_tsig_verify(const sl_tsig_key_t *keys, size_t nkeys, const sl_msg_t *msg,
+			uint64_t now, sl_tsig_ctx_t *ctx)
+{
+	return verify(keys, nkeys, msg, now, NULL, 0, ctx);
+}
+
+uint16_t sl_tsig_verify_answer(const sl_tsig_ctx_t *request, const sl_msg_t *msg, uint64_t now)
+{
+	sl_tsig_ctx_t ctx;
+	uint16_t rc;
+
+	if (!request->key)
+		return SL_RCODE_NOERROR;
+	if (!msg->tsig_pos)
+		return SL_RCODE_NOTAUTH; /* §5.3: a signed request gets a signed answer */
+	rc = verify(request->key, 1, msg, now, request->mac, request->mac_len, &ctx);
+	/* An error the peer reports in its TSIG (BADKEY, BADSIG unsigned) is a refusal too. */
+	if (rc == SL_RCODE_NOERROR && ctx.peer_error != 0)
+		rc = SL_RCODE_NOTAUTH;
+	OPENSSL_cleanse(&ctx, sizeof(ctx));
+	return rc;
+}
+
+int sl_tsig_sign_request(sl_tsig_ctx_t *ctx, const sl_tsig_key_t *key, uint8_t *msg, size_t len,
+			 size_t cap, uint64_t now)
+{
+	int rc;
+
+	if (len < SL_HEADER_LEN)
+		return SL_ESPACE;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->present = true;
+	ctx->request = true;
+	ctx->key = key;
+	memcpy(ctx->key_name, key->name, key->name_len);
+	ctx->key_name_len = key->name_len;
+	ctx->alg_name_len = sl_name_len(sl_tsig_alg_wire(key->alg));
+	memcpy(ctx->alg_name, sl_tsig_alg_wire(key->alg), ctx->alg_name_len);
+	ctx->orig_id = sl_read_u16(msg);
+	rc = sl_tsig_sign(ctx, msg, len, cap, now);
+	/* What the answer's MAC covers: ours, in full (sl_tsig_verify_answer()). */
+	ctx->request = false;
+	ctx->chained = false;
+	return rc;
 }
 
 /* ---- signing (§5.3) -------------------------------------------------------- */
@@ -379,7 +431,7 @@ int sl_tsig_sign(sl_tsig_ctx_t *ctx, uint8_t *msg, size_t len, size_t cap, uint6
 	if (mac_len) {
 		size_t got = 0;
 		EVP_MAC_CTX *hctx = mac_begin(ctx->key);
-		bool ok = hctx && mac_prior(hctx, ctx->mac, ctx->mac_len) &&
+		bool ok = hctx && (ctx->request || mac_prior(hctx, ctx->mac, ctx->mac_len)) &&
 			  mac_message(hctx, msg, len, ctx->orig_id, sl_read_u16(msg + 10)) &&
 			  mac_vars(hctx, ctx, &v, ctx->chained);
 		if (hctx)

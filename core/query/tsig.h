@@ -27,6 +27,9 @@
 /** Our time fudge in seconds; a request's larger fudge is capped to it. */
 #define SL_TSIG_FUDGE 300
 
+/** Largest TSIG RR: two names, the fixed fields, the largest MAC, BADTIME's Other Data. */
+#define SL_TSIG_RR_MAX (2 * SL_NAME_MAXLEN + 10 + 16 + SL_TSIG_MAC_MAX + 6)
+
 /** TSIG error codes (the TSIG RR's Error field, RFC 8945 §3). */
 enum {
 	SL_TSIG_BADSIG = SL_RCODE_BADSIG,   /**< MAC did not verify */
@@ -63,6 +66,7 @@ typedef struct sl_tsig_key {
 typedef struct sl_tsig_ctx {
 	bool present;                        /**< the request carried a TSIG RR */
 	bool chained;                        /**< the next signature is a later message of a stream */
+	bool request;                        /**< we sign a request of our own (no prior MAC) */
 	const sl_tsig_key_t *key;            /**< the key that verified (or NULL) */
 	uint16_t error;                      /**< TSIG error to answer with, 0 if verified */
 	uint8_t key_name[SL_NAME_MAXLEN];    /**< key name as received, lower-cased */
@@ -72,6 +76,7 @@ typedef struct sl_tsig_ctx {
 	uint16_t orig_id;                    /**< Original ID */
 	uint64_t time_signed;                /**< the request's Time Signed */
 	uint16_t fudge;                      /**< the request's Fudge */
+	uint16_t peer_error;                 /**< the Error field the verified message's TSIG carried */
 	uint8_t mac[SL_TSIG_MAC_MAX];        /**< request MAC, then the last MAC we sent */
 	uint16_t mac_len;                    /**< its length */
 } sl_tsig_ctx_t;
@@ -117,6 +122,24 @@ int sl_tsig_key_init(sl_tsig_key_t *key, const char *name, const char *alg, cons
  */
 uint16_t sl_tsig_verify(const sl_tsig_key_t *keys, size_t nkeys, const sl_msg_t *msg,
 			uint64_t now, sl_tsig_ctx_t *ctx);
+
+/**
+ * Signs a request we send (a NOTIFY): sets up @p ctx for @p key, appends the
+ * TSIG RR to @p msg (@p len octets in a buffer of @p cap; the Original ID is
+ * the message's ID) and keeps the MAC for sl_tsig_verify_answer().
+ * @return the new length, or SL_ESPACE / SL_EIO
+ */
+int sl_tsig_sign_request(sl_tsig_ctx_t *ctx, const sl_tsig_key_t *key, uint8_t *msg, size_t len,
+			 size_t cap, uint64_t now);
+
+/**
+ * Checks the answer @p msg to a request signed with sl_tsig_sign_request()
+ * (@p request): it must carry a TSIG with the same key whose MAC covers our
+ * request's MAC (§5.3), within the time window, reporting no error.
+ * @return SL_RCODE_NOERROR (also when @p request was not signed), or
+ *         SL_RCODE_NOTAUTH / SL_RCODE_FORMERR
+ */
+uint16_t sl_tsig_verify_answer(const sl_tsig_ctx_t *request, const sl_msg_t *msg, uint64_t now);
 
 /** Octets the TSIG RR sl_tsig_sign() appends for @p ctx will take. */
 size_t sl_tsig_size(const sl_tsig_ctx_t *ctx);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sluice/log.h>
@@ -28,6 +29,7 @@
 #include <sluice/zone.h>
 
 #include "notify.h"
+#include "tsig.h"
 
 /* One secondary of one zone. */
 struct target {
@@ -39,6 +41,9 @@ struct target {
 	uint16_t id;                /* its NOTIFY's ID */
 	unsigned attempts;          /* sends of the current NOTIFY; 0 = none outstanding */
 	ev_tstamp next;             /* when to resend */
+	bool keyed;                 /* NOTIFYs are TSIG-signed with key */
+	sl_tsig_key_t key;          /* our copy ("notify_key"): a reload frees the runtime's */
+	sl_tsig_ctx_t tsig;         /* the last send's signature, which the answer must cover */
 };
 
 struct sl_notifier {
@@ -103,7 +108,7 @@ static void describe(const struct target *t, char *buf, size_t cap)
 
 static void send_notify(sl_notifier_t *n, struct target *t, ev_tstamp now)
 {
-	uint8_t msg[12 + SL_NAME_MAXLEN + 4];
+	uint8_t msg[12 + SL_NAME_MAXLEN + 4 + SL_TSIG_RR_MAX];
 	size_t len = sl_notify_message(msg, sizeof(msg), t->apex, t->id);
 	int fd = n->fd[t->addr.addr.ss_family == AF_INET6];
 	char what[SL_NAME_TEXT_MAX + 96];
@@ -111,6 +116,17 @@ static void send_notify(sl_notifier_t *n, struct target *t, ev_tstamp now)
 	t->attempts++;
 	/* 1, 2, 4, 8 s between sends. */
 	t->next = now + SL_NOTIFY_RETRY * (double)(1u << (t->attempts - 1));
+	if (t->keyed) {
+		int signed_len = sl_tsig_sign_request(&t->tsig, &t->key, msg, len, sizeof(msg),
+						      (uint64_t)time(NULL));
+
+		if (signed_len < 0) {
+			describe(t, what, sizeof(what));
+			sl_log(SL_LOG_WARNING, "%s: cannot sign: %s", what, sl_strerror(signed_len));
+			return;
+		}
+		len = (size_t)signed_len;
+	}
 	if (fd < 0 || sendto(fd, msg, len, 0, (const struct sockaddr *)&t->addr.addr,
 			     t->addr.len) < 0) {
 		describe(t, what, sizeof(what));
@@ -173,6 +189,16 @@ static bool same_addr(const struct sockaddr_storage *a, const sl_listen_t *b)
 	return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
 }
 
+/* RFC 8945 §5.3: the answer to a signed NOTIFY is signed with the same key. */
+static bool answer_verifies(const struct target *t, const uint8_t *wire, size_t len)
+{
+	sl_msg_t msg;
+
+	if (sl_msg_parse(wire, len, &msg) != SL_OK)
+		return false;
+	return sl_tsig_verify_answer(&t->tsig, &msg, (uint64_t)time(NULL)) == SL_RCODE_NOERROR;
+}
+
 static void on_answer(struct ev_loop *loop, ev_io *w, int revents)
 {
 	sl_notifier_t *n = w->data;
@@ -197,6 +223,12 @@ static void on_answer(struct ev_loop *loop, ev_io *w, int revents)
 			    !sl_notify_is_answer(buf, (size_t)len, t->id, t->apex, &rcode))
 				continue;
 			describe(t, what, sizeof(what));
+			if (t->keyed && !answer_verifies(t, buf, (size_t)len)) {
+				/* Not from the secondary (or not to our last send): keep trying. */
+				sl_log(SL_LOG_WARNING, "%s: an answer failed TSIG verification",
+				       what);
+				break;
+			}
 			if (rcode == SL_RCODE_NOERROR) {
 				sl_log(SL_LOG_INFO, "%s: acknowledged", what);
 			} else {
@@ -249,6 +281,10 @@ static int build(const sl_runtime_t *rt, const struct target *old, size_t nold, 
 			}
 			memcpy(t[k].apex, ze->name, ze->name_len);
 			t[k].addr = ze->notify[a];
+			if (ze->notify_key) {
+				t[k].keyed = true;
+				t[k].key = *ze->notify_key;
+			}
 			/* At start-up every version is news; after a reload only newer ones. */
 			t[k].told = startup ? 0 : sl_zone_published(t[k].zone, NULL);
 			for (size_t j = 0; j < nold; j++) {
@@ -259,6 +295,14 @@ static int build(const sl_runtime_t *rt, const struct target *old, size_t nold, 
 					t[k].id = old[j].id;
 					t[k].attempts = old[j].attempts;
 					t[k].next = old[j].next;
+					/* The signature in flight, re-pointed at our key copy. */
+					if (t[k].keyed && old[j].keyed &&
+					    sl_name_equal(old[j].key.name, t[k].key.name)) {
+						t[k].tsig = old[j].tsig;
+						t[k].tsig.key = &t[k].key;
+					} else if (t[k].keyed != old[j].keyed) {
+						t[k].attempts = 0; /* resent as configured next time */
+					}
 				}
 			}
 		}
@@ -272,6 +316,8 @@ static void free_targets(struct target *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		sl_zone_put(t[i].zone);
+	if (t)
+		explicit_bzero(t, n * sizeof(*t)); /* key copies */
 	free(t);
 }
 

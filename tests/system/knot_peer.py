@@ -230,9 +230,12 @@ class KnotPeer(_Peer):
                 out.append("    address: [ %s ]" % ", ".join(z.allow_transfer))
                 out.append("    action: transfer")
             # A secondary takes NOTIFY from its primary (RFC 1996).
+            # With a key, the NOTIFY must be signed with it.
             for i, z in remotes:
                 out.append("  - id: notify%d" % i)
                 out.append("    address: [ %s ]" % z.master[0])
+                if z.key:
+                    out.append("    key: %s" % _q(z.key[0]))
                 out.append("    action: notify")
             out.append("")
 

@@ -13,6 +13,8 @@ import dns.message
 import dns.opcode
 import dns.rcode
 import dns.rdatatype
+import dns.tsig
+import dns.tsigkeyring
 import pytest
 
 from conftest import free_port, run_sluiced, write_config
@@ -46,8 +48,9 @@ class FakeSecondary:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
 
-    def receive(self, timeout):
-        """The next NOTIFY (message, sender) within @timeout s, or (None, None)."""
+    def receive(self, timeout, keyring=None):
+        """The next NOTIFY (message, sender) within @timeout s, or (None, None).
+        With @keyring its TSIG must verify (dnspython raises otherwise)."""
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
@@ -58,7 +61,7 @@ class FakeSecondary:
                 data, peer = self.sock.recvfrom(65535)
             except socket.timeout:
                 return None, None
-            return dns.message.from_wire(data), peer
+            return dns.message.from_wire(data, keyring=keyring), peer
 
     def answer(self, msg, peer, rcode=dns.rcode.NOERROR):
         r = dns.message.make_response(msg)
@@ -76,10 +79,17 @@ def secondary():
     s.close()
 
 
-def notify_config(port, zone_file, targets):
+KEY = ("notify-key.", "hmac-sha256", "c2x1aWNlLW5vdGlmeS10ZXN0LWtleS0zMmJ5dGVzIQ==")
+
+
+def notify_config(port, zone_file, targets, key=None):
     check_zonefile_built()
     cfg = zonefile_config(port, [PrimaryZone(ZONE, zone_file)])
     cfg["zones"][0]["notify"] = targets
+    if key:
+        cfg["tsig_keys"] = [{"name": key[0], "algorithm": key[1], "secret": key[2]}]
+        cfg["zones"][0]["notify_key"] = key[0]
+        cfg["zones"][0]["allow_transfer"] = ["127.0.0.0/8 key:" + key[0]]
     return cfg
 
 
@@ -194,6 +204,67 @@ def test_notify_duplicate_is_an_error(tmp_path):
     path = write_config(str(tmp_path / "sluiced.json"), cfg)
     r = run_sluiced(["--check", "--config", path])
     assert r.returncode != 0 and "is listed twice" in r.stderr, r.stderr
+
+
+def test_signed_notify(start_server, secondary, tmp_path):
+    """notify_key: the NOTIFY carries a TSIG dnspython verifies; an unsigned
+    answer is not taken as an acknowledgement, a signed one is."""
+    zone_file = str(tmp_path / "notify.zone")
+    write_zone(zone_file, 3)
+    keyring = dns.tsigkeyring.from_text({KEY[0]: (KEY[1], KEY[2])})
+    port = free_port()
+    srv = start_server(cfg=notify_config(port, zone_file, ["127.0.0.1:%d" % secondary.port],
+                                         key=KEY), port=port)
+    msg, peer = secondary.receive(5, keyring=keyring)
+    assert msg is not None, srv.stderr()
+    assert_notify(msg)
+    assert msg.had_tsig and str(msg.keyname) == KEY[0]
+    # Unsigned answer: refused, the NOTIFY keeps coming.
+    r = dns.message.Message(id=msg.id)
+    r.flags = dns.flags.QR | dns.flags.AA
+    r.set_opcode(dns.opcode.NOTIFY)
+    r.question = list(msg.question)
+    secondary.sock.sendto(r.to_wire(), peer)
+    assert wait_log(srv, "an answer failed TSIG verification"), srv.stderr()
+    again, peer = secondary.receive(4, keyring=keyring)
+    assert again is not None and again.id == msg.id
+    # A signed answer (dnspython signs responses to signed queries) ends it.
+    secondary.answer(again, peer)
+    assert wait_log(srv, "serial 3 to 127.0.0.1:%d: acknowledged" % secondary.port), \
+        srv.stderr()
+    late, _ = secondary.receive(2.5, keyring=keyring)
+    assert late is None
+
+
+def test_notify_key_errors(tmp_path):
+    zone_file = str(tmp_path / "notify.zone")
+    write_zone(zone_file, 1)
+    cfg = notify_config(free_port(), zone_file, ["192.0.2.1"], key=KEY)
+    cfg["zones"][0]["notify_key"] = "nosuch."
+    path = write_config(str(tmp_path / "sluiced.json"), cfg)
+    r = run_sluiced(["--check", "--config", path])
+    assert r.returncode != 0 and "zones[0].notify_key" in r.stderr and \
+        "no such key in tsig_keys" in r.stderr, r.stderr
+
+
+@pytest.mark.skipif(not have_knotd(), reason="knotd not installed")
+def test_knotd_secondary_takes_signed_notify(start_server, knot_peer, tmp_path):
+    """knotd only accepts NOTIFY signed with the key (its acl), and transfers
+    with it: serial 2 arrives because of our signed NOTIFY."""
+    zone_file = str(tmp_path / "notify.zone")
+    write_zone(zone_file, 1)
+    port, kport = free_port(), free_port()
+    srv = start_server(cfg=notify_config(port, zone_file, ["127.0.0.1:%d" % kport], key=KEY),
+                       port=port)
+    wait_soa(srv, ZONE, 1)
+    peer = knot_peer(zones=[SecondaryZone(ZONE, ("127.0.0.1", port), key=KEY)], port=kport,
+                     wait=False)
+    peer.wait_zone(ZONE, serial=1)
+    write_zone(zone_file, 2)
+    srv.signal(signal.SIGHUP)
+    wait_soa(srv, ZONE, 2)
+    peer.wait_zone(ZONE, serial=2, timeout=10)
+    assert wait_log(srv, "serial 2 to 127.0.0.1:%d: acknowledged" % kport), srv.stderr()
 
 
 @pytest.mark.skipif(not have_knotd(), reason="knotd not installed")
