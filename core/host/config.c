@@ -8,10 +8,13 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "acl.h"
 #include "conf.h"
@@ -70,6 +73,8 @@ int sl_listen_parse(const char *text, sl_listen_t *out)
 	}
 	if (port_text && parse_port(port_text, &port) != SL_OK)
 		return SL_ESYNTAX;
+	if (port == 0)
+		return SL_EINVAL;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&out->addr;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->addr;
 	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
@@ -87,6 +92,45 @@ int sl_listen_parse(const char *text, sl_listen_t *out)
 }
 
 /* ---- server object ------------------------------------------------------ */
+
+/* "user": an account that exists (the daemon switches to it after binding). */
+static void check_user(sl_conf_t *c, const char *user)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	int e = user[0] ? getpwnam_r(user, &pw, buf, sizeof(buf), &found) : 0;
+	if (!user[0])
+		sl_conf_error(c, "user", "must not be empty");
+	else if (e)
+		sl_conf_error(c, "user", "cannot look up \"%s\": %s", user, strerror(e));
+	else if (!found)
+		sl_conf_error(c, "user", "no such user \"%s\"", user);
+}
+
+/* "pid_file": its directory exists, and the file, if there, is a regular file. */
+static void check_pid_file(sl_conf_t *c, const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+
+	if (slash && slash[1] == '\0') {
+		sl_conf_error(c, "pid_file", "\"%s\" names a directory, not a file", path);
+		return;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) != 0)
+		sl_conf_error(c, "pid_file", "directory %s: %s", dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		sl_conf_error(c, "pid_file", "%s is not a directory", dir);
+	else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		sl_conf_error(c, "pid_file", "\"%s\" exists and is not a regular file", path);
+}
 
 static void parse_tcp(sl_conf_t *parent, sl_tcp_conf_t *tcp)
 {
@@ -202,12 +246,20 @@ static bool parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 			sl_conf_error(&c, "listen", "needs at least one address");
 		sc->listen = n ? sl_strpool_alloc(rt->pool, n * sizeof(*sc->listen)) : NULL;
 		for (size_t i = 0; i < n && sc->listen; i++) {
-			if (sl_listen_parse(list[i], &sc->listen[sc->nlisten]) != SL_OK) {
+			int lrc = sl_listen_parse(list[i], &sc->listen[sc->nlisten]);
+			if (lrc != SL_OK) {
 				char key[64];
 				snprintf(key, sizeof(key), "listen[%zu]", i);
-				sl_conf_error(&c, key,
-					      "\"%s\" is not an address (use 1.2.3.4:53 or [::1]:53)",
-					      list[i]);
+				if (lrc == SL_EINVAL)
+					sl_conf_error(&c, key,
+						      "\"%s\": port 0 is not allowed (each worker and "
+						      "protocol would get a different random port)",
+						      list[i]);
+				else
+					sl_conf_error(&c, key,
+						      "\"%s\" is not an address (use 1.2.3.4:53 or "
+						      "[::1]:53)",
+						      list[i]);
 				continue;
 			}
 			for (size_t j = 0; j < sc->nlisten; j++)
@@ -229,9 +281,13 @@ static bool parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 	} else {
 		plugins_ok = false;
 	}
-	sl_conf_string(&c, "user", false, NULL, &sc->user);
-	if (sl_conf_string(&c, "pid_file", false, NULL, &s) == SL_OK && s)
+	if (sl_conf_string(&c, "user", false, NULL, &sc->user) == SL_OK && sc->user)
+		check_user(&c, sc->user);
+	if (sl_conf_string(&c, "pid_file", false, NULL, &s) == SL_OK && s) {
 		sc->pid_file = sl_conf_resolve_path(&c, s);
+		if (sc->pid_file)
+			check_pid_file(&c, sc->pid_file);
+	}
 	if (sl_conf_string(&c, "log_level", false, NULL, &s) == SL_OK && s) {
 		int level = sl_log_level_from_text(s);
 		if (level < 0)

@@ -198,6 +198,22 @@ static const struct bad_case {
 	  "plugins[1]", "cannot run after observer" },
 	{ "{\n  \"server\": {\n    \"listen\": [\"127.0.0.1:53\",]\n  }\n}", ":3:", NULL },
 	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"]}, \"server\": {}}", "duplicate", NULL },
+	/* Port 0 would bind a different random port per worker and protocol. */
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:0\"]}}",
+	  "server.listen[0]: \"127.0.0.1:0\": port 0 is not allowed", NULL },
+	{ "{\"server\": {\"listen\": [\"[::1]:0\"]}}", "server.listen[0]", "port 0" },
+	/* --check validates what the daemon only meets after binding. */
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"user\": \"no-such-sluice-user\"}}",
+	  "server.user: no such user \"no-such-sluice-user\"", NULL },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"user\": \"\"}}", "server.user",
+	  "empty" },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"pid_file\": "
+	  "\"/nonexistent-sluice-dir/sluiced.pid\"}}",
+	  "server.pid_file: directory /nonexistent-sluice-dir: No such file or directory", NULL },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"pid_file\": \"/tmp\"}}",
+	  "server.pid_file", "\"/tmp\" exists and is not a regular file" },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"pid_file\": \"/etc/passwd/x.pid\"}}",
+	  "server.pid_file", "/etc/passwd is not a directory" },
 };
 
 START_TEST(test_bad_config)
@@ -554,6 +570,8 @@ START_TEST(test_listen_parse)
 					   "[::1:53", "1.2.3.4:65536", "1.2.3.4:5x" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(sl_listen_parse(bad[i], &l) == SL_ESYNTAX, "%s", bad[i]);
+	ck_assert_int_eq(sl_listen_parse("127.0.0.1:0", &l), SL_EINVAL);
+	ck_assert_int_eq(sl_listen_parse("[::]:0", &l), SL_EINVAL);
 }
 END_TEST
 
