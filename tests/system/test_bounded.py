@@ -40,6 +40,14 @@ def zone_config(port, path, **zf):
     return cfg
 
 
+def check_zone(tmp_path, zone, want_rc, **zf):
+    """--check of the test config plus zone @zone (zonefile options @zf): its stderr."""
+    path = write_config(tmp_path / "cfg.json", zone_config(free_port(), zone, **zf))
+    p = run_sluiced(["--config", path, "--check"])
+    assert p.returncode == want_rc, p.stdout + p.stderr
+    return p.stderr
+
+
 def check_measured(tmp_path, cfg):
     path = write_config(tmp_path / "cfg.json", cfg)
     p = subprocess.run([sys.executable, "-c", _MEASURE, SLUICED, "--config", path, "--check"],
@@ -111,10 +119,8 @@ def test_generate_within_the_cap_loads(tmp_path):
 def test_max_zone_bytes_minimum(tmp_path):
     zone = tmp_path / "zb.zone"
     zone.write_text(HEADER)
-    path = write_config(tmp_path / "cfg.json", zone_config(free_port(), zone, max_zone_bytes=0))
-    p = run_sluiced(["--config", path, "--check"])
-    assert p.returncode == 1, p.stdout + p.stderr
-    assert "zones[9].plugins[0].max_zone_bytes" in p.stderr, p.stderr
+    err = check_zone(tmp_path, zone, 1, max_zone_bytes=0)
+    assert "zones[9].plugins[0].max_zone_bytes" in err, err
 
 
 def test_reload_interval_has_a_minimum(tmp_path):
@@ -122,24 +128,17 @@ def test_reload_interval_has_a_minimum(tmp_path):
     zone = tmp_path / "zb.zone"
     zone.write_text(HEADER)
     for bad in (1e-300, 0.5):
-        path = write_config(tmp_path / "cfg.json", zone_config(free_port(), zone, reload=bad))
-        p = run_sluiced(["--config", path, "--check"])
-        assert p.returncode == 1, p.stdout + p.stderr
+        err = check_zone(tmp_path, zone, 1, reload=bad)
         assert "zones[9].plugins[0].reload: %g is too short: 0 (off) or at least 1 seconds" \
-            % bad in p.stderr, p.stderr
+            % bad in err, err
     for good in (0, 1, 60):
-        path = write_config(tmp_path / "cfg.json", zone_config(free_port(), zone, reload=good))
-        p = run_sluiced(["--config", path, "--check"])
-        assert p.returncode == 0, p.stdout + p.stderr
+        check_zone(tmp_path, zone, 0, reload=good)
 
 
 def test_include_of_a_pseudo_file_says_why(tmp_path):
     zone = tmp_path / "zb.zone"
     zone.write_text(HEADER + "$INCLUDE /proc/self/status\n$INCLUDE /dev/null\n$INCLUDE /tmp\n")
-    path = write_config(tmp_path / "cfg.json", zone_config(free_port(), zone))
-    p = run_sluiced(["--config", path, "--check"])
-    assert p.returncode == 1, p.stdout + p.stderr
-    err = p.stderr
+    err = check_zone(tmp_path, zone, 1)
     assert "zb.zone:6:10: cannot read $INCLUDE file /proc/self/status: has more data than " \
         "its size of 0 octets says" in err, err
     assert "zb.zone:7:10: cannot read $INCLUDE file /dev/null: not a regular file " \
@@ -168,3 +167,32 @@ def test_sigterm_during_a_long_load_exits_promptly(start_server, tmp_path):
         srv.stderr()
     for marker in SANITIZER_MARKERS:
         assert marker not in srv.stderr()
+
+
+def test_data_below_a_dname_is_refused(tmp_path):
+    # RFC 6672 §2.4: no data below a DNAME owner (knotd refuses such a zone too).
+    zone = tmp_path / "zb.zone"
+    zone.write_text(HEADER + "d    DNAME  elsewhere.test.\nx.d  A      192.0.2.7\n")
+    err = check_zone(tmp_path, zone, 1)
+    assert "x.d.zb.test.: data below the DNAME at d.zb.test. is not allowed " \
+        "(RFC 6672 section 2.4)" in err, err
+
+
+def test_dname_loops_are_not_repeated(start_server, tmp_path):
+    # A DNAME onto itself or below itself used to give 8 CNAMEs (identical
+    # ones for the first); the DNAME is applied once per answer.
+    zone = tmp_path / "zb.zone"
+    zone.write_text(HEADER + "self DNAME self.zb.test.\ngrow DNAME x.grow.zb.test.\n")
+    port = free_port()
+    srv = start_server(cfg=zone_config(port, zone), port=port)
+    deadline = time.monotonic() + 5
+    while "loaded " + str(zone) not in srv.stderr() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for qname, target in (("a.self.zb.test.", "a.self.zb.test."),
+                          ("a.grow.zb.test.", "a.x.grow.zb.test.")):
+        out = srv.kdig(qname, "A", "+noall", "+answer").stdout
+        rrs = [ln.split() for ln in out.splitlines() if ln and not ln.startswith(";")]
+        assert [(r[0], r[3]) for r in rrs] == [(qname.split(".", 1)[1], "DNAME"),
+                                               (qname, "CNAME")], out
+        assert rrs[1][4] == target, out
+    srv.assert_healthy()
