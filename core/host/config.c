@@ -73,8 +73,6 @@ int sl_listen_parse(const char *text, sl_listen_t *out)
 	}
 	if (port_text && parse_port(port_text, &port) != SL_OK)
 		return SL_ESYNTAX;
-	if (port == 0)
-		return SL_EINVAL;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&out->addr;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->addr;
 	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
@@ -92,6 +90,22 @@ int sl_listen_parse(const char *text, sl_listen_t *out)
 }
 
 /* ---- server object ------------------------------------------------------ */
+
+/* Port 0 would bind a different random port per worker and protocol. */
+static void check_listen_ports(sl_conf_t *c, const sl_listen_t *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&l[i].addr;
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l[i].addr;
+		uint16_t port = l[i].addr.ss_family == AF_INET6 ? sin6->sin6_port : sin->sin_port;
+
+		if (port == 0)
+			sl_conf_error(c, "listen",
+				      "\"%s\": port 0 is not allowed (each worker and protocol "
+				      "would get a different random port)",
+				      l[i].text);
+	}
+}
 
 /* "user": an account that exists (the daemon switches to it after binding). */
 static void check_user(sl_conf_t *c, const char *user)
@@ -246,20 +260,12 @@ static bool parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 			sl_conf_error(&c, "listen", "needs at least one address");
 		sc->listen = n ? sl_strpool_alloc(rt->pool, n * sizeof(*sc->listen)) : NULL;
 		for (size_t i = 0; i < n && sc->listen; i++) {
-			int lrc = sl_listen_parse(list[i], &sc->listen[sc->nlisten]);
-			if (lrc != SL_OK) {
+			if (sl_listen_parse(list[i], &sc->listen[sc->nlisten]) != SL_OK) {
 				char key[64];
 				snprintf(key, sizeof(key), "listen[%zu]", i);
-				if (lrc == SL_EINVAL)
-					sl_conf_error(&c, key,
-						      "\"%s\": port 0 is not allowed (each worker and "
-						      "protocol would get a different random port)",
-						      list[i]);
-				else
-					sl_conf_error(&c, key,
-						      "\"%s\" is not an address (use 1.2.3.4:53 or "
-						      "[::1]:53)",
-						      list[i]);
+				sl_conf_error(&c, key,
+					      "\"%s\" is not an address (use 1.2.3.4:53 or [::1]:53)",
+					      list[i]);
 				continue;
 			}
 			for (size_t j = 0; j < sc->nlisten; j++)
@@ -281,6 +287,7 @@ static bool parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 	} else {
 		plugins_ok = false;
 	}
+	check_listen_ports(&c, sc->listen, sc->nlisten);
 	if (sl_conf_string(&c, "user", false, NULL, &sc->user) == SL_OK && sc->user)
 		check_user(&c, sc->user);
 	if (sl_conf_string(&c, "pid_file", false, NULL, &s) == SL_OK && s) {

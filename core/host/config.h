@@ -30,10 +30,7 @@ int sl_runtime_start(sl_runtime_t *rt, sl_runtime_t *previous, sl_errlist_t *err
 /** Destroys instances, unloads plugins, frees everything. NULL is ignored. */
 void sl_runtime_free(sl_runtime_t *rt);
 
-/**
- * Parses "1.2.3.4:53", "[::1]:53", "::1" / "1.2.3.4" (port 53).
- * @return SL_OK, SL_ESYNTAX, or SL_EINVAL for port 0 (a random port per socket)
- */
+/** Parses "1.2.3.4:53", "[::1]:53", "::1" / "1.2.3.4" (port 53). @return SL_OK or SL_ESYNTAX */
 int sl_listen_parse(const char *text, sl_listen_t *out);
 
 #endif /* SL_CORE_CONFIG_H */

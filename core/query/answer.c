@@ -429,7 +429,7 @@ static int follow_dname(struct answer *a, const sl_node_t *dnode)
 	 */
 	if (a->hops >= SL_ANSWER_MAX_CNAME || visited(a, dname, NULL))
 		return ST_HIT;
-	if (put_answer_rrset(a, dnode->owner, dname) != ST_HIT)
+	if (!visited(a, dname, NULL) && put_answer_rrset(a, dnode->owner, dname) != ST_HIT)
 		return ST_TRUNC;
 	a->visited[a->hops].rrset = dname;
 	a->visited[a->hops].owner = dnode->owner;

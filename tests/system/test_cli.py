@@ -128,7 +128,7 @@ CASES = {
         ["server.cookie_secret", "character 32 is not a hex digit"]),
     "listen-port-zero": (
         _set(lambda c: (c["server"]["listen"], 0), "127.0.0.1:0"),
-        ["server.listen[0]: \"127.0.0.1:0\": port 0 is not allowed"]),
+        ["server.listen: \"127.0.0.1:0\": port 0 is not allowed"]),
     "user-unknown": (
         _set(lambda c: (c["server"], "user"), "no-such-sluice-user"),
         ["server.user: no such user \"no-such-sluice-user\""]),

@@ -200,8 +200,8 @@ static const struct bad_case {
 	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"]}, \"server\": {}}", "duplicate", NULL },
 	/* Port 0 would bind a different random port per worker and protocol. */
 	{ "{\"server\": {\"listen\": [\"127.0.0.1:0\"]}}",
-	  "server.listen[0]: \"127.0.0.1:0\": port 0 is not allowed", NULL },
-	{ "{\"server\": {\"listen\": [\"[::1]:0\"]}}", "server.listen[0]", "port 0" },
+	  "server.listen: \"127.0.0.1:0\": port 0 is not allowed", NULL },
+	{ "{\"server\": {\"listen\": [\"[::1]:0\"]}}", "server.listen", "\"[::1]:0\": port 0" },
 	/* --check validates what the daemon only meets after binding. */
 	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"user\": \"no-such-sluice-user\"}}",
 	  "server.user: no such user \"no-such-sluice-user\"", NULL },
@@ -570,8 +570,6 @@ START_TEST(test_listen_parse)
 					   "[::1:53", "1.2.3.4:65536", "1.2.3.4:5x" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_msg(sl_listen_parse(bad[i], &l) == SL_ESYNTAX, "%s", bad[i]);
-	ck_assert_int_eq(sl_listen_parse("127.0.0.1:0", &l), SL_EINVAL);
-	ck_assert_int_eq(sl_listen_parse("[::]:0", &l), SL_EINVAL);
 }
 END_TEST
 
