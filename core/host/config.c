@@ -8,10 +8,13 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "acl.h"
 #include "conf.h"
@@ -123,6 +126,61 @@ static long load_addresses(sl_conf_t *c, const char *key, bool required, struct 
 }
 
 /* ---- server object ------------------------------------------------------ */
+
+/* Port 0 would bind a different random port per worker and protocol. */
+static void check_listen_ports(sl_conf_t *c, const sl_listen_t *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&l[i].addr;
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&l[i].addr;
+		uint16_t port = l[i].addr.ss_family == AF_INET6 ? sin6->sin6_port : sin->sin_port;
+
+		if (port == 0)
+			sl_conf_error(c, "listen",
+				      "\"%s\": port 0 is not allowed (each worker and protocol "
+				      "would get a different random port)",
+				      l[i].text);
+	}
+}
+
+/* "user": an account that exists (the daemon switches to it after binding). */
+static void check_user(sl_conf_t *c, const char *user)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	int e = user[0] ? getpwnam_r(user, &pw, buf, sizeof(buf), &found) : 0;
+	if (!user[0])
+		sl_conf_error(c, "user", "must not be empty");
+	else if (e)
+		sl_conf_error(c, "user", "cannot look up \"%s\": %s", user, strerror(e));
+	else if (!found)
+		sl_conf_error(c, "user", "no such user \"%s\"", user);
+}
+
+/* "pid_file": its directory exists, and the file, if there, is a regular file. */
+static void check_pid_file(sl_conf_t *c, const char *path)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	const char *slash = strrchr(path, '/');
+
+	if (slash && slash[1] == '\0') {
+		sl_conf_error(c, "pid_file", "\"%s\" names a directory, not a file", path);
+		return;
+	}
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) != 0)
+		sl_conf_error(c, "pid_file", "directory %s: %s", dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		sl_conf_error(c, "pid_file", "%s is not a directory", dir);
+	else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		sl_conf_error(c, "pid_file", "\"%s\" exists and is not a regular file", path);
+}
 
 static void parse_tcp(sl_conf_t *parent, sl_tcp_conf_t *tcp)
 {
@@ -251,9 +309,14 @@ static bool parse_server(sl_runtime_t *rt, json_t *obj, unsigned workers_overrid
 	} else {
 		plugins_ok = false;
 	}
-	sl_conf_string(&c, "user", false, NULL, &sc->user);
-	if (sl_conf_string(&c, "pid_file", false, NULL, &s) == SL_OK && s)
+	check_listen_ports(&c, sc->listen, sc->nlisten);
+	if (sl_conf_string(&c, "user", false, NULL, &sc->user) == SL_OK && sc->user)
+		check_user(&c, sc->user);
+	if (sl_conf_string(&c, "pid_file", false, NULL, &s) == SL_OK && s) {
 		sc->pid_file = sl_conf_resolve_path(&c, s);
+		if (sc->pid_file)
+			check_pid_file(&c, sc->pid_file);
+	}
 	if (sl_conf_string(&c, "log_level", false, NULL, &s) == SL_OK && s) {
 		int level = sl_log_level_from_text(s);
 		if (level < 0)

@@ -43,7 +43,14 @@ sl_timer_t *sl_timer_start(sl_worker_t *worker, double after, double repeat, sl_
 	t->loop = loop;
 	t->cb = cb;
 	t->arg = arg;
-	ev_timer_init(&t->timer, on_timer, after < 0 ? 0 : after, repeat < 0 ? 0 : repeat);
+	/* NaN fails every comparison: "!(x >= 0)" catches it with the negatives. */
+	if (!(after >= 0))
+		after = 0;
+	if (!(repeat >= 0))
+		repeat = 0;
+	else if (repeat > 0 && repeat < SL_TIMER_MIN_REPEAT)
+		repeat = SL_TIMER_MIN_REPEAT;
+	ev_timer_init(&t->timer, on_timer, after, repeat);
 	t->timer.data = t;
 	ev_timer_start(loop, &t->timer);
 	return t;

@@ -32,9 +32,12 @@
  *  - a target named twice gets its addresses once (knotd repeats them), and
  *    at most SL_ANSWER_MAX_ADDITIONAL targets are looked up (knotd: all);
  *  - at most SL_ANSWER_MAX_CNAME hops are followed (knotd: 5);
- *  - names below a DNAME are always rewritten (RFC 6672 §2.4), even where
- *    occluded data exists there (knotd answers such data), and YXDOMAIN
- *    ends the answer (knotd goes on resolving the DNAME target itself).
+ *  - names below a DNAME are always rewritten (RFC 6672 §2.4; the zone
+ *    store refuses data there, as knotd does), and YXDOMAIN ends the answer
+ *    (knotd goes on resolving the DNAME target itself);
+ *  - a DNAME is applied once per answer: one whose target is at or below its
+ *    own owner (or that the chain reaches again) gives the DNAME and one
+ *    synthesised CNAME, then the chain ends (knotd repeats it 5 times).
  *
  * Names plugins answer work like zone data: every CNAME/DNAME target is
  * first offered through sl_request_chase() (request.h) to the plugins that
@@ -493,7 +496,12 @@ static int follow_dname(struct answer *a, const sl_node_t *dnode)
 
 	if (target == NULL)
 		return ST_SERVFAIL;
-	if (a->hops >= SL_ANSWER_MAX_CNAME)
+	/*
+	 * The same DNAME a second time: its target is at or below its owner, or
+	 * leads back under it, so every further step would only repeat it with
+	 * a longer name. The chain ends here (NOERROR, as a CNAME loop).
+	 */
+	if (a->hops >= SL_ANSWER_MAX_CNAME || visited(a, dname, NULL))
 		return ST_HIT;
 	if (!visited(a, dname, NULL) && put_answer_rrset(a, dnode->owner, dnode, dname) != ST_HIT)
 		return ST_TRUNC;

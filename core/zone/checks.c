@@ -220,6 +220,31 @@ void sl_zi_check_glue(cctx_t *c, const sl_bt_t *root, const sl_zn_t *apex, unsig
 	}
 }
 
+bool sl_zi_below_dname(const sl_zn_t *z)
+{
+	return z->pub.nrrsets > 0 && (z->pub.flags & SL_NODE_DNAME_BELOW) &&
+	       !(z->pub.flags & SL_NODE_NONAUTH);
+}
+
+void sl_zi_check_below_dname(cctx_t *c, const sl_bt_t *root, const sl_zn_t *z, where_t where)
+{
+	char dtext[SL_NAME_TEXT_MAX] = "?";
+
+	for (size_t k = z->keylen; k > 0;) {
+		k = sl_zkey_parent(z->key, k);
+		const sl_zn_t *a = sl_bt_find(root, z->key, k);
+
+		if (a && node_has(&a->pub, SL_TYPE_DNAME)) {
+			if (sl_name_to_text(a->pub.owner, dtext, sizeof(dtext)) < 0)
+				strcpy(dtext, "?");
+			break;
+		}
+	}
+	sl_zi_cerr(c, where, z->pub.owner, 0,
+		   "data below the DNAME at %s is not allowed (RFC 6672 section 2.4)",
+		   dtext);
+}
+
 /* True for a node whose NS RRset is active (apex, or a cut not itself occluded). */
 bool sl_zi_active_ns(const sl_zn_t *z)
 {

@@ -316,6 +316,7 @@ static int full_finish(sl_zone_txn_t *t, cctx_t *c, full_t *fb, sl_zone_version_
 	znvec_t o = { 0 };
 	glue_item_t *glue = NULL;
 	size_t nglue = 0, capglue = 0, w = 0;
+	znvec_t below = { 0 }; /* nodes with data below a DNAME (RFC 6672 §2.4) */
 	anc_t st[SL_NAME_MAXLABELS + 2];
 	unsigned depth = 0;
 	sl_bt_t *root = NULL;
@@ -381,6 +382,11 @@ static int full_finish(sl_zone_txn_t *t, cctx_t *c, full_t *fb, sl_zone_version_
 				if (is_wild_key(y->key, y->keylen))
 					parent->pub.flags |= SL_NODE_WILDCARD;
 			}
+			if (y == z && sl_zi_below_dname(y) &&
+			    sl_zi_znvec_push(&below, y) != SL_OK) {
+				rc = SL_ENOMEM;
+				goto fail;
+			}
 			if (depth < sizeof(st) / sizeof(st[0]))
 				st[depth++] = (anc_t){ p, o.n - 1 };
 		}
@@ -410,6 +416,8 @@ static int full_finish(sl_zone_txn_t *t, cctx_t *c, full_t *fb, sl_zone_version_
 		for (size_t i = 0; i < nglue; i++)
 			sl_zi_check_glue(c, root, apex, t->zone->apex_labels, o.v[glue[i].idx],
 					 glue[i].where);
+		for (size_t i = 0; i < below.n; i++)
+			sl_zi_check_below_dname(c, root, below.v[i], NOWHERE);
 	}
 	if (c->nerr) {
 		rc = SL_ECONFIG;
@@ -426,6 +434,7 @@ static int full_finish(sl_zone_txn_t *t, cctx_t *c, full_t *fb, sl_zone_version_
 	(*out)->nsec3 = nsec3;
 	free(o.v);
 	free(glue);
+	free(below.v);
 	return SL_OK;
 fail:
 	sl_bt_unref(nsref);
@@ -439,6 +448,7 @@ fail:
 		sl_zn_unref(o.v[i]);
 	free(o.v);
 	free(glue);
+	free(below.v);
 	sl_bt_unref(root);
 	return rc;
 }

@@ -25,6 +25,7 @@ typedef struct inc {
 	sl_bt_t *nsref;     /* the NS target index being built */
 	sl_bt_t *nsec3;     /* the NSEC3 index being built */
 	znvec_t nsre;       /* nodes whose flags a walk changed and that hold NS */
+	znvec_t below;      /* nodes with data below a DNAME (refused) */
 	struct dkey {
 		const uint8_t *key;
 		size_t len;
@@ -338,6 +339,14 @@ static uint64_t zn_rrs(const sl_zn_t *z)
 	return n;
 }
 
+/* Orders node pointers (to report each once). */
+static int zn_ptr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t)*(sl_zn_t *const *)a, y = (uintptr_t)*(sl_zn_t *const *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static where_t ns_where(sl_zone_txn_t *t, const sl_zn_t *z, scratch_t *sc)
 {
 	const tx_name_t *n = sl_zi_ov_lookup(t, z->key, z->keylen);
@@ -474,6 +483,56 @@ int sl_zi_build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,
 			goto done;
 	}
 	/*
+	 * 3b. No data below a DNAME (RFC 6672 §2.4). The base version had none,
+	 *     so any now is at a changed name, or below a name that gained a
+	 *     DNAME or changed its cut status (data below a cut is not
+	 *     authoritative, a DNAME there neither). Each is reported once.
+	 */
+	for (size_t i = 0; i < nn; i++) {
+		const tx_name_t *n = names[i];
+		const sl_zn_t *z = sl_bt_find(s.root, n->key, n->keylen);
+		bool was_cut = n->base && (n->base->pub.flags & SL_NODE_DELEG);
+
+		if (!z)
+			continue;
+		if (sl_zi_below_dname(z) && (rc = sl_zi_znvec_push(&s.below, (sl_zn_t *)z)) != SL_OK)
+			goto done;
+		if ((node_has(&z->pub, SL_TYPE_DNAME) &&
+		     !(n->base && node_has(&n->base->pub, SL_TYPE_DNAME))) ||
+		    was_cut != !!(z->pub.flags & SL_NODE_DELEG)) {
+			const void *it[2 * SL_BT_MAXH];
+			unsigned itd;
+			sl_zn_t *d;
+
+			sl_bt_iter_seek(it, &itd, s.root, n->key, n->keylen);
+			while ((d = sl_bt_iter_next(it, &itd)) != NULL) {
+				if (d->keylen == n->keylen && memcmp(d->key, n->key, n->keylen) == 0)
+					continue;
+				if (!sl_zkey_under(d->key, d->keylen, n->key, n->keylen))
+					break;
+				if (sl_zi_below_dname(d) &&
+				    (rc = sl_zi_znvec_push(&s.below, d)) != SL_OK)
+					goto done;
+			}
+		}
+	}
+	if (s.below.n > 1)
+		qsort(s.below.v, s.below.n, sizeof(s.below.v[0]), zn_ptr_cmp);
+	for (size_t i = 0; i < s.below.n; i++) {
+		const sl_zn_t *d = s.below.v[i];
+		const tx_name_t *dn = sl_zi_ov_lookup(t, d->key, d->keylen);
+		where_t wh = NOWHERE;
+
+		if (i > 0 && s.below.v[i - 1] == d)
+			continue;
+		if (dn && dn->modified) {
+			if ((rc = sl_zi_ov_pn(dn, &sc, &pn)) != SL_OK)
+				goto done;
+			wh = pn.nsets ? sl_zi_set_where(&pn.sets[0]) : NOWHERE;
+		}
+		sl_zi_check_below_dname(c, s.root, d, wh);
+	}
+	/*
 	 * 4. Glue. The NS RRsets that changed, or whose activity a walk changed,
 	 *    are checked directly. A name that changed may also be the target of
 	 *    an unchanged NS elsewhere: its addresses may be gone, or a cut may
@@ -551,6 +610,7 @@ done:
 	free(s.fresh.v);
 	free(s.dirty);
 	free(s.nsre.v);
+	free(s.below.v);
 	sl_bt_unref(s.root);
 	sl_bt_unref(s.nsref);
 	sl_bt_unref(s.nsec3);

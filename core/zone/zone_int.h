@@ -325,6 +325,13 @@ void sl_zi_check_total(cctx_t *c, const uint8_t *apex, uint64_t total);
 void sl_zi_check_glue(cctx_t *c, const sl_bt_t *root, const sl_zn_t *apex,
 		      unsigned apex_labels, const sl_zn_t *ns, where_t where);
 
+/**
+ * True for a node holding data strictly below an authoritative DNAME, which
+ * RFC 6672 §2.4 forbids (its flags must be final).
+ */
+bool sl_zi_below_dname(const sl_zn_t *z);
+/** Reports @p z's data below the nearest DNAME above it in @p root, at @p where. */
+void sl_zi_check_below_dname(cctx_t *c, const sl_bt_t *root, const sl_zn_t *z, where_t where);
 /** True for a node whose NS RRset is active (apex, or a cut not itself occluded). */
 bool sl_zi_active_ns(const sl_zn_t *z);
 

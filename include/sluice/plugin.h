@@ -387,6 +387,9 @@ SL_API unsigned sl_worker_id(const sl_worker_t *worker);
 /** A timer on a worker's or the control thread's event loop. */
 typedef struct sl_timer sl_timer_t;
 
+/** Shortest repeat interval of a timer, in seconds (1 ms). */
+#define SL_TIMER_MIN_REPEAT 0.001
+
 /** Timer callback; runs on the loop the timer was started on. */
 typedef void (*sl_timer_f)(sl_timer_t *timer, void *arg);
 
@@ -394,7 +397,10 @@ typedef void (*sl_timer_f)(sl_timer_t *timer, void *arg);
  * Starts a timer on @p worker's loop (call from worker_start() or a handler
  * on that worker), or on the control loop when @p worker is NULL (call from
  * start() or another control-loop timer). Fires after @p after seconds, then
- * every @p repeat seconds if @p repeat > 0.
+ * every @p repeat seconds if @p repeat > 0. A repeat below
+ * SL_TIMER_MIN_REPEAT (or not a number) is raised to it, so a tiny interval
+ * from a configuration cannot make a loop spin; plugins should still refuse
+ * such values in create() with a clear message.
  * @return the timer, or NULL on ENOMEM
  */
 SL_API sl_timer_t *sl_timer_start(sl_worker_t *worker, double after, double repeat, sl_timer_f cb,

@@ -306,7 +306,9 @@ SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *ow
 /**
  * Checks and publishes. Semantic checks: exactly one SOA, at the apex; NS at
  * the apex; nothing but RRSIG/NSEC beside a CNAME and at most one CNAME; no
- * DNAME beside a CNAME, at most one DNAME; glue (A/AAAA) present for every
+ * DNAME beside a CNAME, at most one DNAME; no data below a DNAME (RFC 6672
+ * §2.4; below a zone cut the DNAME and its subtree are not authoritative and
+ * not checked); glue (A/AAAA) present for every
  * NS target that lies at or below a zone cut of this zone (for NS RRsets at
  * the apex and at authoritative cuts; occluded NS are not checked); NSEC3 and NSEC3PARAM
  * iterations at most SL_NSEC3_MAX_ITERATIONS;

@@ -42,6 +42,8 @@ struct zonefile {
 	uint8_t origin[SL_NAME_MAXLEN];  /* $ORIGIN at the top of the file */
 	double reload_interval;          /* seconds between mtime checks, 0 = SIGHUP only */
 	sl_zone_limits_t limits;         /* caps applied at commit */
+	uint64_t max_zone_bytes;         /* largest file, and records in wire form */
+	atomic_bool cancel;              /* destroy(): stop a running load */
 	struct file_stamp loaded;        /* the file as last loaded successfully */
 	bool have_loaded;                /* loaded is valid */
 	pthread_t loader;                /* background load */
@@ -70,6 +72,12 @@ static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* Default of "max_zone_bytes": 1 GiB. */
+#define ZF_DEFAULT_MAX_ZONE_BYTES (1ull << 30)
+
+/* Shortest "reload" interval in seconds (0 turns the timer off). */
+#define ZF_MIN_RELOAD 1.0
+
 /* Errors logged per load; past it they are counted ("... and N more errors"). */
 #define ZF_MAX_ERRORS 100
 
@@ -77,7 +85,10 @@ struct load_ctx {
 	struct zonefile *zf;
 	sl_zone_txn_t *txn;
 	uint64_t records;
+	uint64_t bytes;  /* records so far in wire form (uncompressed) */
 	unsigned errors; /* found so far (saturating) */
+	bool stopped;    /* add_record() stopped the parse and said why */
+	bool cancelled;  /* ... because the instance is being destroyed */
 	char where[300];
 };
 
@@ -101,7 +112,12 @@ static void load_error(struct load_ctx *ctx, const char *fmt, ...)
 /* Each problem the parser or the commit's checks find, as its place and message. */
 static void report_error(void *arg, const sl_error_t *e)
 {
+	struct load_ctx *ctx = arg;
 	char line[SL_ERROR_FILE_MAX + SL_ERROR_MSG_MAX + 32];
+
+	/* The parser's "record rejected" for a record add_record() stopped at: said already. */
+	if (ctx->stopped)
+		return;
 	sl_error_format(e, line, sizeof(line));
 	load_error(arg, "%s", line);
 }
@@ -111,6 +127,20 @@ static int add_record(void *arg, const sl_zscan_record_t *rr)
 	struct load_ctx *ctx = arg;
 	char owner[SL_NAME_TEXT_MAX];
 
+	if (atomic_load_explicit(&ctx->zf->cancel, memory_order_relaxed)) {
+		ctx->stopped = ctx->cancelled = true;
+		return SL_ECONFIG;
+	}
+	/* Owner, type, class, TTL, RDLENGTH and RDATA: the record in wire form. */
+	ctx->bytes += sl_name_len(rr->owner) + 10u + rr->rdlen;
+	if (ctx->bytes > ctx->zf->max_zone_bytes) {
+		load_error(ctx,
+			   "%s:%u: the zone is larger than max_zone_bytes (%llu octets in wire "
+			   "form): raise the limit or split the zone",
+			   rr->file, rr->line, (unsigned long long)ctx->zf->max_zone_bytes);
+		ctx->stopped = true;
+		return SL_ELIMIT;
+	}
 	snprintf(ctx->where, sizeof(ctx->where), "%s:%u", rr->file, rr->line);
 	int ret = sl_zone_txn_add(ctx->txn, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen,
 				  ctx->where);
@@ -120,7 +150,10 @@ static int add_record(void *arg, const sl_zscan_record_t *rr)
 		load_error(ctx, "%s:%u:%u: %s: %s", rr->file, rr->line, rr->column, owner,
 			   ret == SL_EINVAL ? "outside the zone" : sl_strerror(ret));
 		/* A record the zone cannot hold is one more error; a failing store stops. */
-		return ret == SL_EINVAL ? 0 : 1;
+		if (ret == SL_EINVAL)
+			return 0;
+		ctx->stopped = true;
+		return ret;
 	}
 	ctx->records++;
 	return 0;
@@ -145,6 +178,13 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 		sl_instance_log(zf->inst, SL_LOG_ERROR, "%s: %s", zf->file, strerror(errno));
 		return SL_EIO;
 	}
+	if ((uint64_t)st.size > zf->max_zone_bytes) {
+		sl_instance_log(zf->inst, SL_LOG_ERROR,
+				"%s: %llu octets, larger than max_zone_bytes (%llu): not read",
+				zf->file, (unsigned long long)st.size,
+				(unsigned long long)zf->max_zone_bytes);
+		return SL_ELIMIT;
+	}
 	int ret = sl_zone_txn_begin(zf->zone, SL_TXN_EMPTY, &ctx.txn);
 	if (ret != SL_OK) {
 		sl_instance_log(zf->inst, SL_LOG_ERROR, "cannot start a transaction: %s",
@@ -159,11 +199,19 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 	 * small file allocate hundreds of millions of records first.
 	 */
 	opt.max_records = zf->limits.max_zone_rrs + 1;
+	/* Checked before a file is read: a huge (or sparse) file costs nothing. */
+	opt.max_file_size = zf->max_zone_bytes < SIZE_MAX ? (size_t)zf->max_zone_bytes : SIZE_MAX;
 	/* Every bad record is reported, not only the first; any of them keeps the zone out. */
 	opt.on_error = report_error;
 	opt.error_arg = &ctx;
 	sl_error_clear(&perr);
 	ret = sl_zscan_parse_file(zf->file, &opt, add_record, &ctx, &perr);
+	if (ctx.cancelled || atomic_load(&zf->cancel)) {
+		sl_zone_txn_abort(ctx.txn);
+		sl_instance_log(zf->inst, SL_LOG_INFO, "%s: load cancelled (shutting down)", zf->file);
+		*nerrors = 0;
+		return SL_ECONFIG;
+	}
 	if (ret != SL_OK || ctx.errors) {
 		sl_zone_txn_abort(ctx.txn);
 		if (ctx.errors > ZF_MAX_ERRORS)
@@ -199,7 +247,7 @@ static void *loader_main(void *arg)
 {
 	struct zonefile *zf = arg;
 	unsigned nerrors;
-	if (load_zone(zf, false, &nerrors) != SL_OK) {
+	if (load_zone(zf, false, &nerrors) != SL_OK && !atomic_load(&zf->cancel)) {
 		if (sl_zone_current(zf->zone))
 			sl_instance_log(zf->inst, SL_LOG_ERROR,
 					"%s not loaded: still serving the previous version",
@@ -254,6 +302,8 @@ static void zonefile_destroy(void *state)
 	if (!zf)
 		return;
 	sl_timer_stop(zf->timer);
+	/* A load still running stops at its next record (SIGTERM must not wait for it). */
+	atomic_store(&zf->cancel, true);
 	if (zf->joinable)
 		pthread_join(zf->loader, NULL);
 	if (zf->zone)
@@ -283,7 +333,11 @@ static int zonefile_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 		if (sl_name_from_text(origin, strlen(origin), root, zf->origin, &len) != SL_OK)
 			sl_conf_error(conf, "origin", "\"%s\" is not a domain name", origin);
 	}
-	sl_conf_double(conf, "reload", 0, 86400, 0, &zf->reload_interval);
+	/* 0 is off; below a second it would only spin the control loop on stat(). */
+	if (sl_conf_double(conf, "reload", 0, 86400, 0, &zf->reload_interval) == SL_OK &&
+	    zf->reload_interval > 0 && zf->reload_interval < ZF_MIN_RELOAD)
+		sl_conf_error(conf, "reload", "%g is too short: 0 (off) or at least %g seconds",
+			      zf->reload_interval, ZF_MIN_RELOAD);
 	if (sl_conf_int(conf, "max_rrset_records", 1, 1000000, zf->limits.max_rrset_rrs, &v) ==
 	    SL_OK)
 		zf->limits.max_rrset_rrs = (uint32_t)v;
@@ -293,6 +347,10 @@ static int zonefile_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 	if (sl_conf_int(conf, "max_zone_records", 1, 1000000000LL,
 			(long long)zf->limits.max_zone_rrs, &v) == SL_OK)
 		zf->limits.max_zone_rrs = (uint64_t)v;
+	zf->max_zone_bytes = ZF_DEFAULT_MAX_ZONE_BYTES;
+	if (sl_conf_int(conf, "max_zone_bytes", 512, 1LL << 40, (long long)zf->max_zone_bytes, &v) ==
+	    SL_OK)
+		zf->max_zone_bytes = (uint64_t)v;
 	if (!zf->file)
 		return SL_OK; /* errors recorded; destroy() runs */
 	zf->zone = sl_zone_get(apex);

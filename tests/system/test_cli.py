@@ -126,6 +126,15 @@ CASES = {
     "cookie-secret-not-hex": (
         _set(lambda c: (c["server"], "cookie_secret"), "e5e973e5a6b2a43f48e7dc849e37bfcx"),
         ["server.cookie_secret", "character 32 is not a hex digit"]),
+    "listen-port-zero": (
+        _set(lambda c: (c["server"]["listen"], 0), "127.0.0.1:0"),
+        ["server.listen: \"127.0.0.1:0\": port 0 is not allowed"]),
+    "user-unknown": (
+        _set(lambda c: (c["server"], "user"), "no-such-sluice-user"),
+        ["server.user: no such user \"no-such-sluice-user\""]),
+    "pid-file-dir-missing": (
+        _set(lambda c: (c["server"], "pid_file"), "/nonexistent-sluice-dir/s.pid"),
+        ["server.pid_file: directory /nonexistent-sluice-dir: No such file or directory"]),
     "plugin-key-missing": (
         lambda c: c["zones"][1]["plugins"][0].pop("plugin"), ["zones[1].plugins[0]"]),
 }

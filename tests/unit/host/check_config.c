@@ -241,6 +241,22 @@ static const struct bad_case {
 	  "plugins[1]", "cannot run after observer" },
 	{ "{\n  \"server\": {\n    \"listen\": [\"127.0.0.1:53\",]\n  }\n}", ":3:", NULL },
 	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"]}, \"server\": {}}", "duplicate", NULL },
+	/* Port 0 would bind a different random port per worker and protocol. */
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:0\"]}}",
+	  "server.listen: \"127.0.0.1:0\": port 0 is not allowed", NULL },
+	{ "{\"server\": {\"listen\": [\"[::1]:0\"]}}", "server.listen", "\"[::1]:0\": port 0" },
+	/* --check validates what the daemon only meets after binding. */
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"user\": \"no-such-sluice-user\"}}",
+	  "server.user: no such user \"no-such-sluice-user\"", NULL },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"user\": \"\"}}", "server.user",
+	  "empty" },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"pid_file\": "
+	  "\"/nonexistent-sluice-dir/sluiced.pid\"}}",
+	  "server.pid_file: directory /nonexistent-sluice-dir: No such file or directory", NULL },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"pid_file\": \"/tmp\"}}",
+	  "server.pid_file", "\"/tmp\" exists and is not a regular file" },
+	{ "{\"server\": {\"listen\": [\"127.0.0.1:53\"], \"pid_file\": \"/etc/passwd/x.pid\"}}",
+	  "server.pid_file", "/etc/passwd is not a directory" },
 };
 
 START_TEST(test_bad_config)

@@ -372,6 +372,42 @@ START_TEST(test_host_worker_view_and_timers)
 }
 END_TEST
 
+/* Stops the loop after 50 ms. */
+static void stop_loop(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* A tiny or NaN repeat cannot make a loop spin: at most one firing per SL_TIMER_MIN_REPEAT. */
+START_TEST(test_timer_repeat_floor)
+{
+	struct sl_worker w;
+	ev_timer stop;
+	int fired = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.host.loop = ev_loop_new(EVFLAG_AUTO);
+	ck_assert_ptr_nonnull(w.host.loop);
+	sl_timer_t *t = sl_timer_start(&w, 0, 1e-300, count_fire, &fired);
+	ck_assert_ptr_nonnull(t);
+	ev_timer_init(&stop, stop_loop, 0.05, 0);
+	ev_timer_start(w.host.loop, &stop);
+	ev_run(w.host.loop, 0);
+	sl_timer_stop(t);
+	/* 50 ms at one per millisecond: about 50 (unbounded without the floor). */
+	ck_assert_int_ge(fired, 1);
+	ck_assert_int_le(fired, 60);
+	/* NaN and negative repeats mean "once". */
+	fired = 0;
+	t = sl_timer_start(&w, 0, 0.0 / 0.0, count_fire, &fired);
+	ck_assert_ptr_nonnull(t);
+	ev_run(w.host.loop, 0);
+	ck_assert_int_eq(fired, 1);
+	sl_timer_stop(t);
+	ev_loop_destroy(w.host.loop);
+}
+END_TEST
+
 /* Counters are per worker, summed on read; bad ids and workers are ignored. */
 START_TEST(test_stats_counters)
 {
@@ -421,6 +457,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_bad_names);
 	tcase_add_test(tc, test_not_a_plugin);
 	tcase_add_test(tc, test_host_worker_view_and_timers);
+	tcase_add_test(tc, test_timer_repeat_floor);
 	tcase_add_test(tc, test_stats_counters);
 	suite_add_tcase(s, tc);
 	return s;

@@ -76,7 +76,11 @@ static const char *const zone_lines[] = {
 	"dn 600 DNAME example.net.",
 	"dn2 3600 DNAME tgt",
 	"a.tgt 3600 A 192.0.2.77",
-	"occluded.dn2 3600 A 192.0.2.78",
+	/* DNAMEs that loop: onto themselves, below themselves, and through each other */
+	"self 3600 DNAME self",
+	"grow 3600 DNAME x.grow",
+	"ping 3600 DNAME pong",
+	"pong 3600 DNAME ping",
 	"y 3600 DNAME aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
@@ -552,11 +556,26 @@ static const struct qcase qcases[] = {
 	  { "dn2.example.com. 3600 DNAME tgt.example.com.",
 	    "b.dn2.example.com. 3600 CNAME b.tgt.example.com." },
 	  { SOA_NEG }, { NULL } },
-	/* data below a DNAME is occluded (RFC 6672 §2.4): rewritten, never answered */
+	/* below a DNAME every name is rewritten (the store refuses data there, RFC 6672 §2.4) */
 	{ "occluded.dn2.example.com.", SL_TYPE_A, 512, NXDOMAIN, AA, SL_ANSWER_NXDOMAIN,
 	  { "dn2.example.com. 3600 DNAME tgt.example.com.",
 	    "occluded.dn2.example.com. 3600 CNAME occluded.tgt.example.com." },
 	  { SOA_NEG }, { NULL } },
+	/* a DNAME is applied once per answer: no repeated or ever-longer CNAMEs */
+	{ "a.self.example.com.", SL_TYPE_A, 512, NOERROR, AA, SL_ANSWER_POSITIVE,
+	  { "self.example.com. 3600 DNAME self.example.com.",
+	    "a.self.example.com. 3600 CNAME a.self.example.com." },
+	  { NULL }, { NULL } },
+	{ "a.grow.example.com.", SL_TYPE_A, 512, NOERROR, AA, SL_ANSWER_POSITIVE,
+	  { "grow.example.com. 3600 DNAME x.grow.example.com.",
+	    "a.grow.example.com. 3600 CNAME a.x.grow.example.com." },
+	  { NULL }, { NULL } },
+	{ "a.ping.example.com.", SL_TYPE_A, 512, NOERROR, AA, SL_ANSWER_POSITIVE,
+	  { "ping.example.com. 3600 DNAME pong.example.com.",
+	    "a.ping.example.com. 3600 CNAME a.pong.example.com.",
+	    "pong.example.com. 3600 DNAME ping.example.com.",
+	    "a.pong.example.com. 3600 CNAME a.ping.example.com." },
+	  { NULL }, { NULL } },
 	/* a synthesised CNAME is itself the answer to a CNAME question */
 	{ "a.dn2.example.com.", SL_TYPE_CNAME, 512, NOERROR, AA, SL_ANSWER_POSITIVE,
 	  { "dn2.example.com. 3600 DNAME tgt.example.com.",

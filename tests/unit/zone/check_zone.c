@@ -100,7 +100,6 @@ static const char *base_zone[] = {
 	"deep.below.sub 3600 A 192.0.2.21",
 	"inner.sub 3600 NS ns.other.net.",
 	"dn 3600 DNAME target.example.net.",
-	"x.dn 3600 A 192.0.2.30",
 	"mail 3600 MX 10 www",
 };
 
@@ -444,9 +443,8 @@ START_TEST(test_cut_and_dname)
 	/* DNAME: strictly above only. */
 	ck_assert_int_eq(sl_zone_lookup(v, N("dn"), &lk), SL_OK);
 	ck_assert_ptr_null(lk.dname);
-	ck_assert_int_eq(sl_zone_lookup(v, N("x.dn"), &lk), SL_OK);
+	ck_assert_int_eq(sl_zone_lookup(v, N("x.dn"), &lk), SL_ENOTFOUND);
 	ck_assert_ptr_eq(lk.dname, dn);
-	ck_assert_uint_eq(lk.node->flags, SL_NODE_DNAME_BELOW);
 	ck_assert_int_eq(sl_zone_lookup(v, N("y.x.dn"), &lk), SL_ENOTFOUND);
 	ck_assert_ptr_eq(lk.dname, dn);
 	ck_assert_int_eq(sl_zone_lookup(v, N("y.dn"), &lk), SL_ENOTFOUND);
@@ -472,7 +470,11 @@ START_TEST(test_dname_at_apex)
 	char err[512];
 	sl_zone_lookup_t lk;
 
-	ck_assert_int_eq(load_lines(z, lines, ARRAY_SIZE(lines), err, sizeof(err)), SL_OK);
+	/* An apex DNAME leaves no room for other names (RFC 6672 §2.4). */
+	ck_assert_int_eq(load_lines(z, lines, ARRAY_SIZE(lines), err, sizeof(err)), SL_ECONFIG);
+	ck_assert_str_eq(err, "a.b.example.com.: data below the DNAME at example.com. is not "
+			      "allowed (RFC 6672 section 2.4)");
+	ck_assert_int_eq(load_lines(z, lines, ARRAY_SIZE(lines) - 1, err, sizeof(err)), SL_OK);
 	const sl_zone_version_t *v = sl_zone_current(z);
 
 	check_invariants(v);
@@ -1391,6 +1393,14 @@ static const struct check_case check_cases[] = {
 	  "zone.db:4: www.example.com. DNAME: a CNAME exists at this name" },
 	{ "two DNAMEs", { SOA, NS, "www 60 DNAME a", "www 60 DNAME b" },
 	  "www.example.com. DNAME: 2 DNAME records, at most one is allowed" },
+	{ "data below a DNAME", { SOA, NS, "www 60 DNAME a", "x.www 60 A 192.0.2.1" },
+	  "x.www.example.com.: data below the DNAME at www.example.com. is not allowed "
+	  "(RFC 6672 section 2.4)" },
+	{ "a DNAME below a DNAME", { SOA, NS, "www 60 DNAME a", "a.b.www 60 DNAME b" },
+	  "a.b.www.example.com.: data below the DNAME at www.example.com." },
+	{ "a DNAME below a cut", { SOA, NS, "sub 60 NS ns.other.net.", "d.sub 60 DNAME a",
+				   "x.d.sub 60 A 192.0.2.1" },
+	  NULL },
 	{ "missing glue", { SOA, NS, "sub 60 NS ns.sub", "sub 60 NS ns.other.net." },
 	  "zone.db:3: sub.example.com. NS: no glue (A/AAAA) for ns.sub.example.com., which is "
 	  "at or below the zone cut sub.example.com." },
@@ -1532,15 +1542,34 @@ START_TEST(test_checks_incremental)
 	ck_assert_int_eq(add_rr(txn, "s 3600 NS ns.other.net.", "u:7"), SL_OK);
 	ck_assert_int_eq(add_rr(txn, "q.r.s 3600 A 192.0.2.9", "u:8"), SL_OK);
 	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
-	/* Removing a DNAME makes an occluded delegation active: its glue counts now. */
+	/* No data below a DNAME (RFC 6672 §2.4): added there, with its place... */
 	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
 	ck_assert_int_eq(add_rr(txn, "w.dn 3600 NS ns.w.dn", "u:9"), SL_OK);
-	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
-	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
-	ck_assert_int_eq(sl_zone_txn_remove_rrset(txn, N("dn"), SL_TYPE_DNAME), SL_OK);
 	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_ECONFIG);
-	ck_assert_str_eq(err, "w.dn.example.com. NS: no glue (A/AAAA) for ns.w.dn.example.com., "
-			      "which is at or below the zone cut w.dn.example.com.");
+	ck_assert_str_eq(err, "u:9: w.dn.example.com.: data below the DNAME at dn.example.com. is "
+			      "not allowed (RFC 6672 section 2.4)");
+	/* ... or a DNAME added above existing data (each name once, nested DNAMEs too) */
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	ck_assert_int_eq(add_rr(txn, "b.c 3600 DNAME example.org.", "u:10"), SL_OK);
+	ck_assert_int_eq(add_rr(txn, "c 3600 DNAME example.org.", "u:11"), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_ECONFIG);
+	ck_assert_msg(same_errors(err, "u:10: b.c.example.com.: data below the DNAME at "
+				       "c.example.com. is not allowed (RFC 6672 section 2.4)\n"
+				       "a.b.c.example.com.: data below the DNAME at b.c.example.com. "
+				       "is not allowed (RFC 6672 section 2.4)"),
+		      "%s", err);
+	/* ... but a DNAME below a zone cut is not authoritative, nor is what is below it. */
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	ck_assert_int_eq(add_rr(txn, "d.sub 3600 DNAME example.org.", "u:12"), SL_OK);
+	ck_assert_int_eq(add_rr(txn, "e.d.sub 3600 A 192.0.2.5", "u:13"), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
+	/* Removing that cut makes the DNAME authoritative: refused. */
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_remove_rrset(txn, N("sub"), SL_TYPE_NS), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_remove_rrset(txn, N("sub"), SL_TYPE_DS), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_ECONFIG);
+	ck_assert_msg(strstr(err, "e.d.sub.example.com.: data below the DNAME at d.sub.example.com. "
+				  "is not allowed") != NULL, "%s", err);
 	/* Occluded NS (below a cut) are not checked. */
 	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
 	ck_assert_int_eq(add_rr(txn, "x.sub 3600 NS nowhere.sub", "u:3"), SL_OK);
