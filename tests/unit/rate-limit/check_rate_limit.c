@@ -444,6 +444,7 @@ static void start_runtime(bool zone_chain, bool log_only)
 		fprintf(stderr, "config error: %s\n", el.msg[i]);
 	ck_assert_ptr_nonnull(rt);
 	ck_assert_int_eq(sl_runtime_start(rt, NULL, &el), SL_OK);
+	sl_errlist_free(&el);
 	ck_assert_int_eq(sl_cookie_mac_init(&cookie_mac), SL_OK);
 	sl_arena_init(&arena, arena_block, sizeof(arena_block));
 	v4("127.0.0.1", &client);
@@ -722,6 +723,7 @@ START_TEST(test_config_errors)
 		ck_assert_msg(r == NULL, "accepted: %s", bad[i]);
 		ck_assert_uint_ge(el.count, 1);
 		ck_assert_ptr_nonnull(strstr(el.msg[0], "plugins[0]"));
+		sl_errlist_free(&el);
 	}
 }
 END_TEST
