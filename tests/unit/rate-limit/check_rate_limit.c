@@ -257,6 +257,17 @@ START_TEST(test_keys)
 			  key_for(t, "192.0.2.1", RRL_ERROR, NULL, 0, 2));
 	ck_assert_uint_ne(key_for(t, "192.0.2.1", RRL_ERROR, "example.", 0, 5),
 			  key_for(t, "192.0.2.1", RRL_ERROR, NULL, 0, 5));
+	/* Folding covers every octet of long names, and only A-Z. */
+	ck_assert_uint_eq(key_for(t, "192.0.2.1", RRL_NXDOMAIN, "ABCDEFGHIJKLMNOPQRSTUVWXYZ.Example.",
+				  0, 0),
+			  key_for(t, "192.0.2.1", RRL_NXDOMAIN, "abcdefghijklmnopqrstuvwxyz.example.",
+				  0, 0));
+	ck_assert_uint_ne(key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x\\@.example.", 0, 0),
+			  key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x`.example.", 0, 0));
+	ck_assert_uint_ne(key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x[.example.", 0, 0),
+			  key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x{.example.", 0, 0));
+	ck_assert_uint_ne(key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x\\193.example.", 0, 0),
+			  key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x\\225.example.", 0, 0));
 	/* The key depends on the table's secret. */
 	ck_assert_uint_ne(key_for(u, "192.0.2.1", RRL_POSITIVE, "www.example.", 1, 0), k);
 	rrl_table_unref(t);
