@@ -4,6 +4,7 @@
  * limiter (see rrl.h). Nothing here allocates after rrl_table_new().
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -169,32 +170,62 @@ static inline void sip_round(struct sip *s)
 	s->v2 = ROTL(s->v2, 32);
 }
 
-static uint64_t siphash13(uint64_t k0, uint64_t k1, const uint8_t *in, size_t len)
+static inline uint64_t load64(const uint8_t *p)
 {
-	struct sip s = { 0x736f6d6570736575ULL ^ k0, 0x646f72616e646f6dULL ^ k1,
-			 0x6c7967656e657261ULL ^ k0, 0x7465646279746573ULL ^ k1 };
-	size_t whole = len & ~(size_t)7;
-	uint64_t m;
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return le64toh(v);
+}
 
-	for (size_t i = 0; i < whole; i += 8) {
-		m = 0;
-		for (unsigned b = 0; b < 8; b++)
-			m |= (uint64_t)in[i + b] << (8 * b);
-		s.v3 ^= m;
-		sip_round(&s);
-		s.v0 ^= m;
-	}
-	m = (uint64_t)(len & 0xff) << 56;
-	for (unsigned b = 0; b < (len & 7); b++)
-		m |= (uint64_t)in[whole + b] << (8 * b);
-	s.v3 ^= m;
-	sip_round(&s);
-	s.v0 ^= m;
-	s.v2 ^= 0xff;
-	sip_round(&s);
-	sip_round(&s);
-	sip_round(&s);
-	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+static inline void sip_init(struct sip *s, uint64_t k0, uint64_t k1)
+{
+	s->v0 = 0x736f6d6570736575ULL ^ k0;
+	s->v1 = 0x646f72616e646f6dULL ^ k1;
+	s->v2 = 0x6c7967656e657261ULL ^ k0;
+	s->v3 = 0x7465646279746573ULL ^ k1;
+}
+
+/* One 8-octet block (SipHash-1-3: one compression round). */
+static inline void sip_block(struct sip *s, uint64_t m)
+{
+	s->v3 ^= m;
+	sip_round(s);
+	s->v0 ^= m;
+}
+
+/* The last block: the 0..7 octets left in @p tail, and the total length. */
+static inline uint64_t sip_final(struct sip *s, uint64_t tail, size_t total)
+{
+	sip_block(s, tail | (uint64_t)(total & 0xff) << 56);
+	s->v2 ^= 0xff;
+	sip_round(s);
+	sip_round(s);
+	sip_round(s);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+/*
+ * ASCII upper case to lower case in eight octets at once: a byte gets 0x20
+ * when it lies in 'A'..'Z'. Label lengths (at most 63) are below 'A', so a
+ * whole wire name can be folded this way.
+ */
+static inline uint64_t fold8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t low7 = w & ~high;
+	uint64_t ge_a = low7 + ones * (0x80 - 'A'); /* high bit: byte >= 'A' */
+	uint64_t gt_z = low7 + ones * (0x80 - 'Z' - 1); /* high bit: byte > 'Z' */
+	uint64_t upper = ge_a & ~gt_z & ~w & high;
+	return w | upper >> 2;
+}
+
+/* The 0..7 octets of @p p (little-endian), folded to lower case. */
+static inline uint64_t load_tail(const uint8_t *p, size_t n)
+{
+	uint64_t m = 0;
+	for (size_t b = 0; b < n; b++)
+		m |= (uint64_t)p[b] << (8 * b);
+	return fold8(m);
 }
 
 /* ---- the table ----------------------------------------------------------------- */
@@ -276,31 +307,36 @@ size_t rrl_table_bytes(const rrl_table_t *t)
 
 uint64_t rrl_key(const rrl_table_t *t, const sl_prefix_t *prefix, const rrl_what_t *what)
 {
-	/* family, length, 16 address octets, class, 2 qtype, 2 rcode, name */
-	uint8_t buf[24 + SL_NAME_MAXLEN];
-	size_t n = 0;
+	/* family, length, class, 2 qtype, 2 rcode, 1 pad, 16 address octets, then the name */
+	uint8_t head[24];
+	struct sip s;
+	size_t len = 0;
 
-	buf[n++] = prefix->family == AF_INET6 ? 6 : 4;
-	buf[n++] = prefix->len;
-	memcpy(buf + n, prefix->addr, 16);
-	n += 16;
-	buf[n++] = (uint8_t)what->cls;
-	buf[n++] = (uint8_t)(what->qtype >> 8);
-	buf[n++] = (uint8_t)what->qtype;
-	buf[n++] = (uint8_t)(what->rcode >> 8);
-	buf[n++] = (uint8_t)what->rcode;
+	head[0] = prefix->family == AF_INET6 ? 6 : 4;
+	head[1] = prefix->len;
+	head[2] = (uint8_t)what->cls;
+	head[3] = (uint8_t)(what->qtype >> 8);
+	head[4] = (uint8_t)what->qtype;
+	head[5] = (uint8_t)(what->rcode >> 8);
+	head[6] = (uint8_t)what->rcode;
+	head[7] = 0;
+	memcpy(head + 8, prefix->addr, 16);
+	sip_init(&s, t->k0, t->k1);
+	sip_block(&s, load64(head));
+	sip_block(&s, load64(head + 8));
+	sip_block(&s, load64(head + 16));
+	uint64_t tail = 0;
 	if (what->name) {
 		/* Case-insensitively: a 0x20-randomised flood is one flood. */
-		const uint8_t *p = what->name;
-		while (*p && n + 1 + *p < sizeof(buf)) {
-			size_t l = *p;
-			buf[n++] = *p++;
-			for (size_t i = 0; i < l; i++, p++)
-				buf[n++] = (*p >= 'A' && *p <= 'Z') ? (uint8_t)(*p + 32) : *p;
-		}
-		buf[n++] = 0;
+		len = sl_name_len(what->name);
+		if (len > SL_NAME_MAXLEN)
+			len = SL_NAME_MAXLEN;
+		size_t whole = len & ~(size_t)7;
+		for (size_t i = 0; i < whole; i += 8)
+			sip_block(&s, fold8(load64(what->name + i)));
+		tail = load_tail(what->name + whole, len & 7);
 	}
-	uint64_t h = siphash13(t->k0, t->k1, buf, n);
+	uint64_t h = sip_final(&s, tail, sizeof(head) + len);
 	return h ? h : 1;
 }
 

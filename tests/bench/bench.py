@@ -264,6 +264,8 @@ class Server:
 
 class Sluiced(Server):
     name = "sluiced"
+    server_plugins = []  # the server-wide chain (tests/bench/rrl_bench.py adds rate-limit)
+    log_level = "warning"
 
     def available(self):
         if not os.path.exists(self.args.sluiced):
@@ -276,7 +278,8 @@ class Sluiced(Server):
     def launch(self):
         conf = {
             "server": {"listen": ["127.0.0.1:%d" % self.port], "workers": 1,
-                       "plugin_path": [self.args.plugin_path], "log_level": "warning"},
+                       "plugin_path": [self.args.plugin_path], "log_level": self.log_level},
+            "plugins": self.server_plugins,
             "zones": [{"name": self.origin,
                        "plugins": [{"plugin": "zonefile", "file": self.zone_path}]}],
         }
@@ -289,6 +292,8 @@ class Sluiced(Server):
 
 class Knotd(Server):
     name = "knotd"
+    modules = ""         # extra top-level sections (mod-rrl, mod-cookies for rrl_bench.py)
+    global_modules = []  # their ids, run for every zone
 
     def available(self):
         return None if shutil.which("knotd") else "skipped: knotd not installed"
@@ -310,17 +315,20 @@ log:
   - target: stderr
     any: warning
 
+{modules}
 template:
   - id: default
     storage: "{w}"
     zonefile-sync: -1
     zonefile-load: whole
     journal-content: none
-
+{global_modules}
 zone:
   - domain: {origin}
     file: "{zone}"
-""".format(w=w, port=self.port, origin=self.origin, zone=self.zone_path)
+""".format(w=w, port=self.port, origin=self.origin, zone=self.zone_path, modules=self.modules,
+           global_modules=("    global-module: [%s]\n" % ", ".join(self.global_modules)
+                           if self.global_modules else ""))
         path = os.path.join(w, "knot.conf")
         with open(path, "w") as f:
             f.write(conf)

@@ -257,6 +257,17 @@ START_TEST(test_keys)
 			  key_for(t, "192.0.2.1", RRL_ERROR, NULL, 0, 2));
 	ck_assert_uint_ne(key_for(t, "192.0.2.1", RRL_ERROR, "example.", 0, 5),
 			  key_for(t, "192.0.2.1", RRL_ERROR, NULL, 0, 5));
+	/* Folding covers every octet of long names, and only A-Z. */
+	ck_assert_uint_eq(key_for(t, "192.0.2.1", RRL_NXDOMAIN, "ABCDEFGHIJKLMNOPQRSTUVWXYZ.Example.",
+				  0, 0),
+			  key_for(t, "192.0.2.1", RRL_NXDOMAIN, "abcdefghijklmnopqrstuvwxyz.example.",
+				  0, 0));
+	ck_assert_uint_ne(key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x\\@.example.", 0, 0),
+			  key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x`.example.", 0, 0));
+	ck_assert_uint_ne(key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x[.example.", 0, 0),
+			  key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x{.example.", 0, 0));
+	ck_assert_uint_ne(key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x\\193.example.", 0, 0),
+			  key_for(t, "192.0.2.1", RRL_NXDOMAIN, "x\\225.example.", 0, 0));
 	/* The key depends on the table's secret. */
 	ck_assert_uint_ne(key_for(u, "192.0.2.1", RRL_POSITIVE, "www.example.", 1, 0), k);
 	rrl_table_unref(t);
@@ -443,6 +454,7 @@ static void start_runtime(bool zone_chain, bool log_only)
 	fputs(tu_errlist_text(&el), stderr);
 	ck_assert_ptr_nonnull(rt);
 	ck_assert_int_eq(sl_runtime_start(rt, NULL, &el), SL_OK);
+	sl_errlist_free(&el);
 	ck_assert_int_eq(sl_cookie_mac_init(&cookie_mac), SL_OK);
 	sl_arena_init(&arena, arena_block, sizeof(arena_block));
 	v4("127.0.0.1", &client);
@@ -721,6 +733,7 @@ START_TEST(test_config_errors)
 		ck_assert_msg(r == NULL, "accepted: %s", bad[i]);
 		ck_assert_uint_ge(el.count, 1);
 		ck_assert_ptr_nonnull(strstr(tu_errlist_text(&el), "plugins[0]"));
+		sl_errlist_free(&el);
 	}
 }
 END_TEST
