@@ -68,7 +68,17 @@ class SluicedDefaults(bench.Server):
                               env=env, stop_timeout=30).start(wait=False).process
 
 
-class KnotdXfr(bench.Knotd):
+class Unpinned:
+    """Starts the server without bench.py's CPU pinning, with self.prefix."""
+
+    def launch(self):
+        argv, env = self.prepare()
+        return daemon.Process(argv, name=self.name, cwd=self.workdir, env=env,
+                              log_path=os.path.join(self.workdir, "server.log"),
+                              stop_timeout=30).start()
+
+
+class KnotdXfr(Unpinned, bench.Knotd):
     def prepare(self):
         argv, env = super().prepare()
         path = argv[2]
@@ -82,14 +92,8 @@ class KnotdXfr(bench.Knotd):
             f.write(conf)
         return self.prefix + argv, env
 
-    def launch(self):
-        argv, env = self.prepare()
-        return daemon.Process(argv, name=self.name, cwd=self.workdir, env=env,
-                              log_path=os.path.join(self.workdir, "server.log"),
-                              stop_timeout=30).start()
 
-
-class NsdXfr(bench.Nsd):
+class NsdXfr(Unpinned, bench.Nsd):
     def prepare(self):
         argv, env = super().prepare()
         path = argv[3]
@@ -101,12 +105,6 @@ class NsdXfr(bench.Nsd):
         with open(path, "w") as f:
             f.write(conf)
         return self.prefix + argv, env
-
-    def launch(self):
-        argv, env = self.prepare()
-        return daemon.Process(argv, name=self.name, cwd=self.workdir, env=env,
-                              log_path=os.path.join(self.workdir, "server.log"),
-                              stop_timeout=30).start()
 
 
 SERVERS = {"sluiced": SluicedDefaults, "knotd": KnotdXfr, "nsd": NsdXfr}
