@@ -1,7 +1,7 @@
 # TCP under abuse (issue 13): each attack at small scale, with short timeouts,
 # while a legitimate client (127.0.0.1, a new connection per query) measures
 # what service is left. Attackers use other 127.0.0.0/8 source addresses
-# (tests/lib/tcp_abuse.py). The larger-scale form is tests/bench/tcp_abuse.py.
+# (tests/lib/abuse.py). The larger-scale form is tests/bench/tcp_abuse.py.
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
 import re
@@ -12,7 +12,7 @@ import pytest
 
 from conftest import free_port, make_query, run_kdig, tcp_ask, tcp_connect, tcp_frame
 from knot_peer import PrimaryZone, check_zonefile_built, wait_soa, zonefile_config
-from tcp_abuse import Attack, legit_tcp, legit_udp, p99, source_addr
+from abuse import Attack, legit_tcp, legit_udp, p99, source_addr
 
 
 connect = tcp_connect
