@@ -9,9 +9,10 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkg-config
 libev-dev libssl-dev libjansson-dev libsqlite3-dev libmaxminddb-dev check"
 # Real DNS peers and clients the tests compare against, sanitizer runtime for
-# clang's libFuzzer, python for the system tests, dnsperf for the rate-limit flood.
+# clang's libFuzzer, python for the system tests (cryptography: dnspython's DNSSEC
+# validation), dnsperf for the rate-limit flood.
 TEST="knot-dnsutils dnsutils ldnsutils knot knot-module-geoip nsd bind9 python3 python3-dnspython
-python3-pytest clang libclang-rt-14-dev dnsperf"
+python3-pytest python3-cryptography clang libclang-rt-14-dev dnsperf"
 
 want="$BUILD"
 [ "${1:-}" = "--test" ] && want="$BUILD $TEST"

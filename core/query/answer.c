@@ -101,6 +101,10 @@ struct answer {
 	const sl_node_t *cut;      /* ST_DELEG: the node whose NS RRset refers */
 	const sl_rrset_t *addl;    /* ST_HIT: answer RRset whose targets get A/AAAA */
 	bool dnssec;               /* DO set and the zone signed: RRSIGs and denial proofs */
+	/*
+	 * Not cleared per query: what follows is written before it is read
+	 * (the denial state only with dnssec, see sl_answer_query()).
+	 */
 	/* What the denial proofs need (only filled in when dnssec). */
 	const uint8_t *pname;      /* the name the last step looked up */
 	sl_zone_lookup_t lk;       /* that lookup */
@@ -180,12 +184,9 @@ static int put_rrsigs(struct answer *a, const uint8_t *owner, const sl_node_t *n
 	return put_rrset(a->resp, owner, sig, sig->ttl < ttl_max ? sig->ttl : ttl_max);
 }
 
-/*
- * Adds @p rrset of @p node under @p owner with TTL @p ttl, and with DNSSEC
- * its RRSIGs (TTL capped at @p ttl), all or nothing.
- */
-static int put_signed(struct answer *a, const uint8_t *owner, const sl_node_t *node,
-		      const sl_rrset_t *rrset, uint32_t ttl)
+/* put_signed() with DNSSEC: the RRset and its RRSIGs, all or nothing. */
+static int put_with_rrsigs(struct answer *a, const uint8_t *owner, const sl_node_t *node,
+			   const sl_rrset_t *rrset, uint32_t ttl)
 {
 	sl_resp_mark_t mark;
 	int rc;
@@ -197,6 +198,19 @@ static int put_signed(struct answer *a, const uint8_t *owner, const sl_node_t *n
 	if (rc != SL_OK)
 		sl_resp_rollback(a->resp, &mark);
 	return rc;
+}
+
+/*
+ * Adds @p rrset of @p node under @p owner with TTL @p ttl, and with DNSSEC
+ * its RRSIGs (TTL capped at @p ttl), all or nothing. Inline: without DO it
+ * is put_rrset() itself.
+ */
+static inline int put_signed(struct answer *a, const uint8_t *owner, const sl_node_t *node,
+			     const sl_rrset_t *rrset, uint32_t ttl)
+{
+	if (!a->dnssec)
+		return put_rrset(a->resp, owner, rrset, ttl);
+	return put_with_rrsigs(a, owner, node, rrset, ttl);
 }
 
 /* The single domain name that makes up CNAME/DNAME RDATA, or NULL. */
@@ -426,7 +440,8 @@ static void put_referral(struct answer *a)
 		return;
 	}
 	/* DS or its denial, before the glue (the authority section comes first). */
-	put_denial(a, ST_DELEG);
+	if (a->dnssec)
+		put_denial(a, ST_DELEG);
 	(void)sl_resp_section(a->resp, SL_SECTION_ADDITIONAL);
 	put_required_glue(a, ns, a->cut);
 	put_optional_additional(a, ns, a->cut);
@@ -564,7 +579,8 @@ static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *o
 	const sl_rrset_t *rrset;
 	uint16_t qtype = a->qtype;
 
-	a->match = node;
+	if (a->dnssec)
+		a->match = node;
 	/* A wildcard with NS (RFC 4592 §4.2 leaves it undefined): refer, as knotd does. */
 	if ((node->flags & SL_NODE_DELEG) && qtype != SL_TYPE_DS) {
 		a->cut = node;
@@ -591,7 +607,7 @@ static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *o
 	if (put_answer_rrset(a, owner, node, rrset) != ST_HIT)
 		return ST_TRUNC;
 	/* An NSEC answered is not repeated as a proof (knotd's duplicate check). */
-	if (rrset->type == SL_TYPE_NSEC && a->nproved < MAX_PROOFS)
+	if (a->dnssec && rrset->type == SL_TYPE_NSEC && a->nproved < MAX_PROOFS)
 		a->proved[a->nproved++] = node;
 	if (wants_additional(rrset->type))
 		a->addl = rrset;
@@ -599,18 +615,18 @@ static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *o
 }
 
 /* A node of the NSEC3 chain only (RFC 5155 §7.2.8): an apex child with NSEC3 and RRSIGs. */
-static bool nsec3_only(const struct answer *a, const sl_node_t *node)
+static inline bool nsec3_only(const struct answer *a, const sl_node_t *node)
 {
-	/* The NSEC3 index says whether the zone has any: unsigned zones stop here. */
-	if (node == NULL || !sl_zone_has_nsec3(a->ver) || node->nrrsets == 0 ||
-	    sl_node_rrset(node, SL_TYPE_NSEC3) == NULL ||
-	    sl_name_labels(node->owner) != sl_name_labels(a->apex->owner) + 1)
+	unsigned n = node != NULL ? node->nrrsets : 0;
+
+	/* Types sort RRSIG (46) before NSEC3 (50): NSEC3 last, RRSIGs before it. */
+	if (n == 0 || node->rrsets[n - 1].type != SL_TYPE_NSEC3)
 		return false;
-	for (unsigned i = 0; i < node->nrrsets; i++) {
-		if (node->rrsets[i].type != SL_TYPE_NSEC3 && node->rrsets[i].type != SL_TYPE_RRSIG)
+	for (unsigned i = 0; i + 1 < n; i++) {
+		if (node->rrsets[i].type != SL_TYPE_RRSIG)
 			return false;
 	}
-	return true;
+	return sl_name_labels(node->owner) == sl_name_labels(a->apex->owner) + 1;
 }
 
 /* Remembers a wildcard a step used, once per wildcard (RFC 4035 §3.1.3.3). */
@@ -662,9 +678,11 @@ static int step(struct answer *a)
 		lk.encloser = a->apex;
 	}
 	a->steps++;
-	a->pname = a->sname;
-	a->lk = lk;
-	a->match = NULL;
+	if (a->dnssec) {
+		a->pname = a->sname;
+		a->lk = lk;
+		a->match = NULL;
+	}
 	/* Answer RRs owned by the question's name carry the question's case. */
 	owner = a->sname;
 
@@ -1022,7 +1040,7 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 		return SL_RESULT_DONE;
 	}
 
-	memset(&a, 0, offsetof(struct answer, synth));
+	memset(&a, 0, offsetof(struct answer, pname));
 	a.req = req;
 	a.resp = req->resp;
 	a.ver = version;
@@ -1037,8 +1055,13 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 	/* A zone is signed when its SOA is (as knotd decides it). */
 	a.dnssec = req->query != NULL && req->query->edns.do_bit &&
 		   sl_node_rrsig(a.apex, SL_TYPE_SOA) != NULL;
-	if (a.dnssec)
+	if (a.dnssec) {
+		a.match = NULL;
+		a.nwilds = 0;
+		a.nproved = 0;
+		a.nsec3 = false;
 		load_nsec3param(&a);
+	}
 	/* A FOLLOW from another zone may have written CNAMEs here already. */
 	(void)sl_resp_section(a.resp, SL_SECTION_ANSWER);
 
@@ -1052,7 +1075,8 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 
 	switch (state) {
 	case ST_HIT:
-		put_denial(&a, state);
+		if (a.dnssec)
+			put_denial(&a, state);
 		if (a.addl != NULL) {
 			(void)sl_resp_section(a.resp, SL_SECTION_ADDITIONAL);
 			put_optional_additional(&a, a.addl, NULL);
@@ -1060,12 +1084,14 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 		break;
 	case ST_NODATA:
 		put_soa(&a);
-		put_denial(&a, state);
+		if (a.dnssec)
+			put_denial(&a, state);
 		break;
 	case ST_MISS:
 		sl_resp_set_rcode(a.resp, SL_RCODE_NXDOMAIN);
 		put_soa(&a);
-		put_denial(&a, state);
+		if (a.dnssec)
+			put_denial(&a, state);
 		break;
 	case ST_DELEG:
 		put_referral(&a);

@@ -13,8 +13,8 @@
 #include <sluice/answer.h>
 #include <sluice/name.h>
 
-int sl_nsec3_hash(const uint8_t *name, const uint8_t *salt, uint8_t saltlen,
-		  uint16_t iterations, uint8_t out[SL_NSEC3_HASH_LEN])
+int sl_nsec3_hash(const uint8_t *name, const uint8_t *salt, uint8_t saltlen, uint16_t iterations,
+		  uint8_t out[SL_NSEC3_HASH_LEN])
 {
 	uint8_t canon[SL_NAME_MAXLEN];
 	size_t len;

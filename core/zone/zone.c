@@ -296,21 +296,39 @@ static uint16_t sig_covered(const sl_rrset_t *rs)
 	return rs->data_len >= 4 ? (uint16_t)(rs->data[2] << 8 | rs->data[3]) : 0;
 }
 
-/*
- * Binary search in the node's RRsets, ordered by (type, covered type for
- * RRSIG). @p covered is only compared for RRSIG; -1 finds the first RRSIG.
- */
-static const sl_rrset_t *rrset_search(const sl_node_t *node, uint16_t type, int32_t covered)
+const sl_rrset_t *sl_node_rrset(const sl_node_t *node, uint16_t type)
 {
 	unsigned lo = 0, hi = node ? node->nrrsets : 0;
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
-		const sl_rrset_t *rs = &node->rrsets[mid];
-		int32_t c = (int32_t)rs->type - type;
+		uint16_t t = node->rrsets[mid].type;
 
-		if (c == 0 && type == SL_TYPE_RRSIG)
-			c = covered < 0 ? 1 : (int32_t)sig_covered(rs) - covered;
+		if (t == type) {
+			/* RRSIGs: one RRset per covered type; the first of them. */
+			while (type == SL_TYPE_RRSIG && mid > 0 && node->rrsets[mid - 1].type == type)
+				mid--;
+			return &node->rrsets[mid];
+		}
+		if (t < type)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const sl_rrset_t *sl_node_rrsig(const sl_node_t *node, uint16_t covered)
+{
+	unsigned lo = 0, hi = node ? node->nrrsets : 0;
+
+	/* Ordered by (type, covered type for RRSIG). */
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		const sl_rrset_t *rs = &node->rrsets[mid];
+		int c = rs->type != SL_TYPE_RRSIG ? (int)rs->type - SL_TYPE_RRSIG
+						  : (int)sig_covered(rs) - covered;
+
 		if (c == 0)
 			return rs;
 		if (c < 0)
@@ -318,19 +336,7 @@ static const sl_rrset_t *rrset_search(const sl_node_t *node, uint16_t type, int3
 		else
 			hi = mid;
 	}
-	if (covered < 0 && lo < (node ? node->nrrsets : 0) && node->rrsets[lo].type == type)
-		return &node->rrsets[lo];
 	return NULL;
-}
-
-const sl_rrset_t *sl_node_rrset(const sl_node_t *node, uint16_t type)
-{
-	return rrset_search(node, type, -1);
-}
-
-const sl_rrset_t *sl_node_rrsig(const sl_node_t *node, uint16_t covered)
-{
-	return rrset_search(node, SL_TYPE_RRSIG, covered);
 }
 
 const uint8_t *sl_rrset_next(const sl_rrset_t *rrset, const uint8_t *prev, uint16_t *rdlen)

@@ -1356,6 +1356,163 @@ START_TEST(test_rrsig_per_type)
 }
 END_TEST
 
+/* ---- denial lookups (NSEC walk, NSEC3 index) ------------------------------- */
+
+/* Brute force: the greatest authoritative node <= name with an NSEC. */
+static const sl_node_t *brute_nsec_prev(const sl_zone_version_t *v, const uint8_t *name)
+{
+	sl_zone_iter_t it;
+	const sl_node_t *n, *best = NULL;
+
+	sl_zone_iter_init(&it, v);
+	while ((n = sl_zone_iter_next(&it)) != NULL && sl_name_compare(n->owner, name) <= 0) {
+		if (!(n->flags & SL_NODE_NONAUTH) && sl_node_rrset(n, SL_TYPE_NSEC))
+			best = n;
+	}
+	return best;
+}
+
+/* Brute force for sl_zone_nsec3_find(): match, or the greatest NSEC3 owner below (wrapping). */
+static int brute_nsec3(const sl_zone_version_t *v, const uint8_t *owner, const sl_node_t **m,
+		       const sl_node_t **c)
+{
+	sl_zone_iter_t it;
+	const sl_node_t *n, *last = NULL, *below = NULL;
+	unsigned apex_labels = sl_name_labels(origin);
+
+	*m = *c = NULL;
+	sl_zone_iter_init(&it, v);
+	while ((n = sl_zone_iter_next(&it)) != NULL) {
+		if (sl_name_labels(n->owner) != apex_labels + 1 || !sl_node_rrset(n, SL_TYPE_NSEC3))
+			continue;
+		last = n;
+		int cmp = sl_name_compare(n->owner, owner);
+
+		if (cmp == 0)
+			*m = n;
+		else if (cmp < 0)
+			below = n;
+	}
+	if (!last)
+		return SL_EINVAL;
+	if (*m)
+		return SL_OK;
+	*c = below ? below : last;
+	return SL_ENOTFOUND;
+}
+
+static void hash_label(unsigned *seed, uint8_t *out)
+{
+	static const char b32[] = "0123456789abcdefghijklmnopqrstuv";
+
+	out[0] = 32;
+	for (int i = 1; i <= 32; i++)
+		out[i] = (uint8_t)b32[(unsigned)rand_r(seed) % 32];
+	memcpy(out + 33, origin, sl_name_len(origin));
+}
+
+static void check_denial(const sl_zone_version_t *v, unsigned seed,
+			 const uint8_t (*h)[SL_NAME_MAXLEN], size_t nh)
+{
+	uint8_t name[SL_NAME_MAXLEN];
+
+	for (int q = 0; q < 400; q++) {
+		const sl_node_t *want, *got;
+
+		rand_name(&seed, name);
+		want = brute_nsec_prev(v, name);
+		got = sl_zone_nsec_previous(v, name);
+		ck_assert_msg(got == want, "nsec_previous(%s): %s, want %s", T(name),
+			      got ? T(got->owner) : "NULL", want ? T(want->owner) : "NULL");
+	}
+	for (int q = 0; q < 400; q++) {
+		const sl_node_t *m1, *c1, *m2, *c2;
+
+		if (q % 4 == 0 && nh)
+			memcpy(name, h[(unsigned)rand_r(&seed) % nh], SL_NAME_MAXLEN);
+		else
+			hash_label(&seed, name);
+		int r1 = sl_zone_nsec3_find(v, name, &m1, &c1);
+		int r2 = brute_nsec3(v, name, &m2, &c2);
+
+		ck_assert_int_eq(r1, r2);
+		ck_assert_ptr_eq(m1, m2);
+		ck_assert_ptr_eq(c1, c2);
+	}
+}
+
+START_TEST(test_denial_lookups)
+{
+	static const uint8_t nsec_rd[] = { 1, 'x', 0, 0, 1, 0x40 };   /* "x." A */
+	static const uint8_t nsec3_rd[] = { 1, 0, 0, 0, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+					    11, 12, 13, 14, 15, 16, 17, 18, 19, 20 };
+	static uint8_t hashes[120][SL_NAME_MAXLEN];
+	sl_zone_t *z = mkzone();
+	sl_zone_txn_t *txn;
+	uint8_t name[SL_NAME_MAXLEN];
+	unsigned seed = 7;
+	char err[4096];
+
+	ck_assert_int_eq(sl_zone_txn_begin(z, SL_TXN_EMPTY, &txn), SL_OK);
+	add_soa_ns(txn);
+	ck_assert_int_eq(sl_zone_txn_add(txn, origin, SL_TYPE_NSEC, 300, nsec_rd, sizeof(nsec_rd),
+					 NULL), SL_OK);
+	for (int i = 0; i < 300; i++) {
+		rand_name(&seed, name);
+		unsigned r = (unsigned)rand_r(&seed) % 10;
+
+		if (r == 0 && sl_name_labels(name) == sl_name_labels(origin) + 1) {
+			/* A cut with glue below it, signed only on its NSEC. */
+			uint8_t glue[SL_NAME_MAXLEN] = { 2, 'n', 's' };
+
+			memcpy(glue + 3, name, sl_name_len(name));
+			ck_assert_int_eq(sl_zone_txn_add(txn, name, SL_TYPE_NS, 3600, glue,
+							 (uint16_t)sl_name_len(glue), NULL), SL_OK);
+			ck_assert_int_eq(sl_zone_txn_add(txn, glue, SL_TYPE_A, 3600, a_rdata, 4,
+							 NULL), SL_OK);
+		} else {
+			ck_assert_int_eq(sl_zone_txn_add(txn, name, SL_TYPE_A, 3600, a_rdata, 4,
+							 NULL), SL_OK);
+		}
+		/* Most names get an NSEC, some not (an unsigned cut, a sparse chain). */
+		if (r != 1)
+			ck_assert_int_eq(sl_zone_txn_add(txn, name, SL_TYPE_NSEC, 300, nsec_rd,
+							 sizeof(nsec_rd), NULL), SL_OK);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(hashes); i++) {
+		hash_label(&seed, hashes[i]);
+		if (i < 80)
+			ck_assert_int_eq(sl_zone_txn_add(txn, hashes[i], SL_TYPE_NSEC3, 300, nsec3_rd,
+							 sizeof(nsec3_rd), NULL), SL_OK);
+	}
+	ck_assert_msg(sl_zone_txn_commit(txn, NULL, err, sizeof(err)) == SL_OK, "%s", err);
+	ck_assert(sl_zone_has_nsec3(sl_zone_current(z)));
+	check_denial(sl_zone_current(z), 11, hashes, 80);
+
+	/* Incremental: 20 NSEC3 go, 40 come, one name loses its NSEC3 but keeps data. */
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(sl_zone_txn_remove_rrset(txn, hashes[i], SL_TYPE_NSEC3), SL_OK);
+	for (int i = 80; i < 120; i++)
+		ck_assert_int_eq(sl_zone_txn_add(txn, hashes[i], SL_TYPE_NSEC3, 300, nsec3_rd,
+						 sizeof(nsec3_rd), NULL), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_add(txn, hashes[20], SL_TYPE_A, 300, a_rdata, 4, NULL), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_remove_rrset(txn, hashes[20], SL_TYPE_NSEC3), SL_OK);
+	ck_assert_msg(sl_zone_txn_commit(txn, NULL, err, sizeof(err)) == SL_OK, "%s", err);
+	check_denial(sl_zone_current(z), 12, hashes + 20, 100);
+	check_invariants(sl_zone_current(z));
+
+	/* Every NSEC3 gone: no chain. */
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	for (int i = 21; i < 120; i++)
+		ck_assert_int_eq(sl_zone_txn_remove_rrset(txn, hashes[i], SL_TYPE_NSEC3), SL_OK);
+	ck_assert_msg(sl_zone_txn_commit(txn, NULL, err, sizeof(err)) == SL_OK, "%s", err);
+	ck_assert(!sl_zone_has_nsec3(sl_zone_current(z)));
+	check_denial(sl_zone_current(z), 13, NULL, 0);
+	sl_zone_put(z);
+}
+END_TEST
+
 /* ---- semantic checks ------------------------------------------------------ */
 
 struct check_case {
@@ -1372,7 +1529,9 @@ static const struct check_case check_cases[] = {
 	  { SOA, NS, "@ 0 NSEC3PARAM 1 0 101 aabbccdd" },
 	  "NSEC3PARAM: NSEC3 iterations 101 exceed the limit of 100" },
 	{ "NSEC3 record iterations over 100",
-	  { SOA, NS, "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom 300 NSEC3 1 1 500 - 2t7b4g4vsa5smi47k61mv5bv1a22bojr A" },
+	  { SOA, NS,
+	    "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom 300 NSEC3 1 1 500 - "
+	    "2t7b4g4vsa5smi47k61mv5bv1a22bojr A" },
 	  "NSEC3 iterations 500 exceed the limit of 100" },
 	{ "no SOA", { NS }, "example.com.: no SOA record at the zone apex" },
 	{ "two SOAs", { SOA, "@ 3600 SOA ns1 host 2 7200 3600 1209600 300", NS },
@@ -2103,6 +2262,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_exact);
 	tcase_add_test(tc, test_ent_and_nxdomain);
 	tcase_add_test(tc, test_rrsig_per_type);
+	tcase_add_test(tc, test_denial_lookups);
 	tcase_add_test(tc, test_cut_and_dname);
 	tcase_add_test(tc, test_dname_at_apex);
 	tcase_add_test(tc, test_root_zone);
