@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			s->sin6_family = AF_INET6;
 			inet_pton(AF_INET6, addrs[i], &s->sin6_addr);
 		}
-		geo_db_locate(&db, (struct sockaddr *)&ss, &loc);
+		geo_db_locate(&db, (struct sockaddr *)&ss, GEO_NEED_ALL, &loc);
 		check_loc(&loc, bits);
 		geo_db_asn(&db, (struct sockaddr *)&ss, &loc);
 		check_loc(&loc, bits);

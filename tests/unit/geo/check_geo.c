@@ -71,7 +71,7 @@ START_TEST(test_db_locate)
 		struct sockaddr_storage ss;
 		geo_loc_t loc;
 		make_addr(LOCATIONS[i].addr, &ss);
-		geo_db_locate(&db, (struct sockaddr *)&ss, &loc);
+		geo_db_locate(&db, (struct sockaddr *)&ss, GEO_NEED_ALL, &loc);
 		ck_assert_msg(loc.found == LOCATIONS[i].found, "%s", LOCATIONS[i].addr);
 		ck_assert_str_eq(loc.country, LOCATIONS[i].country);
 		ck_assert_str_eq(loc.continent, LOCATIONS[i].continent);
@@ -90,7 +90,7 @@ START_TEST(test_db_locate)
 	struct sockaddr_storage ss;
 	geo_loc_t loc;
 	make_addr("89.160.20.112", &ss);
-	geo_db_locate(&db, (struct sockaddr *)&ss, &loc);
+	geo_db_locate(&db, (struct sockaddr *)&ss, GEO_NEED_ALL, &loc);
 	ck_assert_str_eq(loc.country, "SE");
 	ck_assert_str_eq(loc.continent, "EU");
 	geo_db_close(&db);
@@ -166,7 +166,7 @@ START_TEST(test_db_truncated)
 			struct sockaddr_storage ss;
 			geo_loc_t loc;
 			make_addr("89.160.20.112", &ss);
-			geo_db_locate(&db, (struct sockaddr *)&ss, &loc);
+			geo_db_locate(&db, (struct sockaddr *)&ss, GEO_NEED_ALL, &loc);
 			geo_db_close(&db);
 		}
 	}
