@@ -10,7 +10,7 @@ BUILD="build-essential autoconf automake libtool pkg-config
 libev-dev libssl-dev libjansson-dev libsqlite3-dev libmaxminddb-dev check"
 # Real DNS peers and clients the tests compare against, sanitizer runtime for
 # clang's libFuzzer, and python for the system tests.
-TEST="knot-dnsutils dnsutils ldnsutils knot knot-module-geoip nsd bind9 python3 python3-dnspython
+TEST="knot-dnsutils dnsutils ldnsutils knot knot-module-geoip gdnsd nsd bind9 python3 python3-dnspython
 python3-pytest clang libclang-rt-14-dev"
 
 want="$BUILD"
@@ -30,6 +30,6 @@ $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 # Debian starts these services on install; the tests run their own instances.
-for svc in knot nsd named bind9; do
+for svc in knot nsd named bind9 gdnsd; do
 	$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done
