@@ -10,9 +10,24 @@ BUILD="build-essential autoconf automake libtool pkg-config
 libev-dev libssl-dev libjansson-dev libsqlite3-dev libmaxminddb-dev check"
 # Real DNS peers and clients the tests compare against, sanitizer runtime for
 # clang's libFuzzer, python for the system tests (cryptography: dnspython's DNSSEC
-# validation), dnsperf for the rate-limit flood.
-TEST="knot-dnsutils dnsutils ldnsutils knot knot-module-geoip nsd bind9 python3 python3-dnspython
-python3-pytest python3-cryptography clang libclang-rt-14-dev dnsperf"
+# validation), dnsperf for the rate-limit flood. One package per line.
+TEST="
+knot-dnsutils
+dnsutils
+ldnsutils
+knot
+knot-module-geoip
+gdnsd
+nsd
+bind9
+python3
+python3-dnspython
+python3-pytest
+python3-cryptography
+clang
+libclang-rt-14-dev
+dnsperf
+"
 
 want="$BUILD"
 [ "${1:-}" = "--test" ] && want="$BUILD $TEST"
@@ -31,6 +46,6 @@ $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 # Debian starts these services on install; the tests run their own instances.
-for svc in knot nsd named bind9; do
+for svc in knot nsd named bind9 gdnsd; do
 	$SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done

@@ -97,11 +97,21 @@ typedef struct geo_loc {
 
 /**
  * Looks @p addr up (sockaddr_in or sockaddr_in6) in a location database:
- * country (or registered_country when absent), continent, subdivisions.
+ * country (or registered_country when absent), continent, subdivisions, as
+ * far as @p need (GEO_NEED_* bits) asks; the others are left empty.
  * Allocation-free. @p loc->netmask is in the address family's own bits
  * (an IPv4 address in an IPv6 tree gets 0..32).
  */
-void geo_db_locate(const geo_db_t *db, const struct sockaddr *addr, geo_loc_t *loc);
+void geo_db_locate(const geo_db_t *db, const struct sockaddr *addr, unsigned need,
+		   geo_loc_t *loc);
+
+/** What geo_db_locate() reads (bit set): only what a name's rules use. */
+enum geo_need {
+	GEO_NEED_COUNTRY = 1,     /**< country (registered country when absent) */
+	GEO_NEED_CONTINENT = 2,   /**< continent code */
+	GEO_NEED_SUBDIVISION = 4, /**< subdivisions */
+	GEO_NEED_ALL = 7,         /**< all of them */
+};
 
 /** Looks @p addr up in an ASN database: loc->asn and loc->netmask. Allocation-free. */
 void geo_db_asn(const geo_db_t *db, const struct sockaddr *addr, geo_loc_t *loc);
@@ -191,6 +201,7 @@ typedef struct geo_name {
 	geo_rule_t *rules;               /**< the map, in order */
 	unsigned nrules;                 /**< its length */
 	bool located;                    /**< some rule depends on the client's location */
+	unsigned need;                   /**< GEO_NEED_* the rules read from the database */
 } geo_name_t;
 
 /** The instance. */

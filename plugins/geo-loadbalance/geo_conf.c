@@ -632,6 +632,10 @@ static void load_name(struct ctx *c, geo_name_t *n, const char *key, json_t *obj
 			after_default = true;
 		if (rule->kind != GEO_MATCH_DEFAULT)
 			n->located = true;
+		n->need |= rule->kind == GEO_MATCH_COUNTRY	 ? GEO_NEED_COUNTRY
+			   : rule->kind == GEO_MATCH_CONTINENT	 ? GEO_NEED_CONTINENT
+			   : rule->kind == GEO_MATCH_SUBDIVISION ? GEO_NEED_SUBDIVISION
+								 : 0;
 	}
 }
 

@@ -228,7 +228,8 @@ static bool lookup(const geo_db_t *db, const struct sockaddr *addr, MMDB_entry_s
 	return true;
 }
 
-void geo_db_locate(const geo_db_t *db, const struct sockaddr *addr, geo_loc_t *loc)
+void geo_db_locate(const geo_db_t *db, const struct sockaddr *addr, unsigned need,
+		   geo_loc_t *loc)
 {
 	static const char *const country[] = { "country", "iso_code", NULL };
 	static const char *const registered[] = { "registered_country", "iso_code", NULL };
@@ -247,11 +248,14 @@ void geo_db_locate(const geo_db_t *db, const struct sockaddr *addr, geo_loc_t *l
 	if (!lookup(db, addr, &entry, &loc->netmask))
 		return;
 	loc->found = true;
-	get_code(&entry, country, loc->country, sizeof(loc->country));
-	if (!loc->country[0])
-		get_code(&entry, registered, loc->country, sizeof(loc->country));
-	get_code(&entry, continent, loc->continent, sizeof(loc->continent));
-	for (unsigned i = 0; i < GEO_MAX_SUBDIVISIONS; i++) {
+	if (need & (GEO_NEED_COUNTRY | GEO_NEED_SUBDIVISION)) {
+		get_code(&entry, country, loc->country, sizeof(loc->country));
+		if (!loc->country[0])
+			get_code(&entry, registered, loc->country, sizeof(loc->country));
+	}
+	if (need & GEO_NEED_CONTINENT)
+		get_code(&entry, continent, loc->continent, sizeof(loc->continent));
+	for (unsigned i = 0; (need & GEO_NEED_SUBDIVISION) && i < GEO_MAX_SUBDIVISIONS; i++) {
 		get_code(&entry, subdiv[i], loc->subdiv[loc->nsubdiv], sizeof(loc->subdiv[0]));
 		if (!loc->subdiv[loc->nsubdiv][0])
 			break;

@@ -54,8 +54,8 @@ struct located {
 	geo_loc_t loc, asn;
 };
 
-static bool match_db(const geo_t *g, const geo_rule_t *r, const struct sockaddr *sa,
-		     struct located *l, unsigned *need)
+static bool match_db(const geo_t *g, const geo_name_t *name, const geo_rule_t *r,
+		     const struct sockaddr *sa, struct located *l, unsigned *need)
 {
 	if (r->kind == GEO_MATCH_ASN) {
 		if (!l->have_asn) {
@@ -67,7 +67,8 @@ static bool match_db(const geo_t *g, const geo_rule_t *r, const struct sockaddr 
 		return l->asn.asn != 0 && l->asn.asn == r->asn;
 	}
 	if (!l->have_loc) {
-		geo_db_locate(atomic_load_explicit(&g->db, memory_order_acquire), sa, &l->loc);
+		geo_db_locate(atomic_load_explicit(&g->db, memory_order_acquire), sa, name->need,
+			      &l->loc);
 		l->have_loc = true;
 	}
 	*need = l->loc.netmask;
@@ -106,7 +107,7 @@ const geo_rule_t *geo_match(const geo_t *g, const geo_name_t *name, const struct
 		else if (r->kind == GEO_MATCH_NETWORK)
 			hit = match_network(&r->prefix, addr, &need);
 		else
-			hit = match_db(g, r, addr, &l, &need);
+			hit = match_db(g, name, r, addr, &l, &need);
 		if (need > widest)
 			widest = need;
 		if (hit)

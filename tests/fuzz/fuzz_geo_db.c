@@ -22,6 +22,21 @@
 #include "geo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__lsan_default_suppressions(void);
+
+/*
+ * libmaxminddb 1.7.1 (Debian 12) leaks two blocks (~4.6 KB) inside
+ * MMDB_open() when a file's metadata section holds corrupt data (its error
+ * path does not free the decoded metadata pool; MMDB_close() after the
+ * failure does not reach them). The plugin opens a given version of a file
+ * at most once per configuration load or file change, so it is bounded;
+ * the fuzzer would report it on every such input, so it is suppressed here
+ * and only for that library.
+ */
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libmaxminddb.so\n";
+}
 
 static void check_loc(const geo_loc_t *loc, unsigned bits)
 {
@@ -71,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			s->sin6_family = AF_INET6;
 			inet_pton(AF_INET6, addrs[i], &s->sin6_addr);
 		}
-		geo_db_locate(&db, (struct sockaddr *)&ss, &loc);
+		geo_db_locate(&db, (struct sockaddr *)&ss, GEO_NEED_ALL, &loc);
 		check_loc(&loc, bits);
 		geo_db_asn(&db, (struct sockaddr *)&ss, &loc);
 		check_loc(&loc, bits);

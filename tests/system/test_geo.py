@@ -143,6 +143,8 @@ def geo_config(port, zone_file, http_port=None, tcp_port=None, **geo_overrides):
                                  "rise": RISE, "fall": FALL}}
         geo["pools"]["dc1"] = {"check": "web", "A": ["127.0.1.1"]}
         geo["pools"]["dc2"] = {"check": "web", "A": ["127.0.1.2"]}
+        geo["pools"]["both"] = {"check": "web", "A": ["127.0.1.1", "127.0.1.2"]}
+        geo["names"]["both"] = {"map": [{"match": "default", "pools": ["both"]}]}
         geo["names"]["www"] = {"ttl": 5, "map": [
             {"match": "continent:EU", "pools": ["dc1", "dc2"]},
             {"match": "default", "pools": ["dc2", "dc1"]}]}
@@ -303,6 +305,22 @@ def test_http_failover_and_return(start_server, zone_file, backends, tmp_path):
     # Clients elsewhere (default rule) prefer dc2 throughout.
     assert ask(srv, "www.geo.test.", "216.160.83.56/32")[1] == ["127.0.1.2"]
     srv.assert_healthy()
+
+
+def test_members_down_are_left_out(start_server, zone_file, backends):
+    """In one pool, a member that is down is not answered; all down: fail open with all."""
+    port = free_port()
+    srv = start_server(cfg=geo_config(port, zone_file, http_port=backends[0].port), port=port)
+    both = lambda: sorted(ask(srv, "both.geo.test.")[1])  # noqa: E731
+    assert both() == ["127.0.1.1", "127.0.1.2"]
+    backends[1].healthy = False
+    assert wait_until(lambda: both() == ["127.0.1.1"], DOWN_MAX), srv.stderr()
+    backends[0].healthy = False
+    assert wait_log(srv, 'both.geo.test., rule "default": every pool is down',
+                    timeout=DOWN_MAX + 1), srv.stderr()
+    assert both() == ["127.0.1.1", "127.0.1.2"]
+    backends[1].healthy = True
+    assert wait_until(lambda: both() == ["127.0.1.2"], UP_MAX), srv.stderr()
 
 
 def test_server_that_stops_answering(start_server, zone_file, backends):

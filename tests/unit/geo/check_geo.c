@@ -71,7 +71,7 @@ START_TEST(test_db_locate)
 		struct sockaddr_storage ss;
 		geo_loc_t loc;
 		make_addr(LOCATIONS[i].addr, &ss);
-		geo_db_locate(&db, (struct sockaddr *)&ss, &loc);
+		geo_db_locate(&db, (struct sockaddr *)&ss, GEO_NEED_ALL, &loc);
 		ck_assert_msg(loc.found == LOCATIONS[i].found, "%s", LOCATIONS[i].addr);
 		ck_assert_str_eq(loc.country, LOCATIONS[i].country);
 		ck_assert_str_eq(loc.continent, LOCATIONS[i].continent);
@@ -90,7 +90,7 @@ START_TEST(test_db_locate)
 	struct sockaddr_storage ss;
 	geo_loc_t loc;
 	make_addr("89.160.20.112", &ss);
-	geo_db_locate(&db, (struct sockaddr *)&ss, &loc);
+	geo_db_locate(&db, (struct sockaddr *)&ss, GEO_NEED_ALL, &loc);
 	ck_assert_str_eq(loc.country, "SE");
 	ck_assert_str_eq(loc.continent, "EU");
 	geo_db_close(&db);
@@ -166,7 +166,7 @@ START_TEST(test_db_truncated)
 			struct sockaddr_storage ss;
 			geo_loc_t loc;
 			make_addr("89.160.20.112", &ss);
-			geo_db_locate(&db, (struct sockaddr *)&ss, &loc);
+			geo_db_locate(&db, (struct sockaddr *)&ss, GEO_NEED_ALL, &loc);
 			geo_db_close(&db);
 		}
 	}
@@ -233,7 +233,7 @@ static const char ZONE[] = "$ORIGIN example.com.\n$TTL 3600\n"
 			   "@ SOA ns hostmaster 1 7200 3600 1209600 300\n@ NS ns\n"
 			   "ns A 192.0.2.1\nwww A 192.0.2.99\nwww TXT \"geo\"\n"
 			   "nomatch A 192.0.2.98\nalias A 192.0.2.97\n"
-			   "target A 192.0.2.77\n";
+			   "target A 192.0.2.77\nalias2 CNAME www\n";
 
 /* The map of the example, with more kinds of rule. */
 #define GEO_CONF                                                                                \
@@ -560,6 +560,28 @@ START_TEST(test_cname_pools)
 }
 END_TEST
 
+/* A zone-file CNAME to a geo name: the core offers the target to the plugin first. */
+START_TEST(test_cname_into_geo_name)
+{
+	resp_t r;
+	ask("alias2.example.com.", SL_TYPE_A, "89.160.20.112/32", &r);
+	ck_assert_uint_eq(r.rcode, SL_RCODE_NOERROR);
+	ck_assert_uint_eq(r.an, 2);
+	ck_assert_uint_eq(r.types[0], SL_TYPE_CNAME);
+	ck_assert_str_eq(r.addrs[0], "www.example.com.");
+	ck_assert_uint_eq(r.types[1], SL_TYPE_A);
+	ck_assert_str_eq(r.addrs[1], "198.51.100.10"); /* Sweden's pool, not the placeholder */
+	ck_assert_uint_eq(r.scope, 28);
+	/* NODATA after the CNAME (the us pool has no AAAA): the CNAME and the SOA. */
+	ask("alias2.example.com.", SL_TYPE_AAAA, "89.160.20.112/32", &r);
+	ck_assert_uint_eq(r.rcode, SL_RCODE_NOERROR);
+	ck_assert_uint_eq(r.an, 1);
+	ck_assert_uint_eq(r.types[0], SL_TYPE_CNAME);
+	ck_assert_uint_eq(r.ns, 1);
+	ck_assert_uint_eq(r.ns_types[0], SL_TYPE_SOA);
+}
+END_TEST
+
 START_TEST(test_ecs_off_uses_source)
 {
 	resp_t r;
@@ -774,6 +796,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_eu_weights_and_failover_order);
 	tcase_add_test(tc, test_nodata_and_pass);
 	tcase_add_test(tc, test_cname_pools);
+	tcase_add_test(tc, test_cname_into_geo_name);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("ecs-off");
 	tcase_add_checked_fixture(tc, setup_geo_noecs, teardown_geo);
