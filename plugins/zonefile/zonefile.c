@@ -129,7 +129,8 @@ static int add_record(void *arg, const sl_zscan_record_t *rr)
 
 /*
  * Parses the file into a fresh transaction and commits it. Returns SL_OK when
- * the new version is live; otherwise logs every problem (up to
+ * the new version is live, SL_EEXIST when the zone's journal kept its own
+ * newer version (logged as a notice); otherwise logs every problem (up to
  * ZF_MAX_ERRORS) and stores how many there were in @p nerrors.
  */
 static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
@@ -175,6 +176,19 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 		return ret != SL_OK ? ret : SL_ECONFIG;
 	}
 	ret = sl_zone_txn_commit(ctx.txn, &zf->limits, errbuf, sizeof(errbuf));
+	if (ret == SL_EEXIST) {
+		/*
+		 * The zone's journal holds this serial or a newer one (updates
+		 * made since the file was written): not a failure, the journal's
+		 * version keeps serving. Remembered as loaded, so an unchanged
+		 * file is not parsed again at every reload check.
+		 */
+		sl_instance_log(zf->inst, SL_LOG_NOTICE, "%s not loaded: %s", zf->file, errbuf);
+		*nerrors = 0;
+		zf->loaded = st;
+		zf->have_loaded = true;
+		return SL_EEXIST;
+	}
 	if (ret != SL_OK) {
 		/* One log line per problem the checks found. */
 		char *save = NULL;
@@ -205,7 +219,8 @@ static void *loader_main(void *arg)
 {
 	struct zonefile *zf = arg;
 	unsigned nerrors;
-	if (load_zone(zf, false, &nerrors) != SL_OK) {
+	int ret = load_zone(zf, false, &nerrors);
+	if (ret != SL_OK && ret != SL_EEXIST) {
 		if (sl_zone_current(zf->zone))
 			sl_instance_log(zf->inst, SL_LOG_ERROR,
 					"%s not loaded: still serving the previous version",
