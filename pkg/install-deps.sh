@@ -9,9 +9,10 @@ set -eu
 BUILD="build-essential autoconf automake libtool pkg-config
 libev-dev libssl-dev libjansson-dev libsqlite3-dev libmaxminddb-dev check"
 # Real DNS peers and clients the tests compare against, sanitizer runtime for
-# clang's libFuzzer, and python for the system tests.
+# clang's libFuzzer, python for the system tests, and the sqlite3 shell they
+# read the journal with.
 TEST="knot-dnsutils dnsutils ldnsutils knot nsd bind9 python3 python3-dnspython
-python3-pytest clang libclang-rt-14-dev"
+python3-pytest clang libclang-rt-14-dev sqlite3"
 
 want="$BUILD"
 [ "${1:-}" = "--test" ] && want="$BUILD $TEST"

@@ -97,11 +97,17 @@ static int sqlerr(jdb_t *j, char *err, size_t errlen, const char *what)
 	return SL_EIO;
 }
 
-static int exec(jdb_t *j, const char *sql, char *err, size_t errlen)
+/* Runs @p sql; a failure is reported as "PATH: @p what: SQLite's message". */
+static int exec_as(jdb_t *j, const char *sql, const char *what, char *err, size_t errlen)
 {
 	if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return sqlerr(j, err, errlen, sql);
+		return sqlerr(j, err, errlen, what);
 	return SL_OK;
+}
+
+static int exec(jdb_t *j, const char *sql, char *err, size_t errlen)
+{
+	return exec_as(j, sql, sql, err, errlen);
 }
 
 static int prepare(jdb_t *j, const char *sql, sqlite3_stmt **st, char *err, size_t errlen)
@@ -158,7 +164,7 @@ static int create_schema(jdb_t *j, char *err, size_t errlen)
 
 	if (sl_name_to_text(j->apex, zone, sizeof(zone)) < 0)
 		return SL_EINVAL;
-	if ((rc = exec(j, "BEGIN IMMEDIATE", err, errlen)) != SL_OK)
+	if ((rc = exec_as(j, "BEGIN IMMEDIATE", "cannot write", err, errlen)) != SL_OK)
 		return rc;
 	if ((rc = exec(j, schema_sql, err, errlen)) == SL_OK &&
 	    (rc = meta_set(j, "schema_version", SCHEMA_VERSION, err, errlen)) == SL_OK &&
@@ -265,9 +271,10 @@ int jdb_open(const char *path, const uint8_t *apex, bool readonly, jdb_t **out, 
 	sqlite3_extended_result_codes(j->db, 1);
 	j->readonly = readonly || sqlite3_db_readonly(j->db, "main") == 1;
 	/* Durable when COMMIT returns: the WAL is synced at every commit. */
-	if (!j->readonly && (rc = exec(j, "PRAGMA journal_mode = WAL", err, errlen)) != SL_OK)
+	if (!j->readonly &&
+	    (rc = exec_as(j, "PRAGMA journal_mode = WAL", "cannot open", err, errlen)) != SL_OK)
 		goto fail;
-	if ((rc = exec(j, "PRAGMA synchronous = FULL", err, errlen)) != SL_OK)
+	if ((rc = exec_as(j, "PRAGMA synchronous = FULL", "cannot open", err, errlen)) != SL_OK)
 		goto fail;
 	sqlite3_stmt *st;
 	if ((rc = prepare(j, "SELECT count(*) FROM sqlite_master", &st, err, errlen)) != SL_OK)
@@ -623,7 +630,7 @@ int jdb_write_snapshot(jdb_t *j, const sl_zone_version_t *version, char *err, si
 	char serial[16];
 	int rc;
 
-	if ((rc = exec(j, "BEGIN IMMEDIATE", err, errlen)) != SL_OK)
+	if ((rc = exec_as(j, "BEGIN IMMEDIATE", "cannot write", err, errlen)) != SL_OK)
 		return rc;
 	if ((rc = exec(j, "DELETE FROM change_rrs; DELETE FROM changes; DELETE FROM snapshot",
 		       err, errlen)) != SL_OK ||
@@ -637,7 +644,7 @@ int jdb_write_snapshot(jdb_t *j, const sl_zone_version_t *version, char *err, si
 		goto fail;
 	snprintf(serial, sizeof(serial), "%" PRIu32, sl_zone_serial(version));
 	if ((rc = meta_set(j, "snapshot_serial", serial, err, errlen)) != SL_OK ||
-	    (rc = exec(j, "COMMIT", err, errlen)) != SL_OK)
+	    (rc = exec_as(j, "COMMIT", "cannot commit", err, errlen)) != SL_OK)
 		goto fail;
 	j->empty = false;
 	j->serial = sl_zone_serial(version);
@@ -726,7 +733,7 @@ int jdb_append(jdb_t *j, const jchange_t *c, const jdb_limits_t *lim, size_t *fo
 	int rc, seq = 0;
 
 	*folded = 0;
-	if ((rc = exec(j, "BEGIN IMMEDIATE", err, errlen)) != SL_OK)
+	if ((rc = exec_as(j, "BEGIN IMMEDIATE", "cannot write", err, errlen)) != SL_OK)
 		return rc;
 	if ((rc = prepare(j, "INSERT INTO changes (serial_from, serial_to, committed_at, size) "
 			     "VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3)",
@@ -767,7 +774,7 @@ int jdb_append(jdb_t *j, const jchange_t *c, const jdb_limits_t *lim, size_t *fo
 	sqlite3_finalize(st);
 	st = NULL;
 	if ((rc = compact(j, lim, folded, err, errlen)) != SL_OK ||
-	    (rc = exec(j, "COMMIT", err, errlen)) != SL_OK)
+	    (rc = exec_as(j, "COMMIT", "cannot commit", err, errlen)) != SL_OK)
 		goto fail;
 	j->serial = c->serial_to;
 	return SL_OK;

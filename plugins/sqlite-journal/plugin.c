@@ -138,9 +138,10 @@ static int journal_write(void *arg, const sl_zone_t *zone, const sl_zone_version
 		return SL_OK;
 	pthread_mutex_lock(&j->lock);
 	if (!j->db) {
-		snprintf(err, errlen, "%s is unusable (%s): no new version is accepted", j->path,
-			 j->failed);
-		rc = SL_EIO;
+		/* Logged when it failed; the committer reports this refusal. */
+		snprintf(err, errlen, "unusable (%s): no new version is accepted", j->failed);
+		pthread_mutex_unlock(&j->lock);
+		return SL_EIO;
 	} else if (jdb_empty(j->db)) {
 		rc = restart_history(j, to, err, errlen);
 		if (rc == SL_OK)
