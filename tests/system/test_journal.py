@@ -21,6 +21,7 @@ import dns.rrset
 import pytest
 
 from conftest import base_config, free_port, make_query, run_sluiced, write_config
+from knot_peer import KnotPeer, SecondaryZone, have_knotd
 
 ZONE = """$ORIGIN jr.test.
 $TTL 300
@@ -271,3 +272,40 @@ def test_transfer_acl_applies_to_ixfr(start_server, tmp_path):
     r = srv.tcp(q)
     assert r.rcode() == dns.rcode.REFUSED
     assert not r.answer
+
+
+# ---- knotd as a secondary: it fetches the change by IXFR ------------------------
+
+@pytest.mark.skipif(not have_knotd(), reason="knotd not installed")
+def test_knotd_secondary_fetches_ixfr(start_server, tmp_path, tmp_path_factory):
+    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
+    zone.write_text(V1)
+    port = free_port()
+    srv = start_server(cfg=journal_config(port, zone, db), port=port)
+    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    knot = KnotPeer(tmp_path_factory.mktemp("knot-secondary"),
+                    zones=[SecondaryZone("jr.test.", ("127.0.0.1", port))])
+    try:
+        knot.start(wait=False)
+        assert knot.wait_zone("jr.test.", serial=1, timeout=15) == 1
+        assert "AXFR, incoming" in knot.log(), knot.log()[-3000:]
+        reload_to(srv, zone, V2, 2)
+        reload_to(srv, zone, V3, 3)
+        out = knot.knotc("zone-refresh", "jr.test.")
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert knot.wait_zone("jr.test.", serial=3, timeout=15) == 3
+        log = knot.log()
+        assert "IXFR, incoming" in log, log[-3000:]
+        # Incremental, not a full transfer in IXFR form.
+        assert "fallback to AXFR" not in log and "AXFR-style" not in log, log[-3000:]
+        assert log.count("AXFR, incoming") == 2, log[-3000:]  # the first load only
+        assert "IXFR, incoming" in log.split("finished")[-2], log[-3000:]
+        # knotd applied exactly the change.
+        r = knot.udp(make_query("www.jr.test.", "A"))
+        assert [rd.to_text() for rrset in r.answer for rd in rrset] == ["192.0.2.20"]
+        r = knot.udp(make_query("old.jr.test.", "TXT"))
+        assert r.rcode() == dns.rcode.NXDOMAIN
+        r = knot.udp(make_query("mail.jr.test.", "MX"))
+        assert [rd.to_text() for rrset in r.answer for rd in rrset] == ["20 ns.jr.test."]
+    finally:
+        knot.stop()
