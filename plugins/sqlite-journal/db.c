@@ -26,8 +26,6 @@
 #define SCHEMA_VERSION "1"
 /* Milliseconds SQLite waits for another connection's lock (a sqlite3 shell). */
 #define BUSY_TIMEOUT_MS 5000
-/* Presentation RDATA: at most 4 characters per octet ("\DDD") plus quoting. */
-#define TEXT_CAP (4 * SL_RDATA_MAXLEN + 4096)
 /* An RR key: owner, type, RDATA. */
 #define KEY_CAP (SL_NAME_MAXLEN + 2 + SL_RDATA_MAXLEN)
 
@@ -38,7 +36,7 @@ struct jdb {
 	bool empty;               /* no snapshot yet */
 	bool readonly;            /* SQLite opened the file read-only */
 	uint32_t serial;          /* the journal's version */
-	char *text;               /* RDATA text buffer (TEXT_CAP) */
+	char *text;               /* RDATA text buffer (JTEXT_CAP) */
 	uint8_t *key;             /* RR key buffer (KEY_CAP) */
 	uint8_t *wire;            /* parsed RDATA buffer (SL_RDATA_MAXLEN) */
 };
@@ -256,7 +254,7 @@ int jdb_open(const char *path, const uint8_t *apex, bool readonly, jdb_t **out, 
 	int rc = SL_ENOMEM;
 
 	*out = NULL;
-	if (!j || !(j->path = strdup(path)) || !(j->text = malloc(TEXT_CAP)) ||
+	if (!j || !(j->path = strdup(path)) || !(j->text = malloc(JTEXT_CAP)) ||
 	    !(j->key = malloc(KEY_CAP)) || !(j->wire = malloc(SL_RDATA_MAXLEN))) {
 		snprintf(err, errlen, "%s: out of memory", path);
 		goto fail;
@@ -351,7 +349,7 @@ static int rr_to_text(jdb_t *j, const uint8_t *owner, uint16_t type, const uint8
 
 	if (sl_name_to_text(owner, t->owner, sizeof(t->owner)) < 0 ||
 	    sl_rrtype_to_text(type, t->type, sizeof(t->type)) < 0 ||
-	    (n = sl_rdata_to_text(type, rdata, rdlen, j->text, TEXT_CAP)) < 0) {
+	    (n = sl_rdata_to_text(type, rdata, rdlen, j->text, JTEXT_CAP)) < 0) {
 		seterr(j, err, errlen, "cannot print an RR of type %u", type);
 		return SL_EINVAL;
 	}

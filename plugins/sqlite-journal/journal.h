@@ -21,6 +21,9 @@
 #include <sluice/plugin.h>
 #include <sluice/zone.h>
 
+/** Room for one RR's presentation RDATA (at most 4 characters per octet, plus quoting). */
+#define JTEXT_CAP (4 * 65535 + 4096)
+
 /* ---- one change (change.c) ------------------------------------------------ */
 
 /**
@@ -206,5 +209,22 @@ void jhist_ref(jhist_t *hist);
  * @return true when there is one
  */
 bool jixfr_client_serial(const sl_msg_t *query, uint32_t *serial);
+
+/* ---- writing the zone file back (sync.c) --------------------------------------- */
+
+/**
+ * The serial of the first SOA in the master file @p path (names relative to
+ * @p origin). @return SL_OK, SL_ENOTFOUND (no file, or no SOA) or SL_ESYNTAX
+ * (an error before the SOA)
+ */
+int jsync_file_serial(const char *path, const uint8_t *origin, uint32_t *serial);
+
+/**
+ * Writes @p version as a master file at @p path, atomically: a temporary
+ * file beside it, fsync, rename over @p path, fsync of the directory.
+ * @return SL_OK, or SL_EIO / SL_ENOMEM / SL_EINVAL with @p err set
+ */
+int jsync_write(const sl_zone_version_t *version, const uint8_t *apex, const char *path,
+		char *err, size_t errlen);
 
 #endif /* SLUICE_JOURNAL_H */

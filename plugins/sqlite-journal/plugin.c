@@ -36,8 +36,9 @@ struct journal {
 	/* Set while start() publishes the journal's own version (the zone's
 	 * writer lock orders it with write(), which runs inside commits). */
 	bool replaying;
-	pthread_mutex_t lock;          /* db, failed, limits */
+	pthread_mutex_t lock;          /* db, failed, limits, latest */
 	jdb_t *db;                     /* NULL while unusable */
+	const sl_zone_version_t *latest; /* referenced: the last version accepted (sync_zone_file) */
 	char failed[768];              /* why it is unusable */
 	jdb_limits_t limits;
 	pthread_mutex_t hist_lock;     /* guards taking a reference to hist */
@@ -49,6 +50,10 @@ struct jplugin {
 	const char *path;              /* resolved database path */
 	jdb_limits_t limits;
 	struct journal *j;             /* after start() or adopt() */
+	long long sync;                /* sync_zone_file: seconds, 0 = off */
+	const char *zone_file;         /* the master file it writes */
+	sl_timer_t *timer;             /* the sync timer */
+	bool warned;                   /* the zone file did not parse (logged once) */
 };
 
 /* RFC 1982: is @p a newer than @p b? (Undefined distances count as not newer.) */
@@ -80,6 +85,16 @@ static void hist_set(struct journal *j, jhist_t *h)
 }
 
 /* ---- the journal hook ------------------------------------------------------------ */
+
+/* Remembers @p v (referenced) as the last accepted version. Under j->lock. */
+static void set_latest(struct journal *j, const sl_zone_version_t *v)
+{
+	if (v)
+		sl_zone_version_ref(v);
+	if (j->latest)
+		sl_zone_version_unref(j->latest);
+	j->latest = v;
+}
 
 static int stop_at_first(void *arg, sl_zone_diff_op_t op, const uint8_t *owner, uint16_t type,
 			 uint32_t ttl, const uint8_t *rdata, uint16_t rdlen)
@@ -170,6 +185,8 @@ static int journal_write(void *arg, const sl_zone_t *zone, const sl_zone_version
 			rc = record_change(j, from, to, err, errlen);
 		}
 	}
+	if (rc == SL_OK)
+		set_latest(j, to);
 	pthread_mutex_unlock(&j->lock);
 	if (rc != SL_OK && rc != SL_EEXIST)
 		sl_log(SL_LOG_ERROR, "%s: serial %" PRIu32 " refused: %s", j->label, ts, err);
@@ -177,6 +194,22 @@ static int journal_write(void *arg, const sl_zone_t *zone, const sl_zone_version
 }
 
 /* ---- opening and replaying --------------------------------------------------- */
+
+/*
+ * The zone's current version becomes j->latest. Holding the zone's write
+ * transaction keeps writers from retiring it before it is referenced.
+ */
+static void latest_from_zone(struct journal *j)
+{
+	sl_zone_txn_t *txn;
+
+	if (sl_zone_txn_begin(j->zone, 0, &txn) != SL_OK)
+		return;
+	pthread_mutex_lock(&j->lock);
+	set_latest(j, sl_zone_current(j->zone));
+	pthread_mutex_unlock(&j->lock);
+	sl_zone_txn_abort(txn);
+}
 
 /*
  * Opens the database and publishes the journal's version (when it holds
@@ -246,6 +279,8 @@ static void journal_open(struct journal *j)
 	pthread_mutex_unlock(&j->lock);
 	if (hist)
 		hist_set(j, hist);
+	if (rc == SL_OK)
+		latest_from_zone(j);
 	if (rc != SL_OK)
 		sl_log(SL_LOG_ERROR,
 		       "%s: %s: the zone is not served until the journal is repaired or moved "
@@ -268,9 +303,11 @@ static void snapshot_current(struct journal *j)
 	pthread_mutex_lock(&j->lock);
 	const sl_zone_version_t *cur = sl_zone_current(j->zone);
 	if (j->db && jdb_empty(j->db) && cur) {
-		if (restart_history(j, cur, err, sizeof(err)) == SL_OK)
+		if (restart_history(j, cur, err, sizeof(err)) == SL_OK) {
+			set_latest(j, cur);
 			sl_log(SL_LOG_NOTICE, "%s: %s: new journal, snapshot at serial %" PRIu32,
 			       j->label, j->path, sl_zone_serial(cur));
+		}
 		else
 			sl_log(SL_LOG_ERROR, "%s: %s", j->label, err);
 	}
@@ -311,6 +348,7 @@ static void journal_put(struct journal *j)
 		sl_zone_set_journal(j->zone, NULL);
 	jdb_close(j->db);
 	jhist_put(j->hist);
+	set_latest(j, NULL);
 	sl_zone_put(j->zone);
 	pthread_mutex_destroy(&j->lock);
 	pthread_mutex_destroy(&j->hist_lock);
@@ -326,6 +364,7 @@ static void jp_destroy(void *state)
 
 	if (!p)
 		return;
+	sl_timer_stop(p->timer);
 	journal_put(p->j);
 	free(p);
 }
@@ -375,6 +414,12 @@ static int jp_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 		p->limits.max_changes = (uint64_t)v;
 	if (sl_conf_int(conf, "max_size", 0, 1LL << 40, 10 * 1024 * 1024, &v) == SL_OK)
 		p->limits.max_size = (uint64_t)v;
+	sl_conf_int(conf, "sync_zone_file", 0, 7 * 86400, 0, &p->sync);
+	if (sl_conf_string(conf, "zone_file", false, NULL, &file) == SL_OK && file)
+		p->zone_file = sl_conf_resolve_path(conf, file);
+	if (p->sync > 0 && !p->zone_file)
+		sl_conf_error(conf, "zone_file",
+			      "sync_zone_file needs the master file to write (zone_file)");
 	if (p->path && sl_conf_dry_run(conf))
 		check_existing(p, conf);
 	return SL_OK;
@@ -391,9 +436,60 @@ static void jp_adopt(void *state, void *old_state)
 	}
 }
 
+static int jp_start_journal(struct jplugin *p);
+
+/* sync_zone_file: writes the zone to its master file when the file is behind. */
+static void sync_tick(sl_timer_t *timer, void *arg)
+{
+	struct jplugin *p = arg;
+	struct journal *j = p->j;
+	char err[1024];
+	uint32_t fs;
+
+	(void)timer;
+	pthread_mutex_lock(&j->lock);
+	const sl_zone_version_t *v = j->latest;
+	if (v)
+		sl_zone_version_ref(v);
+	pthread_mutex_unlock(&j->lock);
+	if (!v)
+		return;
+	int rc = jsync_file_serial(p->zone_file, sl_zone_name(j->zone), &fs);
+	if (rc == SL_ESYNTAX) {
+		/* Never overwrite a file being edited: it may be the operator's next version. */
+		if (!p->warned)
+			sl_instance_log(p->inst, SL_LOG_WARNING,
+					"%s does not parse up to its SOA: not overwritten",
+					p->zone_file);
+		p->warned = true;
+	} else if (rc == SL_OK && !serial_newer(sl_zone_serial(v), fs)) {
+		p->warned = false;
+	} else if (jsync_write(v, sl_zone_name(j->zone), p->zone_file, err, sizeof(err)) ==
+		   SL_OK) {
+		p->warned = false;
+		sl_instance_log(p->inst, SL_LOG_NOTICE, "wrote %s: serial %" PRIu32,
+				p->zone_file, sl_zone_serial(v));
+	} else {
+		sl_instance_log(p->inst, SL_LOG_ERROR, "cannot write the zone file: %s", err);
+	}
+	sl_zone_version_unref(v);
+}
+
 static int jp_start(void *state)
 {
 	struct jplugin *p = state;
+	int rc = jp_start_journal(p);
+
+	if (rc == SL_OK && p->sync > 0) {
+		p->timer = sl_timer_start(NULL, (double)p->sync, (double)p->sync, sync_tick, p);
+		if (!p->timer)
+			return SL_ENOMEM;
+	}
+	return rc;
+}
+
+static int jp_start_journal(struct jplugin *p)
+{
 	struct journal *j = p->j;
 
 	if (j) {

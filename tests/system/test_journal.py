@@ -183,6 +183,10 @@ def test_ixfr_from_journal_and_restart(start_server, tmp_path):
     r = srv2.udp(make_query("www.jr.test.", "A"))
     assert [rd.to_text() for rrset in r.answer for rd in rrset] == ["192.0.2.20"]
     srv2.assert_healthy()
+    # --check replays the journal (read-only) and finds nothing wrong.
+    conf = write_config(tmp_path / "check.json", cfg)
+    out = run_sluiced(["--config", conf, "--check"], cwd=tmp_path, timeout=30)
+    assert out.returncode == 0, out.stderr
 
 
 def test_compaction_keeps_recent_history(start_server, tmp_path):
@@ -309,3 +313,48 @@ def test_knotd_secondary_fetches_ixfr(start_server, tmp_path, tmp_path_factory):
         assert [rd.to_text() for rrset in r.answer for rd in rrset] == ["20 ns.jr.test."]
     finally:
         knot.stop()
+
+
+def zone_rrs(text, origin="jr.test."):
+    """The RRs of a master file as a sorted list of 'owner ttl TYPE rdata'."""
+    import dns.zone
+    z = dns.zone.from_text(text, origin=origin, relativize=False, check_origin=True)
+    return sorted(rr_line(name, rdataset.ttl, rd)
+                  for name, rdataset in z.iterate_rdatasets() for rd in rdataset)
+
+
+def test_sync_zone_file_writes_back(start_server, tmp_path):
+    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
+    zone.write_text(V1)
+    port = free_port()
+    srv = start_server(cfg=journal_config(port, zone, db), port=port)
+    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    reload_to(srv, zone, V2, 2)
+    srv.stop()
+    # The file goes back to serial 1; the journal holds 2.
+    zone.write_text(V1)
+    cfg = journal_config(port, zone, db, sync_zone_file=1, zone_file=str(zone))
+    srv = start_server(cfg=cfg, port=port)
+    assert wait_for(lambda: "wrote %s: serial 2" % zone in srv.stderr()), srv.stderr()
+    assert serial(srv) == 2
+    assert zone_rrs(zone.read_text()) == zone_rrs(V2)
+    assert not [p for p in os.listdir(tmp_path) if ".tmp." in p]
+    # The written file loads back as the same version (nothing new journaled).
+    srv.signal(signal.SIGHUP)
+    assert wait_for(lambda: "loaded %s" % zone in srv.stderr()), srv.stderr()
+    assert sqlite3_rows(db, "SELECT count(*) FROM changes") == [["1"]]
+    # Written once: the file is current now.
+    time.sleep(1.5)
+    assert srv.stderr().count("wrote %s" % zone) == 1, srv.stderr()
+    # A file that does not parse (an edit in progress) is never overwritten.
+    zone.write_text("@ SOA broken\n")
+    srv.stop()
+    srv = start_server(cfg=cfg, port=port)
+    assert wait_for(lambda: "not overwritten" in srv.stderr(), timeout=5), srv.stderr()
+    assert zone.read_text() == "@ SOA broken\n"
+    assert serial(srv) == 2
+    # --check wants the file to write.
+    cfg["zones"][-1]["plugins"][0].pop("zone_file")
+    out = run_sluiced(["--config", write_config(tmp_path / "c.json", cfg), "--check"],
+                      cwd=tmp_path, timeout=30)
+    assert out.returncode == 1 and "zone_file" in out.stderr, out.stderr
