@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -642,6 +644,63 @@ START_TEST(test_readonly)
 }
 END_TEST
 
+/*
+ * A full disk (simulated with RLIMIT_FSIZE: writes past it fail with EFBIG):
+ * the change is refused with SQLite's message, the file keeps the journal's
+ * last version, and the journal takes changes again once there is room.
+ */
+START_TEST(test_disk_full)
+{
+	sl_zone_t *z = mkzone("full.example.");
+	const char *path = dbpath("full.db");
+	char p[300], err[1024];
+	static char lines[2002][128];
+	const char *ptrs[2002];
+	struct rlimit old, lim;
+	jdb_t *db;
+	jhist_t *h;
+	size_t folded;
+
+	snprintf(p, sizeof(p), "%s", path);
+	build_three(z, p);
+	const sl_zone_version_t *v3 = sl_zone_current(z);
+	sl_zone_version_ref(v3);
+	snprintf(lines[0], sizeof(lines[0]), "-@ 300 SOA ns host 3 1 1 1 1");
+	snprintf(lines[1], sizeof(lines[1]), "@ 300 SOA ns host 4 1 1 1 1");
+	for (int i = 0; i < 2000; i++)
+		snprintf(lines[i + 2], sizeof(lines[0]), "big%d 300 TXT \"%064d\"", i, i);
+	for (int i = 0; i < 2002; i++)
+		ptrs[i] = lines[i];
+	const sl_zone_version_t *v4 = commit(z, 0, ptrs, 2002);
+	jchange_t *c = jchange_new(3, 4);
+	ck_assert_int_eq(sl_zone_diff(v3, v4, jchange_add, c), SL_OK);
+
+	ck_assert_int_eq(jdb_open(p, origin, false, &db, err, sizeof(err)), SL_OK);
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 64 * 1024;
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	int rc = jdb_append(db, c, &unlimited, &folded, err, sizeof(err));
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	ck_assert_int_eq(rc, SL_EIO);
+	ck_assert_msg(strstr(err, "full") || strstr(err, "I/O"), "%s", err);
+	ck_assert_msg(strstr(err, p) != NULL, "%s", err);
+	ck_assert_uint_eq(jdb_serial(db), 3);
+	/* With room again the same change is recorded. */
+	ck_assert_int_eq(jdb_append(db, c, &unlimited, &folded, err, sizeof(err)), SL_OK);
+	jdb_close(db);
+	ck_assert_int_eq(replay(z, p, &h, err, sizeof(err)), SL_OK);
+	assert_same(sl_zone_current(z), v4);
+	ck_assert_uint_eq(h->n, 3);
+	jhist_put(h);
+	jchange_put(c);
+	sl_zone_version_unref(v3);
+	sl_zone_version_unref(v4);
+	sl_zone_put(z);
+}
+END_TEST
+
 /* Random mutations of a good journal: each opens and replays, or fails with a message. */
 START_TEST(test_mutated)
 {
@@ -710,6 +769,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_inconsistent);
 	tcase_add_test(tc, test_damaged);
 	tcase_add_test(tc, test_readonly);
+	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_mutated);
 	tcase_add_test(tc, test_rrkey);
 	suite_add_tcase(s, tc);
