@@ -509,7 +509,12 @@ static int jp_start_journal(struct jplugin *p)
 		return SL_ENOMEM;
 	}
 	p->j = j;
-	journal_open(j);
+	/*
+	 * Hooked first, so that a zone with another journal (a reload that
+	 * changed the file) is refused before anything is published; the
+	 * replay's own commit passes the hook (j->replaying).
+	 */
+	snprintf(j->failed, sizeof(j->failed), "not open yet");
 	int rc = sl_zone_set_journal(j->zone, &(sl_zone_journal_t){ journal_write, j });
 	if (rc != SL_OK) {
 		sl_instance_log(p->inst, SL_LOG_ERROR,
@@ -518,6 +523,7 @@ static int jp_start_journal(struct jplugin *p)
 		return rc;
 	}
 	j->hooked = true;
+	journal_open(j);
 	snapshot_current(j);
 	return SL_OK;
 }

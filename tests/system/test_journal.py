@@ -358,3 +358,35 @@ def test_sync_zone_file_writes_back(start_server, tmp_path):
     out = run_sluiced(["--config", write_config(tmp_path / "c.json", cfg), "--check"],
                       cwd=tmp_path, timeout=30)
     assert out.returncode == 1 and "zone_file" in out.stderr, out.stderr
+
+
+def test_reload_keeps_journal_and_refuses_a_new_file(start_server, tmp_path):
+    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
+    zone.write_text(V1)
+    port = free_port()
+    cfg = journal_config(port, zone, db)
+    srv = start_server(cfg=cfg, port=port)
+    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    # New limits on reload: the open journal is kept (no second replay).
+    srv.reload(journal_config(port, zone, db, max_changes=5))
+    assert wait_for(lambda: "reload complete" in srv.stderr()), srv.stderr()
+    reload_to(srv, zone, V2, 2)
+    assert "replayed" not in srv.stderr()
+    assert ixfr(port, 1) == [soa(2)] + DIFF_1_2 + [soa(2)]
+    # Another file for the running zone: the reload is refused before
+    # anything is opened or published.
+    other = tmp_path / "other.db"
+    srv.reload(journal_config(port, zone, other))
+    assert wait_for(lambda: "needs a restart" in srv.stderr()), srv.stderr()
+    assert wait_for(lambda: "reload failed" in srv.stderr()), srv.stderr()
+    assert not other.exists()
+    assert serial(srv) == 2
+    assert ixfr(port, 1) == [soa(2)] + DIFF_1_2 + [soa(2)]
+    # Without the plugin the zone keeps serving, no longer journaled.
+    cfg = journal_config(port, zone, db)
+    cfg["zones"][-1]["plugins"].pop(0)
+    srv.reload(cfg)
+    assert wait_for(lambda: srv.stderr().count("reload complete") >= 3), srv.stderr()
+    reload_to(srv, zone, V3, 3)
+    assert sqlite3_rows(db, "SELECT max(serial_to) FROM changes") == [["2"]]
+    srv.assert_healthy()
