@@ -7,7 +7,6 @@
 # SPDX-License-Identifier: MIT OR Apache-2.0
 
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -124,6 +123,17 @@ def reload_to(srv, zone, text, want_serial):
     assert wait_for(lambda: serial(srv) == want_serial), srv.stderr()
 
 
+def start_journaled(start_server, tmp_path, **journal):
+    """sluiced serving jr.test. from V1 with a journal; (srv, zone, db, port, cfg)."""
+    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
+    zone.write_text(V1)
+    port = free_port()
+    cfg = journal_config(port, zone, db, **journal)
+    srv = start_server(cfg=cfg, port=port)
+    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    return srv, zone, db, port, cfg
+
+
 def sqlite3_rows(db, sql):
     out = subprocess.run(["sqlite3", "-separator", "|", str(db), sql], capture_output=True,
                          text=True, timeout=30)
@@ -132,12 +142,7 @@ def sqlite3_rows(db, sql):
 
 
 def test_ixfr_from_journal_and_restart(start_server, tmp_path):
-    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
-    zone.write_text(V1)
-    port = free_port()
-    cfg = journal_config(port, zone, db)
-    srv = start_server(cfg=cfg, port=port)
-    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    srv, zone, db, port, cfg = start_journaled(start_server, tmp_path)
     assert "new journal, snapshot at serial 1" in srv.stderr()
 
     reload_to(srv, zone, V2, 2)
@@ -190,11 +195,7 @@ def test_ixfr_from_journal_and_restart(start_server, tmp_path):
 
 
 def test_compaction_keeps_recent_history(start_server, tmp_path):
-    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
-    zone.write_text(V1)
-    port = free_port()
-    srv = start_server(cfg=journal_config(port, zone, db, max_changes=1), port=port)
-    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    srv, zone, db, port, _ = start_journaled(start_server, tmp_path, max_changes=1)
     reload_to(srv, zone, V2, 2)
     reload_to(srv, zone, V3, 3)
     # Only 2 → 3 is kept: from 1 the reply is the whole zone.
@@ -205,12 +206,8 @@ def test_compaction_keeps_recent_history(start_server, tmp_path):
 
 
 def test_large_ixfr_streams_and_udp_falls_back(start_server, tmp_path):
-    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
     many = "\n".join("h%d A 198.51.100.%d" % (i, i % 250 + 1) for i in range(3000))
-    zone.write_text(V1)
-    port = free_port()
-    srv = start_server(cfg=journal_config(port, zone, db), port=port)
-    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    srv, zone, db, port, _ = start_journaled(start_server, tmp_path)
     reload_to(srv, zone, V1.replace(" 1 3600", " 2 3600") + many + "\n", 2)
     lines = ixfr(port, 1)
     assert len(lines) == 3000 + 4, len(lines)
@@ -282,11 +279,7 @@ def test_transfer_acl_applies_to_ixfr(start_server, tmp_path):
 
 @pytest.mark.skipif(not have_knotd(), reason="knotd not installed")
 def test_knotd_secondary_fetches_ixfr(start_server, tmp_path, tmp_path_factory):
-    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
-    zone.write_text(V1)
-    port = free_port()
-    srv = start_server(cfg=journal_config(port, zone, db), port=port)
-    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    srv, zone, db, port, _ = start_journaled(start_server, tmp_path)
     knot = KnotPeer(tmp_path_factory.mktemp("knot-secondary"),
                     zones=[SecondaryZone("jr.test.", ("127.0.0.1", port))])
     try:
@@ -324,11 +317,7 @@ def zone_rrs(text, origin="jr.test."):
 
 
 def test_sync_zone_file_writes_back(start_server, tmp_path):
-    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
-    zone.write_text(V1)
-    port = free_port()
-    srv = start_server(cfg=journal_config(port, zone, db), port=port)
-    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    srv, zone, db, port, _ = start_journaled(start_server, tmp_path)
     reload_to(srv, zone, V2, 2)
     srv.stop()
     # The file goes back to serial 1; the journal holds 2.
@@ -361,12 +350,7 @@ def test_sync_zone_file_writes_back(start_server, tmp_path):
 
 
 def test_reload_keeps_journal_and_refuses_a_new_file(start_server, tmp_path):
-    zone, db = tmp_path / "jr.zone", tmp_path / "jr.db"
-    zone.write_text(V1)
-    port = free_port()
-    cfg = journal_config(port, zone, db)
-    srv = start_server(cfg=cfg, port=port)
-    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    srv, zone, db, port, cfg = start_journaled(start_server, tmp_path)
     # New limits on reload: the open journal is kept (no second replay).
     srv.reload(journal_config(port, zone, db, max_changes=5))
     assert wait_for(lambda: "reload complete" in srv.stderr()), srv.stderr()
