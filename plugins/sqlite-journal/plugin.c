@@ -408,15 +408,25 @@ static int jp_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 	p->inst = inst;
 	p->limits.max_changes = 100;
 	p->limits.max_size = 10 * 1024 * 1024;
-	if (sl_conf_string(conf, "file", true, NULL, &file) == SL_OK && file)
+	if (sl_conf_string(conf, "zone_file", false, NULL, &file) == SL_OK && file)
+		p->zone_file = sl_conf_resolve_path(conf, file);
+	/* Without "file", the zone file's path plus ".jrnl" (as the seed server did). */
+	if (sl_conf_string(conf, "file", !p->zone_file, NULL, &file) == SL_OK && file) {
 		p->path = sl_conf_resolve_path(conf, file);
+	} else if (p->zone_file) {
+		size_t n = strlen(p->zone_file) + sizeof(".jrnl");
+		char *def = malloc(n);
+		if (def) {
+			snprintf(def, n, "%s.jrnl", p->zone_file);
+			p->path = sl_conf_resolve_path(conf, def);
+			free(def);
+		}
+	}
 	if (sl_conf_int(conf, "max_changes", 0, 100000000, 100, &v) == SL_OK)
 		p->limits.max_changes = (uint64_t)v;
 	if (sl_conf_int(conf, "max_size", 0, 1LL << 40, 10 * 1024 * 1024, &v) == SL_OK)
 		p->limits.max_size = (uint64_t)v;
 	sl_conf_int(conf, "sync_zone_file", 0, 7 * 86400, 0, &p->sync);
-	if (sl_conf_string(conf, "zone_file", false, NULL, &file) == SL_OK && file)
-		p->zone_file = sl_conf_resolve_path(conf, file);
 	if (p->sync > 0 && !p->zone_file)
 		sl_conf_error(conf, "zone_file",
 			      "sync_zone_file needs the master file to write (zone_file)");

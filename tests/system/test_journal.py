@@ -374,3 +374,47 @@ def test_reload_keeps_journal_and_refuses_a_new_file(start_server, tmp_path):
     reload_to(srv, zone, V3, 3)
     assert sqlite3_rows(db, "SELECT max(serial_to) FROM changes") == [["2"]]
     srv.assert_healthy()
+
+
+def test_default_file_and_kill9(start_server, tmp_path):
+    """Without "file" the journal is the zone file's path plus .jrnl; a
+    version served before kill -9 is served after the restart."""
+    zone = tmp_path / "jr.zone"
+    zone.write_text(V1)
+    port = free_port()
+    cfg = journal_config(port, zone, "unused")
+    cfg["zones"][-1]["plugins"][0] = {"plugin": "sqlite-journal", "zone_file": str(zone)}
+    srv = start_server(cfg=cfg, port=port)
+    assert wait_for(lambda: serial(srv) == 1), srv.stderr()
+    assert (tmp_path / "jr.zone.jrnl").exists()
+    reload_to(srv, zone, V2, 2)
+    # Served means journaled: killed now, the restart still serves serial 2.
+    srv.stop(signal.SIGKILL)
+    zone.write_text(V1)
+    srv = start_server(cfg=cfg, port=port)
+    assert wait_for(lambda: serial(srv) == 2), srv.stderr()
+    assert ixfr(port, 1) == [soa(2)] + DIFF_1_2 + [soa(2)]
+
+
+def test_kill9_during_reloads_never_loses_a_served_version(start_server, tmp_path):
+    """kill -9 lands at random points of reloads: after each restart the
+    serial is at least the last one served, and the journal replays."""
+    import random
+    rnd = random.Random(7)
+    srv, zone, db, port, cfg = start_journaled(start_server, tmp_path)
+    served = 1
+    for n in range(2, 12):
+        zone.write_text(ZONE.format(serial=n, www=n, extra=""))
+        srv.signal(signal.SIGHUP)
+        deadline = time.monotonic() + rnd.uniform(0.0, 0.05)
+        while time.monotonic() < deadline:
+            got = serial(srv)
+            if got is not None:
+                served = max(served, got)
+        srv.stop(signal.SIGKILL)
+        srv = start_server(cfg=cfg, port=port)
+        assert wait_for(lambda: serial(srv) is not None and serial(srv) >= served), \
+            (served, srv.stderr())
+        assert "replayed" in srv.stderr(), srv.stderr()
+        served = serial(srv)
+    srv.assert_healthy()
