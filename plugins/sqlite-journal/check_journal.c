@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
- * Unit tests for the sqlite-journal plugin's database and history
- * (db.c, change.c) with real SQLite files in a temporary directory and real
- * zone-store versions: recording and replaying, RRs of many types read back
+ * Unit tests for the sqlite-journal plugin with real SQLite files in a
+ * temporary directory and real zone-store versions: the database and history
+ * (db.c, change.c) — recording and replaying, RRs of many types read back
  * exactly, a history that does not continue, compaction by count and size,
- * damaged, truncated, foreign and read-only files, and replay of randomly
- * mutated databases (clean errors, never a crash).
+ * damaged, truncated, foreign, read-only and full files, replay of randomly
+ * mutated databases (clean errors, never a crash) — and the journal hook the
+ * plugin installs (plugin.c, included whole for its static functions): what
+ * it records, refuses and replays, and the zone file it writes back (sync.c).
  */
 #include <check.h>
 #include <fcntl.h>
@@ -21,9 +23,12 @@
 #include <sluice/name.h>
 #include <sluice/rr.h>
 #include <sluice/zone.h>
+#include <sluice/zscan.h>
 
 #include "journal.h"
 #include "testutil.h"
+/* The plugin itself: its static functions are tested below. */
+#include "plugin.c"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -756,6 +761,151 @@ START_TEST(test_rrkey)
 }
 END_TEST
 
+/* ---- the journal hook (plugin.c) ------------------------------------------------- */
+
+/* A full load (as zonefile commits): returns the commit's rc, @p err its message. */
+static int load_full(sl_zone_t *z, const char *const *lines, size_t n, char *err, size_t errlen)
+{
+	sl_zone_txn_t *txn;
+
+	ck_assert_int_eq(sl_zone_txn_begin(z, SL_TXN_EMPTY, &txn), SL_OK);
+	apply(txn, lines, n);
+	return sl_zone_txn_commit(txn, NULL, err, errlen);
+}
+
+static const char *const h1[] = { "@ 300 SOA ns host 1 1 1 1 1", "@ 300 NS ns",
+				  "ns 300 A 192.0.2.1", "www 300 A 192.0.2.10" };
+static const char *const h2[] = { "@ 300 SOA ns host 2 1 1 1 1", "@ 300 NS ns",
+				  "ns 300 A 192.0.2.1", "www 300 A 192.0.2.20" };
+static const char *const h2b[] = { "@ 300 SOA ns host 2 1 1 1 1", "@ 300 NS ns",
+				   "ns 300 A 192.0.2.1", "www 300 A 192.0.2.99" };
+static const char *const h3[] = { "-@ 300 SOA ns host 2 1 1 1 1", "@ 300 SOA ns host 3 1 1 1 1",
+				  "mail 300 MX 10 ns" };
+static const char *const h4[] = { "-@ 300 SOA ns host 3 1 1 1 1",
+				  "@ 300 SOA ns host 4 1 1 1 1" };
+
+static int zscan_add(void *arg, const sl_zscan_record_t *rr)
+{
+	return sl_zone_txn_add(arg, rr->owner, rr->type, rr->ttl, rr->rdata, rr->rdlen, NULL);
+}
+
+static size_t hist_len(struct journal *j)
+{
+	jhist_t *h = hist_get(j);
+	size_t n = h ? h->n : 0;
+	jhist_put(h);
+	return n;
+}
+
+START_TEST(test_hook)
+{
+	sl_zone_t *z = mkzone("hook.example.");
+	const char *path = dbpath("hook.db");
+	const jdb_limits_t lim = { .max_changes = 10, .max_size = 1 << 20 };
+	char p[300], err[1024];
+
+	snprintf(p, sizeof(p), "%s", path);
+	struct journal *j = journal_new(p, origin, &lim);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(journal_attach(j), SL_OK);
+	ck_assert_ptr_nonnull(j->db);
+	ck_assert(jdb_empty(j->db));
+	/* Only one journal per zone. */
+	struct journal *other = journal_new(p, origin, &lim);
+	ck_assert_int_eq(journal_attach(other), SL_EEXIST);
+	journal_put(other);
+
+	/* The first load is the snapshot; a newer one is recorded. */
+	ck_assert_int_eq(load_full(z, h1, ARRAY_SIZE(h1), err, sizeof(err)), SL_OK);
+	ck_assert_uint_eq(jdb_serial(j->db), 1);
+	ck_assert_ptr_eq(j->latest, sl_zone_current(z));
+	ck_assert_int_eq(load_full(z, h2, ARRAY_SIZE(h2), err, sizeof(err)), SL_OK);
+	ck_assert_uint_eq(hist_len(j), 1);
+	ck_assert_int_eq(query_int(p, "SELECT count(*) FROM changes"), 1);
+	/* The same file again is fine and records nothing. */
+	ck_assert_int_eq(load_full(z, h2, ARRAY_SIZE(h2), err, sizeof(err)), SL_OK);
+	ck_assert_int_eq(query_int(p, "SELECT count(*) FROM changes"), 1);
+	/* Same serial, other data; an older serial: stale, refused as such. */
+	const sl_zone_version_t *before = sl_zone_current(z);
+	ck_assert_int_eq(load_full(z, h2b, ARRAY_SIZE(h2b), err, sizeof(err)), SL_EEXIST);
+	ck_assert_msg(strstr(err, "serial 2 is not newer than the journal's 2") != NULL, "%s", err);
+	ck_assert_int_eq(load_full(z, h1, ARRAY_SIZE(h1), err, sizeof(err)), SL_EEXIST);
+	ck_assert_msg(strstr(err, "raise the serial") != NULL, "%s", err);
+	ck_assert_ptr_eq(sl_zone_current(z), before);
+	/* An incremental change (as an update would commit). */
+	const sl_zone_version_t *v3 = commit(z, 0, h3, ARRAY_SIZE(h3));
+	ck_assert_uint_eq(hist_len(j), 2);
+	ck_assert_uint_eq(jdb_serial(j->db), 3);
+	journal_put(j);
+
+	/* Detached: commits go straight through again. */
+	const sl_zone_version_t *v4 = commit(z, 0, h4, ARRAY_SIZE(h4));
+	/* Reattached: the journal (serial 3) is older than the zone (4): unusable. */
+	j = journal_new(p, origin, &lim);
+	ck_assert_int_eq(journal_attach(j), SL_OK);
+	ck_assert_ptr_null(j->db);
+	ck_assert_msg(strstr(j->failed, "older than the served 4") != NULL, "%s", j->failed);
+	ck_assert_int_eq(load_full(z, h1, ARRAY_SIZE(h1), err, sizeof(err)), SL_EIO);
+	ck_assert_msg(strstr(err, "unusable") != NULL, "%s", err);
+	ck_assert_ptr_eq(sl_zone_current(z), v4);
+	journal_put(j);
+
+	/* A fresh zone of the same name at serial 1: the journal's version (3) is
+	 * published at attach, with its history; the file's serial 1 is stale. */
+	ck_assert_int_eq(load_full(z, h1, ARRAY_SIZE(h1), err, sizeof(err)), SL_OK);
+	j = journal_new(p, origin, &lim);
+	ck_assert_int_eq(journal_attach(j), SL_OK);
+	ck_assert_ptr_nonnull(j->db);
+	ck_assert_uint_eq(sl_zone_serial(sl_zone_current(z)), 3);
+	assert_same(sl_zone_current(z), v3);
+	ck_assert_uint_eq(hist_len(j), 2);
+	ck_assert_ptr_eq(j->latest, sl_zone_current(z));
+	ck_assert_int_eq(load_full(z, h1, ARRAY_SIZE(h1), err, sizeof(err)), SL_EEXIST);
+
+	/* sync_zone_file: the zone written back loads as the same version. */
+	char zf[300];
+	uint32_t fs;
+	snprintf(zf, sizeof(zf), "%s/hook.zone", dir);
+	ck_assert_int_eq(jsync_file_serial(zf, origin, &fs), SL_ENOTFOUND);
+	ck_assert_int_eq(jsync_write(j->latest, origin, zf, err, sizeof(err)), SL_OK);
+	ck_assert_int_eq(jsync_file_serial(zf, origin, &fs), SL_OK);
+	ck_assert_uint_eq(fs, 3);
+	sl_zone_txn_t *txn;
+	sl_zscan_options_t opt;
+	sl_zscan_options_init(&opt);
+	opt.origin = origin;
+	const sl_zone_version_t *cur = sl_zone_current(z);
+	sl_zone_version_ref(cur);
+	ck_assert_int_eq(sl_zone_txn_begin(z, SL_TXN_EMPTY, &txn), SL_OK);
+	ck_assert_int_eq(sl_zscan_parse_file(zf, &opt, zscan_add, txn, NULL), SL_OK);
+	/* Committed through the hook: identical to the journal's version, accepted. */
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
+	assert_same(sl_zone_current(z), cur);
+	ck_assert_int_eq(query_int(p, "SELECT count(*) FROM changes"), 2);
+	FILE *f = fopen(zf, "w");
+	fputs("@ SOA broken\n", f);
+	fclose(f);
+	ck_assert_int_eq(jsync_file_serial(zf, origin, &fs), SL_ESYNTAX);
+	sl_zone_version_unref(cur);
+	journal_put(j);
+
+	/* A damaged file: unusable, every version refused, the zone unchanged. */
+	cur = sl_zone_current(z);
+	write_file(p, "garbage, not a database", 23);
+	j = journal_new(p, origin, &lim);
+	ck_assert_int_eq(journal_attach(j), SL_OK);
+	ck_assert_ptr_null(j->db);
+	ck_assert_int_eq(load_full(z, h2, ARRAY_SIZE(h2), err, sizeof(err)), SL_EIO);
+	ck_assert_msg(strstr(err, "not a database") != NULL, "%s", err);
+	ck_assert_ptr_eq(sl_zone_current(z), cur);
+	journal_put(j);
+
+	sl_zone_version_unref(v3);
+	sl_zone_version_unref(v4);
+	sl_zone_put(z);
+}
+END_TEST
+
 Suite *tu_suite(void)
 {
 	Suite *s = suite_create("sqlite_journal");
@@ -772,6 +922,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_disk_full);
 	tcase_add_test(tc, test_mutated);
 	tcase_add_test(tc, test_rrkey);
+	tcase_add_test(tc, test_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }

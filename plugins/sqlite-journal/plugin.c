@@ -315,28 +315,49 @@ static void snapshot_current(struct journal *j)
 	sl_zone_txn_abort(txn);
 }
 
-static struct journal *journal_new(struct jplugin *p)
+/* A journal of the zone @p apex in the database @p path, not attached yet. */
+static struct journal *journal_new(const char *path, const uint8_t *apex,
+				   const jdb_limits_t *limits)
 {
 	struct journal *j = calloc(1, sizeof(*j));
 	char zone[SL_NAME_TEXT_MAX] = "?";
 
-	if (!j || !(j->path = strdup(p->path))) {
+	if (!j || !(j->path = strdup(path))) {
 		free(j);
 		return NULL;
 	}
 	j->ref = 1;
-	sl_name_to_text(sl_instance_zone(p->inst), zone, sizeof(zone));
+	sl_name_to_text(apex, zone, sizeof(zone));
 	snprintf(j->label, sizeof(j->label), "sqlite-journal@%s", zone);
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_mutex_init(&j->hist_lock, NULL);
-	j->limits = p->limits;
-	j->zone = sl_zone_get(sl_instance_zone(p->inst));
+	j->limits = *limits;
+	j->zone = sl_zone_get(apex);
 	if (!j->zone) {
 		free(j->path);
 		free(j);
 		return NULL;
 	}
 	return j;
+}
+
+/*
+ * Makes @p j the zone's journal: hooked first, so that a zone with another
+ * journal (a reload that changed the file) is refused before anything is
+ * published — the replay's own commit passes the hook (j->replaying) —
+ * then opened and replayed. @return SL_OK (also when the journal turned
+ * out unusable: the zone then refuses every version), or SL_EEXIST
+ */
+static int journal_attach(struct journal *j)
+{
+	snprintf(j->failed, sizeof(j->failed), "not open yet");
+	int rc = sl_zone_set_journal(j->zone, &(sl_zone_journal_t){ journal_write, j });
+	if (rc != SL_OK)
+		return rc;
+	j->hooked = true;
+	journal_open(j);
+	snapshot_current(j);
+	return SL_OK;
 }
 
 static void journal_put(struct journal *j)
@@ -514,28 +535,17 @@ static int jp_start_journal(struct jplugin *p)
 		}
 		return SL_OK;
 	}
-	if (!(j = journal_new(p))) {
+	if (!(j = journal_new(p->path, sl_instance_zone(p->inst), &p->limits))) {
 		sl_instance_log(p->inst, SL_LOG_ERROR, "out of memory");
 		return SL_ENOMEM;
 	}
 	p->j = j;
-	/*
-	 * Hooked first, so that a zone with another journal (a reload that
-	 * changed the file) is refused before anything is published; the
-	 * replay's own commit passes the hook (j->replaying).
-	 */
-	snprintf(j->failed, sizeof(j->failed), "not open yet");
-	int rc = sl_zone_set_journal(j->zone, &(sl_zone_journal_t){ journal_write, j });
-	if (rc != SL_OK) {
+	int rc = journal_attach(j);
+	if (rc != SL_OK)
 		sl_instance_log(p->inst, SL_LOG_ERROR,
 				"the zone already has another journal: changing a journal's file "
 				"needs a restart");
-		return rc;
-	}
-	j->hooked = true;
-	journal_open(j);
-	snapshot_current(j);
-	return SL_OK;
+	return rc;
 }
 
 static sl_result_t jp_query(void *state, sl_request_t *req)
