@@ -135,12 +135,14 @@ static void ixfr_free(void *state)
 	free(x);
 }
 
-sl_result_t jixfr_answer(sl_request_t *req, const sl_zone_t *zone, jhist_t *hist)
+sl_result_t jixfr_answer(sl_request_t *req, const sl_zone_t *zone, jhist_t *hist,
+			 bool *incremental)
 {
 	const sl_zone_version_t *v = sl_zone_current(zone);
 	uint32_t client;
 	long first;
 
+	*incremental = false;
 	/* Only a client whose serial starts a change we hold gets differences. */
 	if (!hist || hist->n == 0 || !v || sl_zone_serial(v) != hist->serial ||
 	    !sl_name_equal(req->qname, sl_zone_name(zone)) ||
@@ -176,6 +178,7 @@ sl_result_t jixfr_answer(sl_request_t *req, const sl_zone_t *zone, jhist_t *hist
 		return SL_RESULT_ERROR;
 	}
 	req->kind = SL_ANSWER_TRANSFER;
+	*incremental = true;
 	if (rc == 0) {
 		ixfr_free(x);
 		return SL_RESULT_DONE;
@@ -185,6 +188,7 @@ sl_result_t jixfr_answer(sl_request_t *req, const sl_zone_t *zone, jhist_t *hist
 		ixfr_free(x);
 		sl_resp_reset(req->resp);
 		req->rcode = SL_RCODE_SERVFAIL;
+		*incremental = false;
 		return SL_RESULT_ERROR;
 	}
 	return SL_RESULT_DONE;

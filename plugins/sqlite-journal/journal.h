@@ -196,10 +196,12 @@ int jdb_append(jdb_t *db, const jchange_t *change, const jdb_limits_t *limits, s
  * newer, older than the history, no SOA in the query, a name below the
  * apex — goes to the core's sl_answer_ixfr() (SOA alone, or the whole zone
  * AXFR-style). @p hist may be NULL; the caller holds a reference for the
- * call (a stream takes its own).
+ * call (a stream takes its own). *@p incremental tells whether differences
+ * were sent.
  * @return what the handler returns
  */
-sl_result_t jixfr_answer(sl_request_t *req, const sl_zone_t *zone, jhist_t *hist);
+sl_result_t jixfr_answer(sl_request_t *req, const sl_zone_t *zone, jhist_t *hist,
+			 bool *incremental);
 
 /** Takes a reference to @p hist. */
 void jhist_ref(jhist_t *hist);

@@ -54,6 +54,8 @@ struct jplugin {
 	const char *zone_file;         /* the master file it writes */
 	sl_timer_t *timer;             /* the sync timer */
 	bool warned;                   /* the zone file did not parse (logged once) */
+	int c_incremental;             /* counter: IXFR answered with differences */
+	int c_other;                   /* counter: IXFR answered otherwise (SOA, full, error) */
 };
 
 /* RFC 1982: is @p a newer than @p b? (Undefined distances count as not newer.) */
@@ -427,6 +429,8 @@ static int jp_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 		return SL_ENOMEM;
 	*state = p;
 	p->inst = inst;
+	p->c_incremental = sl_stats_counter(inst, "ixfr_incremental");
+	p->c_other = sl_stats_counter(inst, "ixfr_other");
 	p->limits.max_changes = 100;
 	p->limits.max_size = 10 * 1024 * 1024;
 	if (sl_conf_string(conf, "zone_file", false, NULL, &file) == SL_OK && file)
@@ -556,8 +560,10 @@ static sl_result_t jp_query(void *state, sl_request_t *req)
 	    !p->j || !req->zone)
 		return SL_RESULT_PASS;
 	jhist_t *h = hist_get(p->j);
-	sl_result_t r = jixfr_answer(req, req->zone, h);
+	bool incremental;
+	sl_result_t r = jixfr_answer(req, req->zone, h, &incremental);
 	jhist_put(h);
+	sl_stats_add(p->inst, req, incremental ? p->c_incremental : p->c_other, 1);
 	return r;
 }
 

@@ -170,6 +170,11 @@ def test_ixfr_from_journal_and_restart(start_server, tmp_path):
 
     # Restart with the zone file back at serial 1: the journal's version serves.
     srv.stop()
+    # The counters at exit: 4 incremental replies, the SOA alone and a full one.
+    stats = [l.split("stats ", 1)[1] for l in srv.stderr().splitlines()
+             if "stats sqlite-journal@jr.test." in l]
+    assert stats == ["sqlite-journal@jr.test. ixfr_incremental=4",
+                     "sqlite-journal@jr.test. ixfr_other=2"], stats
     zone.write_text(V1)
     srv2 = start_server(cfg=cfg, port=port)
     assert wait_for(lambda: "not newer than the journal's 3" in srv2.stderr()), srv2.stderr()
