@@ -500,6 +500,10 @@ START_TEST(test_inconsistent)
 	expect_replay_error(z, path, SL_ECONFIG, "SOA serial is not 9");
 	tamper(path, "UPDATE changes SET serial_to = 3 WHERE serial_from = 2");
 
+	tamper(path, "DELETE FROM meta WHERE key = 'snapshot_serial'");
+	expect_replay_error(z, path, SL_ECONFIG, "rows without a meta snapshot_serial");
+	tamper(path, "INSERT INTO meta VALUES ('snapshot_serial', '1')");
+
 	tamper(path, "UPDATE meta SET value = '5' WHERE key = 'snapshot_serial'");
 	expect_replay_error(z, path, SL_ECONFIG, "snapshot's SOA");
 	tamper(path, "UPDATE meta SET value = '1' WHERE key = 'snapshot_serial'");

@@ -227,7 +227,19 @@ static int check_existing(jdb_t *j, char *err, size_t errlen)
 	if ((rc = meta_get(j, "snapshot_serial", val, sizeof(val), err, errlen)) != SL_OK)
 		return rc;
 	j->empty = val[0] == '\0';
-	if (!j->empty) {
+	if (j->empty) {
+		/* No snapshot serial: rows anywhere mean a journal that lost it. */
+		if ((rc = prepare(j, "SELECT (SELECT count(*) FROM snapshot) + "
+				     "(SELECT count(*) FROM changes)",
+				  &st, err, errlen)) != SL_OK)
+			return rc;
+		int rows = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+		sqlite3_finalize(st);
+		if (rows != 0) {
+			seterr(j, err, errlen, "rows without a meta snapshot_serial");
+			return SL_ECONFIG;
+		}
+	} else {
 		char *end;
 		errno = 0;
 		unsigned long v = strtoul(val, &end, 10);
