@@ -22,6 +22,7 @@ plugins/sqlite-journal.so, plugins/zonefile.so). Not part of make check.
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -125,6 +126,7 @@ def main():
     ap.add_argument("--names", type=int, default=10000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--builddir", default=os.environ.get("SLUICE_BUILDDIR", TOP))
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
 
     sluiced = os.path.join(args.builddir, "core", "sluiced")
@@ -183,6 +185,10 @@ def main():
         print("IXFR over TCP, %d versions (%d RRs): median %.4f s of %d" % (
             back, 2 + 4 * back, secs, args.rounds))
     print("database: %.1f MiB" % (size / 1048576))
+    if args.keep:
+        print("work directory: " + work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
