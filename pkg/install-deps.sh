@@ -10,7 +10,8 @@ BUILD="build-essential autoconf automake libtool pkg-config
 libev-dev libssl-dev libjansson-dev libsqlite3-dev libmaxminddb-dev check"
 # Real DNS peers and clients the tests compare against, sanitizer runtime for
 # clang's libFuzzer, python for the system tests (cryptography: dnspython's DNSSEC
-# validation), dnsperf for the rate-limit flood. One package per line.
+# validation), dnsperf for the rate-limit flood, the sqlite3
+# shell the journal tests read the journal with. One package per line.
 TEST="
 knot-dnsutils
 dnsutils
@@ -27,6 +28,7 @@ python3-cryptography
 clang
 libclang-rt-14-dev
 dnsperf
+sqlite3
 "
 
 want="$BUILD"

@@ -548,6 +548,8 @@ static int sorted_names(sl_zone_txn_t *t, tx_name_t ***out, size_t *n)
  * Hands the checked version *@p v to the zone's journal before anyone can
  * see it (we hold the writer lock, so "current" is the version it replaces).
  * A refusal drops the version: nothing was published, the zone keeps serving.
+ * SL_EEXIST (the journal already holds this serial or a newer one) passes
+ * through, so that a loader can tell a stale file from a failure.
  */
 static int journal_write(sl_zone_txn_t *txn, cctx_t *c, sl_zone_version_t **v)
 {
@@ -563,7 +565,7 @@ static int journal_write(sl_zone_txn_t *txn, cctx_t *c, sl_zone_version_t **v)
 	sl_zi_cerr(c, NOWHERE, zone->apex, 0, "journal: %s", why.msg[0] ? why.msg : sl_strerror(rc));
 	sl_zi_version_retire(*v);
 	*v = NULL;
-	return SL_EIO;
+	return rc == SL_EEXIST ? SL_EEXIST : SL_EIO;
 }
 
 int sl_zone_txn_commit_report(sl_zone_txn_t *txn, const sl_zone_limits_t *limits,
@@ -610,7 +612,7 @@ int sl_zone_txn_commit_report(sl_zone_txn_t *txn, const sl_zone_limits_t *limits
 	} else if (rc == SL_ENOMEM) {
 		if (c.nerr == 0)
 			sl_zi_cerr(&c, NOWHERE, txn->zone->apex, 0, "out of memory");
-	} else if (rc != SL_ECONFIG && rc != SL_EIO) {
+	} else if (rc != SL_ECONFIG && rc != SL_EIO && rc != SL_EEXIST) {
 		rc = SL_ECONFIG;
 	}
 	sl_zi_txn_free(txn);

@@ -327,7 +327,8 @@ SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *ow
  * the commit with its message, nothing published.
  * The transaction is freed either way.
  * @return SL_OK, SL_ECONFIG (checks failed), SL_EIO (the journal refused
- *         the version) or SL_ENOMEM
+ *         the version), SL_EEXIST (the journal refused it as stale: it
+ *         already holds this serial or a newer one) or SL_ENOMEM
  */
 SL_API int sl_zone_txn_commit_report(sl_zone_txn_t *txn, const sl_zone_limits_t *limits,
 				     sl_error_f report, void *arg);
@@ -392,8 +393,12 @@ typedef struct sl_zone_journal {
 	 * them gives the change). Return SL_OK once the change is durable; any
 	 * other value aborts the commit — the current version keeps serving —
 	 * and the message set in @p err (sl_error_set(); cleared before the
-	 * call) is reported as the commit's error. Must not call back into this
-	 * zone's transactions.
+	 * call) is reported as the commit's error. Return SL_EEXIST to refuse
+	 * a version as stale (the journal already holds its serial or a newer
+	 * one: a zone file older than the journal's history): the commit
+	 * returns SL_EEXIST, which a loader may report as a notice; every
+	 * other refusal becomes SL_EIO. Must not call back into this zone's
+	 * transactions.
 	 */
 	int (*write)(void *arg, const sl_zone_t *zone, const sl_zone_version_t *from,
 		     const sl_zone_version_t *to, sl_error_t *err);

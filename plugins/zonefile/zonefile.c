@@ -89,6 +89,8 @@ struct load_ctx {
 	unsigned errors; /* found so far (saturating) */
 	bool stopped;    /* add_record() stopped the parse and said why */
 	bool cancelled;  /* ... because the instance is being destroyed */
+	bool holding;    /* held: the commit's first problem, not logged yet */
+	sl_error_t held;
 	char where[300];
 };
 
@@ -120,6 +122,27 @@ static void report_error(void *arg, const sl_error_t *e)
 		return;
 	sl_error_format(e, line, sizeof(line));
 	load_error(arg, "%s", line);
+}
+
+/*
+ * The commit's problems. The first is held back: when the commit then says
+ * SL_EEXIST it was the journal's "the file is older than my history", a
+ * notice and not an error. A second problem means errors: both are logged.
+ */
+static void commit_problem(void *arg, const sl_error_t *e)
+{
+	struct load_ctx *ctx = arg;
+
+	if (!ctx->holding && ctx->errors == 0) {
+		ctx->held = *e;
+		ctx->holding = true;
+		return;
+	}
+	if (ctx->holding) {
+		ctx->holding = false;
+		report_error(ctx, &ctx->held);
+	}
+	report_error(ctx, e);
 }
 
 static int add_record(void *arg, const sl_zscan_record_t *rr)
@@ -161,7 +184,8 @@ static int add_record(void *arg, const sl_zscan_record_t *rr)
 
 /*
  * Parses the file into a fresh transaction and commits it. Returns SL_OK when
- * the new version is live; otherwise logs every problem (up to
+ * the new version is live, SL_EEXIST when the zone's journal kept its own
+ * newer version (logged as a notice); otherwise logs every problem (up to
  * ZF_MAX_ERRORS) and stores how many there were in @p nerrors.
  */
 static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
@@ -220,7 +244,23 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 		*nerrors = ctx.errors ? ctx.errors : 1;
 		return ret != SL_OK ? ret : SL_ECONFIG;
 	}
-	ret = sl_zone_txn_commit_report(ctx.txn, &zf->limits, report_error, &ctx);
+	ret = sl_zone_txn_commit_report(ctx.txn, &zf->limits, commit_problem, &ctx);
+	if (ret == SL_EEXIST) {
+		/*
+		 * The zone's journal holds this serial or a newer one (updates
+		 * made since the file was written): not a failure, the journal's
+		 * version keeps serving. Remembered as loaded, so an unchanged
+		 * file is not parsed again at every reload check.
+		 */
+		sl_instance_log(zf->inst, SL_LOG_NOTICE, "%s not loaded: %s", zf->file,
+				ctx.held.msg);
+		*nerrors = 0;
+		zf->loaded = st;
+		zf->have_loaded = true;
+		return SL_EEXIST;
+	}
+	if (ctx.holding)
+		report_error(&ctx, &ctx.held);
 	if (ret != SL_OK) {
 		/* One log line per problem the checks found (report_error). */
 		if (!ctx.errors)
@@ -247,7 +287,8 @@ static void *loader_main(void *arg)
 {
 	struct zonefile *zf = arg;
 	unsigned nerrors;
-	if (load_zone(zf, false, &nerrors) != SL_OK && !atomic_load(&zf->cancel)) {
+	int ret = load_zone(zf, false, &nerrors);
+	if (ret != SL_OK && ret != SL_EEXIST && !atomic_load(&zf->cancel)) {
 		if (sl_zone_current(zf->zone))
 			sl_instance_log(zf->inst, SL_LOG_ERROR,
 					"%s not loaded: still serving the previous version",

@@ -395,18 +395,30 @@ START_TEST(test_journal_hook)
 	ck_assert_ptr_eq(sl_zone_current(z), before);
 	ck_assert_uint_eq(sl_zone_serial(sl_zone_current(z)), 2);
 
+	/* A stale refusal (SL_EEXIST) passes through; any other code is SL_EIO. */
+	for (int k = 0; k < 2; k++) {
+		j.refuse = k == 0 ? SL_EEXIST : SL_ELIMIT;
+		ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+		ck_assert_int_eq(change(txn, upd3[0] + 1, false), SL_OK);
+		ck_assert_int_eq(change(txn, upd3[1], true), SL_OK);
+		ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)),
+				 k == 0 ? SL_EEXIST : SL_EIO);
+		ck_assert_ptr_eq(sl_zone_current(z), before);
+	}
+	ck_assert_int_eq(j.calls, 5);
+
 	/* A commit that changes nothing does not reach the journal. */
 	j.refuse = SL_OK;
 	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
 	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
-	ck_assert_int_eq(j.calls, 3);
-	/* Neither the refused nor the empty commit published anything. */
+	ck_assert_int_eq(j.calls, 5);
+	/* Neither the refused nor the empty commits published anything. */
 	ck_assert_uint_eq(sl_zone_published(z, &serial), 2);
 
 	/* Removed: later commits go straight through. */
 	ck_assert_int_eq(sl_zone_set_journal(z, NULL), SL_OK);
 	ck_assert_int_eq(commit_lines(z, 0, upd3, ARRAY_SIZE(upd3)), SL_OK);
-	ck_assert_int_eq(j.calls, 3);
+	ck_assert_int_eq(j.calls, 5);
 	ck_assert_uint_eq(sl_zone_serial(sl_zone_current(z)), 3);
 	ck_assert_uint_eq(sl_zone_published(z, &serial), 3);
 	ck_assert_uint_eq(serial, 3);
