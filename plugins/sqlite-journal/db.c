@@ -733,6 +733,21 @@ static int compact(jdb_t *j, const jdb_limits_t *lim, size_t *folded, char *err,
 	return SL_OK;
 }
 
+int jdb_compact(jdb_t *j, const jdb_limits_t *lim, size_t *folded, char *err, size_t errlen)
+{
+	int rc;
+
+	*folded = 0;
+	if ((rc = exec_as(j, "BEGIN IMMEDIATE", "cannot write", err, errlen)) != SL_OK)
+		return rc;
+	if ((rc = compact(j, lim, folded, err, errlen)) != SL_OK ||
+	    (rc = exec_as(j, "COMMIT", "cannot commit", err, errlen)) != SL_OK) {
+		sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+		*folded = 0;
+	}
+	return rc;
+}
+
 int jdb_append(jdb_t *j, const jchange_t *c, const jdb_limits_t *lim, size_t *folded, char *err,
 	       size_t errlen)
 {

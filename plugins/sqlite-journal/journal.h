@@ -184,6 +184,14 @@ int jdb_write_snapshot(jdb_t *db, const sl_zone_version_t *version, char *err, s
 int jdb_append(jdb_t *db, const jchange_t *change, const jdb_limits_t *limits, size_t *folded,
 	       char *err, size_t errlen);
 
+/**
+ * Folds the oldest changes into the snapshot until the history is within
+ * @p limits (lowered limits at start or reload), in one SQLite transaction.
+ * *@p folded receives how many were folded. @return SL_OK or SL_EIO
+ */
+int jdb_compact(jdb_t *db, const jdb_limits_t *limits, size_t *folded, char *err,
+		size_t errlen);
+
 /* ---- IXFR (ixfr.c) -------------------------------------------------------- */
 
 /**

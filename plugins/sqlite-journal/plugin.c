@@ -205,6 +205,33 @@ static int journal_write(void *arg, const sl_zone_t *zone, const sl_zone_version
 	return rc == SL_OK ? SL_OK : sl_error_set(err, rc, "%s", msg);
 }
 
+/*
+ * Applies j->limits to a history kept under other limits (lowered in the
+ * configuration). Under j->lock; a failure leaves everything as it was.
+ */
+static void apply_limits(struct journal *j)
+{
+	char err[512];
+	size_t folded;
+
+	if (!j->db || jdb_readonly(j->db))
+		return;
+	if (jdb_compact(j->db, &j->limits, &folded, err, sizeof(err)) != SL_OK) {
+		sl_log(SL_LOG_ERROR, "%s: compaction: %s", j->label, err);
+		return;
+	}
+	if (folded == 0)
+		return;
+	jhist_t *old = hist_get(j);
+	jhist_t *h = old ? jhist_new(old, folded, NULL, old->serial) : NULL;
+	jhist_put(old);
+	if (h)
+		hist_set(j, h);
+	sl_log(SL_LOG_INFO, "%s: %zu change%s folded into the snapshot (max_changes %llu, "
+	       "max_size %llu)", j->label, folded, folded == 1 ? "" : "s",
+	       (unsigned long long)j->limits.max_changes, (unsigned long long)j->limits.max_size);
+}
+
 /* ---- opening and replaying --------------------------------------------------- */
 
 /*
@@ -291,8 +318,12 @@ static void journal_open(struct journal *j)
 	pthread_mutex_unlock(&j->lock);
 	if (hist)
 		hist_set(j, hist);
-	if (rc == SL_OK)
+	if (rc == SL_OK) {
+		pthread_mutex_lock(&j->lock);
+		apply_limits(j);
+		pthread_mutex_unlock(&j->lock);
 		latest_from_zone(j);
+	}
 	if (rc != SL_OK)
 		sl_log(SL_LOG_ERROR,
 		       "%s: %s: the zone is not served until the journal is repaired or moved "
@@ -541,6 +572,7 @@ static int jp_start_journal(struct jplugin *p)
 		pthread_mutex_lock(&j->lock);
 		j->limits = p->limits;
 		bool failed = j->db == NULL;
+		apply_limits(j);
 		pthread_mutex_unlock(&j->lock);
 		/* A journal that could not be used is tried again at each reload. */
 		if (failed) {

@@ -161,7 +161,7 @@ def main():
         wait_serial(port, last)
         replay = time.monotonic() - t0
         results = {}
-        for back in (args.versions, 10):
+        for back in sorted({args.versions, min(10, args.versions)}, reverse=True):
             # SOA, then per version: old SOA, old A, new SOA, new A; then SOA.
             ixfr_seconds.expect = 2 + 4 * back
             times = []

@@ -208,6 +208,12 @@ def test_compaction_keeps_recent_history(start_server, tmp_path):
     assert len(ixfr(port, 1)) == 7
     assert sqlite3_rows(db, "SELECT count(*) FROM changes") == [["1"]]
     assert sqlite3_rows(db, "SELECT value FROM meta WHERE key = 'snapshot_serial'") == [["2"]]
+    # Lowered on reload, the limit applies at once (database and memory).
+    srv.reload(journal_config(port, zone, db, max_changes=0))
+    assert wait_for(lambda: "1 change folded into the snapshot" in srv.stderr()), srv.stderr()
+    assert sqlite3_rows(db, "SELECT count(*) FROM changes") == [["0"]]
+    assert len(ixfr(port, 2)) == 7
+    assert ixfr(port, 3) == [soa(3)]
 
 
 def test_large_ixfr_streams_and_udp_falls_back(start_server, tmp_path):
