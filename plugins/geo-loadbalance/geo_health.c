@@ -31,6 +31,8 @@
 #define GEO_HTTP_REQ_MAX 2400
 /** Seconds between scans of the targets (probe starts and timeouts are this precise). */
 #define GEO_TICK 0.01
+/** Seconds between rewrites of the status file when nothing changes. */
+#define GEO_STATUS_EVERY 10.0
 
 enum phase { P_IDLE, P_CONNECT, P_SEND, P_READ };
 
@@ -139,7 +141,8 @@ void geo_health_write_status(geo_t *g)
 		json_object_set_new(pools, p->name, o);
 	}
 	json_t *root = json_pack("{s:I, s:o}", "time", (json_int_t)time(NULL), "pools", pools);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", g->status_file);
+	/* Per thread: during a reload the old instance's checker may write too. */
+	snprintf(tmp, sizeof(tmp), "%s.%lx.tmp", g->status_file, (unsigned long)pthread_self());
 	if (!root || json_dump_file(root, tmp, JSON_INDENT(2) | JSON_SORT_KEYS) != 0 ||
 	    rename(tmp, g->status_file) != 0) {
 		sl_instance_log(g->inst, SL_LOG_ERROR, "cannot write the status file %s: %s",
@@ -364,7 +367,7 @@ static void *health_main(void *arg)
 	 * are handled without looking at the other targets. 1,000 members
 	 * probed every second cost about 100 scans a second, not one per event.
 	 */
-	double next_scan = 0, wake = 0;
+	double next_scan = 0, wake = 0, next_status = start + GEO_STATUS_EVERY;
 	unsigned nfds = 1;
 	fds[0].fd = g->stop_fd;
 	fds[0].events = POLLIN;
@@ -388,6 +391,11 @@ static void *health_main(void *arg)
 				who[nfds++] = i;
 			}
 			next_scan = now + GEO_TICK;
+			if (now >= next_status) {
+				/* Also now and then: the latest instance's view wins after a reload. */
+				geo_health_write_status(g);
+				next_status = now + GEO_STATUS_EVERY;
+			}
 			wake = earliest > next_scan ? earliest : next_scan;
 		}
 		double wait = wake - now_s();
