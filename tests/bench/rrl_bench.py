@@ -246,7 +246,9 @@ class Client(threading.Thread):
                     wire = bench.build_query("www.example.com.", "A", qid)  # no cookie
                 s.sendto(wire, ("127.0.0.1", self.port))
                 self.sent += 1
-                deadline = time.monotonic() + 0.09
+                # A late answer still counts (the machine may be busy); the
+                # schedule catches up by sending the next query at once.
+                deadline = time.monotonic() + 0.5
                 while True:
                     left = deadline - time.monotonic()
                     if left <= 0:

@@ -379,3 +379,42 @@ def test_budgets_refused_with_ede(rrl_server):
     st = stats(srv)
     assert st["refused_any"] == len(refused)
     assert "refusing 127.0.0.1/32: ANY queries over 2/s" in srv.stderr()
+
+
+def test_buckets_survive_reload(rrl_server, tmp_path):
+    """SIGHUP hands the table to the new instance (unless table_size
+    changed): a reload gives a limited client no fresh burst."""
+    srv = rrl_server(responses_per_second=1, slip=0)
+    sock = udp_from("127.0.60.1")
+
+    def reload(**plugin):
+        cfg = dict(srv.cfg)
+        cfg["plugins"] = [dict(srv.cfg["plugins"][0], **plugin)]
+        before = srv.stderr().count("reload complete")
+        srv.reload(cfg)
+        deadline = time.monotonic() + 10
+        while srv.stderr().count("reload complete") == before:
+            assert time.monotonic() < deadline, srv.stderr()
+            time.sleep(0.01)
+
+    def one():
+        return ask(srv, sock, make_query("www.example.com.", "A"), timeout=0.3)
+
+    try:
+        t0 = time.monotonic()
+        assert is_full(one())
+        assert one() is None
+        reload(log_interval=10)
+        if time.monotonic() - t0 > 0.8:
+            pytest.skip("reload took longer than the bucket's 1 s refill")
+        assert one() is None, "a reload refilled the bucket"
+        time.sleep(1.1)
+        t0 = time.monotonic()
+        assert is_full(one())
+        reload(table_size=4096)  # another table: starts empty
+        if time.monotonic() - t0 > 0.8:
+            pytest.skip("reload took longer than the bucket's 1 s refill")
+        assert is_full(one())
+    finally:
+        sock.close()
+    assert "table_size changed: starting with empty buckets" in srv.stderr()
