@@ -42,6 +42,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -107,6 +109,7 @@ struct tcp_conn {
 	/* Limits as configured when the connection was accepted. */
 	ev_tstamp idle_timeout, request_timeout, write_timeout, max_lifetime;
 	size_t max_out;
+	size_t kq;                    /* bytes in the kernel's send queue after our last flush */
 	/* Input: bytes not yet processed (an unfinished message, or whole ones
 	 * left over while paused). NULL while idle. */
 	uint8_t *in;
@@ -147,6 +150,7 @@ struct sl_tcp {
 	ev_prepare publish;            /* publishes w->tcp_share once per loop pass */
 	struct conn_list streams;      /* zone transfers waiting for their turn */
 	ev_idle pump;                  /* active while streams is not empty */
+	ev_timer evict_retry;          /* evictions owed to other workers, retried */
 	uint8_t rbuf[TCP_RBUF_SIZE];   /* read scratch */
 	uint8_t obuf[2 + SL_MSG_MAXLEN]; /* length prefix + response */
 };
@@ -378,19 +382,31 @@ static bool out_append(struct tcp_conn *c, const uint8_t *p, size_t n)
 	return true;
 }
 
-/* Writes what the socket takes now; watches for writability if not all. */
+/*
+ * Writes what the socket takes now; watches for writability if not all.
+ * Progress (for eviction) is the client taking data — the kernel's send
+ * queue shrinking since the last flush — not our filling it: a client that
+ * does not read stalls after its receive window, however much the send
+ * buffer would still absorb.
+ */
 static void conn_flush(struct tcp_conn *c)
 {
 	struct ev_loop *loop = c->tcp->w->host.loop;
+	int kq;
 
+	if (ioctl(c->fd, SIOCOUTQ, &kq) == 0 && kq >= 0) {
+		if ((size_t)kq < c->kq)
+			conn_progress(c);
+		c->kq = (size_t)kq;
+	}
 	while (out_pending(c) > 0) {
 		ssize_t r = send(c->fd, c->out + c->out_off, out_pending(c),
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (r > 0) {
 			c->out_off += (size_t)r;
+			c->kq += (size_t)r;
 			c->write_since = ev_now(loop);
-			conn_progress(c);
 			continue;
 		}
 		if (r < 0 && errno == EINTR)
@@ -992,25 +1008,6 @@ static bool tcp_make_room(struct sl_tcp *tcp, bool any, bool evict)
 	return true;
 }
 
-void sl_tcp_evict_requested(sl_worker_t *w)
-{
-	struct sl_tcp *tcp = w->tcp;
-	unsigned n, k;
-
-	if (tcp == NULL)
-		return;
-	for (k = 0; k < 2; k++) {
-		n = atomic_exchange(k ? &w->tcp_share.want_any : &w->tcp_share.want_stalled, 0);
-		while (n-- > 0) {
-			struct tcp_conn *c = tcp_victim(tcp, k == 1);
-
-			if (c == NULL)
-				break;
-			tcp_evict(tcp, c);
-		}
-	}
-}
-
 /* The connection cap in force and the slots reserved for newcomers. */
 static unsigned tcp_cap(const sl_worker_t *w, unsigned *reserve)
 {
@@ -1021,6 +1018,55 @@ static unsigned tcp_cap(const sl_worker_t *w, unsigned *reserve)
 		cap = fd_cap;
 	*reserve = conf->reserve < cap / 2 ? conf->reserve : cap / 2;
 	return cap;
+}
+
+/*
+ * Evictions other workers asked of us. A newcomer was admitted on the
+ * strength of each, so one we cannot carry out yet (our candidate made
+ * progress, or is younger than the grace period) stays owed and is retried
+ * shortly, until it is done or the table is back under the level that
+ * called for it; dropping it would leave the table over its cap.
+ */
+void sl_tcp_evict_requested(sl_worker_t *w)
+{
+	struct sl_tcp *tcp = w->tcp;
+	unsigned reserve, cap, k, n;
+	bool owed = false;
+
+	if (tcp == NULL)
+		return;
+	cap = tcp_cap(w, &reserve);
+	for (k = 0; k < 2; k++) {
+		atomic_uint *want = k ? &w->tcp_share.want_any : &w->tcp_share.want_stalled;
+
+		for (n = atomic_exchange(want, 0); n > 0; n--) {
+			struct tcp_conn *c;
+
+			if (atomic_load(&w->server->tcp_conns) <= (k ? cap : cap - reserve)) {
+				n = 0;
+				break;
+			}
+			c = tcp_victim(tcp, k == 1);
+			if (c == NULL)
+				break;
+			tcp_evict(tcp, c);
+		}
+		if (n > 0) {
+			atomic_fetch_add(want, n);
+			owed = true;
+		}
+	}
+	if (owed && !ev_is_active(&tcp->evict_retry)) {
+		ev_timer_set(&tcp->evict_retry, TCP_STALL_GRACE / 4, 0.);
+		ev_timer_start(w->host.loop, &tcp->evict_retry);
+	}
+}
+
+static void tcp_evict_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct sl_tcp *tcp = t->data;
+
+	sl_tcp_evict_requested(tcp->w);
 }
 
 /*
@@ -1189,6 +1235,8 @@ int sl_tcp_start(sl_worker_t *w)
 	}
 	ev_timer_init(&tcp->backoff, tcp_backoff_cb, TCP_ACCEPT_BACKOFF, 0.);
 	tcp->backoff.data = tcp;
+	ev_timer_init(&tcp->evict_retry, tcp_evict_retry_cb, 0., 0.);
+	tcp->evict_retry.data = tcp;
 	ev_idle_init(&tcp->pump, tcp_pump_cb);
 	tcp->pump.data = tcp;
 	ev_set_priority(&tcp->pump, EV_MAXPRI);
@@ -1231,6 +1279,7 @@ void sl_tcp_stop(sl_worker_t *w)
 	ev_timer_stop(w->host.loop, &tcp->backoff);
 	ev_prepare_stop(w->host.loop, &tcp->publish);
 	ev_idle_stop(w->host.loop, &tcp->pump);
+	ev_timer_stop(w->host.loop, &tcp->evict_retry);
 	while (tcp->idle.head != NULL)
 		conn_close(tcp->idle.head);
 	while (tcp->busy.head != NULL)
