@@ -773,6 +773,47 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 	return SL_RESULT_DONE;
 }
 
+/*
+ * sl_answer_negative() with DO: for a signed zone, the SOA with its RRSIG,
+ * and the zone's own denial proof when the zone data agrees with the
+ * plugin (NXDOMAIN for a name the zone does not have, NODATA for a name it
+ * has without that type); otherwise only the signed SOA.
+ */
+static int negative_signed(sl_request_t *req, const sl_zone_version_t *version,
+			   sl_answer_kind_t kind)
+{
+	struct answer a;
+	int rc, found;
+
+	memset(&a, 0, offsetof(struct answer, pname));
+	a.req = req;
+	a.resp = req->resp;
+	a.ver = version;
+	a.apex = sl_zone_apex(version);
+	a.qtype = req->qtype;
+	a.sname = req->qname;
+	a.dnssec = a.apex != NULL && sl_node_rrsig(a.apex, SL_TYPE_SOA) != NULL;
+	rc = put_negative_soa(req->resp, a.apex, &a);
+	if (!a.dnssec || rc != SL_OK)
+		return rc;
+	a.match = NULL;
+	a.nwilds = 0;
+	a.nproved = 0;
+	a.nsec3 = false;
+	sl_ans_nsec3param(&a);
+	found = sl_zone_lookup(version, req->qname, &a.lk);
+	a.pname = req->qname;
+	if (a.lk.cut != NULL || a.lk.dname != NULL)
+		return SL_OK;
+	if (kind == SL_ANSWER_NXDOMAIN && found == SL_ENOTFOUND &&
+	    wildcard_child(version, a.lk.encloser) == NULL)
+		sl_ans_denial(&a, ST_MISS);
+	else if (kind == SL_ANSWER_NODATA && found == SL_OK &&
+		 sl_node_rrset(a.lk.node, req->qtype) == NULL)
+		sl_ans_denial(&a, ST_NODATA);
+	return SL_OK;
+}
+
 int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version, sl_answer_kind_t kind)
 {
 	if (kind != SL_ANSWER_NXDOMAIN && kind != SL_ANSWER_NODATA)
@@ -784,5 +825,7 @@ int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version, sl_a
 	sl_resp_set_flags(req->resp, SL_FLAG_AA);
 	req->kind = kind;
 	req->kind_name = req->zone_name;
+	if (version != NULL && req->query != NULL && req->query->edns.do_bit)
+		return negative_signed(req, version, kind);
 	return put_negative_soa(req->resp, version != NULL ? sl_zone_apex(version) : NULL, NULL);
 }
