@@ -159,10 +159,14 @@ static void prove_nxdomain(struct answer *a)
 		put_nsec_for(a, wc);
 }
 
-/* A DS-less delegation point without its own NSEC3 (RFC 5155 §6 opt-out). */
+/*
+ * A name left out of the NSEC3 chain by opt-out (RFC 5155 §6): an unsigned
+ * delegation, or an empty non-terminal above only such delegations.
+ */
 static bool opted_out(struct answer *a, const sl_node_t *node)
 {
-	return (node->flags & SL_NODE_DELEG) && nsec3_for(a, node->owner, true) == NULL;
+	return ((node->flags & SL_NODE_DELEG) || node->nrrsets == 0) &&
+	       nsec3_for(a, node->owner, true) == NULL;
 }
 
 /*
