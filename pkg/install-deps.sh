@@ -10,7 +10,7 @@ BUILD="build-essential autoconf automake libtool pkg-config
 libev-dev libssl-dev libjansson-dev libsqlite3-dev libmaxminddb-dev check"
 # Real DNS peers and clients the tests compare against, sanitizer runtime for
 # clang's libFuzzer, and python for the system tests.
-TEST="knot-dnsutils dnsutils ldnsutils knot nsd bind9 python3 python3-dnspython
+TEST="knot-dnsutils dnsutils ldnsutils knot nsd bind9 bind9-utils python3 python3-dnspython
 python3-pytest python3-cryptography clang libclang-rt-14-dev"
 
 want="$BUILD"
