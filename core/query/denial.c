@@ -103,15 +103,19 @@ static const uint8_t *provable_encloser(struct answer *a, const sl_node_t *close
 	const uint8_t *n = closest != NULL ? closest->owner : a->apex->owner;
 	unsigned labels = sl_name_labels(n), apex_labels = sl_name_labels(a->apex->owner);
 
-	for (; labels >= apex_labels; labels--, n += *n + 1) {
+	if (labels < apex_labels)
+		return NULL;
+	for (;;) {
 		const sl_node_t *node = sl_zone_find(a->ver, n);
 
-		if (node != NULL && (node->flags & SL_NODE_NONAUTH))
-			continue;
-		if ((*nsec3 = nsec3_for(a, n, true)) != NULL)
+		if ((node == NULL || !(node->flags & SL_NODE_NONAUTH)) &&
+		    (*nsec3 = nsec3_for(a, n, true)) != NULL)
 			return n;
+		/* The apex is the last candidate (the root zone's is the root). */
+		if (labels-- == apex_labels)
+			return NULL;
+		n += *n + 1;
 	}
-	return NULL;
 }
 
 /* The ancestor of @p name (or itself) one label longer than @p ce. */
