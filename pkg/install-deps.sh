@@ -21,6 +21,7 @@ knot-module-geoip
 gdnsd
 nsd
 bind9
+bind9-utils
 python3
 python3-dnspython
 python3-pytest

@@ -49,7 +49,9 @@
  *
  * Nothing here allocates on the query path: lookups return pointers into the
  * version, and the few names we build live in struct answer on the stack.
- * Zone transfers (sl_answer_axfr(), sl_answer_ixfr()) are in xfr.c.
+ * Zone transfers (sl_answer_axfr(), sl_answer_ixfr()) are in xfr.c, the
+ * DNSSEC denial proofs of DO answers in denial.c (answer_int.h is the
+ * state both share).
  */
 #include <string.h>
 
@@ -59,75 +61,8 @@
 #include <sluice/resp.h>
 #include <sluice/rr.h>
 #include <sluice/zone.h>
+#include "answer_int.h"
 #include "request.h"
-
-/* Outcome of one resolution step, and of the whole chain. */
-enum step {
-	ST_HIT,      /* data added (or the chain left the zone / was stopped) */
-	ST_NODATA,   /* the name exists, the type does not */
-	ST_MISS,     /* the name does not exist: NXDOMAIN */
-	ST_DELEG,    /* the name is at or below a zone cut: referral */
-	ST_FOLLOW,   /* a CNAME/DNAME was added; resolve its target next */
-	ST_TRUNC,    /* an answer RRset did not fit: TC, stop */
-	ST_YXDOMAIN, /* DNAME substitution would exceed 255 octets (RFC 6672 §2.2) */
-	ST_REFUSED,  /* the question's name is not in this zone */
-	ST_SERVFAIL, /* the store reported something it must not */
-	ST_PLUGIN,   /* a plugin answered the CNAME/DNAME target (result in chased) */
-};
-
-/* Most NSEC/NSEC3 records one answer carries (each CNAME hop may need a few). */
-#define MAX_PROOFS 24
-
-/* A CNAME/DNAME already written, for loop detection. */
-struct visit {
-	const sl_rrset_t *rrset;
-	const uint8_t *owner;
-};
-
-/* Everything one query needs; lives on the handler's stack. */
-struct answer {
-	sl_request_t *req;
-	sl_resp_t *resp;
-	const sl_zone_version_t *ver;
-	const sl_node_t *apex;
-	uint16_t qtype;
-	const uint8_t *sname;      /* name being resolved now */
-	unsigned steps;            /* lookups done */
-	unsigned hops;             /* CNAMEs/DNAMEs followed */
-	unsigned answers;          /* RRsets this query put in the answer section */
-	bool wildcard;             /* some step was synthesised from a wildcard */
-	const uint8_t *wild_owner; /* the first such wildcard's owner, for req->kind_name */
-	sl_result_t chased;        /* ST_PLUGIN: what the plugin returned */
-	const sl_node_t *cut;      /* ST_DELEG: the node whose NS RRset refers */
-	const sl_rrset_t *addl;    /* ST_HIT: answer RRset whose targets get A/AAAA */
-	bool dnssec;               /* DO set and the zone signed: RRSIGs and denial proofs */
-	/*
-	 * Not cleared per query: what follows is written before it is read
-	 * (the denial state only with dnssec, see sl_answer_query()).
-	 */
-	/* What the denial proofs need (only filled in when dnssec). */
-	const uint8_t *pname;      /* the name the last step looked up */
-	sl_zone_lookup_t lk;       /* that lookup */
-	const sl_node_t *match;    /* the node it answered from (exact or wildcard), or NULL */
-	struct wvisit {
-		const sl_node_t *wc;   /* a wildcard a step was synthesised from */
-		const uint8_t *sname;  /* the name it stood in for */
-	} wilds[SL_ANSWER_MAX_CNAME + 1];
-	unsigned nwilds;
-	const sl_node_t *proved[MAX_PROOFS]; /* NSEC/NSEC3 nodes written (each once) */
-	unsigned nproved;
-	/* NSEC3 parameters of the zone (NSEC3PARAM at the apex), when nsec3 */
-	bool nsec3;
-	uint16_t iterations;
-	uint8_t saltlen;
-	const uint8_t *salt;
-	struct visit visited[SL_ANSWER_MAX_CNAME];
-	/*
-	 * One buffer per possible DNAME substitution, never reused: every sname
-	 * and visited owner stays valid until the query is answered.
-	 */
-	uint8_t synth[SL_ANSWER_MAX_CNAME][SL_NAME_MAXLEN];
-};
 
 /* Smallest additional RR: compressed owner, fixed part, IPv4 address. */
 #define MIN_ADDR_RR (2 + 10 + 4)
@@ -147,8 +82,7 @@ static size_t room(const sl_resp_t *resp)
 	return max > resp->len ? max - resp->len : 0;
 }
 
-/* Adds a whole RRset under @p owner or nothing (mark/rollback). */
-static int put_rrset(sl_resp_t *resp, const uint8_t *owner, const sl_rrset_t *rrset,
+int sl_ans_put_rrset(sl_resp_t *resp, const uint8_t *owner, const sl_rrset_t *rrset,
 		     uint32_t ttl)
 {
 	sl_resp_mark_t mark;
@@ -181,36 +115,22 @@ static int put_rrsigs(struct answer *a, const uint8_t *owner, const sl_node_t *n
 
 	if (!a->dnssec || (sig = sl_node_rrsig(node, type)) == NULL)
 		return SL_OK;
-	return put_rrset(a->resp, owner, sig, sig->ttl < ttl_max ? sig->ttl : ttl_max);
+	return sl_ans_put_rrset(a->resp, owner, sig, sig->ttl < ttl_max ? sig->ttl : ttl_max);
 }
 
-/* put_signed() with DNSSEC: the RRset and its RRSIGs, all or nothing. */
-static int put_with_rrsigs(struct answer *a, const uint8_t *owner, const sl_node_t *node,
+int sl_ans_put_with_rrsigs(struct answer *a, const uint8_t *owner, const sl_node_t *node,
 			   const sl_rrset_t *rrset, uint32_t ttl)
 {
 	sl_resp_mark_t mark;
 	int rc;
 
 	sl_resp_mark(a->resp, &mark);
-	rc = put_rrset(a->resp, owner, rrset, ttl);
+	rc = sl_ans_put_rrset(a->resp, owner, rrset, ttl);
 	if (rc == SL_OK)
 		rc = put_rrsigs(a, owner, node, rrset->type, ttl);
 	if (rc != SL_OK)
 		sl_resp_rollback(a->resp, &mark);
 	return rc;
-}
-
-/*
- * Adds @p rrset of @p node under @p owner with TTL @p ttl, and with DNSSEC
- * its RRSIGs (TTL capped at @p ttl), all or nothing. Inline: without DO it
- * is put_rrset() itself.
- */
-static inline int put_signed(struct answer *a, const uint8_t *owner, const sl_node_t *node,
-			     const sl_rrset_t *rrset, uint32_t ttl)
-{
-	if (!a->dnssec)
-		return put_rrset(a->resp, owner, rrset, ttl);
-	return put_with_rrsigs(a, owner, node, rrset, ttl);
 }
 
 /* The single domain name that makes up CNAME/DNAME RDATA, or NULL. */
@@ -306,7 +226,7 @@ static bool put_host(struct answer *a, const uint8_t *host, const sl_node_t *nod
 		else
 			break;
 		rrset = sl_node_rrset(node, t);
-		if (rrset != NULL && put_signed(a, host, node, rrset, rrset->ttl) != SL_OK)
+		if (rrset != NULL && sl_ans_put_signed(a, host, node, rrset, rrset->ttl) != SL_OK)
 			fitted = false;
 	}
 	return fitted;
@@ -425,8 +345,6 @@ static void put_soa(struct answer *a)
 	(void)put_negative_soa(a->resp, a->apex, a);
 }
 
-static void put_denial(struct answer *a, int state);
-
 /* NS of the cut in authority, then glue: required first, then the rest. */
 static void put_referral(struct answer *a)
 {
@@ -435,13 +353,13 @@ static void put_referral(struct answer *a)
 	if (ns == NULL)
 		return;
 	(void)sl_resp_section(a->resp, SL_SECTION_AUTHORITY);
-	if (put_signed(a, a->cut->owner, a->cut, ns, ns->ttl) != SL_OK) {
+	if (sl_ans_put_signed(a, a->cut->owner, a->cut, ns, ns->ttl) != SL_OK) {
 		sl_resp_set_flags(a->resp, SL_FLAG_TC);
 		return;
 	}
 	/* DS or its denial, before the glue (the authority section comes first). */
 	if (a->dnssec)
-		put_denial(a, ST_DELEG);
+		sl_ans_denial(a, ST_DELEG);
 	(void)sl_resp_section(a->resp, SL_SECTION_ADDITIONAL);
 	put_required_glue(a, ns, a->cut);
 	put_optional_additional(a, ns, a->cut);
@@ -458,10 +376,10 @@ static bool visited(const struct answer *a, const sl_rrset_t *rrset, const uint8
 	return false;
 }
 
-static int put_answer_rrset(struct answer *a, const uint8_t *owner, const sl_node_t *node,
-			    const sl_rrset_t *rrset)
+static inline int put_answer_rrset(struct answer *a, const uint8_t *owner,
+				   const sl_node_t *node, const sl_rrset_t *rrset)
 {
-	if (put_signed(a, owner, node, rrset, rrset->ttl) != SL_OK)
+	if (sl_ans_put_signed(a, owner, node, rrset, rrset->ttl) != SL_OK)
 		return ST_TRUNC;
 	a->answers++;
 	return ST_HIT;
@@ -567,7 +485,7 @@ static int put_answer_rrsigs(struct answer *a, const sl_node_t *node, const uint
 
 	if (sig == NULL)
 		return ST_NODATA;
-	if (put_rrset(a->resp, owner, sig, sig->ttl) != SL_OK)
+	if (sl_ans_put_rrset(a->resp, owner, sig, sig->ttl) != SL_OK)
 		return ST_TRUNC;
 	a->answers++;
 	return ST_HIT;
@@ -627,19 +545,6 @@ static inline bool nsec3_only(const struct answer *a, const sl_node_t *node)
 			return false;
 	}
 	return sl_name_labels(node->owner) == sl_name_labels(a->apex->owner) + 1;
-}
-
-/* Remembers a wildcard a step used, once per wildcard (RFC 4035 §3.1.3.3). */
-static void visit_wildcard(struct answer *a, const sl_node_t *wc)
-{
-	if (!a->dnssec || (wc->flags & SL_NODE_NONAUTH))
-		return;
-	for (unsigned i = 0; i < a->nwilds; i++) {
-		if (a->wilds[i].wc == wc)
-			return;
-	}
-	if (a->nwilds < sizeof(a->wilds) / sizeof(a->wilds[0]))
-		a->wilds[a->nwilds++] = (struct wvisit){ wc, a->sname };
 }
 
 /* One lookup of a->sname and what follows from it. */
@@ -711,252 +616,10 @@ static int step(struct answer *a)
 		if (!a->wildcard)
 			a->wild_owner = wc->owner;
 		a->wildcard = true;
-		visit_wildcard(a, wc);
+		sl_ans_visit_wildcard(a, wc);
 		return answer_node(a, wc, owner, true);
 	}
 	return ST_MISS;
-}
-
-/* ---- denial of existence (RFC 4035 §3.1.3, RFC 5155 §7.2) ---------------- */
-
-/*
- * The proofs follow knotd's choices (nsec_proofs.c), so that answers match
- * it record for record: each NSEC/NSEC3 goes in at most once, with its
- * RRSIGs, into the authority section; one that does not fit sets TC.
- */
-
-/* Adds the @p type (NSEC or NSEC3) RRset of @p node with its RRSIGs, once. */
-static void put_proof(struct answer *a, const sl_node_t *node, uint16_t type)
-{
-	const sl_rrset_t *rrset = node != NULL ? sl_node_rrset(node, type) : NULL;
-
-	if (rrset == NULL)
-		return;
-	for (unsigned i = 0; i < a->nproved; i++) {
-		if (a->proved[i] == node)
-			return;
-	}
-	if (a->nproved < MAX_PROOFS)
-		a->proved[a->nproved++] = node;
-	(void)sl_resp_section(a->resp, SL_SECTION_AUTHORITY);
-	if (put_signed(a, node->owner, node, rrset, rrset->ttl) != SL_OK)
-		sl_resp_set_flags(a->resp, SL_FLAG_TC);
-}
-
-/* "*.<name>" into @p out. @return false when too long */
-static bool wildcard_of(const uint8_t *name, uint8_t out[SL_NAME_MAXLEN])
-{
-	size_t len = sl_name_len(name);
-
-	if (len + 2 > SL_NAME_MAXLEN)
-		return false;
-	out[0] = 1;
-	out[1] = '*';
-	memcpy(out + 2, name, len);
-	return true;
-}
-
-static bool is_wildcard_name(const uint8_t *name)
-{
-	return name[0] == 1 && name[1] == '*';
-}
-
-/* The NSEC matching or covering @p name. */
-static void put_nsec_for(struct answer *a, const uint8_t *name)
-{
-	put_proof(a, sl_zone_nsec_previous(a->ver, name), SL_TYPE_NSEC);
-}
-
-/* The NSEC3 node matching (@p want_match) or covering @p name, or NULL. */
-static const sl_node_t *nsec3_for(struct answer *a, const uint8_t *name, bool want_match)
-{
-	uint8_t hash[SL_NSEC3_HASH_LEN];
-	uint8_t owner[SL_NAME_MAXLEN];
-	const sl_node_t *match, *cover;
-
-	if (sl_nsec3_hash(name, a->salt, a->saltlen, a->iterations, hash) != SL_OK ||
-	    sl_nsec3_owner(hash, sizeof(hash), a->apex->owner, owner) != SL_OK)
-		return NULL;
-	(void)sl_zone_nsec3_find(a->ver, owner, &match, &cover);
-	return want_match ? match : cover;
-}
-
-/*
- * The closest provable encloser of @p name (RFC 5155 §7.2.1): from @p
- * closest up, the first authoritative name with an NSEC3. Its NSEC3 node
- * goes to *@p nsec3. @return the encloser's name (a suffix of @p name or of
- * the apex), or NULL
- */
-static const uint8_t *provable_encloser(struct answer *a, const sl_node_t *closest,
-					const sl_node_t **nsec3)
-{
-	const uint8_t *n = closest != NULL ? closest->owner : a->apex->owner;
-	unsigned labels = sl_name_labels(n), apex_labels = sl_name_labels(a->apex->owner);
-
-	for (; labels >= apex_labels; labels--, n += *n + 1) {
-		const sl_node_t *node = sl_zone_find(a->ver, n);
-
-		if (node != NULL && (node->flags & SL_NODE_NONAUTH))
-			continue;
-		if ((*nsec3 = nsec3_for(a, n, true)) != NULL)
-			return n;
-	}
-	return NULL;
-}
-
-/* The ancestor of @p name (or itself) one label longer than @p ce. */
-static const uint8_t *next_closer(const uint8_t *name, const uint8_t *ce)
-{
-	unsigned drop = sl_name_labels(name), cl = sl_name_labels(ce);
-
-	if (drop <= cl)
-		return NULL;
-	for (drop -= cl + 1; drop > 0; drop--)
-		name += *name + 1;
-	return name;
-}
-
-/* Closest encloser proof (RFC 5155 §7.2.1) for @p name; returns the encloser. */
-static const uint8_t *put_ce_proof(struct answer *a, const uint8_t *name, const sl_node_t *closest)
-{
-	const sl_node_t *ce_nsec3 = NULL;
-	const uint8_t *ce = provable_encloser(a, closest, &ce_nsec3);
-	const uint8_t *nc;
-
-	if (ce == NULL)
-		return NULL;
-	put_proof(a, ce_nsec3, SL_TYPE_NSEC3);
-	if ((nc = next_closer(name, ce)) != NULL)
-		put_proof(a, nsec3_for(a, nc, false), SL_TYPE_NSEC3);
-	return ce;
-}
-
-/* The name does not exist (RFC 4035 §3.1.3.2, RFC 5155 §7.2.2). */
-static void prove_nxdomain(struct answer *a)
-{
-	uint8_t wc[SL_NAME_MAXLEN];
-	const sl_node_t *closest = a->lk.encloser != NULL ? a->lk.encloser : a->apex;
-
-	if (a->nsec3) {
-		const uint8_t *ce = put_ce_proof(a, a->pname, closest);
-
-		if (ce != NULL && wildcard_of(ce, wc))
-			put_proof(a, nsec3_for(a, wc, false), SL_TYPE_NSEC3);
-		return;
-	}
-	put_nsec_for(a, a->pname);
-	if (wildcard_of(closest->owner, wc))
-		put_nsec_for(a, wc);
-}
-
-/* A DS-less delegation point without its own NSEC3 (RFC 5155 §6 opt-out). */
-static bool opted_out(struct answer *a, const sl_node_t *node)
-{
-	return (node->flags & SL_NODE_DELEG) && nsec3_for(a, node->owner, true) == NULL;
-}
-
-/*
- * No RRset of the type at @p match (RFC 4035 §3.1.3.1, RFC 5155 §7.2.3-5):
- * its NSEC (an empty non-terminal's covering one), or its NSEC3, plus the
- * closest encloser proof when the match is a wildcard or opted out.
- */
-static void prove_nodata(struct answer *a, const sl_node_t *match)
-{
-	if (match == NULL)
-		return;
-	if (!a->nsec3) {
-		if (match->nrrsets == 0)
-			put_nsec_for(a, a->pname);
-		else
-			put_proof(a, match, SL_TYPE_NSEC);
-		return;
-	}
-	put_proof(a, nsec3_for(a, match->owner, true), SL_TYPE_NSEC3);
-	if ((is_wildcard_name(match->owner) && !is_wildcard_name(a->pname)) ||
-	    opted_out(a, match))
-		(void)put_ce_proof(a, a->pname, a->lk.encloser);
-}
-
-/* A referral: the DS RRset signed, or the proof that there is none (§3.1.4). */
-static void prove_delegation(struct answer *a)
-{
-	const sl_rrset_t *ds = sl_node_rrset(a->cut, SL_TYPE_DS);
-
-	if (ds != NULL) {
-		(void)sl_resp_section(a->resp, SL_SECTION_AUTHORITY);
-		if (put_signed(a, a->cut->owner, a->cut, ds, ds->ttl) != SL_OK)
-			sl_resp_set_flags(a->resp, SL_FLAG_TC);
-		return;
-	}
-	prove_nodata(a, a->cut);
-}
-
-/*
- * Wildcards the answer was synthesised from (RFC 4035 §3.1.3.3, RFC 5155
- * §7.2.6): the name they stood in for does not exist — its covering NSEC,
- * or the NSEC3 covering the next closer name of the wildcard's parent.
- */
-static void prove_wildcards(struct answer *a)
-{
-	for (unsigned i = 0; i < a->nwilds; i++) {
-		const uint8_t *sname = a->wilds[i].sname;
-		const uint8_t *parent = a->wilds[i].wc->owner;
-
-		if (is_wildcard_name(sname))
-			continue;
-		if (!a->nsec3) {
-			put_nsec_for(a, sname);
-			continue;
-		}
-		parent += *parent + 1;
-
-		const sl_node_t *pnode = sl_zone_find(a->ver, parent);
-		const sl_node_t *ce_nsec3 = NULL;
-		const uint8_t *ce = provable_encloser(a, pnode, &ce_nsec3);
-		const uint8_t *nc = ce != NULL ? next_closer(sname, ce) : NULL;
-
-		if (nc != NULL)
-			put_proof(a, nsec3_for(a, nc, false), SL_TYPE_NSEC3);
-	}
-}
-
-/* Reads the zone's NSEC3PARAM: NSEC3 denial when there is a usable one. */
-static void load_nsec3param(struct answer *a)
-{
-	const sl_rrset_t *p = sl_node_rrset(a->apex, SL_TYPE_NSEC3PARAM);
-	const uint8_t *rd;
-	uint16_t rdlen;
-
-	if (p == NULL || !sl_zone_has_nsec3(a->ver) || (rd = sl_rrset_next(p, NULL, &rdlen)) == NULL ||
-	    rdlen < 5 || rd[0] != 1 || 5u + rd[4] > rdlen)
-		return;
-	a->nsec3 = true;
-	a->iterations = (uint16_t)(rd[2] << 8 | rd[3]);
-	a->saltlen = rd[4];
-	a->salt = rd + 5;
-}
-
-/* The denial proofs of the final state (with DNSSEC only). */
-static void put_denial(struct answer *a, int state)
-{
-	if (!a->dnssec || (a->resp->flags & SL_FLAG_TC))
-		return;
-	switch (state) {
-	case ST_MISS:
-		prove_nxdomain(a);
-		break;
-	case ST_NODATA:
-		prove_nodata(a, a->match != NULL ? a->match : a->lk.node);
-		break;
-	case ST_DELEG:
-		prove_delegation(a);
-		break;
-	case ST_HIT:
-		break;
-	default:
-		return;
-	}
-	prove_wildcards(a);
 }
 
 static sl_answer_kind_t kind_of(const struct answer *a, int state, int first)
@@ -1060,7 +723,7 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 		a.nwilds = 0;
 		a.nproved = 0;
 		a.nsec3 = false;
-		load_nsec3param(&a);
+		sl_ans_nsec3param(&a);
 	}
 	/* A FOLLOW from another zone may have written CNAMEs here already. */
 	(void)sl_resp_section(a.resp, SL_SECTION_ANSWER);
@@ -1076,7 +739,7 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 	switch (state) {
 	case ST_HIT:
 		if (a.dnssec)
-			put_denial(&a, state);
+			sl_ans_denial(&a, state);
 		if (a.addl != NULL) {
 			(void)sl_resp_section(a.resp, SL_SECTION_ADDITIONAL);
 			put_optional_additional(&a, a.addl, NULL);
@@ -1085,13 +748,13 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 	case ST_NODATA:
 		put_soa(&a);
 		if (a.dnssec)
-			put_denial(&a, state);
+			sl_ans_denial(&a, state);
 		break;
 	case ST_MISS:
 		sl_resp_set_rcode(a.resp, SL_RCODE_NXDOMAIN);
 		put_soa(&a);
 		if (a.dnssec)
-			put_denial(&a, state);
+			sl_ans_denial(&a, state);
 		break;
 	case ST_DELEG:
 		put_referral(&a);
@@ -1118,6 +781,47 @@ sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *version)
 	return SL_RESULT_DONE;
 }
 
+/*
+ * sl_answer_negative() with DO: for a signed zone, the SOA with its RRSIG,
+ * and the zone's own denial proof when the zone data agrees with the
+ * plugin (NXDOMAIN for a name the zone does not have, NODATA for a name it
+ * has without that type); otherwise only the signed SOA.
+ */
+static int negative_signed(sl_request_t *req, const sl_zone_version_t *version,
+			   sl_answer_kind_t kind)
+{
+	struct answer a;
+	int rc, found;
+
+	memset(&a, 0, offsetof(struct answer, pname));
+	a.req = req;
+	a.resp = req->resp;
+	a.ver = version;
+	a.apex = sl_zone_apex(version);
+	a.qtype = req->qtype;
+	a.sname = req->qname;
+	a.dnssec = a.apex != NULL && sl_node_rrsig(a.apex, SL_TYPE_SOA) != NULL;
+	rc = put_negative_soa(req->resp, a.apex, &a);
+	if (!a.dnssec || rc != SL_OK)
+		return rc;
+	a.match = NULL;
+	a.nwilds = 0;
+	a.nproved = 0;
+	a.nsec3 = false;
+	sl_ans_nsec3param(&a);
+	found = sl_zone_lookup(version, req->qname, &a.lk);
+	a.pname = req->qname;
+	if (a.lk.cut != NULL || a.lk.dname != NULL)
+		return SL_OK;
+	if (kind == SL_ANSWER_NXDOMAIN && found == SL_ENOTFOUND &&
+	    wildcard_child(version, a.lk.encloser) == NULL)
+		sl_ans_denial(&a, ST_MISS);
+	else if (kind == SL_ANSWER_NODATA && found == SL_OK &&
+		 sl_node_rrset(a.lk.node, req->qtype) == NULL)
+		sl_ans_denial(&a, ST_NODATA);
+	return SL_OK;
+}
+
 int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version, sl_answer_kind_t kind)
 {
 	if (kind != SL_ANSWER_NXDOMAIN && kind != SL_ANSWER_NODATA)
@@ -1129,5 +833,7 @@ int sl_answer_negative(sl_request_t *req, const sl_zone_version_t *version, sl_a
 	sl_resp_set_flags(req->resp, SL_FLAG_AA);
 	req->kind = kind;
 	req->kind_name = req->zone_name;
+	if (version != NULL && req->query != NULL && req->query->edns.do_bit)
+		return negative_signed(req, version, kind);
 	return put_negative_soa(req->resp, version != NULL ? sl_zone_apex(version) : NULL, NULL);
 }

@@ -64,7 +64,10 @@ SL_API sl_result_t sl_answer_query(sl_request_t *req, const sl_zone_version_t *v
  * section the zone's SOA with TTL min(SOA TTL, SOA MINIMUM) (RFC 2308 §3,
  * §5) — TC when it does not fit. The SOA comes from @p version, or when
  * that is NULL from the current version of req->zone. sl_answer_query()
- * writes its negative answers with the same code.
+ * writes its negative answers with the same code. With DO set and a
+ * signed zone, the SOA's RRSIG comes with it, and the zone's NSEC/NSEC3
+ * proof when the zone data says the same (the name is not in the zone for
+ * NXDOMAIN; it is, without that type, for NODATA).
  * @return SL_OK; SL_ENOTFOUND when there is no zone data with a SOA (rcode,
  *         AA and kind are still set: the answer goes without SOA, which
  *         caches do not keep, RFC 2308 §5); SL_EINVAL for another @p kind

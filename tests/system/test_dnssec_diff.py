@@ -1,7 +1,7 @@
 # Differential test of signed answers: sluiced's zonefile plugin against
 # knotd and NSD serving the same offline-signed zone, signed here with
 # ldns-keygen / ldns-signzone in three variants (NSEC, NSEC3, NSEC3 with
-# opt-out). Every name of the zone (owners, empty non-terminals, names
+# the opt-out flag) and with dnssec-signzone -A (NSEC3 with real opt-out). Every name of the zone (owners, empty non-terminals, names
 # below the wildcard, the DNAME and the cuts, nonexistent names) x the
 # relevant types is asked with DO set (with a 1232 and a 512 octet payload),
 # and without DO, over UDP and TCP.
@@ -61,39 +61,57 @@ dangling CNAME nx-target
 wcname CNAME nx.wild
 dn DNAME target.test.
 srv._tcp SRV 0 0 80 www
+x.insec NS ns.elsewhere.test.
 """
 
-# variant -> extra ldns-signzone arguments
+# variant -> (signer, extra arguments). ldns-signzone -p only sets the
+# opt-out flag (every delegation keeps its NSEC3); dnssec-signzone -A really
+# opts out (no NSEC3 for unsigned delegations and the empty non-terminals
+# above them), which is what exercises the opt-out proofs.
 VARIANTS = {
-    "nsec": [],
-    "nsec3": ["-n", "-t", "0"],
-    "nsec3-optout": ["-n", "-t", "0", "-p", "-s", "aabbccdd"],
+    "nsec": ("ldns", []),
+    "nsec3": ("ldns", ["-n", "-t", "0"]),
+    "nsec3-optout": ("ldns", ["-n", "-t", "0", "-p", "-s", "aabbccdd"]),
+    "nsec3-optout-bind": ("bind", ["-3", "aabbccdd", "-H", "0", "-A"]),
 }
 
 TYPES = ("A", "AAAA", "TXT", "MX", "NS", "SOA", "CNAME", "DS", "DNSKEY", "RRSIG", "NSEC",
          "NSEC3", "NSEC3PARAM", "SRV", "ANY")
 
 HAVE_LDNS = shutil.which("ldns-signzone") and shutil.which("ldns-keygen")
+HAVE_BIND_SIGNER = shutil.which("dnssec-signzone") and shutil.which("dnssec-keygen")
 HAVE_NSD = os.path.exists(shutil.which("nsd") or "/usr/sbin/nsd")
 
 
 def sign_zone(workdir, variant):
-    """Signs ZONE in @workdir with a fresh KSK and ZSK (ECDSAP256SHA256);
-    returns the path of the signed master file."""
+    """Signs ZONE in @workdir with a fresh KSK and ZSK (ECDSAP256SHA256) by
+    the variant's signer; writes the KSK as a delv trust anchor to
+    anchor.conf; returns the path of the signed master file."""
     src = os.path.join(workdir, "sig.example.zone")
     with open(src, "w") as f:
         f.write(ZONE)
-    keys = []
-    for extra in (["-k"], []):
-        out = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256"] + extra + [ORIGIN],
-                             cwd=workdir, capture_output=True, text=True, check=True)
-        keys.append(out.stdout.strip())
+    signer, args = VARIANTS[variant]
     signed = os.path.join(workdir, "sig.example.signed")
-    subprocess.run(["ldns-signzone"] + VARIANTS[variant] + ["-f", signed, src] + keys,
-                   cwd=workdir, capture_output=True, text=True, check=True)
-    # The KSK as a delv trust anchor.
+    keys = []
+    if signer == "ldns":
+        for extra in (["-k"], []):
+            out = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256"] + extra + [ORIGIN],
+                                 cwd=workdir, capture_output=True, text=True, check=True)
+            keys.append(out.stdout.strip())
+        subprocess.run(["ldns-signzone"] + args + ["-f", signed, src] + keys,
+                       cwd=workdir, capture_output=True, text=True, check=True)
+    else:
+        for extra in (["-f", "KSK"], []):
+            out = subprocess.run(["dnssec-keygen", "-q", "-a", "ECDSAP256SHA256"] + extra +
+                                 [ORIGIN], cwd=workdir, capture_output=True, text=True,
+                                 check=True)
+            keys.append(out.stdout.strip())
+        subprocess.run(["dnssec-signzone", "-S", "-K", workdir, "-o", ORIGIN, "-f", signed] +
+                       args + [src], cwd=workdir, capture_output=True, text=True, check=True)
+    # The KSK as a delv trust anchor (comment lines start with ";").
     with open(os.path.join(workdir, keys[0] + ".key")) as f:
-        fields = f.read().split(";")[0].split()     # owner [ttl] IN DNSKEY ...
+        line = [l for l in f if l.strip() and not l.startswith(";")][0]
+    fields = line.split(";")[0].split()        # owner [ttl] [IN] DNSKEY flags proto alg key
     owner, i = fields[0], fields.index("DNSKEY")
     flags, proto, alg, key = fields[i + 1], fields[i + 2], fields[i + 3], fields[i + 4:]
     with open(os.path.join(workdir, "anchor.conf"), "w") as f:
@@ -222,6 +240,8 @@ def servers(request, tmp_path_factory):
         pytest.skip("knotd not installed")
     if not HAVE_LDNS:
         pytest.skip("ldns-keygen/ldns-signzone not installed (Debian: ldnsutils)")
+    if VARIANTS[request.param][0] == "bind" and not HAVE_BIND_SIGNER:
+        pytest.skip("dnssec-keygen/dnssec-signzone not installed (Debian: bind9-utils)")
     _check_binaries()
     check_zonefile_built()
     variant = request.param
@@ -357,7 +377,7 @@ def test_delv_validates(servers, case):
     NXDOMAIN, NODATA, wildcard, ENT, CNAME and DS answers from sluiced."""
     variant, path, knot, nsd, srv = servers
     name, qtype, want = case
-    if variant == "nsec3-optout" and name == "foo.wild" and qtype == "A":
+    if variant.startswith("nsec3-optout") and name == "foo.wild" and qtype == "A":
         # The NSEC3 covering the next closer name has the opt-out flag: an
         # unsigned delegation could exist there, so validators call the
         # wildcard answer insecure (RFC 5155 §7.2.6, §9.2); knotd and NSD

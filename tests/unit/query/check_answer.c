@@ -1497,6 +1497,61 @@ START_TEST(test_do_never_split)
 END_TEST
 
 
+/* sl_answer_negative() with DO: signed SOA, and the zone's proof where it agrees. */
+START_TEST(test_do_negative_helper)
+{
+	static const char *const soa[] = {
+		"signed.test. 300 SOA ns1.signed.test. hostmaster.signed.test. 1 7200 3600 1209600 300",
+		"signed.test. 300 RRSIG SOA 13 2 3600 20270101000000 20260101000000 4242 "
+		"signed.test. " SIG64,
+	};
+	const char *const nodata[] = {
+		soa[0], soa[1],
+		"ns1.signed.test. 300 NSEC txt.signed.test. A RRSIG NSEC",
+		"ns1.signed.test. 300 RRSIG NSEC 13 3 300 20270101000000 20260101000000 4242 "
+		"signed.test. " SIG64,
+		NULL,
+	};
+	const char *const soa_only[] = { soa[0], soa[1], NULL };
+	static const char *const none[] = { NULL };
+	uint16_t nxdomain_ns = 0;
+
+	/* NXDOMAIN: the same authority section as the store's own answer. */
+	ask_do("nx.signed.test.", SL_TYPE_A, 1232, true);
+	nxdomain_ns = rmsg.hdr.nscount;
+	ck_assert_uint_eq(nxdomain_ns, 6);
+	prepare("nx.signed.test.", SL_TYPE_A, SL_CLASS_IN, 1232, SL_TRANSPORT_UDP);
+	qmsg.edns.present = true;
+	qmsg.edns.do_bit = true;
+	ck_assert_int_eq(sl_answer_negative(&rcore.pub, NULL, SL_ANSWER_NXDOMAIN), SL_OK);
+	finish_and_parse();
+	ck_assert_uint_eq(resp.rcode, SL_RCODE_NXDOMAIN);
+	ck_assert_uint_eq(rmsg.hdr.nscount, nxdomain_ns);
+
+	/* NODATA at a name the zone has: its NSEC. */
+	prepare("ns1.signed.test.", SL_TYPE_TXT, SL_CLASS_IN, 1232, SL_TRANSPORT_UDP);
+	qmsg.edns.present = true;
+	qmsg.edns.do_bit = true;
+	ck_assert_int_eq(sl_answer_negative(&rcore.pub, NULL, SL_ANSWER_NODATA), SL_OK);
+	finish_and_parse();
+	expect_sections("NODATA helper", none, nodata, none);
+
+	/* NODATA for a name only a plugin knows: no proof the zone could give. */
+	prepare("plugin.signed.test.", SL_TYPE_TXT, SL_CLASS_IN, 1232, SL_TRANSPORT_UDP);
+	qmsg.edns.present = true;
+	qmsg.edns.do_bit = true;
+	ck_assert_int_eq(sl_answer_negative(&rcore.pub, NULL, SL_ANSWER_NODATA), SL_OK);
+	finish_and_parse();
+	expect_sections("NODATA helper, unknown name", none, soa_only, none);
+
+	/* Without DO: the SOA alone, as before. */
+	prepare("nx.signed.test.", SL_TYPE_A, SL_CLASS_IN, 1232, SL_TRANSPORT_UDP);
+	ck_assert_int_eq(sl_answer_negative(&rcore.pub, NULL, SL_ANSWER_NXDOMAIN), SL_OK);
+	finish_and_parse();
+	ck_assert_uint_eq(rmsg.hdr.nscount, 1);
+}
+END_TEST
+
 static void drop_zone(void)
 {
 	sl_zone_put(zone);
@@ -1547,6 +1602,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_do_signed_answer);
 	tcase_add_test(tc, test_do_nxdomain_proof);
 	tcase_add_test(tc, test_do_never_split);
+	tcase_add_test(tc, test_do_negative_helper);
 	suite_add_tcase(s, tc);
 	return s;
 }
