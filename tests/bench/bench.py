@@ -112,19 +112,27 @@ def parse_response(buf):
             "answer": sections[0], "authority": sections[1], "additional": sections[2]}
 
 
+def tcp_exchange(port, msg, timeout=1.0, src="127.0.0.1"):
+    """Sends @msg over a new TCP connection from @src; returns the raw reply."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.bind((src, 0))
+        s.connect(("127.0.0.1", port))
+        s.sendall(struct.pack("!H", len(msg)) + msg)
+        data = b""
+        while len(data) < 2 or len(data) < 2 + struct.unpack("!H", data[:2])[0]:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise OSError("connection closed")
+            data += chunk
+        return data[2:2 + struct.unpack("!H", data[:2])[0]]
+
+
 def query(port, name, qtype, tcp=False, timeout=1.0):
     qid = random.randrange(65536)
     msg = build_query(name, qtype, qid)
     if tcp:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(struct.pack("!H", len(msg)) + msg)
-            data = b""
-            while len(data) < 2 or len(data) < 2 + struct.unpack("!H", data[:2])[0]:
-                chunk = s.recv(65536)
-                if not chunk:
-                    raise OSError("connection closed")
-                data += chunk
-            buf = data[2:2 + struct.unpack("!H", data[:2])[0]]
+        buf = tcp_exchange(port, msg, timeout)
     else:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             s.settimeout(timeout)

@@ -200,18 +200,7 @@ def full_answer(buf, qid):
 
 
 def tcp_from(src, port, wire):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((src, 0))
-        s.settimeout(2)
-        s.connect(("127.0.0.1", port))
-        s.sendall(struct.pack("!H", len(wire)) + wire)
-        data = b""
-        while len(data) < 2 or len(data) < 2 + struct.unpack("!H", data[:2])[0]:
-            chunk = s.recv(65535)
-            if not chunk:
-                raise OSError("connection closed")
-            data += chunk
-        return data[2:]
+    return bench.tcp_exchange(port, wire, timeout=2, src=src)
 
 
 class Client(threading.Thread):
@@ -308,7 +297,7 @@ def flood(args, workdir):
                 c.join()
             out, _ = p.communicate(timeout=args.flood_seconds + 30)
             cpu = bench.cpu_seconds(s.pids()) - cpu0
-            limited = sluiced_limited(s) if isinstance(s, SluicedFlood) else None
+            counts = sluiced_counts(s) if isinstance(s, SluicedFlood) else None
         finally:
             s.stop()
         d = bench.parse_dnsperf(out.decode("utf-8", "replace"))
@@ -316,8 +305,12 @@ def flood(args, workdir):
             "sent": d["sent"], "answered": d["completed"], "runtime": d["runtime"],
             "other": (clients[0].answered, clients[0].sent),
             "cookie": (clients[1].answered, clients[1].sent), "cpu": cpu,
-            # sluiced counts what it limited: the flood got the rest
-            "server_answered": d["sent"] - limited if limited is not None else None,
+            # sluiced's own count: UDP queries received from the flood (all
+            # but the clients'), less those the plugin limited
+            "server_answered": (counts[0] - clients[0].sent - clients[1].sent - counts[1]
+                                if counts else None),
+            "server_received": (counts[0] - clients[0].sent - clients[1].sent
+                                if counts else None),
         }
         log("%s: flood %d sent, %d answered; other /24 %d/%d; cookie client %d/%d" % (
             cls.name, d["sent"], d["completed"], clients[0].answered, clients[0].sent,
@@ -325,14 +318,17 @@ def flood(args, workdir):
     return results
 
 
-def sluiced_limited(server):
-    """The plugin's "limited" counter, from the statistics SIGUSR1 logs."""
+def sluiced_counts(server):
+    """(UDP queries received, responses the plugin limited), from the
+    statistics SIGUSR1 logs."""
     server.proc.signal(signal.SIGUSR1)
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        m = re.findall(r"stats rate-limit limited=(\d+)", server.proc.log_text())
-        if m:
-            return int(m[-1])
+        log_text = server.proc.log_text()
+        udp = re.findall(r"stats udp=(\d+)", log_text)
+        limited = re.findall(r"stats rate-limit limited=(\d+)", log_text)
+        if udp and limited:
+            return int(udp[-1]), int(limited[-1])
         time.sleep(0.05)
     return None
 
@@ -398,13 +394,14 @@ def main(argv=None):
         res = flood(args, args.workdir)
         print("\n## Flood: %d qps of one question from one /24 for %d s, 20/s per /24, slip 0\n"
               % (args.flood_qps, args.flood_seconds))
-        print("| server | flood sent | flood answered (dnsperf) | server-side | answered/s | "
+        print("| server | flood sent | flood answered (dnsperf) | sluiced: received / answered | "
+              "answered/s | "
               "other /24 (10 qps) | cookie client in the flooded /24 (10 qps) | server CPU s |")
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for name, r in res.items():
             print("| %s | %d | %d | %s | %.1f | %s | %s | %.2f |" % (
                 name, r["sent"], r["answered"], "-" if r["server_answered"] is None
-                else r["server_answered"], r["answered"] / r["runtime"] if r["runtime"] else 0,
+                else "%d / %d" % (r["server_received"], r["server_answered"]), r["answered"] / r["runtime"] if r["runtime"] else 0,
                 pct(*r["other"]), pct(*r["cookie"]), r["cpu"]))
 
 
