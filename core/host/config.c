@@ -93,8 +93,8 @@ int sl_listen_parse(const char *text, sl_listen_t *out)
 /*
  * Reads @p key, a list of "ADDRESS[:PORT]" (port 53 when absent), into
  * *@p out (from @p pool): every malformed or repeated entry is an error
- * naming it. @return the number of entries listed, or -1 when the key is
- *         absent or not a list of strings
+ * naming it. @return the number of entries listed, or SL_ENOTFOUND when
+ *         the key is absent or not a list of strings (reported)
  */
 static long load_addresses(sl_conf_t *c, const char *key, bool required, struct sl_strpool *pool,
 			   sl_listen_t **out, size_t *nout)
@@ -106,7 +106,7 @@ static long load_addresses(sl_conf_t *c, const char *key, bool required, struct 
 	*out = NULL;
 	*nout = 0;
 	if (sl_conf_strings(c, key, required, &list, &n) != SL_OK)
-		return -1;
+		return SL_ENOTFOUND;
 	*out = n ? sl_strpool_alloc(pool, n * sizeof(**out)) : NULL;
 	for (size_t i = 0; i < n && *out; i++) {
 		sl_listen_t *a = &(*out)[*nout];
