@@ -44,6 +44,8 @@ struct zonefile {
 	sl_zone_limits_t limits;         /* caps applied at commit */
 	uint64_t max_zone_bytes;         /* largest file, and records in wire form */
 	atomic_bool cancel;              /* destroy(): stop a running load */
+	/* The loader thread writes these; the control thread reads them (reload checks, adopt()). */
+	pthread_mutex_t stamp_lock;
 	struct file_stamp loaded;        /* the file as last loaded successfully */
 	bool have_loaded;                /* loaded is valid */
 	pthread_t loader;                /* background load */
@@ -68,6 +70,28 @@ static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
 {
 	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
 	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+/* Records @p st as the file last loaded (loader thread). */
+static void stamp_set(struct zonefile *zf, const struct file_stamp *st)
+{
+	pthread_mutex_lock(&zf->stamp_lock);
+	zf->loaded = *st;
+	zf->have_loaded = true;
+	pthread_mutex_unlock(&zf->stamp_lock);
+}
+
+/* The file last loaded, in *@p st. @return false when nothing was loaded yet */
+static bool stamp_get(struct zonefile *zf, struct file_stamp *st)
+{
+	bool have;
+
+	pthread_mutex_lock(&zf->stamp_lock);
+	have = zf->have_loaded;
+	if (have)
+		*st = zf->loaded;
+	pthread_mutex_unlock(&zf->stamp_lock);
+	return have;
 }
 
 /* ---- loading ------------------------------------------------------------ */
@@ -255,8 +279,7 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 		sl_instance_log(zf->inst, SL_LOG_NOTICE, "%s not loaded: %s", zf->file,
 				ctx.held.msg);
 		*nerrors = 0;
-		zf->loaded = st;
-		zf->have_loaded = true;
+		stamp_set(zf, &st);
 		return SL_EEXIST;
 	}
 	if (ctx.holding)
@@ -269,8 +292,7 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 		return ret;
 	}
 	*nerrors = 0;
-	zf->loaded = st;
-	zf->have_loaded = true;
+	stamp_set(zf, &st);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!dry_run) {
 		const sl_zone_version_t *v = sl_zone_current(zf->zone);
@@ -323,8 +345,8 @@ static void start_load(struct zonefile *zf)
 /* Loads when the file changed since the last successful load (or never loaded). */
 static void load_if_changed(struct zonefile *zf)
 {
-	struct file_stamp st;
-	if (zf->have_loaded && stamp_of(zf->file, &st) && stamp_equal(&st, &zf->loaded) &&
+	struct file_stamp st, last;
+	if (stamp_get(zf, &last) && stamp_of(zf->file, &st) && stamp_equal(&st, &last) &&
 	    sl_zone_current(zf->zone))
 		return;
 	start_load(zf);
@@ -349,6 +371,7 @@ static void zonefile_destroy(void *state)
 		pthread_join(zf->loader, NULL);
 	if (zf->zone)
 		sl_zone_put(zf->zone);
+	pthread_mutex_destroy(&zf->stamp_lock);
 	free(zf);
 }
 
@@ -363,6 +386,10 @@ static int zonefile_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 	struct zonefile *zf = calloc(1, sizeof(*zf));
 	if (!zf)
 		return SL_ENOMEM;
+	if (pthread_mutex_init(&zf->stamp_lock, NULL) != 0) {
+		free(zf);
+		return SL_ENOMEM;
+	}
 	*state = zf;
 	zf->inst = inst;
 	sl_zone_limits_default(&zf->limits);
@@ -417,12 +444,11 @@ fail:
 static void zonefile_adopt(void *state, void *old_state)
 {
 	struct zonefile *zf = state, *old = old_state;
+	struct file_stamp last;
 	/* Same file as before: remember what was loaded so an unchanged file is not reparsed. */
-	if (old->have_loaded && old->file && zf->file && strcmp(old->file, zf->file) == 0 &&
-	    sl_name_equal(old->origin, zf->origin)) {
-		zf->loaded = old->loaded;
-		zf->have_loaded = true;
-	}
+	if (old->file && zf->file && strcmp(old->file, zf->file) == 0 &&
+	    sl_name_equal(old->origin, zf->origin) && stamp_get(old, &last))
+		stamp_set(zf, &last);
 }
 
 static int zonefile_start(void *state)
