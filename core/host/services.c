@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "services.h"
 
 const char *sl_instance_label(const sl_instance_t *inst)
@@ -96,4 +97,41 @@ uint64_t sl_stats_get(const sl_instance_t *inst, int id)
 	for (unsigned w = 0; w < inst->workers; w++)
 		sum += sl_counter_get(&inst->counters[(size_t)w * SL_MAX_COUNTERS + (size_t)id]);
 	return sum;
+}
+
+/* ---- file stamps ---------------------------------------------------------- */
+
+static void stamp_from(const struct stat *sb, sl_file_stamp_t *stamp)
+{
+	stamp->dev = (uint64_t)sb->st_dev;
+	stamp->ino = (uint64_t)sb->st_ino;
+	stamp->size = (int64_t)sb->st_size;
+	stamp->mtime_sec = (int64_t)sb->st_mtim.tv_sec;
+	stamp->mtime_nsec = sb->st_mtim.tv_nsec;
+}
+
+int sl_file_stamp(const char *path, sl_file_stamp_t *stamp)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0)
+		return SL_EIO;
+	stamp_from(&sb, stamp);
+	return SL_OK;
+}
+
+int sl_file_stamp_fd(int fd, sl_file_stamp_t *stamp)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0)
+		return SL_EIO;
+	stamp_from(&sb, stamp);
+	return SL_OK;
+}
+
+bool sl_file_stamp_equal(const sl_file_stamp_t *a, const sl_file_stamp_t *b)
+{
+	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+	       a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec;
 }

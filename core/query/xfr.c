@@ -220,11 +220,7 @@ sl_result_t sl_answer_axfr(sl_request_t *req, const sl_zone_t *zone)
 
 /* ---- IXFR --------------------------------------------------------------- */
 
-/*
- * The serial of the SOA an IXFR query carries in its authority section
- * (RFC 1995 §3). @return true when there is one
- */
-static bool ixfr_client_serial(const sl_msg_t *q, uint32_t *serial)
+bool sl_ixfr_client_serial(const sl_msg_t *q, uint32_t *serial)
 {
 	uint8_t rdata[SL_NAME_MAXLEN * 2 + 20];
 	size_t pos = q->section_pos[SL_SECTION_AUTHORITY], len;
@@ -276,7 +272,7 @@ sl_result_t sl_answer_ixfr(sl_request_t *req, const sl_zone_t *zone)
 		req->rcode = SL_RCODE_NOTAUTH;
 		return SL_RESULT_ERROR;
 	}
-	if (!ixfr_client_serial(req->query, &client)) {
+	if (!sl_ixfr_client_serial(req->query, &client)) {
 		req->rcode = SL_RCODE_FORMERR;
 		req->ede_text = "IXFR needs the client's SOA in the authority section";
 		return SL_RESULT_ERROR;

@@ -103,6 +103,14 @@ SL_API sl_result_t sl_answer_axfr(sl_request_t *req, const sl_zone_t *zone);
  */
 SL_API sl_result_t sl_answer_ixfr(sl_request_t *req, const sl_zone_t *zone);
 
+/**
+ * The serial of the SOA an IXFR query carries in its authority section
+ * (RFC 1995 §3): the version the client has. For plugins that answer IXFR
+ * from their own history (ABI 2.1).
+ * @return true when @p query has one (then *@p serial is set)
+ */
+SL_API bool sl_ixfr_client_serial(const sl_msg_t *query, uint32_t *serial);
+
 /** Octets of an NSEC3 SHA-1 hash (the only algorithm, RFC 5155 §11). */
 #define SL_NSEC3_HASH_LEN 20
 

@@ -95,7 +95,8 @@ extern "C" {
  *        (tests/abi/frozen-1.0); tests/abi/frozen-2.0 freezes this version.
  *   2.1  sl_request_t gained auth and auth_name (the TSIG key or SIG(0)
  *        signer that authenticated the request) and kind_name (what the
- *        answer kind is about, for rate limiting). 2.0 plugins keep loading.
+ *        answer kind is about, for rate limiting); sl_file_stamp*() and
+ *        sl_ixfr_client_serial() were added. 2.0 plugins keep loading.
  */
 
 /** Major ABI version: changes on any incompatible change (see above). */
@@ -383,6 +384,28 @@ SL_API unsigned sl_instance_workers(const sl_instance_t *inst);
 
 /** Index of a worker, 0 .. workers-1. */
 SL_API unsigned sl_worker_id(const sl_worker_t *worker);
+
+/**
+ * What identifies one version of a file cheaply (ABI 2.1): it changes when
+ * the file is rewritten or replaced. For plugins that reload a file when it
+ * changed (zone files, databases, key files).
+ */
+typedef struct sl_file_stamp {
+	uint64_t dev;       /**< device */
+	uint64_t ino;       /**< inode */
+	int64_t size;       /**< size in octets */
+	int64_t mtime_sec;  /**< modification time: seconds */
+	long mtime_nsec;    /**< and nanoseconds */
+} sl_file_stamp_t;
+
+/** Reads the stamp of @p path (links followed). @return SL_OK, or SL_EIO with errno set */
+SL_API int sl_file_stamp(const char *path, sl_file_stamp_t *stamp);
+
+/** Reads the stamp of the open file @p fd. @return SL_OK, or SL_EIO with errno set */
+SL_API int sl_file_stamp_fd(int fd, sl_file_stamp_t *stamp);
+
+/** True when @p a and @p b are the same version of a file. */
+SL_API bool sl_file_stamp_equal(const sl_file_stamp_t *a, const sl_file_stamp_t *b);
 
 /** A timer on a worker's or the control thread's event loop. */
 typedef struct sl_timer sl_timer_t;

@@ -50,27 +50,13 @@ typedef struct geo_worker {
 
 /* ---- databases -------------------------------------------------------- */
 
-/** What identifies a file's content cheaply: checked to see whether it changed. */
-typedef struct geo_stamp {
-	dev_t dev;               /**< device */
-	ino_t ino;               /**< inode */
-	off_t size;              /**< size */
-	struct timespec mtime;   /**< modification time */
-} geo_stamp_t;
-
 /** An open MaxMind database (mmap of a private copy of the file). */
 typedef struct geo_db {
 	MMDB_s mmdb;   /**< libmaxminddb handle */
 	bool open;     /**< mmdb is valid */
 	char path[4096]; /**< the file it came from */
-	geo_stamp_t stamp; /**< the file as it was read */
+	sl_file_stamp_t stamp; /**< the file as it was read */
 } geo_db_t;
-
-/** Stamp of @p path now. @return false when it cannot be read (stat fails) */
-bool geo_stamp_of(const char *path, geo_stamp_t *st);
-
-/** True when two stamps are of the same content. */
-bool geo_stamp_equal(const geo_stamp_t *a, const geo_stamp_t *b);
 
 /**
  * Opens @p path and checks the whole file: the metadata, every node of the
@@ -215,7 +201,7 @@ typedef struct geo {
 	pthread_t loader;                /**< database reload in progress */
 	atomic_bool loading;             /**< loader running */
 	bool loader_joinable;            /**< loader must be joined */
-	geo_stamp_t tried[2];            /**< last file versions that failed to load */
+	sl_file_stamp_t tried[2];            /**< last file versions that failed to load */
 	bool ecs;                        /**< use the ECS address when a query has one */
 	geo_check_t *checks;             /**< "checks" */
 	unsigned nchecks;

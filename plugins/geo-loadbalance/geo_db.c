@@ -27,7 +27,7 @@
 #define GEO_DB_MAX_SIZE (2ULL << 30)
 
 /* Copies @path into a sealed-off memory file; returns its fd or -1 (message in err). */
-static int copy_to_memfd(const char *path, geo_stamp_t *stamp, char *err, size_t errlen)
+static int copy_to_memfd(const char *path, sl_file_stamp_t *stamp, char *err, size_t errlen)
 {
 	struct stat st;
 	char buf[65536];
@@ -41,10 +41,7 @@ static int copy_to_memfd(const char *path, geo_stamp_t *stamp, char *err, size_t
 		close(in);
 		return -1;
 	}
-	stamp->dev = st.st_dev;
-	stamp->ino = st.st_ino;
-	stamp->size = st.st_size;
-	stamp->mtime = st.st_mtim;
+	(void)sl_file_stamp_fd(in, stamp);
 	if ((unsigned long long)st.st_size > GEO_DB_MAX_SIZE) {
 		snprintf(err, errlen, "%s: larger than 2 GiB", path);
 		close(in);
@@ -167,24 +164,6 @@ int geo_db_open(geo_db_t *db, const char *path, char *err, size_t errlen)
 	}
 	db->open = true;
 	return SL_OK;
-}
-
-bool geo_stamp_of(const char *path, geo_stamp_t *st)
-{
-	struct stat sb;
-	if (stat(path, &sb) != 0)
-		return false;
-	st->dev = sb.st_dev;
-	st->ino = sb.st_ino;
-	st->size = sb.st_size;
-	st->mtime = sb.st_mtim;
-	return true;
-}
-
-bool geo_stamp_equal(const geo_stamp_t *a, const geo_stamp_t *b)
-{
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
 void geo_db_close(geo_db_t *db)

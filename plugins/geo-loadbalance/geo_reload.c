@@ -44,20 +44,20 @@ static void wait_for_readers(geo_t *g)
 }
 
 /* Reloads one database slot if its file changed. @return 1 when replaced */
-static unsigned reload_one(geo_t *g, _Atomic(geo_db_t *) *slot, geo_stamp_t *tried,
+static unsigned reload_one(geo_t *g, _Atomic(geo_db_t *) *slot, sl_file_stamp_t *tried,
 			   const char *what)
 {
 	geo_db_t *old = atomic_load(slot);
-	geo_stamp_t now;
+	sl_file_stamp_t now;
 	char err[1024];
 
 	if (!old)
 		return 0;
-	if (!geo_stamp_of(old->path, &now)) {
+	if (sl_file_stamp(old->path, &now) != SL_OK) {
 		/* Being replaced, or gone: keep serving what we have; try again later. */
 		return 0;
 	}
-	if (geo_stamp_equal(&now, &old->stamp) || geo_stamp_equal(&now, tried))
+	if (sl_file_stamp_equal(&now, &old->stamp) || sl_file_stamp_equal(&now, tried))
 		return 0;
 	geo_db_t *db = calloc(1, sizeof(*db));
 	if (!db)
@@ -107,9 +107,9 @@ static void on_timer(sl_timer_t *timer, void *arg)
 	bool changed = false;
 	geo_db_t *dbs[2] = { atomic_load(&g->db), atomic_load(&g->asn_db) };
 	for (unsigned i = 0; i < 2; i++) {
-		geo_stamp_t st;
-		if (dbs[i] && geo_stamp_of(dbs[i]->path, &st) &&
-		    !geo_stamp_equal(&st, &dbs[i]->stamp) && !geo_stamp_equal(&st, &g->tried[i]))
+		sl_file_stamp_t st;
+		if (dbs[i] && sl_file_stamp(dbs[i]->path, &st) == SL_OK &&
+		    !sl_file_stamp_equal(&st, &dbs[i]->stamp) && !sl_file_stamp_equal(&st, &g->tried[i]))
 			changed = true;
 	}
 	if (!changed)

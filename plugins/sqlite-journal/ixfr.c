@@ -34,28 +34,6 @@ struct ixfr {
 	jrr_t soa;              /* the current SOA (first addition of the last change) */
 };
 
-bool jixfr_client_serial(const sl_msg_t *q, uint32_t *serial)
-{
-	uint8_t rdata[SL_NAME_MAXLEN * 2 + 20];
-	size_t pos = q->section_pos[SL_SECTION_AUTHORITY], len;
-	sl_rr_t rr;
-
-	for (unsigned i = 0; i < q->hdr.nscount; i++) {
-		if (sl_msg_rr_next(q->wire, q->len, &pos, &rr) != SL_OK)
-			return false;
-		pos = rr.rdata_pos + rr.rdlen;
-		if (rr.type != SL_TYPE_SOA ||
-		    sl_rdata_unpack(SL_TYPE_SOA, q->wire, q->len, rr.rdata_pos, rr.rdlen, rdata,
-				    sizeof(rdata), &len) != SL_OK)
-			continue;
-		size_t off = sl_name_len(rdata);
-		off += sl_name_len(rdata + off);
-		*serial = sl_read_u32(rdata + off);
-		return true;
-	}
-	return false;
-}
-
 /* The next RR of the reply without consuming it. @return false at the end */
 static bool ixfr_peek(struct ixfr *x, jrr_t *rr)
 {
@@ -146,7 +124,7 @@ sl_result_t jixfr_answer(sl_request_t *req, const sl_zone_t *zone, jhist_t *hist
 	/* Only a client whose serial starts a change we hold gets differences. */
 	if (!hist || hist->n == 0 || !v || sl_zone_serial(v) != hist->serial ||
 	    !sl_name_equal(req->qname, sl_zone_name(zone)) ||
-	    !jixfr_client_serial(req->query, &client) || client == hist->serial ||
+	    !sl_ixfr_client_serial(req->query, &client) || client == hist->serial ||
 	    (first = jhist_find(hist, client)) < 0)
 		return sl_answer_ixfr(req, zone);
 

@@ -214,12 +214,6 @@ sl_result_t jixfr_answer(sl_request_t *req, const sl_zone_t *zone, jhist_t *hist
 /** Takes a reference to @p hist. */
 void jhist_ref(jhist_t *hist);
 
-/**
- * The serial of the SOA in an IXFR query's authority section (RFC 1995 §3).
- * @return true when there is one
- */
-bool jixfr_client_serial(const sl_msg_t *query, uint32_t *serial);
-
 /* ---- writing the zone file back (sync.c) --------------------------------------- */
 
 /**

@@ -27,13 +27,6 @@
 #include <sluice/zone.h>
 #include <sluice/zscan.h>
 
-/* What identifies the file's content cheaply (checked on reload). */
-struct file_stamp {
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
 
 struct zonefile {
 	sl_instance_t *inst;
@@ -46,7 +39,7 @@ struct zonefile {
 	atomic_bool cancel;              /* destroy(): stop a running load */
 	/* The loader thread writes these; the control thread reads them (reload checks, adopt()). */
 	pthread_mutex_t stamp_lock;
-	struct file_stamp loaded;        /* the file as last loaded successfully */
+	sl_file_stamp_t loaded;          /* the file as last loaded successfully */
 	bool have_loaded;                /* loaded is valid */
 	pthread_t loader;                /* background load */
 	atomic_bool loading;             /* loader thread running */
@@ -54,26 +47,8 @@ struct zonefile {
 	sl_timer_t *timer;               /* reload interval */
 };
 
-static bool stamp_of(const char *path, struct file_stamp *st)
-{
-	struct stat sb;
-	if (stat(path, &sb) != 0)
-		return false;
-	st->dev = sb.st_dev;
-	st->ino = sb.st_ino;
-	st->size = sb.st_size;
-	st->mtime = sb.st_mtim;
-	return true;
-}
-
-static bool stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
-{
-	return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-	       a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
-}
-
 /* Records @p st as the file last loaded (loader thread). */
-static void stamp_set(struct zonefile *zf, const struct file_stamp *st)
+static void stamp_set(struct zonefile *zf, const sl_file_stamp_t *st)
 {
 	pthread_mutex_lock(&zf->stamp_lock);
 	zf->loaded = *st;
@@ -82,7 +57,7 @@ static void stamp_set(struct zonefile *zf, const struct file_stamp *st)
 }
 
 /* The file last loaded, in *@p st. @return false when nothing was loaded yet */
-static bool stamp_get(struct zonefile *zf, struct file_stamp *st)
+static bool stamp_get(struct zonefile *zf, sl_file_stamp_t *st)
 {
 	bool have;
 
@@ -217,12 +192,12 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 	struct load_ctx ctx = { .zf = zf };
 	sl_zscan_options_t opt;
 	sl_error_t perr;
-	struct file_stamp st;
+	sl_file_stamp_t st;
 	struct timespec t0, t1;
 
 	*nerrors = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!stamp_of(zf->file, &st)) {
+	if (sl_file_stamp(zf->file, &st) != SL_OK) {
 		sl_instance_log(zf->inst, SL_LOG_ERROR, "%s: %s", zf->file, strerror(errno));
 		return SL_EIO;
 	}
@@ -345,9 +320,9 @@ static void start_load(struct zonefile *zf)
 /* Loads when the file changed since the last successful load (or never loaded). */
 static void load_if_changed(struct zonefile *zf)
 {
-	struct file_stamp st, last;
-	if (stamp_get(zf, &last) && stamp_of(zf->file, &st) && stamp_equal(&st, &last) &&
-	    sl_zone_current(zf->zone))
+	sl_file_stamp_t st, last;
+	if (stamp_get(zf, &last) && sl_file_stamp(zf->file, &st) == SL_OK &&
+	    sl_file_stamp_equal(&st, &last) && sl_zone_current(zf->zone))
 		return;
 	start_load(zf);
 }
@@ -444,7 +419,7 @@ fail:
 static void zonefile_adopt(void *state, void *old_state)
 {
 	struct zonefile *zf = state, *old = old_state;
-	struct file_stamp last;
+	sl_file_stamp_t last;
 	/* Same file as before: remember what was loaded so an unchanged file is not reparsed. */
 	if (old->file && zf->file && strcmp(old->file, zf->file) == 0 &&
 	    sl_name_equal(old->origin, zf->origin) && stamp_get(old, &last))
