@@ -359,6 +359,12 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 		result = run_pipeline(rt, &rc);
 	}
 	rc.result = result;
+	/* An error is header-only; shaped before the response hooks, which see it as sent
+	 * (so that, e.g., a rate limiter's slip can set TC on it). */
+	if (result == SL_RESULT_ERROR) {
+		sl_resp_reset(&resp); /* also clears AA and TC */
+		sl_resp_set_rcode(&resp, req->rcode);
+	}
 	if (result != SL_RESULT_DROP && run_response_hooks(&ran, req) == SL_RESULT_DROP)
 		result = SL_RESULT_DROP;
 	if (result == SL_RESULT_DROP) {
@@ -366,8 +372,6 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 		return 0;
 	}
 	if (result == SL_RESULT_ERROR) {
-		sl_resp_reset(&resp); /* also clears AA and TC */
-		sl_resp_set_rcode(&resp, req->rcode);
 		opt.ede_code = req->ede_code;
 		opt.ede_text = req->ede_text;
 	} else if (req->ede_code >= 0) {

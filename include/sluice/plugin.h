@@ -349,7 +349,9 @@ typedef struct sl_plugin {
 
 	/**
 	 * Sees the final response before it is finalised and sent (req->result,
-	 * req->kind, req->resp are set). Return SL_RESULT_PASS to let it go, or
+	 * req->kind, req->resp are set; for SL_RESULT_ERROR the response is
+	 * already the header-only error with req->rcode, as it will be sent;
+	 * the core adds OPT, EDE and TSIG after). Return SL_RESULT_PASS to let it go, or
 	 * SL_RESULT_DROP to send nothing. May rewrite the response (e.g. an RRL
 	 * "slip" reply: sl_resp_reset() + TC).
 	 */
