@@ -655,16 +655,30 @@ static int walk(const sl_rdata_desc_t *desc, struct src *s, struct dst *d,
 	return SL_OK;
 }
 
-int sl_rdata_fields(const sl_rdata_desc_t *desc, const uint8_t *rdata, size_t rdlen,
-		    sl_rdf_span_t *spans, sl_error_t *err)
+/*
+ * The field walk of sl_rdata_fields() without the error detail: what the
+ * answer path runs per RR (sl_rdata_names()), kept small enough to inline.
+ */
+static inline int fields(const sl_rdata_desc_t *desc, const uint8_t *rdata, size_t rdlen,
+			 sl_rdf_span_t *spans, const char **why)
 {
 	struct src s = { rdata, 0, rdlen, false };
 	struct dst d = { NULL, 0, 0, false };
+
+	if (rdlen > SL_RDATA_MAXLEN) {
+		if (why)
+			*why = "RDATA too long";
+		return SL_EMALFORMED;
+	}
+	return walk(desc, &s, &d, spans, why) == SL_OK ? SL_OK : SL_EMALFORMED;
+}
+
+int sl_rdata_fields(const sl_rdata_desc_t *desc, const uint8_t *rdata, size_t rdlen,
+		    sl_rdf_span_t *spans, sl_error_t *err)
+{
 	const char *why = NULL;
 
-	if (rdlen > SL_RDATA_MAXLEN)
-		return sl_error_set(err, SL_EMALFORMED, "RDATA too long");
-	if (walk(desc, &s, &d, spans, err ? &why : NULL) == SL_OK)
+	if (fields(desc, rdata, rdlen, spans, err ? &why : NULL) == SL_OK)
 		return SL_OK;
 	return sl_error_set(err, SL_EMALFORMED, "%s", why ? why : "invalid RDATA");
 }
@@ -677,7 +691,7 @@ int sl_rdata_check(uint16_t type, const uint8_t *rdata, size_t rdlen)
 
 	if (!desc)
 		return rdlen <= SL_RDATA_MAXLEN ? SL_OK : SL_EMALFORMED;
-	return sl_rdata_fields(desc, rdata, rdlen, NULL, NULL);
+	return fields(desc, rdata, rdlen, NULL, NULL);
 }
 
 int sl_rdata_unpack(uint16_t type, const uint8_t *msg, size_t msglen, size_t pos,
@@ -722,7 +736,7 @@ int sl_rdata_names(uint16_t type, const uint8_t *rdata, size_t rdlen, sl_rdata_n
 	names->canonical_lower = false;
 	if (!desc)
 		return rdlen <= SL_RDATA_MAXLEN ? SL_OK : SL_EMALFORMED;
-	rc = sl_rdata_fields(desc, rdata, rdlen, spans, NULL);
+	rc = fields(desc, rdata, rdlen, spans, NULL);
 	if (rc != SL_OK)
 		return rc;
 	for (unsigned i = 0; i < SL_RDF_MAX && desc->f[i].kind != SL_RDF_END; i++) {
