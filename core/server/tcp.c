@@ -49,14 +49,20 @@
 
 #include <sluice/log.h>
 #include <sluice/msg.h>
+#include <sluice/name.h>
+#include <sluice/rr.h>
 
 #include "net.h"
 #include "process.h"
 #include "server.h"
 #include "sockaddr.h"
 
-/* Connections accepted per listening socket and readiness event. */
+/* Connections accepted per listening socket and readiness event; fewer
+ * while each one evicts another (under pressure): every eviction of an
+ * attacker that reconnects at once costs a new connection's first answer,
+ * so eviction churn is spread over loop passes like transfer output. */
 #define TCP_ACCEPT_BUDGET 32
+#define TCP_ACCEPT_BUDGET_EVICTING 4
 /* Reads per connection and readiness event: other connections get a turn. */
 #define TCP_READ_BUDGET 4
 /* Worker scratch buffer for reads. */
@@ -87,6 +93,7 @@ struct tcp_conn {
 	 * tcp->streams while it waits for its turn to produce transfer output. */
 	struct { struct tcp_conn *prev, *next; } link[2];
 	bool queued;                  /* on tcp->streams */
+	bool deferred;                /* a transfer query waits there for its turn to start */
 	struct sl_tcp *tcp;           /* owner */
 	ev_io rio;                    /* readable */
 	ev_io wio;                    /* writable (only while output is queued) */
@@ -149,6 +156,7 @@ struct sl_tcp {
 	size_t nconns, nidle, nbusy;
 	ev_prepare publish;            /* publishes w->tcp_share once per loop pass */
 	struct conn_list streams;      /* zone transfers waiting for their turn */
+	unsigned starts;               /* transfers started in this loop pass */
 	ev_idle pump;                  /* active while streams is not empty */
 	ev_timer evict_retry;          /* evictions owed to other workers, retried */
 	uint8_t rbuf[TCP_RBUF_SIZE];   /* read scratch */
@@ -514,6 +522,9 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
  */
 #define TCP_STREAM_PASS_BUDGET 8
 #define TCP_STREAM_PASS_TIME 0.001
+/* Transfers started per loop pass (each produces its first message at once);
+ * further transfer queries wait on the same queue for a later pass. */
+#define TCP_STREAM_STARTS_PER_PASS 2
 
 /* Produces the next message of the connection's zone transfer. */
 static void conn_pump(struct tcp_conn *c)
@@ -567,13 +578,30 @@ static void tcp_pump_cb(struct ev_loop *loop, ev_idle *w, int revents)
 			break;
 		list_remove(&tcp->streams, c, LINK_STREAM);
 		c->queued = false;
-		if (c->stream.next && !c->dead)
+		if (c->deferred)
+			c->deferred = false; /* conn_finish resumes it: its transfer starts */
+		else if (c->stream.next && !c->dead)
 			conn_pump(c);
 		/* Flushes, and queues it again at the end while it has room. */
 		conn_finish(c);
 	}
 	if (tcp->streams.head == NULL)
 		ev_idle_stop(loop, w);
+}
+
+/* Whether the query @p q asks for a zone transfer (AXFR or IXFR). */
+static bool is_transfer(const uint8_t *q, size_t len)
+{
+	uint16_t type;
+	int n;
+
+	if (len < SL_HEADER_LEN + 5 || sl_read_u16(q + 4) != 1)
+		return false;
+	n = sl_name_check(q + SL_HEADER_LEN, len - SL_HEADER_LEN);
+	if (n < 0 || len < SL_HEADER_LEN + (size_t)n + 4)
+		return false;
+	type = sl_read_u16(q + SL_HEADER_LEN + n);
+	return type == SL_TYPE_AXFR || type == SL_TYPE_IXFR;
 }
 
 /* Length of the complete framed message at @p p, or 0 if incomplete. */
@@ -605,6 +633,16 @@ static size_t conn_process(struct tcp_conn *c, const uint8_t *buf, size_t len)
 			conn_debug(c, "zero-length message");
 			c->dead = true;
 			break;
+		}
+		if (is_transfer(buf + off + 2, n - 2)) {
+			if (c->tcp->starts >= TCP_STREAM_STARTS_PER_PASS) {
+				/* Kept as input; tcp_pump_cb resumes it on a later pass. */
+				c->deferred = true;
+				conn_pause(c);
+				stream_enqueue(c);
+				break;
+			}
+			c->tcp->starts++;
 		}
 		conn_answer(c, buf + off + 2, n - 2, frame_len(buf + off + n, len - off - n) > 2);
 		off += n;
@@ -789,7 +827,8 @@ static void conn_finish(struct tcp_conn *c)
 			stream_enqueue(c);
 			break;
 		}
-		if (c->paused && !c->stream.next && out_pending(c) <= c->max_out / 2) {
+		if (c->paused && !c->deferred && !c->stream.next &&
+		    out_pending(c) <= c->max_out / 2) {
 			conn_resume(c);
 			continue;
 		}
@@ -924,12 +963,13 @@ static void tcp_evict(struct sl_tcp *tcp, struct tcp_conn *c)
 	conn_abort(c);
 }
 
-/* Once per loop pass: what the other workers may ask us to evict. */
+/* Once per loop pass: what the other workers may ask us to evict; a new pass. */
 static void tcp_publish_cb(struct ev_loop *loop, ev_prepare *p, int revents)
 {
 	struct sl_tcp *tcp = p->data;
 	sl_tcp_share_t *sh = &tcp->w->tcp_share;
 
+	tcp->starts = 0;
 	atomic_store_explicit(&sh->busy_key, tcp->busy.head ? usec(tcp->busy.head->progress) :
 				INT64_MAX, memory_order_relaxed);
 	atomic_store_explicit(&sh->idle_key, tcp->idle.head ? usec(tcp->idle.head->progress) :
@@ -1073,12 +1113,14 @@ static void tcp_evict_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
  * Whether a newcomer could be admitted now: below the cap, or a connection
  * to evict for it. When not, connections wait in the kernel's accept queue
  * rather than being accepted and closed, so they are served in turn.
+ * *@p evicting tells whether admitting may evict (pressure).
  */
-static bool tcp_has_room(struct sl_tcp *tcp)
+static bool tcp_has_room(struct sl_tcp *tcp, bool *evicting)
 {
 	unsigned reserve, cap = tcp_cap(tcp->w, &reserve);
 	unsigned open = atomic_load(&tcp->w->server->tcp_conns);
 
+	*evicting = open >= cap - reserve;
 	if (open < cap)
 		return true;
 	return open < cap + TCP_EVICT_SLACK && tcp_make_room(tcp, true, false);
@@ -1175,12 +1217,16 @@ static void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	for (i = 0; i < TCP_ACCEPT_BUDGET; i++) {
 		sl_sockaddr_t peer;
 		socklen_t len = sizeof(peer);
+		bool evicting;
 		int fd;
 
-		if (!tcp_has_room(l->tcp)) {
+		if (!tcp_has_room(l->tcp, &evicting)) {
 			tcp_pause(l->tcp, TCP_FULL_RETRY);
 			return;
 		}
+		/* The rest on the next pass (the socket stays readable). */
+		if (evicting && i >= TCP_ACCEPT_BUDGET_EVICTING)
+			return;
 		fd = accept4(l->fd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd >= 0) {
