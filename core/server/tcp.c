@@ -864,7 +864,6 @@ static void conn_write_cb(struct ev_loop *loop, ev_io *io, int revents)
 static void conn_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct tcp_conn *c = t->data;
-
 	ev_tstamp now = ev_now(loop) + 0.001;
 	bool old;
 
