@@ -943,10 +943,31 @@ static int64_t usec(ev_tstamp t)
  * without progress (a partial query, a client that does not read), else with
  * @p any the oldest idle one — either only once past the grace period.
  */
+/*
+ * A transfer waiting in tcp->streams for its turn waits on us, not on its
+ * client: it is not stalled, whatever its age. Such connections at the head
+ * of the busy list move to its end as if they had made progress (each moves
+ * at most once per pass through the list).
+ */
+static void tcp_skip_queued(struct sl_tcp *tcp)
+{
+	ev_tstamp now = ev_now(tcp->w->host.loop), stale = now - TCP_STALL_GRACE;
+
+	while (tcp->busy.head != NULL && tcp->busy.head->queued &&
+	       tcp->busy.head->progress <= stale) {
+		struct tcp_conn *c = tcp->busy.head;
+
+		conn_unlink(c);
+		c->progress = now;
+		conn_link(c);
+	}
+}
+
 static struct tcp_conn *tcp_victim(struct sl_tcp *tcp, bool any)
 {
 	ev_tstamp stale = ev_now(tcp->w->host.loop) - TCP_STALL_GRACE;
 
+	tcp_skip_queued(tcp);
 	if (tcp->busy.head != NULL && tcp->busy.head->progress <= stale)
 		return tcp->busy.head;
 	if (any && tcp->idle.head != NULL && tcp->idle.head->progress <= stale)
@@ -969,6 +990,7 @@ static void tcp_publish_cb(struct ev_loop *loop, ev_prepare *p, int revents)
 	sl_tcp_share_t *sh = &tcp->w->tcp_share;
 
 	tcp->starts = 0;
+	tcp_skip_queued(tcp);
 	atomic_store_explicit(&sh->busy_key, tcp->busy.head ? usec(tcp->busy.head->progress) :
 				INT64_MAX, memory_order_relaxed);
 	atomic_store_explicit(&sh->idle_key, tcp->idle.head ? usec(tcp->idle.head->progress) :
@@ -1011,6 +1033,7 @@ static bool tcp_make_room(struct sl_tcp *tcp, bool any, bool evict)
 	unsigned i, best = 0;
 	bool idle = false, found = false;
 
+	tcp_skip_queued(tcp);
 	for (i = 0; i < srv->nworkers; i++) {
 		int64_t k = share_key(tcp, i, false);
 
@@ -1153,7 +1176,8 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	if (open >= cap - reserve) {
 		bool full = open >= cap;
 
-		if ((!tcp_make_room(tcp, full, true) && full) || open >= cap + TCP_EVICT_SLACK) {
+		/* tcp_has_room() applied TCP_EVICT_SLACK before accept(). */
+		if (!tcp_make_room(tcp, full, true) && full) {
 			atomic_fetch_sub(&srv->tcp_conns, 1);
 			sl_tcp_client_release(srv, &peer->sa);
 			sl_counter_add(&w->stats.tcp_rejected, 1);
