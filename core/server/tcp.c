@@ -49,14 +49,20 @@
 
 #include <sluice/log.h>
 #include <sluice/msg.h>
+#include <sluice/name.h>
+#include <sluice/rr.h>
 
 #include "net.h"
 #include "process.h"
 #include "server.h"
 #include "sockaddr.h"
 
-/* Connections accepted per listening socket and readiness event. */
+/* Connections accepted per listening socket and readiness event; fewer
+ * while each one evicts another (under pressure): every eviction of an
+ * attacker that reconnects at once costs a new connection's first answer,
+ * so eviction churn is spread over loop passes like transfer output. */
 #define TCP_ACCEPT_BUDGET 32
+#define TCP_ACCEPT_BUDGET_EVICTING 4
 /* Reads per connection and readiness event: other connections get a turn. */
 #define TCP_READ_BUDGET 4
 /* Worker scratch buffer for reads. */
@@ -87,6 +93,7 @@ struct tcp_conn {
 	 * tcp->streams while it waits for its turn to produce transfer output. */
 	struct { struct tcp_conn *prev, *next; } link[2];
 	bool queued;                  /* on tcp->streams */
+	bool deferred;                /* a transfer query waits there for its turn to start */
 	struct sl_tcp *tcp;           /* owner */
 	ev_io rio;                    /* readable */
 	ev_io wio;                    /* writable (only while output is queued) */
@@ -149,6 +156,7 @@ struct sl_tcp {
 	size_t nconns, nidle, nbusy;
 	ev_prepare publish;            /* publishes w->tcp_share once per loop pass */
 	struct conn_list streams;      /* zone transfers waiting for their turn */
+	unsigned starts;               /* transfers started in this loop pass */
 	ev_idle pump;                  /* active while streams is not empty */
 	ev_timer evict_retry;          /* evictions owed to other workers, retried */
 	uint8_t rbuf[TCP_RBUF_SIZE];   /* read scratch */
@@ -514,6 +522,9 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
  */
 #define TCP_STREAM_PASS_BUDGET 8
 #define TCP_STREAM_PASS_TIME 0.001
+/* Transfers started per loop pass (each produces its first message at once);
+ * further transfer queries wait on the same queue for a later pass. */
+#define TCP_STREAM_STARTS_PER_PASS 2
 
 /* Produces the next message of the connection's zone transfer. */
 static void conn_pump(struct tcp_conn *c)
@@ -567,13 +578,30 @@ static void tcp_pump_cb(struct ev_loop *loop, ev_idle *w, int revents)
 			break;
 		list_remove(&tcp->streams, c, LINK_STREAM);
 		c->queued = false;
-		if (c->stream.next && !c->dead)
+		if (c->deferred)
+			c->deferred = false; /* conn_finish resumes it: its transfer starts */
+		else if (c->stream.next && !c->dead)
 			conn_pump(c);
 		/* Flushes, and queues it again at the end while it has room. */
 		conn_finish(c);
 	}
 	if (tcp->streams.head == NULL)
 		ev_idle_stop(loop, w);
+}
+
+/* Whether the query @p q asks for a zone transfer (AXFR or IXFR). */
+static bool is_transfer(const uint8_t *q, size_t len)
+{
+	uint16_t type;
+	int n;
+
+	if (len < SL_HEADER_LEN + 5 || sl_read_u16(q + 4) != 1)
+		return false;
+	n = sl_name_check(q + SL_HEADER_LEN, len - SL_HEADER_LEN);
+	if (n < 0 || len < SL_HEADER_LEN + (size_t)n + 4)
+		return false;
+	type = sl_read_u16(q + SL_HEADER_LEN + n);
+	return type == SL_TYPE_AXFR || type == SL_TYPE_IXFR;
 }
 
 /* Length of the complete framed message at @p p, or 0 if incomplete. */
@@ -605,6 +633,16 @@ static size_t conn_process(struct tcp_conn *c, const uint8_t *buf, size_t len)
 			conn_debug(c, "zero-length message");
 			c->dead = true;
 			break;
+		}
+		if (is_transfer(buf + off + 2, n - 2)) {
+			if (c->tcp->starts >= TCP_STREAM_STARTS_PER_PASS) {
+				/* Kept as input; tcp_pump_cb resumes it on a later pass. */
+				c->deferred = true;
+				conn_pause(c);
+				stream_enqueue(c);
+				break;
+			}
+			c->tcp->starts++;
 		}
 		conn_answer(c, buf + off + 2, n - 2, frame_len(buf + off + n, len - off - n) > 2);
 		off += n;
@@ -789,7 +827,8 @@ static void conn_finish(struct tcp_conn *c)
 			stream_enqueue(c);
 			break;
 		}
-		if (c->paused && !c->stream.next && out_pending(c) <= c->max_out / 2) {
+		if (c->paused && !c->deferred && !c->stream.next &&
+		    out_pending(c) <= c->max_out / 2) {
 			conn_resume(c);
 			continue;
 		}
@@ -825,7 +864,6 @@ static void conn_write_cb(struct ev_loop *loop, ev_io *io, int revents)
 static void conn_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct tcp_conn *c = t->data;
-
 	ev_tstamp now = ev_now(loop) + 0.001;
 	bool old;
 
@@ -905,10 +943,31 @@ static int64_t usec(ev_tstamp t)
  * without progress (a partial query, a client that does not read), else with
  * @p any the oldest idle one — either only once past the grace period.
  */
+/*
+ * A transfer waiting in tcp->streams for its turn waits on us, not on its
+ * client: it is not stalled, whatever its age. Such connections at the head
+ * of the busy list move to its end as if they had made progress (each moves
+ * at most once per pass through the list).
+ */
+static void tcp_skip_queued(struct sl_tcp *tcp)
+{
+	ev_tstamp now = ev_now(tcp->w->host.loop), stale = now - TCP_STALL_GRACE;
+
+	while (tcp->busy.head != NULL && tcp->busy.head->queued &&
+	       tcp->busy.head->progress <= stale) {
+		struct tcp_conn *c = tcp->busy.head;
+
+		conn_unlink(c);
+		c->progress = now;
+		conn_link(c);
+	}
+}
+
 static struct tcp_conn *tcp_victim(struct sl_tcp *tcp, bool any)
 {
 	ev_tstamp stale = ev_now(tcp->w->host.loop) - TCP_STALL_GRACE;
 
+	tcp_skip_queued(tcp);
 	if (tcp->busy.head != NULL && tcp->busy.head->progress <= stale)
 		return tcp->busy.head;
 	if (any && tcp->idle.head != NULL && tcp->idle.head->progress <= stale)
@@ -924,12 +983,14 @@ static void tcp_evict(struct sl_tcp *tcp, struct tcp_conn *c)
 	conn_abort(c);
 }
 
-/* Once per loop pass: what the other workers may ask us to evict. */
+/* Once per loop pass: what the other workers may ask us to evict; a new pass. */
 static void tcp_publish_cb(struct ev_loop *loop, ev_prepare *p, int revents)
 {
 	struct sl_tcp *tcp = p->data;
 	sl_tcp_share_t *sh = &tcp->w->tcp_share;
 
+	tcp->starts = 0;
+	tcp_skip_queued(tcp);
 	atomic_store_explicit(&sh->busy_key, tcp->busy.head ? usec(tcp->busy.head->progress) :
 				INT64_MAX, memory_order_relaxed);
 	atomic_store_explicit(&sh->idle_key, tcp->idle.head ? usec(tcp->idle.head->progress) :
@@ -972,6 +1033,7 @@ static bool tcp_make_room(struct sl_tcp *tcp, bool any, bool evict)
 	unsigned i, best = 0;
 	bool idle = false, found = false;
 
+	tcp_skip_queued(tcp);
 	for (i = 0; i < srv->nworkers; i++) {
 		int64_t k = share_key(tcp, i, false);
 
@@ -1073,12 +1135,14 @@ static void tcp_evict_retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
  * Whether a newcomer could be admitted now: below the cap, or a connection
  * to evict for it. When not, connections wait in the kernel's accept queue
  * rather than being accepted and closed, so they are served in turn.
+ * *@p evicting tells whether admitting may evict (pressure).
  */
-static bool tcp_has_room(struct sl_tcp *tcp)
+static bool tcp_has_room(struct sl_tcp *tcp, bool *evicting)
 {
 	unsigned reserve, cap = tcp_cap(tcp->w, &reserve);
 	unsigned open = atomic_load(&tcp->w->server->tcp_conns);
 
+	*evicting = open >= cap - reserve;
 	if (open < cap)
 		return true;
 	return open < cap + TCP_EVICT_SLACK && tcp_make_room(tcp, true, false);
@@ -1112,7 +1176,8 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	if (open >= cap - reserve) {
 		bool full = open >= cap;
 
-		if ((!tcp_make_room(tcp, full, true) && full) || open >= cap + TCP_EVICT_SLACK) {
+		/* tcp_has_room() applied TCP_EVICT_SLACK before accept(). */
+		if (!tcp_make_room(tcp, full, true) && full) {
 			atomic_fetch_sub(&srv->tcp_conns, 1);
 			sl_tcp_client_release(srv, &peer->sa);
 			sl_counter_add(&w->stats.tcp_rejected, 1);
@@ -1175,12 +1240,16 @@ static void tcp_accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	for (i = 0; i < TCP_ACCEPT_BUDGET; i++) {
 		sl_sockaddr_t peer;
 		socklen_t len = sizeof(peer);
+		bool evicting;
 		int fd;
 
-		if (!tcp_has_room(l->tcp)) {
+		if (!tcp_has_room(l->tcp, &evicting)) {
 			tcp_pause(l->tcp, TCP_FULL_RETRY);
 			return;
 		}
+		/* The rest on the next pass (the socket stays readable). */
+		if (evicting && i >= TCP_ACCEPT_BUDGET_EVICTING)
+			return;
 		fd = accept4(l->fd, &peer.sa, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd >= 0) {
