@@ -214,6 +214,7 @@ static bool put_host(struct answer *a, const uint8_t *host, const sl_node_t *nod
 {
 	static const uint16_t addr_types[] = { SL_TYPE_A, SL_TYPE_AAAA };
 	bool fitted = true;
+	unsigned present = 0;
 
 	for (size_t k = 0; k < sizeof(addr_types) / sizeof(addr_types[0]) + 1; k++) {
 		uint16_t t;
@@ -226,9 +227,15 @@ static bool put_host(struct answer *a, const uint8_t *host, const sl_node_t *nod
 		else
 			break;
 		rrset = sl_node_rrset(node, t);
-		if (rrset != NULL && sl_ans_put_signed(a, host, node, rrset, rrset->ttl) != SL_OK)
+		if (rrset == NULL)
+			continue;
+		present++;
+		if (sl_ans_put_signed(a, host, node, rrset, rrset->ttl) != SL_OK)
 			fitted = false;
 	}
+	/* A SVCB/HTTPS target without A, AAAA or its own RRset: prove the lack (as knotd). */
+	if (a->dnssec && (type == SL_TYPE_SVCB || type == SL_TYPE_HTTPS) && present < 3)
+		sl_ans_node_proof(a, node);
 	return fitted;
 }
 
@@ -478,15 +485,25 @@ static int follow_dname(struct answer *a, const sl_node_t *dnode)
  * A question for type RRSIG: like ANY (RFC 8482), one RRset — the RRSIGs
  * of the lowest covered type, with their TTL — with or without DO, as
  * knotd 3.2 answers it ("some RRSIGs, not all"); RRSIGs are not signed.
+ * With @p all (ANY at a name whose lowest type is RRSIG), every RRSIG of
+ * the name, each covered type's with its TTL, all or nothing.
  */
-static int put_answer_rrsigs(struct answer *a, const sl_node_t *node, const uint8_t *owner)
+static int put_answer_rrsigs(struct answer *a, const sl_node_t *node, const uint8_t *owner,
+			     bool all)
 {
 	const sl_rrset_t *sig = sl_node_rrset(node, SL_TYPE_RRSIG);
+	const sl_rrset_t *end = node->rrsets + node->nrrsets;
+	sl_resp_mark_t mark;
 
 	if (sig == NULL)
 		return ST_NODATA;
-	if (sl_ans_put_rrset(a->resp, owner, sig, sig->ttl) != SL_OK)
-		return ST_TRUNC;
+	sl_resp_mark(a->resp, &mark);
+	do {
+		if (sl_ans_put_rrset(a->resp, owner, sig, sig->ttl) != SL_OK) {
+			sl_resp_rollback(a->resp, &mark);
+			return ST_TRUNC;
+		}
+	} while (all && ++sig < end && sig->type == SL_TYPE_RRSIG);
 	a->answers++;
 	return ST_HIT;
 }
@@ -514,8 +531,13 @@ static int answer_node(struct answer *a, const sl_node_t *node, const uint8_t *o
 		return follow_cname(a, node, rrset, owner, wild);
 
 	if (qtype == SL_TYPE_RRSIG)
-		return put_answer_rrsigs(a, node, owner);
-	/* RFC 8482: one RRset for ANY — the first (lowest type), like knotd. */
+		return put_answer_rrsigs(a, node, owner, false);
+	/*
+	 * RFC 8482: one RRset for ANY — the first (lowest type), like knotd;
+	 * when that is RRSIG, all of the name's RRSIGs (knotd keeps them as one).
+	 */
+	if (qtype == SL_TYPE_ANY && node->nrrsets > 0 && node->rrsets[0].type == SL_TYPE_RRSIG)
+		return put_answer_rrsigs(a, node, owner, true);
 	if (qtype == SL_TYPE_ANY)
 		rrset = node->nrrsets > 0 ? &node->rrsets[0] : NULL;
 	else

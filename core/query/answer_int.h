@@ -111,6 +111,13 @@ void sl_ans_nsec3param(struct answer *a);
 void sl_ans_visit_wildcard(struct answer *a, const sl_node_t *wc);
 
 /**
+ * The NSEC of @p node, or the NSEC3 matching its name, with RRSIGs, into
+ * the current section when it fits (optional data: no TC). Call only with
+ * DNSSEC.
+ */
+void sl_ans_node_proof(struct answer *a, const sl_node_t *node);
+
+/**
  * The denial proofs for the final @p state (ST_MISS, ST_NODATA, ST_DELEG,
  * ST_HIT), then those of the wildcards used, in the authority section;
  * nothing once TC is set. Call only with DNSSEC.

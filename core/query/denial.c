@@ -237,6 +237,16 @@ static void prove_wildcards(struct answer *a)
 	}
 }
 
+void sl_ans_node_proof(struct answer *a, const sl_node_t *node)
+{
+	const sl_node_t *proof = a->nsec3 ? nsec3_for(a, node->owner, true) : node;
+	uint16_t type = a->nsec3 ? SL_TYPE_NSEC3 : SL_TYPE_NSEC;
+	const sl_rrset_t *rrset = proof != NULL ? sl_node_rrset(proof, type) : NULL;
+
+	if (rrset != NULL)
+		(void)sl_ans_put_signed(a, proof->owner, proof, rrset, rrset->ttl);
+}
+
 /* Reads the zone's NSEC3PARAM: NSEC3 denial when there is a usable one. */
 void sl_ans_nsec3param(struct answer *a)
 {

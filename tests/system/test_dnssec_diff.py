@@ -62,6 +62,9 @@ wcname CNAME nx.wild
 dn DNAME target.test.
 srv._tcp SRV 0 0 80 www
 x.insec NS ns.elsewhere.test.
+svc HTTPS 1 web
+web A 192.0.2.70
+svc2 SVCB 1 www
 """
 
 # variant -> (signer, extra arguments). ldns-signzone -p only sets the
@@ -76,7 +79,7 @@ VARIANTS = {
 }
 
 TYPES = ("A", "AAAA", "TXT", "MX", "NS", "SOA", "CNAME", "DS", "DNSKEY", "RRSIG", "NSEC",
-         "NSEC3", "NSEC3PARAM", "SRV", "ANY")
+         "NSEC3", "NSEC3PARAM", "SRV", "HTTPS", "SVCB", "ANY")
 
 HAVE_LDNS = shutil.which("ldns-signzone") and shutil.which("ldns-keygen")
 HAVE_BIND_SIGNER = shutil.which("dnssec-signzone") and shutil.which("dnssec-keygen")
