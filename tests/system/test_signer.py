@@ -23,8 +23,8 @@ import dns.rdatatype
 import dns.zone
 import pytest
 
-from conftest import PLUGINS_DIR, TEST_PLUGINS, ServerFactory, _check_binaries
-from daemon import HAVE_IPV6, free_port
+from conftest import PLUGINS_DIR, TEST_PLUGINS, ServerFactory, _check_binaries, run_sluiced
+from daemon import HAVE_IPV6, free_port, write_config
 from knot_peer import wait_soa
 
 ORIGIN = "signed.example."
@@ -189,6 +189,7 @@ def test_restart_keeps_keys(signed):
     before = dnskeys(signed.port)
     assert len(before) == 2
     signed.srv.stop()
+    assert not signed.srv.sanitizer_reports(), signed.srv.stderr()
     signed.port = free_port()
     signed.cfg = config(signed.port, signed.zonefile, signed.keys)
     signed.srv = signed.factory(cfg=signed.cfg, port=signed.port, name="sluiced-restart")
@@ -199,9 +200,17 @@ def test_restart_keeps_keys(signed):
 
 def test_readable_key_refused(signed):
     signed.srv.stop()
+    assert not signed.srv.sanitizer_reports(), signed.srv.stderr()
     key = os.path.join(signed.keys, "signed.example.zsk.pem")
     os.chmod(key, 0o644)
     port = free_port()
+    # --check says so too.
+    conf = os.path.join(signed.dir, "check.json")
+    write_config(conf, config(port, signed.zonefile, signed.keys))
+    out = run_sluiced(["--config", conf, "--check"])
+    assert out.returncode != 0
+    assert "key file is accessible by group or others (mode 0644)" in out.stderr + out.stdout, \
+        out.stderr + out.stdout
     srv = signed.factory(cfg=config(port, signed.zonefile, signed.keys), port=port,
                          name="sluiced-badkey", wait=False)
     srv.wait(timeout=10)
