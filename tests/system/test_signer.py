@@ -1,6 +1,7 @@
 # The dnssec-signer plugin: sluiced signs a zone it loads from a master file.
 # SPDX-License-Identifier: MIT OR Apache-2.0
 #
+# For ECDSAP256SHA256, ED25519 and RSASHA256:
 #  1. Keys are made on first start (PEM files mode 0600, a state file, the DS
 #     written to key_dir/<zone>ds and logged).
 #  2. The AXFR of the signed zone passes ldns-verify-zone and dnssec-verify
@@ -73,18 +74,22 @@ class Setup:
     pass
 
 
-@pytest.fixture(scope="module")
-def signed(tmp_path_factory):
+ALGORITHMS = {"ecdsap256sha256": 13, "ed25519": 15, "rsasha256": 8}
+
+
+@pytest.fixture(scope="module", params=sorted(ALGORITHMS))
+def signed(request, tmp_path_factory):
     _check_binaries()
     s = Setup()
-    s.dir = str(tmp_path_factory.mktemp("signer"))
+    s.alg = request.param
+    s.dir = str(tmp_path_factory.mktemp("signer-" + s.alg))
     s.keys = os.path.join(s.dir, "keys")
     os.mkdir(s.keys, 0o700)
     s.zonefile = os.path.join(s.dir, "signed.example.zone")
     write_zone(s.zonefile, 1)
     s.factory = ServerFactory(tmp_path_factory)
     s.port = free_port()
-    s.cfg = config(s.port, s.zonefile, s.keys)
+    s.cfg = config(s.port, s.zonefile, s.keys, algorithm=s.alg)
     s.srv = s.factory(cfg=s.cfg, port=s.port, name="sluiced-signer")
     wait_soa(s.srv, ORIGIN, 1)
     yield s
@@ -133,9 +138,10 @@ def test_keys_created(signed):
         assert mode == 0o600, (n, oct(mode))
     with open(os.path.join(signed.keys, "signed.example.ds")) as f:
         ds = f.read().split()
-    # owner IN DS tag alg digest-type digest: the KSK's, SHA-256, ECDSAP256SHA256
-    assert ds[:3] == [ORIGIN, "IN", "DS"] and ds[4:6] == ["13", "2"], ds
-    assert "DS for the parent: %s IN DS %s 13 2 %s" % (ORIGIN, ds[3], ds[6]) in \
+    # owner IN DS tag alg digest-type digest: the KSK's, SHA-256
+    alg = str(ALGORITHMS[signed.alg])
+    assert ds[:3] == [ORIGIN, "IN", "DS"] and ds[4:6] == [alg, "2"], ds
+    assert "DS for the parent: %s IN DS %s %s 2 %s" % (ORIGIN, ds[3], alg, ds[6]) in \
         signed.srv.stderr()
 
 
@@ -191,7 +197,7 @@ def test_restart_keeps_keys(signed):
     signed.srv.stop()
     assert not signed.srv.sanitizer_reports(), signed.srv.stderr()
     signed.port = free_port()
-    signed.cfg = config(signed.port, signed.zonefile, signed.keys)
+    signed.cfg = config(signed.port, signed.zonefile, signed.keys, algorithm=signed.alg)
     signed.srv = signed.factory(cfg=signed.cfg, port=signed.port, name="sluiced-restart")
     wait_soa(signed.srv, ORIGIN, 2)
     assert dnskeys(signed.port) == before
@@ -206,12 +212,13 @@ def test_readable_key_refused(signed):
     port = free_port()
     # --check says so too.
     conf = os.path.join(signed.dir, "check.json")
-    write_config(conf, config(port, signed.zonefile, signed.keys))
+    write_config(conf, config(port, signed.zonefile, signed.keys, algorithm=signed.alg))
     out = run_sluiced(["--config", conf, "--check"])
     assert out.returncode != 0
     assert "key file is accessible by group or others (mode 0644)" in out.stderr + out.stdout, \
         out.stderr + out.stdout
-    srv = signed.factory(cfg=config(port, signed.zonefile, signed.keys), port=port,
+    cfg = config(port, signed.zonefile, signed.keys, algorithm=signed.alg)
+    srv = signed.factory(cfg=cfg, port=port,
                          name="sluiced-badkey", wait=False)
     srv.wait(timeout=10)
     assert srv.returncode not in (0, None)
