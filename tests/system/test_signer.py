@@ -7,7 +7,8 @@
 #  2. The AXFR of the signed zone passes ldns-verify-zone and dnssec-verify
 #     (bind9-utils), independent validators of every RRSIG and the NSEC chain.
 #  3. delv, with the KSK (from the served DNSKEY RRset) as trust anchor,
-#     validates a positive answer, NXDOMAIN, NODATA, a wildcard and an ENT.
+#     validates a positive answer, NXDOMAIN, NODATA, a wildcard, an ENT and
+#     the proof that an insecure delegation has no DS.
 #  4. A reload that adds a record: the new record validates.
 #  5. A restart reuses the keys: the DNSKEY RRset is unchanged.
 #  6. A key file that others may read is refused: sluiced does not start,
@@ -167,6 +168,7 @@ DELV_CASES = [
     ("www", "MX", "; negative response, fully validated"),        # NODATA
     ("foo.wild", "TXT", "; fully validated"),                     # wildcard
     ("b.ent", "A", "; negative response, fully validated"),       # ENT
+    ("sub", "DS", "; negative response, fully validated"),        # no DS at a cut
 ]
 
 
