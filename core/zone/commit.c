@@ -525,7 +525,7 @@ static int tn_cmp(const void *a, const void *b)
 }
 
 /* Collects the modified overlay names in canonical order. */
-static int sorted_names(sl_zone_txn_t *t, tx_name_t ***out, size_t *n)
+int sl_zi_sorted_names(sl_zone_txn_t *t, tx_name_t ***out, size_t *n)
 {
 	size_t k = 0;
 	tx_name_t **v = sl_zmalloc((t->hcount ? t->hcount : 1) * sizeof(*v));
@@ -587,7 +587,7 @@ int sl_zone_txn_commit_report(sl_zone_txn_t *txn, const sl_zone_limits_t *limits
 	c.lim = limits;
 	if (txn->bulk) {
 		rc = sl_zi_log_build(txn, &c, &v);
-	} else if ((rc = sorted_names(txn, &names, &nn)) == SL_OK) {
+	} else if ((rc = sl_zi_sorted_names(txn, &names, &nn)) == SL_OK) {
 		if (!txn->base || !txn->base->root) {
 			rc = ov_build(txn, names, nn, &c, &v);
 		} else if (nn == 0) {
@@ -597,6 +597,8 @@ int sl_zone_txn_commit_report(sl_zone_txn_t *txn, const sl_zone_limits_t *limits
 		}
 		free(names);
 	}
+	if (rc == SL_OK && v != NULL && txn->zone->signer.sign != NULL)
+		rc = sl_zi_sign(txn, &c, &v);
 	if (rc == SL_OK && v != NULL && txn->zone->journal.write != NULL)
 		rc = journal_write(txn, &c, &v);
 	if (rc == SL_OK) {

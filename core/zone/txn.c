@@ -192,7 +192,8 @@ void sl_zi_txn_free(sl_zone_txn_t *t)
 	}
 	if (t->base)
 		sl_zone_version_unref(t->base);
-	pthread_mutex_unlock(&t->zone->wlock);
+	if (!t->amend)
+		pthread_mutex_unlock(&t->zone->wlock);
 	sl_zone_put(t->zone);
 	free(t);
 }

@@ -66,6 +66,7 @@ struct sl_zone {
 	uint8_t apex[SL_NAME_MAXLEN];        /* lower-cased */
 	unsigned apex_labels;
 	sl_zone_journal_t journal;           /* under wlock; write NULL = none (diff.c) */
+	sl_zone_signer_t signer;             /* under wlock; sign NULL = none (sign.c) */
 	/* Versions published (high 32 bits, wrapping) and the latest serial (low 32). */
 	_Atomic uint64_t published;
 };
@@ -170,6 +171,7 @@ struct sl_zone_txn {
 	sl_zone_t *zone;
 	sl_zone_version_t *base;   /* referenced; NULL: start from nothing */
 	bool bulk;                 /* log mode (SL_TXN_EMPTY until a read/remove) */
+	bool amend;                /* a signer's amendment: the commit holds the lock */
 	struct arena_chunk *arena; /* overlay allocations */
 	const char *last_where;
 	/* log mode */
@@ -416,6 +418,16 @@ int sl_zi_full_end(sl_zone_txn_t *t, cctx_t *c, full_t *fb, int rc, sl_zone_vers
 
 /** Full build from the log (names packed in arrival order, chunks unmapped as consumed). */
 int sl_zi_log_build(sl_zone_txn_t *t, cctx_t *c, sl_zone_version_t **out);
+
+/** Collects the modified overlay names of @p t in canonical order (*@p out: free()). */
+int sl_zi_sorted_names(sl_zone_txn_t *t, tx_name_t ***out, size_t *n);
+
+/**
+ * Runs the zone's signer on the checked version *@p v (sign.c): on success
+ * *@p v is the amended, checked version (the unamended one retired), else
+ * NULL (retired too). @return SL_OK, SL_ECONFIG or SL_ENOMEM
+ */
+int sl_zi_sign(sl_zone_txn_t *txn, cctx_t *c, sl_zone_version_t **v);
 
 /** Incremental commit of the modified overlay names @p names (canonical order) on the base. */
 int sl_zi_build_inc(sl_zone_txn_t *t, tx_name_t **names, size_t nn, cctx_t *c,

@@ -322,6 +322,9 @@ SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *ow
  * On any failure nothing changes (the current version stays current). On
  * success the new version is current for every new reader when this
  * returns; a transaction that changed nothing publishes nothing.
+ * When the zone has a signer (sl_zone_set_signer()), it may then amend the
+ * new version (the amended one is checked again); a signer that fails
+ * fails the commit with its message (SL_ECONFIG), nothing published.
  * Then, when the zone has a journal (sl_zone_set_journal()), the new
  * version goes to it before publication; a journal that refuses it fails
  * the commit with its message, nothing published.
@@ -415,6 +418,48 @@ typedef struct sl_zone_journal {
  *         first), or SL_EINVAL
  */
 SL_API int sl_zone_set_journal(sl_zone_t *zone, const sl_zone_journal_t *journal);
+
+/* ---- the signer hook -------------------------------------------------------- */
+
+/**
+ * A zone's signer: a writer that may change each new version before it is
+ * published (DNSSEC: DNSKEY, RRSIG, NSEC, NSEC3, NSEC3PARAM). At most one
+ * per zone.
+ */
+typedef struct sl_zone_signer {
+	/**
+	 * Called by sl_zone_txn_commit_report() on the committing thread, with
+	 * the zone's writer lock held, after the checks built the new version
+	 * @p to and before the journal hook and publication; @p from is the
+	 * version being replaced (NULL on a zone's first load). @p amend is a
+	 * transaction based on @p to, owned by the commit: change it with
+	 * sl_zone_txn_add(), sl_zone_txn_remove(), sl_zone_txn_remove_rrset()
+	 * and read it with sl_zone_txn_rrset(); never commit or abort it.
+	 * @p to (and @p from) may be read with the version functions
+	 * (sl_zone_iter_init(), sl_zone_find(), ...) during the call. When the
+	 * signer changed something, the commit builds the final version from
+	 * @p amend incrementally, checks it like any commit, and hands that one
+	 * to the journal and publishes it. Return SL_OK to go on; any other
+	 * value fails the commit (nothing published, the current version keeps
+	 * serving) with the message set in @p err (sl_error_set(); cleared
+	 * before the call) as its error. Must not begin a transaction on this
+	 * zone (the commit holds its writer lock).
+	 */
+	int (*sign)(void *arg, sl_zone_t *zone, const sl_zone_version_t *from,
+		    const sl_zone_version_t *to, sl_zone_txn_t *amend, sl_error_t *err);
+	/** Passed to sign(). */
+	void *arg;
+} sl_zone_signer_t;
+
+/**
+ * Installs @p signer (copied) as @p zone's signer, or removes it when
+ * @p signer is NULL. Waits for a commit in progress to finish, so after
+ * removal sign() is never called again and @p arg may be freed. Not while
+ * the caller itself holds a transaction on @p zone (it would wait forever).
+ * @return SL_OK, SL_EEXIST when another signer is installed (remove it
+ *         first), or SL_EINVAL
+ */
+SL_API int sl_zone_set_signer(sl_zone_t *zone, const sl_zone_signer_t *signer);
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,9 @@
  * Unit tests for sl_zone_diff() and the journal hook (core/zone/diff.c):
  * the exact IXFR-ordered difference of hand-made changes, random changes
  * checked against a brute-force set difference and by replaying the
- * difference onto the old version, and a journal that records, refuses or
- * is removed.
+ * difference onto the old version, a journal that records, refuses or
+ * is removed, and the signer hook (core/zone/sign.c) amending, refusing or
+ * breaking a version before the journal and publication.
  */
 #include <check.h>
 #include <stdio.h>
@@ -429,6 +430,133 @@ START_TEST(test_journal_hook)
 }
 END_TEST
 
+/* ---- the signer hook ------------------------------------------------------ */
+
+struct fake_signer {
+	int calls;
+	int mode;              /* 0 add a TXT at the apex, 1 refuse, 2 add a CNAME at the apex, 3 nothing */
+	bool had_from;
+};
+
+static int signer_sign(void *arg, sl_zone_t *zone, const sl_zone_version_t *from,
+		       const sl_zone_version_t *to, sl_zone_txn_t *amend, sl_error_t *err)
+{
+	struct fake_signer *f = arg;
+	static const uint8_t txt[] = "\x06signed";
+
+	ck_assert_ptr_nonnull(to);
+	ck_assert_ptr_eq(sl_zone_current(zone), from);
+	ck_assert_ptr_ne(sl_zone_current(zone), to);
+	/* The version to sign is readable, and the amendment sees it. */
+	ck_assert_ptr_nonnull(sl_zone_find(to, sl_zone_name(zone)));
+	ck_assert_ptr_nonnull(sl_zone_txn_rrset(amend, sl_zone_name(zone), SL_TYPE_SOA));
+	f->calls++;
+	f->had_from = from != NULL;
+	switch (f->mode) {
+	case 0:
+		sl_zone_txn_remove_rrset(amend, sl_zone_name(zone), SL_TYPE_TXT);
+		return sl_zone_txn_add(amend, sl_zone_name(zone), SL_TYPE_TXT, 300, txt,
+				       sizeof(txt) - 1, NULL);
+	case 1:
+		return sl_error_set(err, SL_EIO, "no key (test)");
+	case 2: {
+		static const uint8_t target[] = "\x03www\x07" "example\x00";
+
+		return sl_zone_txn_add(amend, sl_zone_name(zone), SL_TYPE_CNAME, 300, target,
+				       sizeof(target) - 1, NULL);
+	}
+	default:
+		return SL_OK;
+	}
+}
+
+static bool apex_has_txt(const sl_zone_version_t *v)
+{
+	return sl_node_rrset(sl_zone_apex(v), SL_TYPE_TXT) != NULL;
+}
+
+START_TEST(test_signer_hook)
+{
+	sl_zone_t *z = mkzone("signer.example.");
+	struct fake_signer f = { 0 };
+	struct fake_journal j = { 0 };
+	sl_zone_signer_t hook = { .sign = signer_sign, .arg = &f };
+	static const char *const base[] = { "@ 300 SOA ns host 1 1 1 1 1", "@ 300 NS ns",
+					    "ns 300 A 192.0.2.1" };
+	static const char *const upd[] = { "-@ 300 SOA ns host 1 1 1 1 1",
+					   "@ 300 SOA ns host 2 1 1 1 1", "www 300 A 192.0.2.2" };
+	const sl_zone_version_t *before;
+	sl_zone_txn_t *txn;
+	char err[256];
+	uint32_t serial;
+
+	ck_assert_int_eq(sl_zone_set_signer(z, &hook), SL_OK);
+	ck_assert_int_eq(sl_zone_set_signer(z, &hook), SL_EEXIST);
+	ck_assert_int_eq(sl_zone_set_signer(NULL, &hook), SL_EINVAL);
+	ck_assert_int_eq(sl_zone_set_signer(z, &(sl_zone_signer_t){ NULL, NULL }), SL_EINVAL);
+	ck_assert_int_eq(sl_zone_set_journal(z, &(sl_zone_journal_t){ journal_write, &j }), SL_OK);
+
+	/* First load: signed before the journal sees it and before publication. */
+	ck_assert_int_eq(commit_lines(z, SL_TXN_EMPTY, base, ARRAY_SIZE(base)), SL_OK);
+	ck_assert_int_eq(f.calls, 1);
+	ck_assert(!f.had_from);
+	ck_assert(apex_has_txt(sl_zone_current(z)));
+	ck_assert_uint_eq(sl_zone_rr_count(sl_zone_current(z)), 4);
+	ck_assert_int_eq(j.calls, 1);
+	ck_assert_uint_eq(j.diff.n, 4);
+	ck_assert_uint_eq(sl_zone_published(z, &serial), 1);
+
+	/* An update: signed again; the journal sees the update only (the TXT is unchanged). */
+	ck_assert_int_eq(commit_lines(z, 0, upd, ARRAY_SIZE(upd)), SL_OK);
+	ck_assert_int_eq(f.calls, 2);
+	ck_assert(f.had_from);
+	ck_assert(apex_has_txt(sl_zone_current(z)));
+	ck_assert_ptr_nonnull(sl_zone_find(sl_zone_current(z),
+					   (const uint8_t *)"\x03www\x06signer\x07" "example"));
+	ck_assert_int_eq(j.calls, 2);
+	ck_assert_uint_eq(j.diff.n, 3);
+
+	/* A refusing signer fails the commit: nothing published, its message reported. */
+	before = sl_zone_current(z);
+	f.mode = 1;
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	ck_assert_int_eq(change(txn, "www 300 A 192.0.2.9", true), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_ECONFIG);
+	ck_assert_msg(strstr(err, "signer: no key (test)") != NULL, "%s", err);
+	ck_assert_ptr_eq(sl_zone_current(z), before);
+	ck_assert_int_eq(j.calls, 2);
+
+	/* A signer whose amendment breaks the checks fails the commit too. */
+	f.mode = 2;
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	ck_assert_int_eq(change(txn, "www 300 A 192.0.2.9", true), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_ECONFIG);
+	ck_assert_msg(strstr(err, "CNAME") != NULL, "%s", err);
+	ck_assert_ptr_eq(sl_zone_current(z), before);
+	ck_assert_int_eq(j.calls, 2);
+	ck_assert_uint_eq(sl_zone_published(z, &serial), 2);
+
+	/* A signer that changes nothing: the checked version itself is published. */
+	f.mode = 3;
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	ck_assert_int_eq(change(txn, "www 300 A 192.0.2.9", true), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
+	ck_assert_uint_eq(sl_zone_rr_count(sl_zone_current(z)), 6);
+	ck_assert_uint_eq(sl_zone_published(z, &serial), 3);
+
+	/* Removed: not called any more. */
+	ck_assert_int_eq(sl_zone_set_signer(z, NULL), SL_OK);
+	ck_assert_int_eq(sl_zone_set_journal(z, NULL), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_begin(z, 0, &txn), SL_OK);
+	ck_assert_int_eq(change(txn, "www 300 A 192.0.2.10", true), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_commit(txn, NULL, err, sizeof(err)), SL_OK);
+	ck_assert_int_eq(f.calls, 5);
+
+	out_free(&j.diff);
+	sl_zone_put(z);
+}
+END_TEST
+
 Suite *tu_suite(void)
 {
 	Suite *s = suite_create("zone_diff");
@@ -437,6 +565,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_diff_exact);
 	tcase_add_loop_test(tc, test_diff_random, 0, 8);
 	tcase_add_test(tc, test_journal_hook);
+	tcase_add_test(tc, test_signer_hook);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,229 @@
+# The dnssec-signer plugin: sluiced signs a zone it loads from a master file.
+# SPDX-License-Identifier: MIT OR Apache-2.0
+#
+# For ECDSAP256SHA256, ED25519 and RSASHA256:
+#  1. Keys are made on first start (PEM files mode 0600, a state file, the DS
+#     written to key_dir/<zone>ds and logged).
+#  2. The AXFR of the signed zone passes ldns-verify-zone and dnssec-verify
+#     (bind9-utils), independent validators of every RRSIG and the NSEC chain.
+#  3. delv, with the KSK (from the served DNSKEY RRset) as trust anchor,
+#     validates a positive answer, NXDOMAIN, NODATA, a wildcard, an ENT and
+#     the proof that an insecure delegation has no DS.
+#  4. A reload that adds a record: the new record validates.
+#  5. A restart reuses the keys: the DNSKEY RRset is unchanged.
+#  6. A key file that others may read is refused: sluiced does not start,
+#     with a clear message.
+
+import os
+import shutil
+import stat
+import subprocess
+
+import dns.message
+import dns.query
+import dns.rdatatype
+import dns.zone
+import pytest
+
+from conftest import PLUGINS_DIR, TEST_PLUGINS, ServerFactory, _check_binaries, run_sluiced
+from daemon import HAVE_IPV6, free_port, write_config
+from knot_peer import wait_soa
+
+ORIGIN = "signed.example."
+ZONE = """$ORIGIN signed.example.
+$TTL 300
+@       SOA ns1 hostmaster %d 3600 900 604800 300
+@       NS  ns1
+ns1     A   192.0.2.1
+www     A   192.0.2.10
+www     AAAA 2001:db8::10
+Mixed   TXT "Upper case owner"
+mail    MX  10 WWW
+*.wild  TXT "wildcard"
+sub     NS  ns.sub
+ns.sub  A   192.0.2.53
+a.b.ent TXT "below an empty non-terminal"
+%s
+"""
+
+SIGNER_SO = os.path.join(PLUGINS_DIR, "dnssec-signer.so")
+pytestmark = pytest.mark.skipif(not os.path.exists(SIGNER_SO),
+                                reason="dnssec-signer plugin not built")
+
+
+def config(port, zonefile, key_dir, **signer):
+    listen = ["127.0.0.1:%d" % port]
+    if HAVE_IPV6:
+        listen.append("[::1]:%d" % port)
+    opts = {"plugin": "dnssec-signer", "key_dir": key_dir}
+    opts.update(signer)
+    return {
+        "server": {"listen": listen, "workers": 2, "plugin_path": [PLUGINS_DIR, TEST_PLUGINS],
+                   "log_level": "info"},
+        "zones": [{"name": ORIGIN, "allow_transfer": ["127.0.0.1"],
+                   "plugins": [{"plugin": "zonefile", "file": zonefile}, opts]}],
+    }
+
+
+def write_zone(path, serial, extra=""):
+    with open(path + ".tmp", "w") as f:
+        f.write(ZONE % (serial, extra))
+    os.replace(path + ".tmp", path)
+
+
+class Setup:
+    pass
+
+
+ALGORITHMS = {"ecdsap256sha256": 13, "ed25519": 15, "rsasha256": 8}
+
+
+@pytest.fixture(scope="module", params=sorted(ALGORITHMS))
+def signed(request, tmp_path_factory):
+    _check_binaries()
+    s = Setup()
+    s.alg = request.param
+    s.dir = str(tmp_path_factory.mktemp("signer-" + s.alg))
+    s.keys = os.path.join(s.dir, "keys")
+    os.mkdir(s.keys, 0o700)
+    s.zonefile = os.path.join(s.dir, "signed.example.zone")
+    write_zone(s.zonefile, 1)
+    s.factory = ServerFactory(tmp_path_factory)
+    s.port = free_port()
+    s.cfg = config(s.port, s.zonefile, s.keys, algorithm=s.alg)
+    s.srv = s.factory(cfg=s.cfg, port=s.port, name="sluiced-signer")
+    wait_soa(s.srv, ORIGIN, 1)
+    yield s
+    s.factory.cleanup()
+
+
+def axfr(port):
+    return dns.zone.from_xfr(dns.query.xfr("127.0.0.1", ORIGIN, port=port, timeout=5,
+                                             relativize=False),
+                             relativize=False)
+
+
+def dnskeys(port):
+    q = dns.message.make_query(ORIGIN, "DNSKEY", want_dnssec=True)
+    r = dns.query.tcp(q, "127.0.0.1", port=port, timeout=3)
+    rrs = [rs for rs in r.answer if rs.rdtype == dns.rdatatype.DNSKEY]
+    assert rrs, r
+    return sorted(rd.to_text() for rd in rrs[0])
+
+
+def anchor_file(s):
+    """A delv trust anchor with the served KSK (flags 257)."""
+    ksk = [k for k in dnskeys(s.port) if k.startswith("257 ")]
+    assert len(ksk) == 1, ksk
+    flags, proto, alg, key = ksk[0].split(" ", 3)
+    path = os.path.join(s.dir, "anchor.conf")
+    with open(path, "w") as f:
+        f.write('trust-anchors {\n %s static-key %s %s %s "%s";\n};\n' % (
+            ORIGIN, flags, proto, alg, key.replace(" ", "")))
+    return path
+
+
+def delv(s, name, qtype):
+    out = subprocess.run(["delv", "@127.0.0.1", "-p", str(s.port), "-a", anchor_file(s),
+                          "+root=" + ORIGIN, name, qtype],
+                         capture_output=True, text=True, timeout=20)
+    return (out.stdout + out.stderr).splitlines()
+
+
+def test_keys_created(signed):
+    names = sorted(os.listdir(signed.keys))
+    assert names == ["signed.example.ds", "signed.example.ksk.pem",
+                     "signed.example.state.json", "signed.example.zsk.pem"], names
+    for n in ("signed.example.ksk.pem", "signed.example.zsk.pem"):
+        mode = stat.S_IMODE(os.stat(os.path.join(signed.keys, n)).st_mode)
+        assert mode == 0o600, (n, oct(mode))
+    with open(os.path.join(signed.keys, "signed.example.ds")) as f:
+        ds = f.read().split()
+    # owner IN DS tag alg digest-type digest: the KSK's, SHA-256
+    alg = str(ALGORITHMS[signed.alg])
+    assert ds[:3] == [ORIGIN, "IN", "DS"] and ds[4:6] == [alg, "2"], ds
+    assert "DS for the parent: %s IN DS %s %s 2 %s" % (ORIGIN, ds[3], alg, ds[6]) in \
+        signed.srv.stderr()
+
+
+def test_axfr_verifies(signed):
+    z = axfr(signed.port)
+    path = os.path.join(signed.dir, "axfr.zone")
+    z.to_file(path, relativize=False)
+    types = {rds.rdtype for node in z.nodes.values() for rds in node.rdatasets}
+    assert {dns.rdatatype.DNSKEY, dns.rdatatype.RRSIG, dns.rdatatype.NSEC} <= types
+    out = subprocess.run(["ldns-verify-zone", "-V", "2", path], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
+    if shutil.which("dnssec-verify"):
+        out = subprocess.run(["dnssec-verify", "-o", ORIGIN, path], capture_output=True,
+                             text=True, timeout=30)
+        assert out.returncode == 0, out.stdout + out.stderr
+
+
+DELV_CASES = [
+    ("www", "A", "; fully validated"),
+    ("mixed", "TXT", "; fully validated"),
+    ("nx", "A", "; negative response, fully validated"),          # NXDOMAIN
+    ("www", "MX", "; negative response, fully validated"),        # NODATA
+    ("foo.wild", "TXT", "; fully validated"),                     # wildcard
+    ("b.ent", "A", "; negative response, fully validated"),       # ENT
+    ("sub", "DS", "; negative response, fully validated"),        # no DS at a cut
+]
+
+
+@pytest.mark.skipif(not shutil.which("delv"), reason="delv not installed (bind9-dnsutils)")
+@pytest.mark.parametrize("case", DELV_CASES, ids=["%s-%s" % c[:2] for c in DELV_CASES])
+def test_delv_validates(signed, case):
+    name, qtype, want = case
+    text = delv(signed, name + "." + ORIGIN, qtype)
+    assert want in text, "delv %s %s:\n%s" % (name, qtype, "\n".join(text))
+
+
+@pytest.mark.skipif(not shutil.which("delv"), reason="delv not installed (bind9-dnsutils)")
+def test_reload_new_record_validates(signed):
+    write_zone(signed.zonefile, 2, "new     A   192.0.2.99")
+    signed.srv.reload(signed.cfg)
+    wait_soa(signed.srv, ORIGIN, 2)
+    text = delv(signed, "new." + ORIGIN, "A")
+    assert "; fully validated" in text, "\n".join(text)
+    assert any("192.0.2.99" in line for line in text), "\n".join(text)
+    out = subprocess.run(["ldns-verify-zone", "/dev/stdin"], capture_output=True, text=True,
+                         timeout=30, input=axfr(signed.port).to_text(relativize=False))
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_restart_keeps_keys(signed):
+    before = dnskeys(signed.port)
+    assert len(before) == 2
+    signed.srv.stop()
+    assert not signed.srv.sanitizer_reports(), signed.srv.stderr()
+    signed.port = free_port()
+    signed.cfg = config(signed.port, signed.zonefile, signed.keys, algorithm=signed.alg)
+    signed.srv = signed.factory(cfg=signed.cfg, port=signed.port, name="sluiced-restart")
+    wait_soa(signed.srv, ORIGIN, 2)
+    assert dnskeys(signed.port) == before
+    assert "loaded KSK" in signed.srv.stderr()
+
+
+def test_readable_key_refused(signed):
+    signed.srv.stop()
+    assert not signed.srv.sanitizer_reports(), signed.srv.stderr()
+    key = os.path.join(signed.keys, "signed.example.zsk.pem")
+    os.chmod(key, 0o644)
+    port = free_port()
+    # --check says so too.
+    conf = os.path.join(signed.dir, "check.json")
+    write_config(conf, config(port, signed.zonefile, signed.keys, algorithm=signed.alg))
+    out = run_sluiced(["--config", conf, "--check"])
+    assert out.returncode != 0
+    assert "key file is accessible by group or others (mode 0644)" in out.stderr + out.stdout, \
+        out.stderr + out.stdout
+    cfg = config(port, signed.zonefile, signed.keys, algorithm=signed.alg)
+    srv = signed.factory(cfg=cfg, port=port,
+                         name="sluiced-badkey", wait=False)
+    srv.wait(timeout=10)
+    assert srv.returncode not in (0, None)
+    text = srv.stderr()
+    assert "signed.example.zsk.pem: key file is accessible by group or others (mode 0644)" \
+        in text, text
