@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""Regenerates the SIG(0) unit-test fixtures in this folder (test-only keys).
+
+Makes two BIND keys with dnssec-keygen -T KEY (ECDSAP256SHA256 for
+host1.example.com., ED25519 for host2.example.com.), then captures the
+UPDATE messages BIND's nsupdate -k really sends, signed with them, through a
+tiny UDP server on 127.0.0.1 that records each datagram and answers NOERROR.
+Writes KEY records (keys.zone) and the captured messages (*.bin).
+Usage: tests/data/sig0/make-fixtures.py  (needs bind9-utils / bind9-dnsutils)
+The messages are valid for 10 minutes (BIND signs now -+ 5 min; the default
+fudge adds 5 more each side): check_sig0 expects them expired, so run it
+at least 10 minutes after regenerating.
+"""
+import glob
+import os
+import socket
+import subprocess
+import sys
+import threading
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def keygen(alg, name):
+    for f in glob.glob(os.path.join(HERE, "K%s+*" % name)):
+        os.unlink(f)
+    out = subprocess.run(["dnssec-keygen", "-q", "-K", HERE, "-a", alg, "-T", "KEY",
+                          "-n", "HOST", name], check=True, capture_output=True, text=True)
+    return os.path.join(HERE, out.stdout.strip())
+
+
+def capture(keyfile, script):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    got = []
+
+    def serve():
+        data, peer = sock.recvfrom(65535)
+        got.append(data)
+        # Header-only NOERROR reply: same id, QR set, opcode UPDATE, zone count 0.
+        sock.sendto(data[:2] + bytes([0xA8, 0x00]) + bytes(8), peer)
+
+    t = threading.Thread(target=serve)
+    t.start()
+    subprocess.run(["nsupdate", "-k", keyfile + ".key"],
+                   input="server 127.0.0.1 %d\nzone example.com.\n%s\nsend\n" % (port, script),
+                   text=True, check=True, capture_output=True, timeout=20)
+    t.join(timeout=5)
+    sock.close()
+    if not got:
+        sys.exit("nsupdate sent nothing")
+    return got[0]
+
+
+def main():
+    k1 = keygen("ECDSAP256SHA256", "host1.example.com.")
+    k2 = keygen("ED25519", "host2.example.com.")
+    with open(os.path.join(HERE, "keys.zone"), "w") as z:
+        for k in (k1, k2):
+            with open(k + ".key") as f:
+                z.writelines(l for l in f if not l.startswith(";"))
+    msgs = {
+        "p256.bin": (k1, "update add host1.example.com. 300 A 192.0.2.1"),
+        "p256-2.bin": (k1, "update add host1.example.com. 300 A 192.0.2.2"),
+        "ed25519.bin": (k2, "update add host2.example.com. 300 AAAA 2001:db8::2"),
+    }
+    for name, (key, script) in msgs.items():
+        with open(os.path.join(HERE, name), "wb") as f:
+            f.write(capture(key, script))
+    print("fixtures written to", HERE)
+
+
+if __name__ == "__main__":
+    main()
