@@ -91,17 +91,39 @@ uint16_t sig0_key_tag(const uint8_t *rdata, size_t rdlen);
  */
 bool sig0_key_matches(const uint8_t *rdata, size_t rdlen, bool dnskey, uint8_t alg, uint16_t tag);
 
+/** Largest KEY/DNSKEY RDATA a key cache entry holds (RSA 4096 with a long exponent). */
+#define SIG0_KEY_MAXLEN 540
+/** Keys one cache (one worker) keeps imported. */
+#define SIG0_KEYCACHE_SIZE 8
+
+/**
+ * Public keys already imported into OpenSSL (importing costs about as much
+ * as verifying), one cache per worker thread: no lock. Matched on the whole
+ * RDATA, so a changed KEY record is a different entry.
+ */
+typedef struct sig0_keycache {
+	struct {
+		uint8_t rdata[SIG0_KEY_MAXLEN]; /**< KEY/DNSKEY RDATA */
+		uint16_t len;                   /**< its length; 0 = empty */
+		void *pkey;                     /**< its EVP_PKEY */
+	} slot[SIG0_KEYCACHE_SIZE];             /**< entries */
+	unsigned next;                          /**< the slot replaced next (round robin) */
+} sig0_keycache_t;
+
+/** Frees every key a cache holds (and empties it). */
+void sig0_keycache_clear(sig0_keycache_t *cache);
+
 /**
  * Verifies the signature of @p sig (found in @p msg) with the public key in
  * KEY/DNSKEY @p key_rdata. The signed data is the SIG RDATA without the
  * signature, then the message as received up to the SIG RR with ARCOUNT
  * decreased by one (RFC 2931 §3.1). Ed25519/Ed448 need it in one piece:
- * it is assembled in @p arena.
+ * it is assembled in @p arena. @p cache (may be NULL) keeps imported keys.
  * @return SIG0_OK, SIG0_E_BADSIG (also for a key OpenSSL rejects or an RSA
  *         key outside the size limits) or SIG0_E_RESOURCE
  */
 sig0_status_t sig0_verify(const sl_msg_t *msg, const sig0_sig_t *sig, const uint8_t *key_rdata,
-			  size_t key_rdlen, sl_arena_t *arena);
+			  size_t key_rdlen, sl_arena_t *arena, sig0_keycache_t *cache);
 
 /** Whether the algorithm is one sig0_verify() implements. */
 bool sig0_alg_supported(uint8_t alg);

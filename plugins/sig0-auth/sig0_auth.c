@@ -31,11 +31,13 @@ typedef struct file_key {
 
 /** Per-worker state, one cache line each. */
 typedef struct worker_state {
-	sig0_budget_t verify; /**< verifications this second */
-	sig0_budget_t log;    /**< log lines this second */
-	uint64_t suppressed;  /**< log lines not written since the last one */
-	uint8_t pad[64 - sizeof(uint64_t)]; /**< to a cache line */
+	sig0_budget_t verify;   /**< verifications this second */
+	sig0_budget_t log;      /**< log lines this second */
+	uint64_t suppressed;    /**< log lines not written since the last one */
+	sig0_keycache_t keys;   /**< keys this worker imported */
+	uint8_t pad[64 - (sizeof(uint64_t) + sizeof(sig0_keycache_t)) % 64]; /**< to a cache line */
 } worker_state_t;
+_Static_assert(sizeof(worker_state_t) % 64 == 0, "worker_state_t: whole cache lines");
 
 enum { C_VERIFIED, C_FAILED, C_OVER_BUDGET, C_REPLAY, C_TOO_MANY_KEYS, C_COUNT };
 static const char *const counter_names[C_COUNT] = { "verified", "failed", "over_budget", "replay",
@@ -146,6 +148,8 @@ static void sig0_destroy(void *state)
 		free(st->keys[i].rdata);
 	free(st->keys);
 	sig0_replay_free(&st->replay);
+	for (unsigned i = 0; st->workers && i < st->nworkers; i++)
+		sig0_keycache_clear(&st->workers[i].keys);
 	free(st->workers);
 	free(st);
 }
@@ -323,7 +327,7 @@ static sl_result_t sig0_query(void *state, sl_request_t *req)
 	for (uint32_t i = 0; i < cand.n && res != SIG0_OK; i++) {
 		if (!sig0_budget_take(&w->verify, now, st->max_per_second))
 			return refuse(st, req, &sig, SIG0_E_BUDGET, C_OVER_BUDGET, now);
-		res = sig0_verify(msg, &sig, cand.rdata[i], cand.rdlen[i], req->arena);
+		res = sig0_verify(msg, &sig, cand.rdata[i], cand.rdlen[i], req->arena, &w->keys);
 	}
 	if (res != SIG0_OK)
 		return refuse(st, req, &sig, res, C_FAILED, now);

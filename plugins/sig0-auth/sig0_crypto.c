@@ -111,6 +111,45 @@ static EVP_PKEY *public_key(uint8_t alg, const uint8_t *pub, size_t len)
 	}
 }
 
+void sig0_keycache_clear(sig0_keycache_t *cache)
+{
+	for (unsigned i = 0; i < SIG0_KEYCACHE_SIZE; i++) {
+		EVP_PKEY_free(cache->slot[i].pkey);
+		cache->slot[i].pkey = NULL;
+		cache->slot[i].len = 0;
+	}
+	cache->next = 0;
+}
+
+/*
+ * The key for @p rdata: from @p cache, or imported (and cached). *@p owned
+ * tells the caller to free it (no cache, or too long to cache).
+ */
+static EVP_PKEY *get_key(sig0_keycache_t *cache, uint8_t alg, const uint8_t *rdata, size_t len,
+			 bool *owned)
+{
+	*owned = true;
+	if (cache && len <= SIG0_KEY_MAXLEN) {
+		for (unsigned i = 0; i < SIG0_KEYCACHE_SIZE; i++)
+			if (cache->slot[i].len == len && cache->slot[i].pkey &&
+			    memcmp(cache->slot[i].rdata, rdata, len) == 0) {
+				*owned = false;
+				return cache->slot[i].pkey;
+			}
+	}
+	EVP_PKEY *pkey = public_key(alg, rdata + 4, len - 4);
+	if (!pkey || !cache || len > SIG0_KEY_MAXLEN)
+		return pkey;
+	unsigned i = cache->next;
+	cache->next = (i + 1) % SIG0_KEYCACHE_SIZE;
+	EVP_PKEY_free(cache->slot[i].pkey);
+	memcpy(cache->slot[i].rdata, rdata, len);
+	cache->slot[i].len = (uint16_t)len;
+	cache->slot[i].pkey = pkey;
+	*owned = false;
+	return pkey;
+}
+
 /* DNS ECDSA signature r||s (RFC 6605 §4) to DER; @return its length or 0. */
 static size_t ecdsa_der(const uint8_t *sig, size_t len, size_t half, uint8_t *der, size_t cap)
 {
@@ -136,7 +175,7 @@ static size_t ecdsa_der(const uint8_t *sig, size_t len, size_t half, uint8_t *de
 }
 
 sig0_status_t sig0_verify(const sl_msg_t *msg, const sig0_sig_t *sig, const uint8_t *key_rdata,
-			  size_t key_rdlen, sl_arena_t *arena)
+			  size_t key_rdlen, sl_arena_t *arena, sig0_keycache_t *cache)
 {
 	uint8_t hdr[SL_HEADER_LEN], der[2 * 48 + 16];
 	const uint8_t *signature = sig->sig;
@@ -146,7 +185,8 @@ sig0_status_t sig0_verify(const sl_msg_t *msg, const sig0_sig_t *sig, const uint
 
 	if (key_rdlen <= 4 || sig->rr_pos < SL_HEADER_LEN || sig->rr_pos > msg->len)
 		return SIG0_E_BADSIG;
-	EVP_PKEY *pkey = public_key(sig->alg, key_rdata + 4, key_rdlen - 4);
+	bool owned;
+	EVP_PKEY *pkey = get_key(cache, sig->alg, key_rdata, key_rdlen, &owned);
 	if (!pkey) {
 		ERR_clear_error();
 		return SIG0_E_BADSIG;
@@ -207,6 +247,7 @@ out:
 	if (st != SIG0_OK)
 		ERR_clear_error(); /* hostile input must not grow the error queue */
 	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(pkey);
+	if (owned)
+		EVP_PKEY_free(pkey);
 	return st;
 }

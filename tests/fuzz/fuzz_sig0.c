@@ -68,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!sig0_key_matches(key_rdata[i], key_len[i], false, sig.alg, sig.key_tag))
 			continue;
 		sl_arena_init(&arena, block, sizeof(block));
-		if (sig0_verify(&msg, &sig, key_rdata[i], key_len[i], &arena) == SIG0_OK) {
+		if (sig0_verify(&msg, &sig, key_rdata[i], key_len[i], &arena, NULL) == SIG0_OK) {
 			sig0_status_t first = sig0_replay_check(&replay, &sig, sig.inception,
 								sig.expiration);
 			if (first == SIG0_OK)

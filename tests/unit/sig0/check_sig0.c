@@ -175,6 +175,8 @@ START_TEST(test_time_window)
 }
 END_TEST
 
+static sig0_keycache_t *cache; /* NULL, or the cache test_verify_cached uses */
+
 static sig0_status_t verify_fixture(const fixture_t *f, const keyrec_t *k)
 {
 	static uint8_t block[65536 + 1024];
@@ -188,7 +190,7 @@ static sig0_status_t verify_fixture(const fixture_t *f, const keyrec_t *k)
 	sig0_status_t st = sig0_find(&m, &sig);
 	if (st != SIG0_OK)
 		return st;
-	return sig0_verify(&m, &sig, k->rdata, k->rdlen, &arena);
+	return sig0_verify(&m, &sig, k->rdata, k->rdlen, &arena, cache);
 }
 
 START_TEST(test_verify_real)
@@ -205,6 +207,43 @@ START_TEST(test_verify_real)
 	/* The other key does not verify (and an Ed25519 key is no P-256 key). */
 	load("p256.bin", &f);
 	ck_assert_int_eq(verify_fixture(&f, &keys[1]), SIG0_E_BADSIG);
+}
+END_TEST
+
+/* With the key cache: the same outcomes, the second time from the cache. */
+START_TEST(test_verify_cached)
+{
+	static sig0_keycache_t kc;
+	fixture_t f;
+
+	load_keys();
+	cache = &kc;
+	for (int round = 0; round < 3; round++) {
+		load("p256.bin", &f);
+		ck_assert_int_eq(verify_fixture(&f, &keys[0]), SIG0_OK);
+		ck_assert_int_eq(verify_fixture(&f, &keys[1]), SIG0_E_BADSIG);
+		load("ed25519.bin", &f);
+		ck_assert_int_eq(verify_fixture(&f, &keys[1]), SIG0_OK);
+		f.wire[f.len - 1] ^= 1;
+		ck_assert_int_eq(verify_fixture(&f, &keys[1]), SIG0_E_BADSIG);
+	}
+	ck_assert_uint_eq(kc.slot[0].len, keys[0].rdlen);
+	ck_assert_uint_eq(kc.slot[1].len, keys[1].rdlen);
+	ck_assert_uint_eq(kc.slot[2].len, 0); /* the P-256 key as Ed25519 does not import */
+	/* More keys than slots: the oldest are replaced, nothing leaks. */
+	uint8_t fake[68];
+	memcpy(fake, keys[1].rdata, keys[1].rdlen);
+	for (int i = 0; i < 2 * SIG0_KEYCACHE_SIZE; i++) {
+		fake[10] = (uint8_t)i;
+		load("ed25519.bin", &f);
+		keyrec_t k = keys[1];
+		memcpy(k.rdata, fake, keys[1].rdlen);
+		(void)verify_fixture(&f, &k);
+	}
+	load("ed25519.bin", &f);
+	ck_assert_int_eq(verify_fixture(&f, &keys[1]), SIG0_OK);
+	sig0_keycache_clear(&kc);
+	cache = NULL;
 }
 END_TEST
 
@@ -769,6 +808,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_find_fields);
 	tcase_add_test(tc, test_time_window);
 	tcase_add_test(tc, test_verify_real);
+	tcase_add_test(tc, test_verify_cached);
 	tcase_add_test(tc, test_verify_every_byte);
 	tcase_add_test(tc, test_malformed);
 	tcase_add_test(tc, test_replay_cache);
