@@ -6,7 +6,8 @@ host1.example.com., ED25519 for host2.example.com.), then captures the
 UPDATE messages BIND's nsupdate -k really sends, signed with them, through a
 tiny UDP server on 127.0.0.1 that records each datagram and answers NOERROR.
 Writes KEY records (keys.zone) and the captured messages (*.bin).
-Usage: tests/data/sig0/make-fixtures.py  (needs bind9-utils / bind9-dnsutils)
+Keys and messages already here are kept unless --force is given.
+Usage: tests/data/sig0/make-fixtures.py [--force]  (needs bind9-utils / bind9-dnsutils)
 The messages are valid for 10 minutes (BIND signs now -+ 5 min; the default
 fudge adds 5 more each side): check_sig0 expects them expired, so run it
 at least 10 minutes after regenerating.
@@ -19,13 +20,18 @@ import sys
 import threading
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+FORCE = "--force" in sys.argv[1:]
 
 
-def keygen(alg, name):
+def keygen(alg, name, nametype="HOST"):
+    """The key for @name: the one already here, else a new one (--force: always new)."""
+    old = sorted(glob.glob(os.path.join(HERE, "K%s+*.key" % name)))
+    if old and not FORCE:
+        return old[0][:-4]
     for f in glob.glob(os.path.join(HERE, "K%s+*" % name)):
         os.unlink(f)
     out = subprocess.run(["dnssec-keygen", "-q", "-K", HERE, "-a", alg, "-T", "KEY",
-                          "-n", "HOST", name], check=True, capture_output=True, text=True)
+                          "-n", nametype, name], check=True, capture_output=True, text=True)
     return os.path.join(HERE, out.stdout.strip())
 
 
@@ -56,6 +62,8 @@ def capture(keyfile, script):
 def main():
     k1 = keygen("ECDSAP256SHA256", "host1.example.com.")
     k2 = keygen("ED25519", "host2.example.com.")
+    # A zone key: signs as the apex; the unit test publishes it as the zone's DNSKEY.
+    k3 = keygen("ED25519", "example.com.", "ZONE")
     with open(os.path.join(HERE, "keys.zone"), "w") as z:
         for k in (k1, k2):
             with open(k + ".key") as f:
@@ -64,8 +72,11 @@ def main():
         "p256.bin": (k1, "update add host1.example.com. 300 A 192.0.2.1"),
         "p256-2.bin": (k1, "update add host1.example.com. 300 A 192.0.2.2"),
         "ed25519.bin": (k2, "update add host2.example.com. 300 AAAA 2001:db8::2"),
+        "apex-ed25519.bin": (k3, "update add www.example.com. 300 A 192.0.2.3"),
     }
     for name, (key, script) in msgs.items():
+        if os.path.exists(os.path.join(HERE, name)) and not FORCE:
+            continue
         with open(os.path.join(HERE, name), "wb") as f:
             f.write(capture(key, script))
     print("fixtures written to", HERE)

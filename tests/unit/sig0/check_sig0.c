@@ -770,6 +770,34 @@ START_TEST(test_pipeline_key_files)
 }
 END_TEST
 
+/* The apex key (Kexample.com.+015+30483, a ZONE key) published as the zone's DNSKEY. */
+static const char APEX_DNSKEY[] =
+	"@ DNSKEY 256 3 15 FVanjyvhV4I9TfiL10wNSZgK08sBtTxHkYhiztHwqDE=\n";
+
+START_TEST(test_pipeline_zone_key)
+{
+	char txt[300];
+
+	start(APEX_DNSKEY, "\"fudge\": " BIG_FUDGE ", \"zone_key\": true");
+	ck_assert_uint_eq(send_fixture("apex-ed25519.bin", -1, txt, sizeof(txt)),
+			  SL_RCODE_NOERROR);
+	ck_assert_str_eq(txt, "auth=2 example.com.");
+	ck_assert_uint_eq(counter(VERIFIED), 1);
+	stop();
+}
+END_TEST
+
+/* Without zone_key the zone's DNSKEYs sign nothing. */
+START_TEST(test_pipeline_zone_key_off)
+{
+	start(APEX_DNSKEY, "\"fudge\": " BIG_FUDGE);
+	ck_assert_uint_eq(send_fixture("apex-ed25519.bin", -1, NULL, 0), SL_RCODE_REFUSED);
+	ck_assert_uint_eq(counter(FAILED), 1);
+	ck_assert_uint_eq(counter(VERIFIED), 0);
+	stop();
+}
+END_TEST
+
 START_TEST(test_config_errors)
 {
 	const char *bad[] = {
@@ -829,6 +857,8 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_pipeline_budget_zero);
 	tcase_add_test(tc, test_pipeline_budget_one);
 	tcase_add_test(tc, test_pipeline_key_files);
+	tcase_add_test(tc, test_pipeline_zone_key);
+	tcase_add_test(tc, test_pipeline_zone_key_off);
 	tcase_add_test(tc, test_config_errors);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
