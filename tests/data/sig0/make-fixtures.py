@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FORCE = "--force" in sys.argv[1:]
 
 
-def keygen(alg, name, nametype="HOST"):
+def keygen(alg, name, nametype="HOST", bits=None):
     """The key for @name: the one already here, else a new one (--force: always new)."""
     old = sorted(glob.glob(os.path.join(HERE, "K%s+*.key" % name)))
     if old and not FORCE:
@@ -31,7 +31,8 @@ def keygen(alg, name, nametype="HOST"):
     for f in glob.glob(os.path.join(HERE, "K%s+*" % name)):
         os.unlink(f)
     out = subprocess.run(["dnssec-keygen", "-q", "-K", HERE, "-a", alg, "-T", "KEY",
-                          "-n", nametype, name], check=True, capture_output=True, text=True)
+                          "-n", nametype] + (["-b", str(bits)] if bits else []) + [name],
+                         check=True, capture_output=True, text=True)
     return os.path.join(HERE, out.stdout.strip())
 
 
@@ -64,6 +65,12 @@ def main():
     k2 = keygen("ED25519", "host2.example.com.")
     # A zone key: signs as the apex; the unit test publishes it as the zone's DNSKEY.
     k3 = keygen("ED25519", "example.com.", "ZONE")
+    # The other algorithms (the unit test verifies these messages without a time check),
+    # and an RSA key below the 2048-bit minimum.
+    k4 = keygen("RSASHA256", "rsa2048.example.com.", bits=2048)
+    k5 = keygen("ECDSAP384SHA384", "p384.example.com.")
+    k6 = keygen("ED448", "ed448.example.com.")
+    k7 = keygen("RSASHA256", "rsa1024.example.com.", bits=1024)
     with open(os.path.join(HERE, "keys.zone"), "w") as z:
         for k in (k1, k2):
             with open(k + ".key") as f:
@@ -73,6 +80,10 @@ def main():
         "p256-2.bin": (k1, "update add host1.example.com. 300 A 192.0.2.2"),
         "ed25519.bin": (k2, "update add host2.example.com. 300 AAAA 2001:db8::2"),
         "apex-ed25519.bin": (k3, "update add www.example.com. 300 A 192.0.2.3"),
+        "rsa2048.bin": (k4, "update add rsa2048.example.com. 300 A 192.0.2.4"),
+        "p384.bin": (k5, "update add p384.example.com. 300 A 192.0.2.5"),
+        "ed448.bin": (k6, "update add ed448.example.com. 300 A 192.0.2.6"),
+        "rsa1024.bin": (k7, "update add rsa1024.example.com. 300 A 192.0.2.7"),
     }
     for name, (key, script) in msgs.items():
         if os.path.exists(os.path.join(HERE, name)) and not FORCE:

@@ -210,6 +210,57 @@ START_TEST(test_verify_real)
 }
 END_TEST
 
+/* Reads the KEY record of a BIND K*.key file of tests/data/sig0. */
+static void load_key_file(const char *file, keyrec_t *k)
+{
+	static const uint8_t root[1] = { 0 };
+	sl_zscan_options_t opt;
+	sl_error_t err;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", SIG0_DATA_DIR, file);
+	nkeys = 0;
+	sl_zscan_options_init(&opt);
+	opt.origin = root;
+	ck_assert_int_eq(sl_zscan_parse_file(path, &opt, take_key, NULL, &err), SL_OK);
+	ck_assert_uint_eq(nkeys, 1);
+	*k = keys[0];
+}
+
+/* RSASHA256, ECDSAP384SHA384 and ED448 messages from nsupdate; RSA below 2048 bits refused. */
+START_TEST(test_verify_other_algorithms)
+{
+	static const struct {
+		const char *msg, *key;
+		uint8_t alg;
+		sig0_status_t want;
+	} cases[] = {
+		{ "rsa2048.bin", "Krsa2048.example.com.+008+55571.key", 8, SIG0_OK },
+		{ "p384.bin", "Kp384.example.com.+014+65386.key", 14, SIG0_OK },
+		{ "ed448.bin", "Ked448.example.com.+016+20999.key", 16, SIG0_OK },
+		{ "rsa1024.bin", "Krsa1024.example.com.+008+61724.key", 8, SIG0_E_BADSIG },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fixture_t f;
+		keyrec_t k;
+		sl_msg_t m;
+		sig0_sig_t sig;
+		load(cases[i].msg, &f);
+		load_key_file(cases[i].key, &k);
+		parse_msg(&f, &m);
+		ck_assert_int_eq(sig0_find(&m, &sig), SIG0_OK);
+		ck_assert_uint_eq(sig.alg, cases[i].alg);
+		ck_assert_uint_eq(sig.key_tag, sig0_key_tag(k.rdata, k.rdlen));
+		ck_assert(sig0_alg_supported(sig.alg));
+		ck_assert_msg(verify_fixture(&f, &k) == cases[i].want, "%s", cases[i].msg);
+		if (cases[i].want == SIG0_OK) {
+			f.wire[f.len - 1] ^= 1;
+			ck_assert_int_eq(verify_fixture(&f, &k), SIG0_E_BADSIG);
+		}
+	}
+}
+END_TEST
+
 /* With the key cache: the same outcomes, the second time from the cache. */
 START_TEST(test_verify_cached)
 {
@@ -836,6 +887,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_find_fields);
 	tcase_add_test(tc, test_time_window);
 	tcase_add_test(tc, test_verify_real);
+	tcase_add_test(tc, test_verify_other_algorithms);
 	tcase_add_test(tc, test_verify_cached);
 	tcase_add_test(tc, test_verify_every_byte);
 	tcase_add_test(tc, test_malformed);
