@@ -272,8 +272,11 @@ def test_flood_from_one_prefix(rrl_server, tmp_path):
     assert sent >= 50 * RATE * FLOOD_SECONDS, out
     # ... and got about RATE full answers per second (burst RATE, then RATE/s):
     # everything else from the prefix was limited, half of it slipped as TC.
+    # Counted at the server: on a loaded machine the kernel drops part of the
+    # flood before sluiced reads it, so dnsperf's "sent" overstates it.
     limited = st["limited"]
-    full = sent + len(probe) - limited
+    received = st["udp"] - len(other.results) - len(cookie.results)
+    full = received - limited
     assert full <= RATE + RATE * (FLOOD_SECONDS + 1) * 1.2, (full, st)
     assert full >= RATE * FLOOD_SECONDS * 0.5, (full, st)
     # Every other limited response of a streak slips (a streak ends at each
