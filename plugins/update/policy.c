@@ -204,15 +204,15 @@ static bool rule_owner(const upd_rule_t *r, const uint8_t *owner, const uint8_t 
 /*
  * The types a rule covers. No list: every type but SOA and NS (BIND's
  * default); "ANY" listed: every type. A deletion of every RRset at a name
- * (type ANY) needs a rule that covers every type it may delete: no list or
- * "ANY".
+ * (type ANY) may delete any type (NS at a delegation too), so it needs
+ * "ANY" listed.
  */
 static bool rule_type(const upd_rule_t *r, uint16_t type)
 {
 	if (r->any_type)
 		return true;
 	if (!r->types)
-		return type != SL_TYPE_SOA && type != SL_TYPE_NS;
+		return type != SL_TYPE_SOA && type != SL_TYPE_NS && type != SL_TYPE_ANY;
 	if (type == SL_TYPE_ANY)
 		return false;
 	for (size_t i = 0; i < r->ntypes; i++)
