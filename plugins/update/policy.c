@@ -202,14 +202,14 @@ static bool rule_owner(const upd_rule_t *r, const uint8_t *owner, const uint8_t 
 }
 
 /*
- * The types a rule covers. No list: every type but SOA and NS (BIND's
- * default); "ANY" listed: every type. A deletion of every RRset at a name
- * (type ANY) may delete any type (NS at a delegation too), so it needs
- * "ANY" listed.
+ * The types a rule covers. "ANY" listed: every type. No list: for a deny
+ * rule every type; for a grant, every type but SOA and NS (BIND's default)
+ * and not a deletion of every RRset at a name (type ANY), which may delete
+ * any type (NS at a delegation too) and so needs "ANY" listed.
  */
 static bool rule_type(const upd_rule_t *r, uint16_t type)
 {
-	if (r->any_type)
+	if (r->any_type || (r->deny && !r->types))
 		return true;
 	if (!r->types)
 		return type != SL_TYPE_SOA && type != SL_TYPE_NS && type != SL_TYPE_ANY;

@@ -568,8 +568,7 @@ START_TEST(test_policy)
 	rules[0].types = a_txt;
 	rules[0].ntypes = 2;
 	rule(&rules[1], "k2.", UPD_MATCH_NAME, "locked.upd.test.");
-	rules[1].deny = true;
-	rules[1].any_type = true;
+	rules[1].deny = true; /* no types: a deny covers every type */
 	rule(&rules[2], "k2.", UPD_MATCH_WILDCARD, "upd.test."); /* "*.upd.test." */
 	rule(&rules[3], "host.upd.test.", UPD_MATCH_SELF, NULL);
 	rule(&rules[4], NULL, UPD_MATCH_NAME, "open.upd.test.");
@@ -581,6 +580,7 @@ START_TEST(test_policy)
 	ck_assert(!allows(&p, "k1.", SL_CLASS_IN, "www 300 A 192.0.2.1"));  /* name */
 	ck_assert(!allows(&p, "k1.", SL_CLASS_ANY, "a.dyn 0 ANY"));         /* ANY needs ANY */
 	ck_assert(!allows(&p, "k2.", SL_CLASS_IN, "locked 300 A 192.0.2.1"));/* deny first */
+	ck_assert(!allows(&p, "k2.", SL_CLASS_ANY, "locked 0 ANY"));
 	ck_assert(allows(&p, "k2.", SL_CLASS_IN, "other 300 A 192.0.2.1"));
 	ck_assert(!allows(&p, "k2.", SL_CLASS_IN, "@ 300 A 192.0.2.1"));    /* wildcard: below only */
 	ck_assert(!allows(&p, "k2.", SL_CLASS_IN, "other 300 NS ns1"));     /* no list: not NS */
