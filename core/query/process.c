@@ -376,6 +376,8 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	/* A deferred request is answered later (sl_deferred_finish()), hooks aside. */
 	if (result == SL_RESULT_ASYNC && rc.deferred) {
 		sl_stream_release(&rc.stream);
+		if (in->deferred_out)
+			*in->deferred_out = true;
 		return 0;
 	}
 	if (result == SL_RESULT_ASYNC)

@@ -43,6 +43,7 @@ typedef struct sl_query_in {
 	sl_stream_t *stream_out;        /**< TCP: receives a multi-message response; else NULL */
 	sl_reply_route_f route;         /**< makes a route for a deferred answer; NULL: none */
 	const void *route_arg;          /**< the transport's data for @p route */
+	bool *deferred_out;             /**< when not NULL: set true when the answer was deferred */
 } sl_query_in_t;
 
 /**

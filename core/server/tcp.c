@@ -465,8 +465,10 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 	sl_counter_add(&w->stats.tcp_queries, 1);
 	conn_progress(c);
 	sl_reply_origin_t origin = { .transport = SL_TRANSPORT_TCP, .fd = -1, .conn_id = c->id };
-	sl_worker_answer(w, SL_TRANSPORT_TCP, q, qlen, &c->peer.sa, c->peer_len, &c->local.sa,
-			 c->local_len, tcp->obuf + 2, SL_MSG_MAXLEN, &outlen, &c->stream, &origin);
+	if (sl_worker_answer(w, SL_TRANSPORT_TCP, q, qlen, &c->peer.sa, c->peer_len, &c->local.sa,
+			     c->local_len, tcp->obuf + 2, SL_MSG_MAXLEN, &outlen, &c->stream,
+			     &origin))
+		return; /* answered later, from reply.c */
 	if (c->stream.next) {
 		/* Keep the query: every later message repeats its id and question. */
 		c->stream_query = malloc(qlen);

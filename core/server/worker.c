@@ -18,12 +18,13 @@
 #include "server.h"
 #include "worker.h"
 
-void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
+bool sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
 		      size_t qlen, const struct sockaddr *remote, socklen_t remote_len,
 		      const struct sockaddr *local, socklen_t local_len, uint8_t *out, size_t outcap,
 		      size_t *outlen, sl_stream_t *stream, const sl_reply_origin_t *origin)
 {
 	sl_reply_ctx_t ctx = { w, origin };
+	bool deferred = false;
 	sl_query_in_t in = {
 		.transport = transport, .wire = query, .len = qlen,
 		.remote = remote, .remote_len = remote_len,
@@ -31,12 +32,14 @@ void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *q
 		.worker_id = w->host.id, .worker = w, .now = (uint32_t)time(NULL),
 		.cookie_mac = &w->cookie_mac, .stream_out = stream,
 		.route = origin ? sl_worker_reply_route : NULL, .route_arg = &ctx,
+		.deferred_out = &deferred,
 	};
 	size_t len = sl_process(w->rt, &in, &w->arena, out, outcap);
 
 	*outlen = len;
 	if (len >= SL_HEADER_LEN)
 		sl_counter_add(&w->stats.rcode[out[3] & 0x0F], 1);
+	return deferred;
 }
 
 bool sl_worker_stream_next(sl_worker_t *w, sl_stream_t *stream, const uint8_t *query,

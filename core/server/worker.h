@@ -118,8 +118,10 @@ typedef struct sl_reply_ctx {
  * transfer) whose further messages come from sl_worker_stream_next(); it is
  * zeroed when there is none. @p origin (NULL: none) is where the query
  * came from, so that a plugin may answer it later (sl_request_defer()).
+ * @return true when the answer was deferred (then *@p outlen is 0 and the
+ *         query is not a drop)
  */
-void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
+bool sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
 		      size_t qlen, const struct sockaddr *remote, socklen_t remote_len,
 		      const struct sockaddr *local, socklen_t local_len, uint8_t *out, size_t outcap,
 		      size_t *outlen, sl_stream_t *stream, const sl_reply_origin_t *origin);

@@ -130,6 +130,11 @@ uint16_t upd_prescan(const sl_msg_t *msg, const uint8_t *apex, const char **why)
 	uint16_t rcode;
 
 	*why = NULL;
+	/* Judging RRset prerequisites is quadratic in their number: keep it small. */
+	if (msg->hdr.ancount > UPD_MAX_PREREQS) {
+		*why = "too many prerequisites";
+		return SL_RCODE_REFUSED;
+	}
 	rcode = prescan_prereqs(msg, apex, why);
 	if (rcode == SL_RCODE_NOERROR)
 		rcode = prescan_updates(msg, apex, why);

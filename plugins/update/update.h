@@ -66,6 +66,9 @@ void upd_policy_free(upd_policy_t *policy);
 bool upd_policy_allows(const upd_policy_t *policy, const sl_msg_t *msg, const uint8_t *auth_name,
 		       char *why, size_t whylen);
 
+/** Most prerequisites one update may carry (more: REFUSED). */
+#define UPD_MAX_PREREQS 1000
+
 /**
  * The prescans of RFC 2136 that need no zone data: zone section (ZOCOUNT
  * and ZTYPE were checked by the core), prerequisite section (§3.2: TTL 0,

@@ -14,8 +14,10 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import threading
+import time
 
 import dns.message
 import dns.name
@@ -447,3 +449,83 @@ def test_concurrent_clients(srv):
     for name, addr in acked:
         assert query(srv, name) == [addr], name
     assert serial(srv) > before
+
+
+# ---- the deferred answer's way back ----------------------------------------------------
+
+def test_tcp_client_gone_before_answer(srv):
+    """A client that closes its connection before the answer: the change is applied, the
+    answer dropped quietly; the server goes on (the next update on a new connection works)."""
+    u = update()
+    u.add("gone.upd.test.", 300, "A", "192.0.2.95")
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
+    wire = u.to_wire()
+    s.sendall(struct.pack("!H", len(wire)) + wire)
+    s.close()
+    for _ in range(100):
+        if query(srv, "gone.upd.test.") == ["192.0.2.95"]:
+            break
+        time.sleep(0.05)
+    assert query(srv, "gone.upd.test.") == ["192.0.2.95"]
+    u = update()
+    u.add("after.upd.test.", 300, "A", "192.0.2.96")
+    assert send(srv, u, tcp=True) == dns.rcode.NOERROR
+    # several updates pipelined on one connection: one answer each, ids matched
+    s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    ids = []
+    for i in range(5):
+        u = update()
+        u.add("pipe%d.upd.test." % i, 300, "A", "192.0.2.%d" % (100 + i))
+        ids.append(u.id)
+        wire = u.to_wire()
+        s.sendall(struct.pack("!H", len(wire)) + wire)
+    got = []
+    for _ in ids:
+        n = struct.unpack("!H", s.recv(2, socket.MSG_WAITALL))[0]
+        data = s.recv(n, socket.MSG_WAITALL)
+        got.append(struct.unpack("!H", data[:2])[0])
+        assert data[3] & 0x0F == dns.rcode.NOERROR
+    s.close()
+    assert sorted(got) == sorted(ids)
+
+
+def test_reload_with_updates_in_flight(srv):
+    """SIGHUP while clients update: every update gets an answer (NOERROR, or SERVFAIL for
+    one refused in the hand-over), none hangs, every acknowledged one is in the zone, and
+    updates work after the reload."""
+    results, errors = [], []
+
+    def client(n):
+        for i in range(20):
+            u = update()
+            u.add("rl%d-%d.upd.test." % (n, i), 300, "A", "192.0.2.1")
+            try:
+                results.append(("rl%d-%d.upd.test." % (n, i), send(srv, u, tcp=True)))
+            except Exception as e:
+                errors.append(repr(e))
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)
+    srv.reload(srv.cfg)
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(results) == 80
+    assert {rc for _, rc in results} <= {dns.rcode.NOERROR, dns.rcode.SERVFAIL}, results
+    # the zone file did not change: the reload keeps the zone, and every acknowledged update
+    for name, rc in results:
+        if rc == dns.rcode.NOERROR:
+            assert query(srv, name) == ["192.0.2.1"], name
+    u = update()
+    u.add("post-reload.upd.test.", 300, "A", "192.0.2.97")
+    assert send(srv, u) == dns.rcode.NOERROR
+    assert query(srv, "post-reload.upd.test.") == ["192.0.2.97"]
+
+
+def test_too_many_prerequisites(srv):
+    u = update()
+    for i in range(1001):
+        u.present("p%d.upd.test." % i)
+    u.add("many.upd.test.", 300, "A", "192.0.2.98")
+    assert send(srv, u, tcp=True) == dns.rcode.REFUSED
