@@ -226,6 +226,15 @@ bool upd_policy_allows(const upd_policy_t *policy, const sl_msg_t *msg, const ui
 {
 	size_t pos = msg->section_pos[SL_SECTION_AUTHORITY];
 
+	/* Nothing to change, prerequisites only: still only for an identity some rule grants. */
+	if (msg->hdr.nscount == 0) {
+		for (size_t k = 0; k < policy->nrules; k++)
+			if (!policy->rules[k].deny && rule_identity(&policy->rules[k], auth_name))
+				return true;
+		snprintf(why, whylen, "no rule grants this %s anything",
+			 auth_name ? "key" : "unsigned client");
+		return false;
+	}
 	for (unsigned i = 0; i < msg->hdr.nscount; i++) {
 		sl_rr_t rr;
 		const upd_rule_t *hit = NULL;

@@ -591,6 +591,18 @@ START_TEST(test_policy)
 	ck_assert(allows(&p, NULL, SL_CLASS_IN, "open 300 TXT \"x\""));
 	ck_assert(allows(&p, NULL, SL_CLASS_ANY, "open 0 ANY"));
 	ck_assert(!allows(&p, "k1.", SL_CLASS_IN, "open 300 TXT \"x\""));   /* signed is not unsigned */
+	/* An update without changes (prerequisites only) needs an identity some rule grants. */
+	msgb_t m;
+	sl_msg_t msg;
+	char why[300];
+	mb_init(&m, SL_TYPE_SOA);
+	PRE(&m, SL_CLASS_ANY, "www 0 ANY");
+	mb_finish(&m, &msg);
+	ck_assert(upd_policy_allows(&p, &msg, (const uint8_t *)"\002k1", why, sizeof(why)));
+	ck_assert(!upd_policy_allows(&p, &msg, (const uint8_t *)"\002k9", why, sizeof(why)));
+	rules[4].unsigned_only = false; /* no rule for unsigned requests left */
+	memcpy(rules[4].key, "\002k8", 4);
+	ck_assert(!upd_policy_allows(&p, &msg, NULL, why, sizeof(why)));
 	upd_policy_t none = { NULL, 0 };
 	ck_assert(!allows(&none, "k1.", SL_CLASS_IN, "a.dyn 300 A 192.0.2.1")); /* deny by default */
 }
