@@ -723,6 +723,7 @@ START_TEST(test_config_errors)
 		ck_assert_msg(r == NULL, "accepted: %s", bad[i]);
 		ck_assert_uint_ge(el.count, 1);
 		ck_assert_ptr_nonnull(strstr(tu_errlist_text(&el), "plugins[0]"));
+		sl_errlist_free(&el);
 	}
 }
 END_TEST
