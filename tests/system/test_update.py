@@ -529,3 +529,39 @@ def test_too_many_prerequisites(srv):
         u.present("p%d.upd.test." % i)
     u.add("many.upd.test.", 300, "A", "192.0.2.98")
     assert send(srv, u, tcp=True) == dns.rcode.REFUSED
+
+
+def test_invalid_result_refused_alone(srv):
+    """An update whose result the zone store refuses (a delegation without its in-zone glue)
+    is REFUSED with the reason logged, nothing of it applied; updates sent at the same
+    time (possibly in the same batch, then redone one by one) are applied."""
+    results, lock = {}, threading.Lock()
+
+    def good(n):
+        for i in range(5):
+            u = update()
+            u.add("ok%d-%d.upd.test." % (n, i), 300, "A", "192.0.2.1")
+            rc = send(srv, u, tcp=True)
+            with lock:
+                results["ok%d-%d.upd.test." % (n, i)] = rc
+
+    threads = [threading.Thread(target=good, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    u = update()
+    u.add("deleg.upd.test.", 300, "NS", "ns.deleg.upd.test.")
+    u.add("extra.upd.test.", 300, "A", "192.0.2.2")
+    bad = send(srv, u, tcp=True)
+    for t in threads:
+        t.join()
+    assert bad == dns.rcode.REFUSED
+    assert query(srv, "extra.upd.test.") is None
+    q = dns.message.make_query("deleg.upd.test.", "NS")
+    r = dns.query.udp(q, "127.0.0.1", port=srv.port, timeout=5)
+    assert not r.answer and not any(rr.rdtype == dns.rdatatype.NS for rr in r.authority)
+    assert len(results) == 30
+    for name, rc in results.items():
+        assert rc == dns.rcode.NOERROR, name
+        assert query(srv, name) == ["192.0.2.1"], name
+    assert re.search(r"key ddns-key\.: REFUSED \(the zone would be invalid: .*deleg\.upd\.test\.",
+                     srv.stderr()), srv.stderr()[-2000:]
