@@ -373,7 +373,12 @@ void upd_apply(sl_zone_txn_t *txn, const uint8_t *apex, const sl_msg_t *msg,
 	}
 	out->rcode = prereqs(txn, msg, a, b);
 	if (out->rcode != SL_RCODE_NOERROR) {
+		/* The prerequisite that failed is the last RR read. */
 		out->why = "prerequisite not satisfied";
+		if (out->rcode != SL_RCODE_FORMERR) {
+			memcpy(out->name, a->rr.owner, a->rr.owner_len);
+			out->type = a->rr.type;
+		}
 		goto done;
 	}
 	pos = msg->section_pos[SL_SECTION_AUTHORITY];

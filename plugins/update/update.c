@@ -63,10 +63,19 @@ static sl_result_t upd_query(void *state, sl_request_t *req)
 	client_text(req->remote, client, sizeof(client));
 	if (req->auth_name && sl_name_to_text(req->auth_name, key, sizeof(key)) < 0)
 		snprintf(key, sizeof(key), "?");
-	uint16_t rcode = upd_prescan(msg, s->apex, &reason);
+	sl_rr_t where;
+	uint16_t rcode = upd_prescan(msg, s->apex, &reason, &where);
 	if (rcode != SL_RCODE_NOERROR) {
+		char owner[SL_NAME_TEXT_MAX], type[16];
 		sl_stats_add(s->inst, req, rcode == SL_RCODE_REFUSED ? s->c_refused : s->c_malformed,
 			     1);
+		if (where.owner_len && sl_name_check(where.owner, where.owner_len) > 0 &&
+		    sl_name_to_text(where.owner, owner, sizeof(owner)) >= 0) {
+			if (sl_rrtype_to_text(where.type, type, sizeof(type)) < 0)
+				snprintf(type, sizeof(type), "TYPE%u", where.type);
+			snprintf(why, sizeof(why), "%s: %s %s", reason, owner, type);
+			reason = why;
+		}
 		return refuse(s, req, rcode, client, key, reason);
 	}
 	if (!upd_policy_allows(&s->policy, msg, req->auth_name, why, sizeof(why))) {

@@ -75,9 +75,10 @@ bool upd_policy_allows(const upd_policy_t *policy, const sl_msg_t *msg, const ui
  * classes, RDLENGTH, owners in the zone) and update section (§3.4.1:
  * classes, types, TTLs, RDATA valid, owners in the zone), and the
  * DNSSEC types no update may touch (REFUSED). @p apex is the zone's.
+ * When not NULL, @p rr gets the RR a failure is about (owner_len 0: none).
  * @return NOERROR, FORMERR, NOTZONE or REFUSED; *@p why a static reason
  */
-uint16_t upd_prescan(const sl_msg_t *msg, const uint8_t *apex, const char **why);
+uint16_t upd_prescan(const sl_msg_t *msg, const uint8_t *apex, const char **why, sl_rr_t *rr);
 
 /** Result of applying one request inside a transaction. */
 typedef struct upd_outcome {
@@ -86,6 +87,8 @@ typedef struct upd_outcome {
 	bool serial_set;        /**< the update section set a higher SOA serial */
 	bool txn_damaged;       /**< changes were partly made before a failure: abort the txn */
 	const char *why;        /**< static reason for a failure, or NULL */
+	uint8_t name[SL_NAME_MAXLEN]; /**< the owner a failed prerequisite is about ("" when none) */
+	uint16_t type;          /**< and its type */
 } upd_outcome_t;
 
 /**

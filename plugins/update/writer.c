@@ -25,7 +25,7 @@ typedef struct upd_item {
 	uint16_t rcode;
 	unsigned changes;
 	const char *why;
-	char detail[SL_ERROR_MSG_MAX];   /* commit failure text */
+	char detail[SL_ERROR_MSG_MAX];   /* commit failure text, or the prerequisite's owner and type */
 } upd_item_t;
 
 struct upd_writer {
@@ -91,6 +91,13 @@ static bool run(upd_writer_t *w, upd_item_t **items, size_t n)
 		upd_apply(txn, w->apex, sl_deferred_query(items[i]->d), &o);
 		items[i]->rcode = o.rcode;
 		items[i]->why = o.why;
+		if (o.name[0] && sl_name_to_text(o.name, items[i]->detail, sizeof(items[i]->detail)) > 0) {
+			size_t l = strlen(items[i]->detail);
+			char type[16];
+			if (sl_rrtype_to_text(o.type, type, sizeof(type)) < 0)
+				snprintf(type, sizeof(type), "TYPE%u", o.type);
+			snprintf(items[i]->detail + l, sizeof(items[i]->detail) - l, " %s", type);
+		}
 		if (o.txn_damaged) {
 			sl_zone_txn_abort(txn);
 			return n == 1;

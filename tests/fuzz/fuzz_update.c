@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	(void)upd_policy_allows(&policy, &msg, (const uint8_t *)"\x01k", text, sizeof(text));
 	(void)upd_policy_allows(&policy, &msg, NULL, text, sizeof(text));
-	uint16_t rcode = upd_prescan(&msg, apex, &why);
+	uint16_t rcode = upd_prescan(&msg, apex, &why, NULL);
 	check(rcode == SL_RCODE_NOERROR || rcode == SL_RCODE_FORMERR ||
 	      rcode == SL_RCODE_NOTZONE || rcode == SL_RCODE_REFUSED);
 	check(rcode == SL_RCODE_NOERROR || why != NULL);

@@ -219,6 +219,8 @@ def test_knsupdate_prerequisite_fails(srv):
                         "update add pre.upd.test. 300 A 192.0.2.20")
     assert "YXDOMAIN" in out, out
     assert query(srv, "pre.upd.test.") is None
+    assert re.search(r"key ddns-key\.: YXDOMAIN \(prerequisite not satisfied: www\.upd\.test\. "
+                     r"ANY\)", srv.stderr()), srv.stderr()[-2000:]
 
 
 def test_prerequisites_hold(srv):
@@ -335,6 +337,8 @@ def test_notzone_and_formerr(srv):
     u = update()
     u.add("www.elsewhere.test.", 300, "A", "192.0.2.80")
     assert send(srv, u) == dns.rcode.NOTZONE
+    assert re.search(r"NOTZONE \(update name outside the zone: www\.elsewhere\.test\. A\)",
+                     srv.stderr()), srv.stderr()[-2000:]
     u = update()
     u.present("www.elsewhere.test.")
     assert send(srv, u) == dns.rcode.NOTZONE

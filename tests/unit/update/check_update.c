@@ -155,7 +155,7 @@ static uint16_t run(msgb_t *m, unsigned *changes)
 	char err[512];
 
 	mb_finish(m, &msg);
-	uint16_t rcode = upd_prescan(&msg, origin, &why);
+	uint16_t rcode = upd_prescan(&msg, origin, &why, NULL);
 	if (changes)
 		*changes = 0;
 	if (rcode != SL_RCODE_NOERROR)
