@@ -144,6 +144,9 @@ static sl_result_t admit(const sl_msg_t *msg, sl_request_t *req)
 	default:
 		break;
 	}
+	/* RFC 2136 §3.1.1: the zone section is one entry of type SOA. */
+	if (opcode == SL_OPCODE_UPDATE && msg->qtype != SL_TYPE_SOA)
+		return fail(req, SL_RCODE_FORMERR, -1, "zone section must be of type SOA");
 	/* RFC 5936 §4.2: AXFR is defined over TCP only. */
 	if (msg->qtype == SL_TYPE_AXFR && req->transport == SL_TRANSPORT_UDP)
 		return fail(req, SL_RCODE_REFUSED, 21, "AXFR is TCP only");
@@ -175,6 +178,11 @@ static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_core_t *rc)
 				return fail(req, SL_RCODE_NOTAUTH, 20, NULL);
 			return fail(req, SL_RCODE_REFUSED, 20, NULL);
 		}
+		/* RFC 2136 §3.1.2: an update names the zone itself, in its class. */
+		if (SL_FLAGS_OPCODE(msg->hdr.flags) == SL_OPCODE_UPDATE &&
+		    (!sl_name_equal(zone->name, req->qname) ||
+		     (msg->qclass != SL_CLASS_IN && msg->qclass != SL_CLASS_ANY)))
+			return fail(req, SL_RCODE_NOTAUTH, 20, NULL);
 		req->zone_name = zone->name;
 		req->zone = zone->zone;
 		rc->zone_entry = zone;
@@ -187,6 +195,9 @@ static sl_result_t run_pipeline(const sl_runtime_t *rt, sl_request_core_t *rc)
 		if (result == SL_RESULT_PASS) {
 			if (rc->follows)
 				return SL_RESULT_DONE;
+			/* As BIND: a zone that takes no updates refuses them. */
+			if (SL_FLAGS_OPCODE(msg->hdr.flags) == SL_OPCODE_UPDATE)
+				return fail(req, SL_RCODE_REFUSED, 18, "updates not enabled for the zone");
 			if (SL_FLAGS_OPCODE(msg->hdr.flags) != SL_OPCODE_QUERY)
 				return fail(req, SL_RCODE_NOTIMP, -1, NULL);
 			return fail(req, SL_RCODE_SERVFAIL, 0, "no plugin in the zone answered");
@@ -284,6 +295,9 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 	rc.rt = rt;
 	rc.ran = &ran;
 	rc.worker = in->worker;
+	rc.in = in;
+	rc.opt = &opt;
+	rc.tsig = &tsig;
 	req->query = &msg;
 	req->transport = in->transport;
 	req->remote = in->remote;
@@ -341,6 +355,7 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 			tsig.present = false; /* a malformed TSIG is answered unsigned */
 	}
 	size_t tsig_room = tsig.present ? sl_tsig_size(&tsig) : 0;
+	rc.limit = limit;
 	if (tsig_room >= limit ||
 	    sl_resp_init(&resp, out, outcap, limit - tsig_room, reserve, &msg) != SL_OK)
 		return 0;
@@ -358,6 +373,15 @@ size_t sl_process(const sl_runtime_t *rt, const sl_query_in_t *in, sl_arena_t *a
 		}
 		result = run_pipeline(rt, &rc);
 	}
+	/* A deferred request is answered later (sl_deferred_finish()), hooks aside. */
+	if (result == SL_RESULT_ASYNC && rc.deferred) {
+		sl_stream_release(&rc.stream);
+		if (in->deferred_out)
+			*in->deferred_out = true;
+		return 0;
+	}
+	if (result == SL_RESULT_ASYNC)
+		result = fail(req, SL_RCODE_SERVFAIL, 0, "plugin deferred no request");
 	rc.result = result;
 	/* An error is header-only; shaped before the response hooks, which see it as sent
 	 * (so that, e.g., a rate limiter's slip can set TC on it). */

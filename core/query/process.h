@@ -9,6 +9,24 @@
 #include "cookie.h"
 #include "runtime.h"
 
+/**
+ * The way back to a client for an answer sent after sl_process() returned
+ * (sl_request_defer()), made by the transport that received the query.
+ */
+typedef struct sl_reply_route sl_reply_route_t;
+struct sl_reply_route {
+	/**
+	 * Sends @p msg (malloc'd; ownership passes; NULL: send nothing) the way
+	 * the query came, from the receiving worker's loop, and frees the route.
+	 * Callable from any thread, exactly once.
+	 */
+	void (*post)(sl_reply_route_t *route, uint8_t *msg, size_t len);
+};
+
+struct sl_query_in;
+/** Makes the route back for the query @p in (on its worker); NULL when impossible. */
+typedef sl_reply_route_t *(*sl_reply_route_f)(const struct sl_query_in *in);
+
 /** One query to answer. */
 typedef struct sl_query_in {
 	sl_transport_t transport;       /**< UDP or TCP */
@@ -23,6 +41,9 @@ typedef struct sl_query_in {
 	uint32_t now;                   /**< wall clock seconds, for cookies */
 	sl_cookie_mac_t *cookie_mac;    /**< this thread's cookie hash context; NULL: no cookies */
 	sl_stream_t *stream_out;        /**< TCP: receives a multi-message response; else NULL */
+	sl_reply_route_f route;         /**< makes a route for a deferred answer; NULL: none */
+	const void *route_arg;          /**< the transport's data for @p route */
+	bool *deferred_out;             /**< when not NULL: set true when the answer was deferred */
 } sl_query_in_t;
 
 /**

@@ -35,6 +35,12 @@ typedef struct sl_request_core {
 	size_t index;                       /**< instance of @p chain running now */
 	sl_ran_chains_t *ran;               /**< chains that ran, for the response hooks */
 	bool foreign;                       /**< offering a target to another zone's chain */
+	/* What sl_request_defer() copies to answer later. */
+	const struct sl_query_in *in;       /**< the query as the transport gave it; NULL in unit tests */
+	const struct sl_resp_opt *opt;      /**< the OPT to answer with */
+	const struct sl_tsig_ctx *tsig;     /**< the request's TSIG state */
+	size_t limit;                       /**< the response size limit */
+	struct sl_deferred *deferred;       /**< set by sl_request_defer() */
 } sl_request_core_t;
 
 /** The core's request around a plugin's request pointer. */

@@ -320,11 +320,12 @@ out:
 	sl_qsbr_barrier();
 	if (status == 0)
 		log_stats(srv);
+	/* Plugins first: one finishing a deferred answer still posts to its worker. */
+	sl_runtime_free(srv->rt);
+	sl_qsbr_barrier();
 	for (unsigned i = 0; srv->workers && i < srv->nworkers; i++)
 		sl_worker_destroy(&srv->workers[i]);
 	free(srv->workers);
-	sl_runtime_free(srv->rt);
-	sl_qsbr_barrier();
 	if (srv->pid_file) {
 		unlink(srv->pid_file);
 		free(srv->pid_file);

@@ -128,6 +128,7 @@ struct tcp_conn {
 	 * client reads (reading and answering pause until it ends). */
 	sl_stream_t stream;
 	uint8_t *stream_query;        /* the query that started it (own copy) */
+	uint64_t id;                  /* unique on this worker, for deferred answers */
 	size_t stream_query_len;
 };
 
@@ -159,6 +160,7 @@ struct sl_tcp {
 	unsigned starts;               /* transfers started in this loop pass */
 	ev_idle pump;                  /* active while streams is not empty */
 	ev_timer evict_retry;          /* evictions owed to other workers, retried */
+	uint64_t next_id;              /* id of the next connection */
 	uint8_t rbuf[TCP_RBUF_SIZE];   /* read scratch */
 	uint8_t obuf[2 + SL_MSG_MAXLEN]; /* length prefix + response */
 };
@@ -486,8 +488,11 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *q, size_t qlen, bool 
 
 	sl_counter_add(&w->stats.tcp_queries, 1);
 	conn_progress(c);
-	sl_worker_answer(w, SL_TRANSPORT_TCP, q, qlen, &c->peer.sa, c->peer_len, &c->local.sa,
-			 c->local_len, tcp->obuf + 2, SL_MSG_MAXLEN, &outlen, &c->stream);
+	sl_reply_origin_t origin = { .transport = SL_TRANSPORT_TCP, .fd = -1, .conn_id = c->id };
+	if (sl_worker_answer(w, SL_TRANSPORT_TCP, q, qlen, &c->peer.sa, c->peer_len, &c->local.sa,
+			     c->local_len, tcp->obuf + 2, SL_MSG_MAXLEN, &outlen, &c->stream,
+			     &origin))
+		return; /* answered later, from reply.c */
 	if (c->stream.next) {
 		/* Keep the query: every later message repeats its id and question. */
 		c->stream_query = malloc(qlen);
@@ -845,6 +850,38 @@ static void conn_finish(struct tcp_conn *c)
 	conn_arm(c, false);
 }
 
+static struct tcp_conn *conn_find(const struct conn_list *l, uint64_t id)
+{
+	for (struct tcp_conn *c = l->head; c; c = c->link[LINK_STATE].next)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+/* A deferred answer (reply.c): sent like any other when its connection is still open. */
+void sl_tcp_reply(sl_worker_t *w, uint64_t id, const uint8_t *msg, size_t len)
+{
+	struct sl_tcp *tcp = w->tcp;
+	struct tcp_conn *c;
+
+	if (!tcp || len == 0 || len > SL_MSG_MAXLEN)
+		return;
+	c = conn_find(&tcp->busy, id);
+	if (!c)
+		c = conn_find(&tcp->idle, id);
+	if (!c || c->dead) {
+		sl_counter_add(&w->stats.dropped, 1);
+		return;
+	}
+	sl_write_u16(tcp->obuf, (uint16_t)len);
+	memcpy(tcp->obuf + 2, msg, len);
+	conn_progress(c);
+	conn_emit(c, tcp->obuf, len + 2, false);
+	if (out_pending(c) > c->max_out)
+		conn_pause(c);
+	conn_finish(c);
+}
+
 static void conn_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct tcp_conn *c = io->data;
@@ -1195,6 +1232,7 @@ static void tcp_admit(struct tcp_listener *l, int fd, const sl_sockaddr_t *peer,
 	}
 	c->tcp = tcp;
 	c->fd = fd;
+	c->id = ++tcp->next_id;
 	c->counted = true;
 	c->peer = *peer;
 	c->peer_len = peer_len;

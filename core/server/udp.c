@@ -207,9 +207,14 @@ static void udp_answer_batch(struct udp_sock *s, unsigned n)
 			continue;
 		}
 		local_len = udp_destination(s, h, &local, &u->sctl[k], &ctl_len);
-		sl_worker_answer(w, SL_TRANSPORT_UDP, query, u->rmsg[i].msg_len,
-				 (const struct sockaddr *)&u->peer[i], h->msg_namelen, &local.sa,
-				 local_len, out, SL_UDP_BUFSIZE, &outlen, NULL);
+		sl_reply_origin_t origin = { .transport = SL_TRANSPORT_UDP, .fd = s->fd,
+					     .ctl = ctl_len ? u->sctl[k].buf : NULL,
+					     .ctl_len = ctl_len };
+		if (sl_worker_answer(w, SL_TRANSPORT_UDP, query, u->rmsg[i].msg_len,
+				     (const struct sockaddr *)&u->peer[i], h->msg_namelen,
+				     &local.sa, local_len, out, SL_UDP_BUFSIZE, &outlen, NULL,
+				     &origin))
+			continue; /* answered later, from reply.c */
 		if (outlen == 0 || outlen > SL_UDP_BUFSIZE) {
 			sl_counter_add(&w->stats.dropped, 1);
 			continue;

@@ -18,23 +18,28 @@
 #include "server.h"
 #include "worker.h"
 
-void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
+bool sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
 		      size_t qlen, const struct sockaddr *remote, socklen_t remote_len,
 		      const struct sockaddr *local, socklen_t local_len, uint8_t *out, size_t outcap,
-		      size_t *outlen, sl_stream_t *stream)
+		      size_t *outlen, sl_stream_t *stream, const sl_reply_origin_t *origin)
 {
+	sl_reply_ctx_t ctx = { w, origin };
+	bool deferred = false;
 	sl_query_in_t in = {
 		.transport = transport, .wire = query, .len = qlen,
 		.remote = remote, .remote_len = remote_len,
 		.local = local, .local_len = local_len,
 		.worker_id = w->host.id, .worker = w, .now = (uint32_t)time(NULL),
 		.cookie_mac = &w->cookie_mac, .stream_out = stream,
+		.route = origin ? sl_worker_reply_route : NULL, .route_arg = &ctx,
+		.deferred_out = &deferred,
 	};
 	size_t len = sl_process(w->rt, &in, &w->arena, out, outcap);
 
 	*outlen = len;
 	if (len >= SL_HEADER_LEN)
 		sl_counter_add(&w->stats.rcode[out[3] & 0x0F], 1);
+	return deferred;
 }
 
 bool sl_worker_stream_next(sl_worker_t *w, sl_stream_t *stream, const uint8_t *query,
@@ -154,6 +159,8 @@ int sl_worker_init(sl_worker_t *w, sl_server_t *srv, unsigned id, const sl_runti
 	ev_async_init(&w->wake, on_wake);
 	w->wake.data = w;
 	ev_async_start(w->host.loop, &w->wake);
+	if (sl_worker_replies_init(w) != SL_OK)
+		return SL_ENOMEM;
 	ev_prepare_init(&w->qsbr_offline, on_prepare);
 	w->qsbr_offline.data = w;
 	ev_set_priority(&w->qsbr_offline, EV_MINPRI);
@@ -187,6 +194,7 @@ void sl_worker_destroy(sl_worker_t *w)
 	}
 	free(w->udp_fds);
 	free(w->tcp_fds);
+	sl_worker_replies_free(w);
 	if (w->host.loop)
 		ev_loop_destroy(w->host.loop);
 	free(w->arena_block);

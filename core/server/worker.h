@@ -15,11 +15,13 @@
 #include <stdatomic.h>
 #include "config.h"
 #include "cookie.h"
+#include "process.h"
 #include "services.h"
 
 struct sl_server;
 struct sl_udp;
 struct sl_tcp;
+struct sl_reply;
 
 /** Size of each worker's per-request arena. */
 #define SL_WORKER_ARENA_SIZE (64 * 1024)
@@ -79,9 +81,32 @@ struct sl_worker {
 	sl_cookie_mac_t cookie_mac;      /**< server cookie hashing, this thread's own */
 	sl_worker_stats_t stats;         /**< counters, written only by this worker */
 	sl_tcp_share_t tcp_share;        /**< TCP eviction summary for the other workers */
+	pthread_mutex_t replies_lock;    /**< guards @p replies */
+	struct sl_reply *replies;        /**< deferred answers posted by other threads (reply.c) */
+	struct sl_reply **replies_tail;  /**< where the next one goes */
+	ev_async replies_wake;           /**< any thread -> worker: @p replies is not empty */
+	bool replies_init;               /**< @p replies_lock was initialised */
 };
 /* The host services (timers, sl_worker_id) treat a worker as its host view. */
 _Static_assert(offsetof(struct sl_worker, host) == 0, "host view must be sl_worker's first member");
+
+/**
+ * Where a query came from, for an answer sent later (reply.c): the UDP
+ * socket and the pktinfo to send the reply with, or the TCP connection.
+ */
+typedef struct sl_reply_origin {
+	sl_transport_t transport;   /**< UDP or TCP */
+	int fd;                     /**< UDP: the socket the query arrived on */
+	const void *ctl;            /**< UDP: control data for the reply (source address), or NULL */
+	size_t ctl_len;             /**< its length */
+	uint64_t conn_id;           /**< TCP: the connection's id on this worker */
+} sl_reply_origin_t;
+
+/** What sl_worker_answer() passes to sl_worker_reply_route() as route_arg. */
+typedef struct sl_reply_ctx {
+	sl_worker_t *w;                   /**< the receiving worker */
+	const sl_reply_origin_t *origin;  /**< where the query came from */
+} sl_reply_ctx_t;
 
 /**
  * Answers one query on @p w with the worker's current runtime. Writes the
@@ -91,12 +116,33 @@ _Static_assert(offsetof(struct sl_worker, host) == 0, "host view must be sl_work
  *
  * @p stream (TCP only, else NULL) receives a multi-message response (zone
  * transfer) whose further messages come from sl_worker_stream_next(); it is
- * zeroed when there is none.
+ * zeroed when there is none. @p origin (NULL: none) is where the query
+ * came from, so that a plugin may answer it later (sl_request_defer()).
+ * @return true when the answer was deferred (then *@p outlen is 0 and the
+ *         query is not a drop)
  */
-void sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
+bool sl_worker_answer(sl_worker_t *w, sl_transport_t transport, const uint8_t *query,
 		      size_t qlen, const struct sockaddr *remote, socklen_t remote_len,
 		      const struct sockaddr *local, socklen_t local_len, uint8_t *out, size_t outcap,
-		      size_t *outlen, sl_stream_t *stream);
+		      size_t *outlen, sl_stream_t *stream, const sl_reply_origin_t *origin);
+
+/**
+ * Makes the route back for a deferred answer to the query @p in (whose
+ * route_arg is the sl_worker_answer() call's context). Worker thread.
+ */
+sl_reply_route_t *sl_worker_reply_route(const sl_query_in_t *in);
+
+/** Sets up the worker's deferred-answer queue (its loop exists). @return SL_OK or SL_ENOMEM */
+int sl_worker_replies_init(sl_worker_t *w);
+
+/** Frees the answers still queued and the queue's lock (the worker's thread has ended). */
+void sl_worker_replies_free(sl_worker_t *w);
+
+/**
+ * Sends a deferred answer on TCP connection @p id of @p w, when it is still
+ * open; otherwise drops it. Worker thread.
+ */
+void sl_tcp_reply(sl_worker_t *w, uint64_t id, const uint8_t *msg, size_t len);
 
 /**
  * Produces the next message of @p stream for @p query (the query that

@@ -572,6 +572,23 @@ int sl_zone_txn_remove_rrset(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t 
 	return SL_OK;
 }
 
+size_t sl_zone_txn_types(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t *types, size_t cap)
+{
+	tx_name_t *n;
+	size_t count = 0;
+
+	if (txn_locate(txn, owner, &n) != SL_OK || !n)
+		return 0;
+	for (unsigned i = 0; i < n->nsets; i++) {
+		if (!n->sets[i].n)
+			continue;
+		if (count < cap)
+			types[count] = n->sets[i].type;
+		count++;
+	}
+	return count;
+}
+
 const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t type)
 {
 	tx_name_t *n;

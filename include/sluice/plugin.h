@@ -30,7 +30,14 @@
  *   5. the core finalises: OPT (payload, DO, NSID, ECS scope, cookie, EDE,
  *      keepalive), TC and trimming for UDP, then sends.
  * If no instance answers, the core replies SERVFAIL (zone has no data
- * source) or REFUSED (no zone); for NOTIFY and UPDATE messages, NOTIMP.
+ * source) or REFUSED (no zone); for NOTIFY messages, NOTIMP.
+ *
+ * UPDATE messages (RFC 2136) are routed by their zone section: FORMERR
+ * unless it holds one entry of type SOA, NOTAUTH unless it names a zone we
+ * serve (exactly its apex, not a name below it); then the server chain and
+ * that zone's chain run as for a query. When no instance handles it the
+ * core answers REFUSED, as BIND does for a zone that allows no update.
+ * An update plugin usually answers with SL_RESULT_ASYNC (sl_request_defer()).
  *
  * Chains see QUERY, NOTIFY and UPDATE messages (check req->query->hdr.flags
  * with SL_FLAGS_OPCODE when it matters); other opcodes, malformed messages,
@@ -95,8 +102,15 @@ extern "C" {
  *        (tests/abi/frozen-1.0); tests/abi/frozen-2.0 freezes this version.
  *   2.1  sl_request_t gained auth and auth_name (the TSIG key or SIG(0)
  *        signer that authenticated the request) and kind_name (what the
- *        answer kind is about, for rate limiting); sl_file_stamp*() and
- *        sl_ixfr_client_serial() were added. 2.0 plugins keep loading.
+ *        answer kind is about, for rate limiting); SL_RESULT_ASYNC with
+ *        sl_request_defer() and the sl_deferred_*() functions answer a
+ *        request later, from any thread (UPDATE). New functions: one
+ *        error-detail type (sluice/error.h: sl_error_*), the zone store's
+ *        differences, journal and signer hooks, published count, NSEC/NSEC3
+ *        lookups and transaction type lists (sluice/zone.h), RRSIGs per
+ *        covered type (sl_node_rrsig), sl_zone_txn_commit_report(),
+ *        sl_ixfr_client_serial(), sl_rcode_name(), sl_file_stamp*().
+ *        2.0 plugins keep loading; a 2.1 plugin is refused by a 2.0 sluiced.
  */
 
 /** Major ABI version: changes on any incompatible change (see above). */
@@ -154,6 +168,12 @@ typedef enum sl_result {
 	SL_RESULT_DROP = 2,   /**< send nothing at all */
 	SL_RESULT_ERROR = 3,  /**< answer header-only with req->rcode (and req->ede_*) */
 	SL_RESULT_FOLLOW = 4, /**< a CNAME/DNAME was added; continue with req->follow */
+	/**
+	 * ABI 2.1: the handler took the request over with sl_request_defer();
+	 * the core sends nothing now and runs no response() hook for it; the
+	 * answer comes later through sl_deferred_finish().
+	 */
+	SL_RESULT_ASYNC = 5,
 } sl_result_t;
 
 /** What kind of answer was produced — for rate limiting and statistics. */
@@ -291,6 +311,62 @@ SL_API sl_result_t sl_request_result(const sl_request_t *req);
  *         the caller still owns the state)
  */
 SL_API int sl_request_set_stream(sl_request_t *req, const sl_stream_t *stream);
+
+/**
+ * A request whose answer comes later (ABI 2.1): what the core needs to
+ * answer it from any thread — its own copy of the query, the client's
+ * address and the way back to it (the UDP socket and source address, or
+ * the TCP connection), the EDNS state and the TSIG context, so the late
+ * answer carries OPT and is signed like any other.
+ */
+typedef struct sl_deferred sl_deferred_t;
+
+/**
+ * Takes @p req over so that it can be answered after the handler returned
+ * (work that must not run on a worker, such as a zone commit). Call from
+ * query() only, in a zone chain, and then return SL_RESULT_ASYNC: the
+ * handle belongs to the caller, who must end it exactly once with
+ * sl_deferred_finish() or sl_deferred_cancel(), from any thread. Everything
+ * in @p req (and the arena) is gone once the handler returns: what is
+ * needed later is read through sl_deferred_query() and the other accessors.
+ * Allocates (the query copy): for rare requests like UPDATE, not the query
+ * fast path.
+ * @return the handle, or NULL when the request cannot be deferred (no
+ *         transport to answer on, as in unit tests without one, or
+ *         ENOMEM): then answer it now
+ */
+SL_API sl_deferred_t *sl_request_defer(sl_request_t *req);
+
+/**
+ * The deferred request's query, parsed from the handle's own copy; valid
+ * until the handle ends.
+ */
+SL_API const sl_msg_t *sl_deferred_query(const sl_deferred_t *d);
+
+/** The client's address (sockaddr_in or _in6), valid until the handle ends; its length in *@p len. */
+SL_API const struct sockaddr *sl_deferred_remote(const sl_deferred_t *d, socklen_t *len);
+
+/** req->auth when the request was deferred. */
+SL_API sl_auth_t sl_deferred_auth(const sl_deferred_t *d);
+
+/** req->auth_name when the request was deferred (the handle's copy), or NULL. */
+SL_API const uint8_t *sl_deferred_auth_name(const sl_deferred_t *d);
+
+/**
+ * Answers a deferred request header-only with @p rcode (the question — for
+ * UPDATE the zone section — echoed, OPT and the TSIG signature added as for
+ * any answer) and frees the handle. Callable from any thread: the message
+ * is built here and handed to the worker that received the request, which
+ * sends it from its loop — over UDP from the address the query was sent
+ * to, over TCP on the same connection; when that connection has closed in
+ * the meantime, the answer is dropped quietly. @p rcode may be an
+ * extended one (the OPT carries its upper bits; without EDNS, its low 4
+ * bits are sent).
+ */
+SL_API void sl_deferred_finish(sl_deferred_t *d, uint16_t rcode);
+
+/** Ends a deferred request without answering it and frees the handle. Any thread. */
+SL_API void sl_deferred_cancel(sl_deferred_t *d);
 
 /**
  * The descriptor every plugin exports as `sluice_plugin`. Optional callbacks

@@ -304,6 +304,16 @@ SL_API const sl_rrset_t *sl_zone_txn_rrset(sl_zone_txn_t *txn, const uint8_t *ow
 					   uint16_t type);
 
 /**
+ * The types of the RRsets at @p owner as the transaction currently sees
+ * it, ascending, the first @p cap of them written to @p types (for UPDATE:
+ * "name is in use", deleting all RRsets at a name, CNAME exclusivity).
+ * ABI 2.1. @return how many RRsets the name has (may exceed @p cap); 0 for
+ *         a name without data (absent, empty non-terminal, outside the zone)
+ */
+SL_API size_t sl_zone_txn_types(sl_zone_txn_t *txn, const uint8_t *owner, uint16_t *types,
+				size_t cap);
+
+/**
  * Checks and publishes. Semantic checks: exactly one SOA, at the apex; NS at
  * the apex; nothing but RRSIG/NSEC beside a CNAME and at most one CNAME; no
  * DNAME beside a CNAME, at most one DNAME; no data below a DNAME (RFC 6672

@@ -217,7 +217,7 @@ def test_check_server_error_does_not_hide_the_rest(tmp_path):
         "error: server.workers: 0 is out of range [1, 256]",
         "error: server.colour: unknown key",
         "error: plugins[1].bogus_srv_chain: unknown key",
-        'error: zones[1].plugins[0].result: "bogus" is not pass, done, drop, error or follow',
+        'error: zones[1].plugins[0].result: "bogus" is not pass, done, drop, error, follow or defer',
         "error: zones[3].plugins: must not be empty (a zone needs a data source such as "
         "zonefile)",
         "error: zones[4].plugins: required array is missing (a zone needs a data source such "

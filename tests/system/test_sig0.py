@@ -2,13 +2,13 @@
 #
 # The zone example.com. publishes the KEY records of the test keys in
 # tests/data/sig0 (ECDSA P-256 host1.example.com., Ed25519 host2.example.com.,
-# made by dnssec-keygen -T KEY). Its chain is [sig0-auth, zonefile] — no
-# update plugin on this branch — so the outcome is visible in the rcode:
-#   - a SIG(0) that verifies passes on, and the core answers NOTIMP (nothing
-#     in the zone implements UPDATE): nsupdate says "NOTIMP";
+# made by dnssec-keygen -T KEY). Its chain is [sig0-auth, update, zonefile],
+# the update policy letting each host change its own A records ("self"):
+#   - a SIG(0) that verifies passes on with the signer as req->auth_name, and
+#     the update plugin applies it: NOERROR, and the record is served;
 #   - a SIG(0) that fails any check is REFUSED by sig0-auth, with an info log
-#     line naming the client and the reason;
-#   - an unsigned UPDATE is not sig0-auth's business: it passes (NOTIMP).
+#     line naming the client and the reason, and changes nothing;
+#   - an unsigned UPDATE passes sig0-auth untouched and the policy refuses it.
 # Then a flood: corrupted SIG(0) messages sent as fast as Python can, while a
 # normal client queries every 10 ms; at least 99% of its queries are answered.
 # SPDX-License-Identifier: MIT OR Apache-2.0
@@ -24,6 +24,7 @@ import time
 
 import dns.message
 import dns.rcode
+import dns.rdatatype
 import pytest
 
 from conftest import SRCDIR, base_config, free_port, make_query
@@ -66,6 +67,9 @@ def srv(tmp_path_factory):
         # A budget sized for a small shared test machine (a P-256 verification
         # costs 0.1-0.4 ms here): 2 workers x 200/s stay well below a core.
         {"plugin": "sig0-auth", "keys": [key3 + ".key"], "max_verifications_per_second": 200},
+        {"plugin": "update", "policy": [
+            {"key": h, "match": "self", "types": ["A"]}
+            for h in ("host1.example.com.", "host2.example.com.", "host3.example.com.")]},
         {"plugin": "zonefile", "file": str(zone)}]}]
     f = ServerFactory(tmp_path_factory)
     s = f(cfg=cfg, port=port)
@@ -79,6 +83,13 @@ def srv(tmp_path_factory):
     s.key4 = key4
     yield s
     f.cleanup()
+
+
+def served(srv, name):
+    """The A records @name is served with."""
+    r = srv.udp(make_query(name, "A"))
+    return sorted(rd.address for rrset in r.answer for rd in rrset
+                  if rrset.rdtype == dns.rdatatype.A)
 
 
 def nsupdate(srv, key, name, tcp=False):
@@ -145,25 +156,29 @@ def stats(srv):
 def test_signed_update_verifies(srv, key, name, tcp):
     before = stats(srv)["verified"]
     rc, out = nsupdate(srv, key, name, tcp)
-    # Verified, passed on; with no update plugin the core answers NOTIMP.
-    assert "NOTIMP" in out, out
-    assert "REFUSED" not in out, out
+    # Verified, passed on to the update plugin, whose "self" rule admits it.
+    assert rc == 0 and "REFUSED" not in out and "NOTIMP" not in out, out
     assert stats(srv)["verified"] == before + 1
+    assert "192.0.2.9" in served(srv, name)
 
 
 def test_key_from_file(srv):
     rc, out = nsupdate(srv, srv.key3, "host3.example.com.")
-    assert "NOTIMP" in out, out
+    assert rc == 0 and "REFUSED" not in out, out
+    assert served(srv, "host3.example.com.") == ["192.0.2.9"]
 
 
 def test_unsigned_passes_untouched(srv):
-    rc, out = nsupdate(srv, None, "host1.example.com.")
-    assert "NOTIMP" in out, out
+    """sig0-auth lets it through; the update policy (no unsigned rule) refuses it."""
+    rc, out = nsupdate(srv, None, "unsigned.example.com.")
+    assert "REFUSED" in out, out
+    assert served(srv, "unsigned.example.com.") == []
 
 
 def test_unknown_key_refused(srv):
     rc, out = nsupdate(srv, srv.key4, "host4.example.com.")
     assert "REFUSED" in out, out
+    assert served(srv, "host4.example.com.") == []
     wait_log(srv, r"refused SIG\(0\) from 127\.0\.0\.1: no usable KEY for the signer "
                   r"\(signer host4\.example\.com\.")
 
@@ -187,7 +202,7 @@ def test_corrupted_and_replayed(srv, tcp):
     bad[14] ^= 0x01  # the zone name (signed)
     assert rcode_of(srv, bytes(bad), tcp) in (dns.rcode.REFUSED, dns.rcode.NOTAUTH)
     # The genuine message verifies once; the same again is a replay.
-    assert rcode_of(srv, wire, tcp) == dns.rcode.NOTIMP
+    assert rcode_of(srv, wire, tcp) == dns.rcode.NOERROR
     assert rcode_of(srv, wire, tcp) == dns.rcode.REFUSED
     wait_log(srv, r"refused SIG\(0\) from 127\.0\.0\.1: replayed signature")
 

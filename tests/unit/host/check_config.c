@@ -359,7 +359,7 @@ START_TEST(test_server_errors_do_not_hide_the_rest)
 	static const char *const want[] = {
 		"server.workers: 0 is out of range [1, 256]",
 		"server.colour: unknown key",
-		"plugins[0].result: \"maybe\" is not pass, done, drop, error or follow",
+		"plugins[0].result: \"maybe\" is not pass, done, drop, error, follow or defer",
 		"zones[0].name: \"a..b.\" is not a valid domain name",
 		"zones[1].plugins: must not be empty (a zone needs a data source such as zonefile)",
 		"zones[2].plugins[0].oops: unknown key",

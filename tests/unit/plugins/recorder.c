@@ -3,7 +3,8 @@
  * recorder — a test plugin (never installed). Each instance appends a TXT
  * "trace" record carrying its tag, so tests can see which instances ran and
  * in which order, then returns the configured result. With result "done" it
- * adds txt_count TXT records of txt_size bytes (for truncation tests).
+ * adds txt_count TXT records of txt_size bytes (for truncation tests). With
+ * result "defer" it defers the request and finishes it at once with "rcode".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +49,10 @@ static int recorder_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 		r->result = SL_RESULT_ERROR;
 	else if (strcmp(result, "follow") == 0)
 		r->result = SL_RESULT_FOLLOW;
+	else if (strcmp(result, "defer") == 0)
+		r->result = SL_RESULT_ASYNC;
 	else
-		sl_conf_error(conf, "result", "\"%s\" is not pass, done, drop, error or follow",
+		sl_conf_error(conf, "result", "\"%s\" is not pass, done, drop, error, follow or defer",
 			      result);
 	sl_conf_int(conf, "rcode", 0, 4095, 2, &rcode);
 	r->rcode = (uint16_t)rcode;
@@ -112,6 +115,16 @@ static sl_result_t recorder_query(void *state, sl_request_t *req)
 		req->rcode = r->rcode;
 		req->kind = SL_ANSWER_ERROR;
 		return SL_RESULT_ERROR;
+	case SL_RESULT_ASYNC: {
+		/* Deferred, then finished at once with "rcode" (the route posts it). */
+		sl_deferred_t *d = sl_request_defer(req);
+		if (!d) {
+			req->rcode = SL_RCODE_SERVFAIL;
+			return SL_RESULT_ERROR;
+		}
+		sl_deferred_finish(d, r->rcode);
+		return SL_RESULT_ASYNC;
+	}
 	case SL_RESULT_FOLLOW: {
 		size_t len = sl_name_len(r->follow);
 		if (sl_resp_add_rr(req->resp, req->qname, SL_TYPE_CNAME, SL_CLASS_IN, 60, r->follow,

@@ -64,6 +64,41 @@ static size_t ask(sl_transport_t t, const uint8_t *q, size_t qlen)
 	return sl_process(rt, &in, &arena, out, sizeof(out));
 }
 
+/* A deferred answer's route (sl_request_defer()): keeps what was posted. */
+static uint8_t posted[4096];
+static size_t posted_len;
+static unsigned posts;
+
+static void test_post(sl_reply_route_t *route, uint8_t *msg, size_t len)
+{
+	posts++;
+	posted_len = 0;
+	if (msg && len <= sizeof(posted)) {
+		memcpy(posted, msg, len);
+		posted_len = len;
+	}
+	free(msg);
+}
+
+static sl_reply_route_t test_route_obj = { .post = test_post };
+
+static sl_reply_route_t *test_route(const sl_query_in_t *in)
+{
+	return &test_route_obj;
+}
+
+/* ask() with a transport that can answer later. */
+static size_t ask_deferrable(sl_transport_t t, const uint8_t *q, size_t qlen)
+{
+	sl_query_in_t in = {
+		.transport = t, .wire = q, .len = qlen,
+		.remote = (struct sockaddr *)&client, .remote_len = sizeof(client),
+		.local = (struct sockaddr *)&client, .local_len = sizeof(client),
+		.now = now, .cookie_mac = &cookie_mac, .route = test_route,
+	};
+	return sl_process(rt, &in, &arena, out, sizeof(out));
+}
+
 /* A parsed response with its answer-section TXT strings. */
 typedef struct parsed {
 	sl_msg_t msg;
@@ -159,6 +194,9 @@ static void setup_chains(void)
 		      "  {\"plugin\": \"recorder\", \"tag\": \"parent\", \"result\": \"done\"}]},"
 		      " {\"name\": \"c.p.\", \"plugins\": ["
 		      "  {\"plugin\": \"recorder\", \"tag\": \"child\", \"result\": \"done\"}]},"
+		      " {\"name\": \"defer.test.\", \"plugins\": ["
+		      "  {\"plugin\": \"recorder\", \"tag\": \"d\", \"result\": \"defer\", "
+		      "   \"rcode\": 8}]},"
 		      " {\"name\": \"hook.\", \"plugins\": ["
 		      "  {\"plugin\": \"recorder\", \"tag\": \"h\", \"result\": \"done\", "
 		      "   \"drop_response\": true}]}"
@@ -310,6 +348,58 @@ START_TEST(test_formerr_qdcount)
 	ck_assert_uint_eq(p.rcode, SL_RCODE_FORMERR);
 	ck_assert_uint_eq(p.msg.hdr.id, 3);
 	ck_assert_uint_eq(p.msg.hdr.qdcount, 0);
+}
+END_TEST
+
+/* UPDATE is routed by its zone section (RFC 2136 §3.1). */
+START_TEST(test_update_routing)
+{
+	parsed_t p;
+	tu_qopt_t o = { .id = 7, .flags = SL_OPCODE_UPDATE << 11, .edns_version = -1 };
+
+	/* ZTYPE must be SOA */
+	parse(query(SL_TRANSPORT_UDP, "empty.test.", SL_TYPE_A, &o), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_FORMERR);
+	ck_assert_uint_eq(SL_FLAGS_OPCODE(p.msg.hdr.flags), SL_OPCODE_UPDATE);
+	/* not a zone we serve, or not its apex: NOTAUTH */
+	parse(query(SL_TRANSPORT_UDP, "nowhere.", SL_TYPE_SOA, &o), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOTAUTH);
+	parse(query(SL_TRANSPORT_UDP, "www.empty.test.", SL_TYPE_SOA, &o), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NOTAUTH);
+	/* a served zone nobody updates: REFUSED, as BIND */
+	parse(query(SL_TRANSPORT_TCP, "empty.test.", SL_TYPE_SOA, &o), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_REFUSED);
+	ck_assert_uint_eq(p.msg.hdr.qdcount, 1);
+}
+END_TEST
+
+/* A deferred request: nothing sent now, the late answer through the route. */
+START_TEST(test_deferred_answer)
+{
+	parsed_t p;
+	uint8_t q[512];
+	tu_qopt_t o = { .id = 0x4242, .flags = SL_OPCODE_UPDATE << 11, .edns_version = 0,
+			.payload = 1232 };
+	size_t qlen = tu_query(q, sizeof(q), "defer.test.", SL_TYPE_SOA, &o);
+
+	posts = 0;
+	ck_assert_uint_eq(ask_deferrable(SL_TRANSPORT_UDP, q, qlen), 0);
+	ck_assert_uint_eq(posts, 1);
+	ck_assert_uint_gt(posted_len, 0);
+	memcpy(out, posted, posted_len);
+	parse(posted_len, &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_NXRRSET);
+	ck_assert_uint_eq(p.msg.hdr.id, 0x4242);
+	ck_assert_uint_eq(SL_FLAGS_OPCODE(p.msg.hdr.flags), SL_OPCODE_UPDATE);
+	ck_assert_uint_eq(p.msg.hdr.qdcount, 1);             /* the zone section echoed */
+	ck_assert_uint_eq(p.msg.qtype, SL_TYPE_SOA);
+	ck_assert(p.msg.edns.present);                       /* OPT as for any answer */
+	ck_assert_uint_eq(p.msg.hdr.ancount + p.msg.hdr.nscount, 0);
+	/* a transport that cannot answer later: the plugin answers now */
+	posts = 0;
+	parse(ask(SL_TRANSPORT_UDP, q, qlen), &p);
+	ck_assert_uint_eq(p.rcode, SL_RCODE_SERVFAIL);
+	ck_assert_uint_eq(posts, 0);
 }
 END_TEST
 
@@ -807,6 +897,8 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_never_answer_responses);
 	tcase_add_test(tc, test_formerr_qdcount);
 	tcase_add_test(tc, test_notimp_opcodes);
+	tcase_add_test(tc, test_update_routing);
+	tcase_add_test(tc, test_deferred_answer);
 	tcase_add_test(tc, test_badvers);
 	tcase_add_test(tc, test_edns_options);
 	tcase_add_test(tc, test_cookie_echo_and_renew);
