@@ -443,9 +443,14 @@ static void load_chain(sl_runtime_t *rt, json_t *arr, const char *path, const ui
 	}
 }
 
+/*
+ * Last instance first: a writer later in a chain (update) stops before what
+ * it relies on (a journal placed before it) goes away, so no commit can slip
+ * through unjournaled while a configuration is torn down.
+ */
 static void free_chain(sl_chain_t *chain)
 {
-	for (size_t i = 0; i < chain->n; i++)
+	for (size_t i = chain->n; i-- > 0;)
 		sl_instance_free(chain->inst[i]);
 	free(chain->inst);
 	chain->inst = NULL;

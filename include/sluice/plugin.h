@@ -395,7 +395,10 @@ typedef struct sl_plugin {
 	 */
 	int (*create)(sl_instance_t *inst, sl_conf_t *conf, void **state);
 
-	/** Frees the state. Called once no worker can still be inside a handler. */
+	/**
+	 * Frees the state. Called once no worker can still be inside a handler,
+	 * for the instances of a chain in reverse order (the last one first).
+	 */
 	void (*destroy)(void *state);
 
 	/**

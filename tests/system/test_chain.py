@@ -94,3 +94,20 @@ def test_follow_continues_in_target_zone(server):
     assert t.count(("target.example.com.", "x" * 10)) == 3
     # The hop's trace comes first.
     assert t.index(("follow.test.", "hop")) < t.index(("target.example.com.", "rec"))
+
+
+def test_teardown_last_instance_first(start_server):
+    """Instances of a chain are destroyed last first, so a writer placed after
+    a journal stops before the journal's hook goes (core/host/config.c)."""
+    from conftest import base_config, free_port
+    port = free_port()
+    cfg = base_config(port)
+    cfg["zones"] = [{"name": "order.test.", "plugins": [
+        {"plugin": "recorder", "tag": "first", "result": "pass"},
+        {"plugin": "recorder", "tag": "second", "result": "done"}]}]
+    srv = start_server(cfg=cfg, port=port)
+    srv.stop()
+    log = srv.stderr()
+    a = log.find("destroyed (tag second)")
+    b = log.find("destroyed (tag first)")
+    assert a >= 0 and b >= 0 and a < b, log

@@ -74,6 +74,11 @@ static int recorder_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 
 static void recorder_destroy(void *state)
 {
+	struct recorder *r = state;
+
+	/* For the tests of teardown order (last instance of a chain first). */
+	if (r)
+		sl_instance_log(r->inst, SL_LOG_INFO, "destroyed (tag %s)", r->tag);
 	free(state);
 }
 
