@@ -227,3 +227,50 @@ def test_readable_key_refused(signed):
     text = srv.stderr()
     assert "signed.example.zsk.pem: key file is accessible by group or others (mode 0644)" \
         in text, text
+
+
+UPDATE_SO = os.path.join(PLUGINS_DIR, "update.so")
+TSIG = ("ddns-key.", "hmac-sha256", "c2x1aWNlLXNpZ25lZC11cGRhdGUta2V5LTMyYnl0ZSE=")
+
+
+@pytest.mark.skipif(not os.path.exists(UPDATE_SO) or not shutil.which("delv") or
+                    not shutil.which("nsupdate"),
+                    reason="update plugin, delv or nsupdate missing")
+def test_dynamic_update_is_signed(tmp_path_factory):
+    """Issue 8 with issue 7: an nsupdate through the update plugin is signed
+    before it is published — the new record validates, the zone still passes
+    ldns-verify-zone (its NSEC chain now includes the new name)."""
+    _check_binaries()
+    s = Setup()
+    s.dir = str(tmp_path_factory.mktemp("signer-update"))
+    s.keys = os.path.join(s.dir, "keys")
+    os.mkdir(s.keys, 0o700)
+    s.zonefile = os.path.join(s.dir, "signed.example.zone")
+    write_zone(s.zonefile, 1)
+    s.port = free_port()
+    cfg = config(s.port, s.zonefile, s.keys)
+    cfg["tsig_keys"] = [{"name": TSIG[0], "algorithm": TSIG[1], "secret": TSIG[2]}]
+    cfg["zones"][0]["plugins"].insert(0, {"plugin": "update", "policy": [
+        {"key": TSIG[0], "match": "subdomain", "name": ORIGIN, "types": ["A", "TXT"]}]})
+    factory = ServerFactory(tmp_path_factory)
+    try:
+        s.srv = factory(cfg=cfg, port=s.port, name="sluiced-signer-update")
+        wait_soa(s.srv, ORIGIN, 1)
+        script = ("server 127.0.0.1 %d\nzone %s\nupdate add dyn.%s 300 A 192.0.2.77\nsend\n"
+                  % (s.port, ORIGIN, ORIGIN))
+        out = subprocess.run(["nsupdate", "-y", "%s:%s:%s" % (TSIG[1], TSIG[0], TSIG[2])],
+                             input=script, capture_output=True, text=True, timeout=30)
+        assert out.returncode == 0, out.stdout + out.stderr
+        text = delv(s, "dyn." + ORIGIN, "A")
+        assert "; fully validated" in text, "\n".join(text)
+        assert any("192.0.2.77" in line for line in text), "\n".join(text)
+        # NXDOMAIN next to the new name still validates (the NSEC chain was redone).
+        text = delv(s, "dyn0." + ORIGIN, "A")
+        assert "; negative response, fully validated" in text, "\n".join(text)
+        out = subprocess.run(["ldns-verify-zone", "/dev/stdin"], capture_output=True,
+                             text=True, timeout=30,
+                             input=axfr(s.port).to_text(relativize=False))
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert not s.srv.sanitizer_reports(), s.srv.stderr()
+    finally:
+        factory.cleanup()
