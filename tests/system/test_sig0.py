@@ -275,3 +275,15 @@ def test_flood_keeps_queries_answered(srv):
     assert failed > 0 and over > 0
     assert failed <= 2 * 200 * 7, "more verifications than 2 workers x 200/s allow"
     srv.assert_healthy()
+
+
+def test_wrong_name_refused(srv):
+    """host1's key may change host1 only ("self"): an update of host2's name
+    signed by host1 verifies, then the policy refuses it and nothing changes."""
+    before_h2 = served(srv, "host2.example.com.")
+    rc, out = nsupdate(srv, KEY1, "host2.example.com.")
+    assert "REFUSED" in out, out
+    assert served(srv, "host2.example.com.") == before_h2
+    rc, out = nsupdate(srv, KEY1, "other.example.com.")
+    assert "REFUSED" in out, out
+    assert served(srv, "other.example.com.") == []
