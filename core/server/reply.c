@@ -99,10 +99,9 @@ static void reply_send_udp(const struct sl_reply *r)
 		sl_counter_add(&r->w->stats.dropped, 1);
 }
 
-/* Worker loop: sends every answer posted since the last wake-up. */
-static void on_replies(struct ev_loop *loop, ev_async *watcher, int revents)
+/* Detaches every answer posted so far (the list, oldest first). */
+static struct sl_reply *take_replies(sl_worker_t *w)
 {
-	sl_worker_t *w = watcher->data;
 	struct sl_reply *r;
 
 	pthread_mutex_lock(&w->replies_lock);
@@ -110,6 +109,15 @@ static void on_replies(struct ev_loop *loop, ev_async *watcher, int revents)
 	w->replies = NULL;
 	w->replies_tail = &w->replies;
 	pthread_mutex_unlock(&w->replies_lock);
+	return r;
+}
+
+/* Worker loop: sends every answer posted since the last wake-up. */
+static void on_replies(struct ev_loop *loop, ev_async *watcher, int revents)
+{
+	sl_worker_t *w = watcher->data;
+	struct sl_reply *r = take_replies(w);
+
 	while (r) {
 		struct sl_reply *next = r->next;
 
@@ -144,11 +152,7 @@ void sl_worker_replies_free(sl_worker_t *w)
 
 	if (!w->replies_init)
 		return;
-	pthread_mutex_lock(&w->replies_lock);
-	r = w->replies;
-	w->replies = NULL;
-	w->replies_tail = &w->replies;
-	pthread_mutex_unlock(&w->replies_lock);
+	r = take_replies(w);
 	while (r) {
 		struct sl_reply *next = r->next;
 		free(r->msg);
