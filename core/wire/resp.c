@@ -3,7 +3,8 @@
  * Sluice — response builder.
  *
  * Compression table: open addressing with linear probing over
- * SL_RESP_COMP_SLOTS slots. Each entry is the offset of a name suffix we
+ * SL_RESP_COMP_SLOTS slots (COMP_SMALL_SLOTS of them for messages of up to
+ * COMP_SMALL_LIMIT octets). Each entry is the offset of a name suffix we
  * wrote (always the start of a literal label, never a pointer) plus a hash
  * of the suffix's lower-cased octets. Suffix hashes are computed from the
  * root outwards, so all suffixes of a name hash in one pass over it; a hit
@@ -24,11 +25,17 @@
 #include <sluice/resp.h>
 #include <sluice/rr.h>
 
+#include "encoding.h"
 #include "name_int.h"
 
-#define COMP_MASK (SL_RESP_COMP_SLOTS - 1)
+/* A message of at most COMP_SMALL_LIMIT octets (every UDP answer) uses
+ * only the first COMP_SMALL_SLOTS slots: clearing the whole table was an
+ * eighth of a UDP query's instructions. Derived from the limit, which is
+ * fixed at sl_resp_init(), so the table size never changes under a response. */
+#define COMP_SMALL_LIMIT 4096
+#define COMP_SMALL_SLOTS 512
 /* Keep the load factor at 3/4 so probe chains stay short. */
-#define COMP_MAX_ENTRIES (SL_RESP_COMP_SLOTS / 4 * 3)
+#define COMP_MAX_ENTRIES(slots) ((slots) / 4 * 3)
 /* Bounds the work of a lookup even when hashes collide on purpose. */
 #define COMP_MAX_PROBES 16
 /* A compression pointer holds 14 bits of offset. */
@@ -71,15 +78,22 @@ static void suffix_hashes(const uint8_t *name, const uint8_t *lab, int n, uint32
 	}
 }
 
+/* Slots of the compression table in use for @p r (a power of two). */
+static unsigned comp_slots(const sl_resp_t *r)
+{
+	_Static_assert(COMP_SMALL_SLOTS <= SL_RESP_COMP_SLOTS, "small table fits the big one");
+	return r->limit <= COMP_SMALL_LIMIT ? COMP_SMALL_SLOTS : SL_RESP_COMP_SLOTS;
+}
+
 /* FNV's low bits mix poorly; finalise (murmur3 fmix32) before masking. */
-static unsigned comp_slot(uint32_t h)
+static unsigned comp_slot(uint32_t h, unsigned mask)
 {
 	h ^= h >> 16;
 	h *= 0x85EBCA6Bu;
 	h ^= h >> 13;
 	h *= 0xC2B2AE35u;
 	h ^= h >> 16;
-	return h & COMP_MASK;
+	return h & mask;
 }
 
 /*
@@ -127,9 +141,9 @@ static bool suffix_at(const uint8_t *buf, size_t end, size_t off, const uint8_t 
 /* Offset of a written copy of @p suffix (hash @p h), or 0 when none. */
 static size_t comp_find(const sl_resp_t *r, size_t end, uint32_t h, const uint8_t *suffix)
 {
-	unsigned slot = comp_slot(h);
+	unsigned mask = comp_slots(r) - 1, slot = comp_slot(h, mask);
 
-	for (unsigned k = 0; k < COMP_MAX_PROBES; k++, slot = (slot + 1) & COMP_MASK) {
+	for (unsigned k = 0; k < COMP_MAX_PROBES; k++, slot = (slot + 1) & mask) {
 		uint16_t off = r->comp_off[slot];
 
 		if (off == 0)
@@ -143,11 +157,11 @@ static size_t comp_find(const sl_resp_t *r, size_t end, uint32_t h, const uint8_
 /* Best effort: a full table or a long chain only costs compression. */
 static void comp_insert(sl_resp_t *r, uint32_t h, size_t off)
 {
-	unsigned slot = comp_slot(h);
+	unsigned slots = comp_slots(r), slot = comp_slot(h, slots - 1);
 
-	if (off > COMP_MAX_OFFSET || r->comp_used >= COMP_MAX_ENTRIES)
+	if (off > COMP_MAX_OFFSET || r->comp_used >= COMP_MAX_ENTRIES(slots))
 		return;
-	for (unsigned k = 0; k < COMP_MAX_PROBES; k++, slot = (slot + 1) & COMP_MASK) {
+	for (unsigned k = 0; k < COMP_MAX_PROBES; k++, slot = (slot + 1) & (slots - 1)) {
 		if (r->comp_off[slot] == 0) {
 			r->comp_off[slot] = (uint16_t)off;
 			r->comp_hash[slot] = h;
@@ -246,6 +260,7 @@ static bool rdata_names_ok(const sl_rdata_names_t *names, const uint8_t *rdata, 
 static int put_rdata(sl_resp_t *r, size_t *pos, size_t max, uint16_t type, const uint8_t *rdata,
 		     uint16_t rdlen)
 {
+	const sl_rdata_desc_t *desc;
 	sl_rdata_names_t names;
 	size_t nlen[SL_RDATA_MAX_NAMES];
 	size_t cur = 0;
@@ -253,6 +268,11 @@ static int put_rdata(sl_resp_t *r, size_t *pos, size_t max, uint16_t type, const
 
 	if (rdlen == 0)
 		return SL_OK;
+	/* Only RFC 1035's types may be compressed (RFC 3597 §4): the others
+	 * (A, AAAA, TXT... most answers) go out verbatim without the walk. */
+	desc = sl_rdata_desc(type);
+	if (desc == NULL || !(desc->flags & SL_RDD_COMPRESS))
+		return put_bytes(r, pos, max, rdata, rdlen);
 	/* Anything the name locator cannot vouch for goes out verbatim. */
 	if (sl_rdata_names(type, rdata, rdlen, &names) != SL_OK || !names.compressible ||
 	    names.count == 0 || !rdata_names_ok(&names, rdata, rdlen, nlen))
@@ -290,7 +310,7 @@ int sl_resp_init(sl_resp_t *resp, uint8_t *buf, size_t cap, size_t limit, size_t
 	resp->rcode = SL_RCODE_NOERROR;
 	memset(resp->count, 0, sizeof(resp->count));
 	resp->section = SL_SECTION_ANSWER;
-	memset(resp->comp_off, 0, sizeof(resp->comp_off));
+	memset(resp->comp_off, 0, comp_slots(resp) * sizeof(resp->comp_off[0]));
 	resp->comp_used = 0;
 	resp->comp_base = 0;
 	resp->qend = 0;
