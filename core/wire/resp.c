@@ -189,6 +189,26 @@ static int put_bytes(sl_resp_t *r, size_t *pos, size_t max, const uint8_t *src, 
 }
 
 /*
+ * True when @p name is, octet for octet, the question's name (written
+ * literally at the header's end). Compared one octet at a time: while the
+ * octets agree the name has the question's label structure, so nothing
+ * past its end is read. The root is left out (a pointer would be longer).
+ */
+static bool is_qname(const sl_resp_t *r, const uint8_t *name)
+{
+	const uint8_t *q = r->buf + SL_HEADER_LEN;
+	size_t qlen;
+
+	if (r->count[SL_SECTION_QUESTION] == 0 || r->qend < SL_HEADER_LEN + 4 + 2)
+		return false;
+	qlen = r->qend - SL_HEADER_LEN - 4;
+	for (size_t i = 0; i < qlen; i++)
+		if (name[i] != q[i])
+			return false;
+	return true;
+}
+
+/*
  * Writes @p name at *@p pos. With @p compress, the longest suffix already in
  * the message becomes a pointer and the suffixes written literally are
  * entered in the table; without, the name is copied verbatim and not
@@ -200,9 +220,17 @@ static int put_name(sl_resp_t *r, size_t *pos, size_t max, const uint8_t *name, 
 	uint8_t lab[SL_NAME_MAXLABELS + 1];
 	uint32_t hs[SL_NAME_MAXLABELS];
 	size_t start = *pos, target = 0, need;
-	int n = sl_name_label_offsets(name, lab);
-	int match;
+	int n, match;
 
+	/* Most owners are the question's name: a pointer to it, no hashing. */
+	if (compress && is_qname(r, name)) {
+		if (start > max || max - start < 2)
+			return SL_ESPACE;
+		sl_write_u16(r->buf + start, (uint16_t)(COMP_POINTER | SL_HEADER_LEN));
+		*pos = start + 2;
+		return SL_OK;
+	}
+	n = sl_name_label_offsets(name, lab);
 	if (n < 0)
 		return SL_EINVAL;
 	match = n;

@@ -252,6 +252,38 @@ START_TEST(test_case_insensitive_suffix)
 }
 END_TEST
 
+/* The owner-is-the-question shortcut: exact octets only, never the root. */
+START_TEST(test_qname_shortcut)
+{
+	size_t at;
+
+	make_query("www.example.com.", SL_TYPE_A, 0, true);
+	start(1232, SL_RESP_OPT_RESERVE);
+	at = resp.len;
+	add_a("www.example.com.", 1);
+	ck_assert_mem_eq(out + at, "\xC0\x0C", 2);
+	/* Longer than the question, same first octets: only the suffix is shared. */
+	at = resp.len;
+	add_a("www.example.com.au.", 2);
+	ck_assert_mem_eq(out + at, "\3www\7example\3com\2au\0", 19);
+	/* Shorter: a suffix of the question. */
+	at = resp.len;
+	add_a("example.com.", 3);
+	ck_assert_mem_eq(out + at, "\xC0\x10", 2);
+	finish_and_parse(NULL);
+
+	/* A root question: the root owner stays one octet, not a pointer. */
+	make_query(".", SL_TYPE_NS, 0, false);
+	start(512, 0);
+	at = resp.len;
+	add_a(".", 4);
+	ck_assert_uint_eq(out[at], 0);
+	ck_assert_uint_eq(out[at + 1], 0);
+	ck_assert_uint_eq(out[at + 2], SL_TYPE_A);
+	finish_and_parse(NULL);
+}
+END_TEST
+
 static uint8_t snap_buf[SL_MSG_MAXLEN];
 static uint16_t snap_comp[SL_RESP_COMP_SLOTS];
 
@@ -759,6 +791,7 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_compression_bytes);
 	tcase_add_test(tc, test_mx_compressed_srv_not);
 	tcase_add_test(tc, test_case_insensitive_suffix);
+	tcase_add_test(tc, test_qname_shortcut);
 	tcase_add_loop_test(tc, test_truncation_all_or_nothing, 0, 3);
 	tcase_add_test(tc, test_mark_rollback);
 	tcase_add_test(tc, test_reset);
