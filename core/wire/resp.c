@@ -18,6 +18,7 @@
  * the time, so clearing the slots recorded in comp_log restores exactly the
  * earlier table: probe chains of the surviving entries are untouched.
  */
+#include <limits.h>
 #include <string.h>
 
 #include <sluice/msg.h>
@@ -171,9 +172,21 @@ static void comp_insert(sl_resp_t *r, uint32_t h, size_t off)
 	}
 }
 
-/* Drops the entries added after the first @p used, newest first. */
+/* comp_base until the question's suffixes are entered (see enter_question()). */
+#define COMP_QUESTION_PENDING UINT_MAX
+
+/* Entries that are never undone: the question's, once entered. */
+static unsigned comp_floor(const sl_resp_t *r)
+{
+	return r->comp_base == COMP_QUESTION_PENDING ? 0 : r->comp_base;
+}
+
+/* Drops the entries added after the first @p used (never the question's),
+ * newest first. */
 static void comp_undo(sl_resp_t *r, unsigned used)
 {
+	if (used < comp_floor(r))
+		used = comp_floor(r);
 	while (r->comp_used > used)
 		r->comp_off[r->comp_log[--r->comp_used]] = 0;
 }
@@ -209,6 +222,30 @@ static bool is_qname(const sl_resp_t *r, const uint8_t *name)
 }
 
 /*
+ * The question's name is written literally by sl_resp_init() but its
+ * suffixes enter the table only when a name other than the question's
+ * itself is compressed: most answers never need them (is_qname()). Nothing
+ * else can be in the table before, so they come first and stay (comp_base).
+ */
+static void enter_question(sl_resp_t *r)
+{
+	uint8_t lab[SL_NAME_MAXLABELS + 1];
+	uint32_t hs[SL_NAME_MAXLABELS];
+	int n;
+
+	r->comp_base = 0;
+	if (r->count[SL_SECTION_QUESTION] == 0)
+		return;
+	n = sl_name_label_offsets(r->buf + SL_HEADER_LEN, lab);
+	if (n <= 0)
+		return;
+	suffix_hashes(r->buf + SL_HEADER_LEN, lab, n, hs);
+	for (int i = 0; i < n; i++)
+		comp_insert(r, hs[i], SL_HEADER_LEN + lab[i]);
+	r->comp_base = r->comp_used;
+}
+
+/*
  * Writes @p name at *@p pos. With @p compress, the longest suffix already in
  * the message becomes a pointer and the suffixes written literally are
  * entered in the table; without, the name is copied verbatim and not
@@ -233,6 +270,8 @@ static int put_name(sl_resp_t *r, size_t *pos, size_t max, const uint8_t *name, 
 	n = sl_name_label_offsets(name, lab);
 	if (n < 0)
 		return SL_EINVAL;
+	if (compress && r->comp_base == COMP_QUESTION_PENDING)
+		enter_question(r);
 	match = n;
 	if (compress) {
 		suffix_hashes(name, lab, n, hs);
@@ -355,7 +394,8 @@ int sl_resp_init(sl_resp_t *resp, uint8_t *buf, size_t cap, size_t limit, size_t
 	if (query->hdr.qdcount != 1 || query->qname_len == 0)
 		return SL_OK;
 
-	rc = put_name(resp, &pos, max, query->qname, true);
+	/* First name: nothing to compress against; enter_question() later. */
+	rc = put_name(resp, &pos, max, query->qname, false);
 	if (rc == SL_OK && max - pos < 4)
 		rc = SL_ESPACE;
 	if (rc != SL_OK) {
@@ -368,7 +408,7 @@ int sl_resp_init(sl_resp_t *resp, uint8_t *buf, size_t cap, size_t limit, size_t
 	pos += 4;
 	resp->count[SL_SECTION_QUESTION] = 1;
 	resp->len = resp->qend = pos;
-	resp->comp_base = resp->comp_used;
+	resp->comp_base = COMP_QUESTION_PENDING;
 	return SL_OK;
 }
 
@@ -443,8 +483,7 @@ void sl_resp_mark(const sl_resp_t *resp, sl_resp_mark_t *mark)
 void sl_resp_rollback(sl_resp_t *resp, const sl_resp_mark_t *mark)
 {
 	/* A mark from before a reset (or from another response) cannot apply. */
-	if (mark->len > resp->len || mark->len < resp->qend || mark->comp_used > resp->comp_used ||
-	    mark->comp_used < resp->comp_base)
+	if (mark->len > resp->len || mark->len < resp->qend || mark->comp_used > resp->comp_used)
 		return;
 	comp_undo(resp, mark->comp_used);
 	resp->len = mark->len;

@@ -41,7 +41,9 @@ typedef struct sl_resp {
 	uint32_t comp_hash[SL_RESP_COMP_SLOTS];/**< hash of each entry's suffix */
 	unsigned comp_used;           /**< entries in the table */
 	uint16_t comp_log[SL_RESP_COMP_SLOTS]; /**< slots in insertion order (undo log) */
-	unsigned comp_base;           /**< entries belonging to the question (kept by reset) */
+	unsigned comp_base;           /**< entries belonging to the question (kept by reset and
+	                                   rollback); UINT_MAX until a name other than the
+	                                   question's itself is compressed and they are entered */
 	size_t qend;                  /**< end of header + question (where reset truncates) */
 } sl_resp_t;
 
