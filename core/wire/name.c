@@ -309,9 +309,13 @@ bool sl_name_equal(const uint8_t *a, const uint8_t *b)
 			return true;
 		a++;
 		b++;
-		for (uint8_t k = 0; k < n; k++) {
-			if (sl_lower[a[k]] != sl_lower[b[k]])
-				return false;
+		/* Both labels hold n octets: the same case is the common case
+		 * (zone data and queries are mostly lower case), compared whole. */
+		if (memcmp(a, b, n) != 0) {
+			for (uint8_t k = 0; k < n; k++) {
+				if (sl_lower[a[k]] != sl_lower[b[k]])
+					return false;
+			}
 		}
 		a += n;
 		b += n;
