@@ -215,17 +215,24 @@ static bool is_qname(const sl_resp_t *r, const uint8_t *name)
 	if (r->count[SL_SECTION_QUESTION] == 0 || r->qend < SL_HEADER_LEN + 4 + 2)
 		return false;
 	qlen = r->qend - SL_HEADER_LEN - 4;
-	for (size_t i = 0; i < qlen; i++)
+	/* Label by label: equal length octets mean both hold that many. */
+	for (size_t i = 0; i < qlen; i += 1 + (size_t)q[i]) {
 		if (name[i] != q[i])
 			return false;
-	return true;
+		if (q[i] == 0)
+			return true;
+		if (memcmp(name + i + 1, q + i + 1, q[i]) != 0)
+			return false;
+	}
+	return false;
 }
 
 /*
- * The question's name is written literally by sl_resp_init() but its
- * suffixes enter the table only when a name other than the question's
- * itself is compressed: most answers never need them (is_qname()). Nothing
- * else can be in the table before, so they come first and stay (comp_base).
+ * The question's name is written literally by sl_resp_init() but the table
+ * is cleared and the name's suffixes entered only when a name other than
+ * the question's itself is compressed: most answers never need them
+ * (is_qname()). Nothing else can be in the table before, so they come first
+ * and stay (comp_base).
  */
 static void enter_question(sl_resp_t *r)
 {
@@ -233,6 +240,8 @@ static void enter_question(sl_resp_t *r)
 	uint32_t hs[SL_NAME_MAXLABELS];
 	int n;
 
+	/* The table was left uncleared too: most answers never use it. */
+	memset(r->comp_off, 0, comp_slots(r) * sizeof(r->comp_off[0]));
 	r->comp_base = 0;
 	if (r->count[SL_SECTION_QUESTION] == 0)
 		return;
@@ -377,9 +386,9 @@ int sl_resp_init(sl_resp_t *resp, uint8_t *buf, size_t cap, size_t limit, size_t
 	resp->rcode = SL_RCODE_NOERROR;
 	memset(resp->count, 0, sizeof(resp->count));
 	resp->section = SL_SECTION_ANSWER;
-	memset(resp->comp_off, 0, comp_slots(resp) * sizeof(resp->comp_off[0]));
+	/* The table is cleared by enter_question() when a name first needs it. */
 	resp->comp_used = 0;
-	resp->comp_base = 0;
+	resp->comp_base = COMP_QUESTION_PENDING;
 	resp->qend = 0;
 	resp->len = 0;
 	max = body_max(resp);
@@ -408,7 +417,6 @@ int sl_resp_init(sl_resp_t *resp, uint8_t *buf, size_t cap, size_t limit, size_t
 	pos += 4;
 	resp->count[SL_SECTION_QUESTION] = 1;
 	resp->len = resp->qend = pos;
-	resp->comp_base = COMP_QUESTION_PENDING;
 	return SL_OK;
 }
 
