@@ -98,6 +98,9 @@ typedef struct sl_rdata_desc {
 	sl_rdf_t f[SL_RDF_MAX];   /**< fields, terminated by SL_RDF_END */
 } sl_rdata_desc_t;
 
+/** The highest type that may be compressed (MX; RFC 3597 §4 closes the list). */
+#define SL_RDATA_LAST_COMPRESSIBLE_TYPE 15
+
 /** Returns the descriptor of @p type, or NULL for types handled as opaque data. */
 const sl_rdata_desc_t *sl_rdata_desc(uint16_t type);
 

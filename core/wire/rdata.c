@@ -750,7 +750,9 @@ int sl_rdata_names(uint16_t type, const uint8_t *rdata, size_t rdlen, sl_rdata_n
 		if (names->count < SL_RDATA_MAX_NAMES)
 			names->offset[names->count++] = off;
 	}
-	names->compressible = (desc->flags & SL_RDD_COMPRESS) != 0;
+	/* The bound makes the response builder's shortcut exact. */
+	names->compressible = (desc->flags & SL_RDD_COMPRESS) != 0 &&
+			      type <= SL_RDATA_LAST_COMPRESSIBLE_TYPE;
 	names->canonical_lower = (desc->flags & SL_RDD_LOWER) != 0;
 	return SL_OK;
 }

@@ -344,8 +344,11 @@ static int put_rdata(sl_resp_t *r, size_t *pos, size_t max, uint16_t type, const
 
 	if (rdlen == 0)
 		return SL_OK;
-	/* Only RFC 1035's types may be compressed (RFC 3597 §4): the others
-	 * (A, AAAA, TXT... most answers) go out verbatim without the walk. */
+	/* Only RFC 1035's types may be compressed (RFC 3597 §4), all of them
+	 * below 16 (sl_rdata_names() applies the same bound): the others
+	 * (A, AAAA, TXT... most answers) go out verbatim at once. */
+	if (type > SL_RDATA_LAST_COMPRESSIBLE_TYPE)
+		return put_bytes(r, pos, max, rdata, rdlen);
 	desc = sl_rdata_desc(type);
 	if (desc == NULL || !(desc->flags & SL_RDD_COMPRESS))
 		return put_bytes(r, pos, max, rdata, rdlen);
