@@ -109,7 +109,8 @@ extern "C" {
  *        differences, journal and signer hooks, published count, NSEC/NSEC3
  *        lookups and transaction type lists (sluice/zone.h), RRSIGs per
  *        covered type (sl_node_rrsig), sl_zone_txn_commit_report(),
- *        sl_ixfr_client_serial(), sl_rcode_name(), sl_file_stamp*().
+ *        sl_ixfr_client_serial(), sl_rcode_name(), sl_file_stamp*(), background
+ *        jobs (sl_job_*()).
  *        2.0 plugins keep loading; a 2.1 plugin is refused by a 2.0 sluiced.
  */
 
@@ -512,6 +513,41 @@ SL_API sl_timer_t *sl_timer_start(sl_worker_t *worker, double after, double repe
 
 /** Stops and frees a timer (on the thread that owns it). NULL is ignored. */
 SL_API void sl_timer_stop(sl_timer_t *timer);
+
+/**
+ * A unit of background work run by the host's job threads (ABI 2.1): for
+ * loading or building data off the query loops (zone files, databases).
+ * The host runs at most one job per CPU at a time (sl_job_threads()),
+ * oldest first, so a configuration with 100,000 zones loads with a few
+ * threads, not 100,000 — plugins should use jobs rather than a thread per
+ * instance for work that ends.
+ */
+typedef struct sl_job sl_job_t;
+
+/** What a job runs, on a job thread. */
+typedef void (*sl_job_f)(void *arg);
+
+/**
+ * Queues @p fn(@p arg) to run on a job thread. Any thread may submit.
+ * The handle must be passed to sl_job_end() exactly once, which frees it.
+ * @return the job, or NULL when out of memory (nothing was queued)
+ */
+SL_API sl_job_t *sl_job_submit(sl_job_f fn, void *arg);
+
+/** True once @p job has run (non-blocking; the handle stays valid). */
+SL_API bool sl_job_done(const sl_job_t *job);
+
+/**
+ * Ends @p job and frees the handle: a job still queued is dropped without
+ * running, a running one is waited for (so @p fn should check a cancel flag
+ * of its own when it may run long), a finished one is just freed. Must not
+ * be called from a job thread. NULL is ignored.
+ * @return true when the job ran, false when it was dropped (or NULL)
+ */
+SL_API bool sl_job_end(sl_job_t *job);
+
+/** How many job threads run jobs at a time (the number of CPUs, 1 to 16). */
+SL_API unsigned sl_job_threads(void);
 
 /**
  * Registers a statistics counter for this instance (call from create()).

@@ -2,8 +2,9 @@
 /*
  * zonefile — serves a zone from an RFC 1035 master file.
  *
- * The file is parsed into a zone-store transaction on a background thread
- * (never on a query loop); the commit checks the zone and publishes it
+ * The file is parsed into a zone-store transaction by a background job
+ * (sl_job_submit(): the host's few job threads, never a query loop, never a
+ * thread per zone); the commit checks the zone and publishes it
  * atomically, so queries see either the previous version or the new one —
  * and SERVFAIL, never a wrong answer, while a zone has not loaded yet. A
  * file with errors is not served: the previous version stays.
@@ -41,9 +42,8 @@ struct zonefile {
 	pthread_mutex_t stamp_lock;
 	sl_file_stamp_t loaded;          /* the file as last loaded successfully */
 	bool have_loaded;                /* loaded is valid */
-	pthread_t loader;                /* background load */
-	atomic_bool loading;             /* loader thread running */
-	bool joinable;                   /* loader must be joined */
+	sl_job_t *loader;                /* background load, waited for before the next */
+	atomic_bool loading;             /* loader job queued or running */
 	sl_timer_t *timer;               /* reload interval */
 };
 
@@ -280,7 +280,7 @@ static int load_zone(struct zonefile *zf, bool dry_run, unsigned *nerrors)
 	return SL_OK;
 }
 
-static void *loader_main(void *arg)
+static void loader_main(void *arg)
 {
 	struct zonefile *zf = arg;
 	unsigned nerrors;
@@ -296,7 +296,6 @@ static void *loader_main(void *arg)
 					zf->file);
 	}
 	atomic_store(&zf->loading, false);
-	return NULL;
 }
 
 /* Starts a background load unless one is running. Control thread only. */
@@ -304,17 +303,13 @@ static void start_load(struct zonefile *zf)
 {
 	if (atomic_load(&zf->loading))
 		return;
-	if (zf->joinable) {
-		pthread_join(zf->loader, NULL);
-		zf->joinable = false;
-	}
+	sl_job_end(zf->loader); /* finished: frees the handle */
 	atomic_store(&zf->loading, true);
-	if (pthread_create(&zf->loader, NULL, loader_main, zf) != 0) {
+	zf->loader = sl_job_submit(loader_main, zf);
+	if (zf->loader == NULL) {
 		atomic_store(&zf->loading, false);
-		sl_instance_log(zf->inst, SL_LOG_ERROR, "cannot start the loader thread");
-		return;
+		sl_instance_log(zf->inst, SL_LOG_ERROR, "cannot queue the zone load");
 	}
-	zf->joinable = true;
 }
 
 /* Loads when the file changed since the last successful load (or never loaded). */
@@ -342,8 +337,7 @@ static void zonefile_destroy(void *state)
 	sl_timer_stop(zf->timer);
 	/* A load still running stops at its next record (SIGTERM must not wait for it). */
 	atomic_store(&zf->cancel, true);
-	if (zf->joinable)
-		pthread_join(zf->loader, NULL);
+	sl_job_end(zf->loader); /* dropped if still queued */
 	if (zf->zone)
 		sl_zone_put(zf->zone);
 	pthread_mutex_destroy(&zf->stamp_lock);
