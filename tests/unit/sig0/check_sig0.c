@@ -448,12 +448,48 @@ END_TEST
 START_TEST(test_budget)
 {
 	sig0_budget_t b = { 0 };
-	for (int i = 0; i < 3; i++)
-		ck_assert(sig0_budget_take(&b, 100, 3));
-	ck_assert(!sig0_budget_take(&b, 100, 3));
-	ck_assert(sig0_budget_take(&b, 101, 3));
-	ck_assert(!sig0_budget_take(&b, 102, 0));
+	const uint64_t t = 5000000; /* 5 s, in microseconds */
+
+	/* 1000 a second: a zeroed bucket starts full with 20 ms of it, 20 takes. */
+	for (int i = 0; i < 20; i++)
+		ck_assert(sig0_budget_take(&b, t, 1000, SIG0_BUDGET_BURST(1000)));
+	ck_assert(!sig0_budget_take(&b, t, 1000, SIG0_BUDGET_BURST(1000)));
+	/* Then one per millisecond, not a new burst each second. */
+	ck_assert(!sig0_budget_take(&b, t + 999, 1000, SIG0_BUDGET_BURST(1000)));
+	ck_assert(sig0_budget_take(&b, t + 1000, 1000, SIG0_BUDGET_BURST(1000)));
+	ck_assert(!sig0_budget_take(&b, t + 1000, 1000, SIG0_BUDGET_BURST(1000)));
+	/* A long pause refills no more than the burst. */
+	int n = 0;
+	while (sig0_budget_take(&b, t + 10000000, 1000, SIG0_BUDGET_BURST(1000)))
+		n++;
+	ck_assert_int_eq(n, 20);
+	/* Over any second: at most the rate plus the burst. */
+	n = 0;
+	for (uint64_t us = 0; us < 1000000; us += 100)
+		n += sig0_budget_take(&b, t + 20000000 + us, 1000, SIG0_BUDGET_BURST(1000));
+	ck_assert_int_ge(n, 1000);
+	ck_assert_int_le(n, 1020);
+	/* Below 50 a second the burst is one. */
+	sig0_budget_t c = { 0 };
+	ck_assert(sig0_budget_take(&c, t, 3, SIG0_BUDGET_BURST(3)));
+	ck_assert(!sig0_budget_take(&c, t, 3, SIG0_BUDGET_BURST(3)));
+	ck_assert(!sig0_budget_take(&c, t + 333332, 3, SIG0_BUDGET_BURST(3)));
+	ck_assert(sig0_budget_take(&c, t + 333334, 3, SIG0_BUDGET_BURST(3)));
+	/* 0: nothing, ever; the clock going back takes nothing either. */
+	sig0_budget_t z = { 0 };
+	ck_assert(!sig0_budget_take(&z, t, 0, SIG0_BUDGET_BURST(0)));
+	ck_assert(!sig0_budget_take(&c, t, 3, SIG0_BUDGET_BURST(3)));
+	/* The largest rate allowed does not overflow. */
+	sig0_budget_t m = { 0 };
+	ck_assert(sig0_budget_take(&m, UINT64_C(1) << 40, 1000000, SIG0_BUDGET_BURST(1000000)));
+	/* The log lines' bucket: 10 a second, 10 at once. */
+	sig0_budget_t l = { 0 };
+	for (int i = 0; i < 10; i++)
+		ck_assert(sig0_budget_take(&l, t, 10, 10));
+	ck_assert(!sig0_budget_take(&l, t, 10, 10));
+	ck_assert(sig0_budget_take(&l, t + 100000, 10, 10));
 	ck_assert_uint_eq(sizeof(b), 64);
+	ck_assert_uint_gt(sig0_now_us(), 0);
 }
 END_TEST
 
