@@ -262,7 +262,7 @@ logging {{ category default {{ default_stderr; }}; category update {{ null; }};
         path = os.path.join(w, "named.conf")
         with open(path, "w") as f:
             f.write(conf)
-        return ["named", "-g", "-n", "1", "-c", path], dict(os.environ)
+        return ["named", "-f", "-n", "1", "-c", path], dict(os.environ)
 
 
 SERVERS = {"sluiced": Sluiced, "knotd": Knotd, "named": Named}
