@@ -186,7 +186,7 @@ typedef struct sig0_budget {
 /**
  * Takes one from @p b at time @p now_us (microseconds, monotonic) with a
  * long-run limit of @p per_second (0 … 1000000) and at most @p burst at once
- * (0 … 1000000). A zeroed bucket starts full.
+ * (at most @p per_second: one second refills it). A zeroed bucket starts full.
  * @return true when allowed
  */
 bool sig0_budget_take(sig0_budget_t *b, uint64_t now_us, uint32_t per_second, uint32_t burst);

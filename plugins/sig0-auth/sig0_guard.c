@@ -96,7 +96,7 @@ bool sig0_budget_take(sig0_budget_t *b, uint64_t now_us, uint32_t per_second, ui
 	uint64_t elapsed = now_us > b->last ? now_us - b->last : 0;
 
 	if (elapsed > unit)
-		elapsed = unit; /* a second refills more than any burst */
+		elapsed = unit; /* a second refills any burst up to per_second; no overflow */
 	b->last = now_us;
 	/* per_second tokens per take refill per second = per_second per microsecond. */
 	b->tokens += elapsed * per_second;
