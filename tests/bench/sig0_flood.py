@@ -26,7 +26,10 @@ Meanwhile a legitimate client on CPU 1 asks www.example.com./A every
 --interval ms over UDP (0.5 s timeout). Per server and phase (no flood,
 badsig and candidates at each --rates): legit queries answered, their latency (median, p99),
 flood messages sent, answers received and their rcodes, the server's CPU
-share (utime+stime from /proc over the phase). Rounds interleave servers.
+share (utime+stime from /proc over the phase). Then, without a flood and with
+each paced flood, dnsperf's legit UDP queries per second (--qps-seconds, 8
+clients x 100 outstanding, CPU 1, shared with the flooder). Rounds interleave
+servers.
 
     python3 tests/bench/sig0_flood.py [--rounds 3] [--seconds 5]
 """
@@ -49,7 +52,7 @@ TOP = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 
 import upd_bench  # noqa: E402  (server start/stop, queries)
-from bench import CLIENT_CPU, SERVER_CPU, cpu_busy, cpu_seconds, log  # noqa: E402
+from bench import CLIENT_CPU, SERVER_CPU, cpu_busy, cpu_seconds, log, run_dnsperf  # noqa: E402
 
 DATA = os.path.join(TOP, "tests", "data", "sig0")
 KEY1 = os.path.join(DATA, "Khost1.example.com.+013+44579")
@@ -232,6 +235,21 @@ def phase(srv, flood, rate, args):
             "alive": srv.proc.running()}
 
 
+def qps_phase(srv, flood, rate, qfile, args):
+    """dnsperf's legit UDP queries per second (www.example.com. A, 8 clients x 100
+    outstanding, on CPU 1) while @flood is sent at @rate, also from CPU 1."""
+    fl = None
+    if flood is not None:
+        fl = subprocess.Popen([sys.executable, "-c", FLOODER, flood.hex(), str(srv.port),
+                               str(args.qps_seconds + 0.6), CLIENT_CPU, str(rate)],
+                              stdout=subprocess.PIPE, text=True)
+        time.sleep(0.2)
+    r = run_dnsperf(srv, qfile, args.qps_seconds, "udp", 8, 100)
+    out = json.loads(fl.communicate(timeout=args.qps_seconds + 30)[0]) if fl else {"recv": 0}
+    return {"qps": r["qps"], "lost": r["lost"], "server_util": r["server_util"],
+            "cpu0_busy": r["cpu0_busy"], "flood_recv": out["recv"]}
+
+
 def sluiced_stats(srv):
     import re
     import signal
@@ -253,6 +271,8 @@ def main(argv=None):
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--interval", type=float, default=2.0, help="legit query interval, ms")
     ap.add_argument("--candidates", type=int, default=3)
+    ap.add_argument("--qps-seconds", type=float, default=3.0,
+                    help="dnsperf run per server without and with each paced flood (0: none)")
     ap.add_argument("--rates", default="20000,0",
                     help="flood rates in messages/s, 0 = as fast as one process can")
     ap.add_argument("--workdir", default="/var/tmp/sluice-bench-sig0")
@@ -265,8 +285,12 @@ def main(argv=None):
     zone_src = os.path.join(args.workdir, "example.com.zone")
     with open(zone_src, "w") as f:
         f.write(zone_text(args.candidates))
+    qfile = os.path.join(args.workdir, "queries.txt")
+    with open(qfile, "w") as f:
+        f.write("www.example.com. A\n" * 1000)
     names = args.servers.split(",")
     servers = [SERVERS[n](args, args.workdir, zone_src) for n in names]
+    qps = {n: {} for n in names}
     rates = [float(x) for x in args.rates.split(",")]
     phases = ["none"] + ["%s@%s" % (k, "%dk" % (r / 1000) if r else "max")
                          for r in rates for k in ("badsig", "candidates")]
@@ -288,6 +312,15 @@ def main(argv=None):
                         % (rnd + 1, srv.name, p, r["answered"], r["asked"], r["lat_ms"],
                            r["p99_ms"], r["flood_rate"], r["flood_recv"], r["flood_rcodes"],
                            100 * r["server_share"], 100 * r["other"], r["load"]))
+                for p in phases if args.qps_seconds > 0 else ():
+                    if phase_rate[p] == 0 and p != "none":
+                        continue  # an unpaced flood and dnsperf on one core measure nothing
+                    q = qps_phase(srv, floods[p.split("@")[0]], phase_rate[p], qfile, args)
+                    qps[srv.name].setdefault(p, []).append(q)
+                    log("round %d %-7s %-10s dnsperf %.0f qps (lost %d), server %3.0f%% of its "
+                        "core, core busy %3.0f%%, flood answers %d"
+                        % (rnd + 1, srv.name, p, q["qps"], q["lost"], 100 * q["server_util"],
+                           100 * q["cpu0_busy"], q["flood_recv"]))
                 if srv.name == "sluiced":
                     st = sluiced_stats(srv)
                     for k, v in st.items():
@@ -325,12 +358,23 @@ def main(argv=None):
                      100 * statistics.median(r["server_share"] for r in rs),
                      100 * statistics.median(r["other"] for r in rs),
                      1e6 * sum(r["server_cpu"] for r in rs) / answers if answers else 0))
+    if args.qps_seconds > 0:
+        print("\n| server | flood | legit qps (dnsperf), median (range) | lost | server CPU "
+              "share | its core busy |")
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        for n in names:
+            for p, qs in qps[n].items():
+                v = [q["qps"] for q in qs]
+                print("| %s | %s | %.0f (%.0f-%.0f) | %d | %.0f%% | %.0f%% |"
+                      % (n, p, statistics.median(v), min(v), max(v), sum(q["lost"] for q in qs),
+                         100 * statistics.median(q["server_util"] for q in qs),
+                         100 * statistics.median(q["cpu0_busy"] for q in qs)))
     if stats:
         print("\nsluiced sig0-auth counters, all rounds: %s" % stats)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"args": vars(args), "results": results, "sluiced_stats": stats}, f,
-                      indent=1)
+            json.dump({"args": vars(args), "results": results, "qps": qps,
+                       "sluiced_stats": stats}, f, indent=1)
     return 0
 
 
