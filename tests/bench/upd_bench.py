@@ -26,7 +26,7 @@ per server CPU-second (utime+stime from /proc of the server's processes over
 the run), medians and range over rounds; the client's own CPU share, so a
 client-bound run is visible; and a check that the last acknowledged name of
 each run is served. Messages are built and TSIG-signed here (standard library
-hmac), not by dnspython, so that the client costs ~20 us per update.
+hmac), not by dnspython: the client costs ~35 us per update.
 
     python3 tests/bench/upd_bench.py [--names 10000] [--rounds 5] [--seconds 5]
     python3 tests/bench/upd_bench.py --signed --names 1000
