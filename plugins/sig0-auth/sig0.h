@@ -166,17 +166,32 @@ sig0_status_t sig0_replay_check(sig0_replay_t *rc, const sig0_sig_t *sig, uint32
 
 /* ---- per-worker verification budget ------------------------------------------- */
 
-/** One worker's budget for the current second (own cache line: no false sharing). */
+/**
+ * One worker's budget: a token bucket (own cache line: no false sharing).
+ * It refills continuously at the rate given to sig0_budget_take() and holds
+ * at most the burst given there. For verifications the burst is
+ * SIG0_BUDGET_BURST(rate), 20 ms of it: a flood spends the budget a little
+ * at a time instead of in one burst at the start of each second, which
+ * would stall the worker's other queries for the whole burst.
+ */
 typedef struct sig0_budget {
-	uint64_t second;   /**< the second the count is for */
-	uint32_t used;     /**< verifications started in it */
-	uint8_t pad[64 - sizeof(uint64_t) - sizeof(uint32_t)]; /**< to 64 bytes */
+	uint64_t last;     /**< time of the last refill, microseconds (monotonic clock) */
+	uint64_t tokens;   /**< available, in millionths of a take */
+	uint8_t pad[64 - 2 * sizeof(uint64_t)]; /**< to 64 bytes */
 } sig0_budget_t;
 
+/** Most tokens a bucket holds: 20 ms of @p per_second, at least one take (0 for 0). */
+#define SIG0_BUDGET_BURST(per_second) ((per_second) ? ((per_second) / 50 ? (per_second) / 50 : 1) : 0)
+
 /**
- * Takes one verification from @p b at time @p now (seconds) with a limit of
- * @p per_second. @return true when allowed
+ * Takes one from @p b at time @p now_us (microseconds, monotonic) with a
+ * long-run limit of @p per_second (0 … 1000000) and at most @p burst at once
+ * (at most @p per_second: one second refills it). A zeroed bucket starts full.
+ * @return true when allowed
  */
-bool sig0_budget_take(sig0_budget_t *b, uint64_t now, uint32_t per_second);
+bool sig0_budget_take(sig0_budget_t *b, uint64_t now_us, uint32_t per_second, uint32_t burst);
+
+/** The monotonic clock in microseconds, for sig0_budget_take(). */
+uint64_t sig0_now_us(void);
 
 #endif /* SIG0_H */

@@ -31,8 +31,8 @@ typedef struct file_key {
 
 /** Per-worker state, one cache line each. */
 typedef struct worker_state {
-	sig0_budget_t verify;   /**< verifications this second */
-	sig0_budget_t log;      /**< log lines this second */
+	sig0_budget_t verify;   /**< verifications (max_verifications_per_second) */
+	sig0_budget_t log;      /**< log lines (LOG_PER_SECOND) */
 	uint64_t suppressed;    /**< log lines not written since the last one */
 	sig0_keycache_t keys;   /**< keys this worker imported */
 	uint8_t pad[64 - (sizeof(uint64_t) + sizeof(sig0_keycache_t)) % 64]; /**< to a cache line */
@@ -272,7 +272,7 @@ static sl_result_t refuse(sig0_state_t *st, sl_request_t *req, const sig0_sig_t 
 
 	sl_stats_add(st->inst, req, st->ctr[counter], 1);
 	if (sl_log_enabled(SL_LOG_INFO)) {
-		if (sig0_budget_take(&w->log, now, LOG_PER_SECOND)) {
+		if (sig0_budget_take(&w->log, sig0_now_us(), LOG_PER_SECOND, LOG_PER_SECOND)) {
 			char client[INET6_ADDRSTRLEN], signer[SL_NAME_TEXT_MAX];
 			client_text(req, client, sizeof(client));
 			if (!sig || sl_name_to_text(sig->signer, signer, sizeof(signer)) < 0)
@@ -323,9 +323,11 @@ static sl_result_t sig0_query(void *state, sl_request_t *req)
 	if (cand.n > st->max_candidates)
 		return refuse(st, req, &sig, SIG0_E_CANDIDATES, C_TOO_MANY_KEYS, now);
 	worker_state_t *w = worker_of(st, req);
+	uint64_t now_us = sig0_now_us();
 	sig0_status_t res = SIG0_E_BADSIG;
 	for (uint32_t i = 0; i < cand.n && res != SIG0_OK; i++) {
-		if (!sig0_budget_take(&w->verify, now, st->max_per_second))
+		if (!sig0_budget_take(&w->verify, now_us, st->max_per_second,
+				      SIG0_BUDGET_BURST(st->max_per_second)))
 			return refuse(st, req, &sig, SIG0_E_BUDGET, C_OVER_BUDGET, now);
 		res = sig0_verify(msg, &sig, cand.rdata[i], cand.rdlen[i], req->arena, &w->keys);
 	}

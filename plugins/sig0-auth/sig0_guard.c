@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "sig0.h"
 
 #define WAYS 4
@@ -88,14 +89,29 @@ out:
 	return st;
 }
 
-bool sig0_budget_take(sig0_budget_t *b, uint64_t now, uint32_t per_second)
+bool sig0_budget_take(sig0_budget_t *b, uint64_t now_us, uint32_t per_second, uint32_t burst)
 {
-	if (b->second != now) {
-		b->second = now;
-		b->used = 0;
-	}
-	if (b->used >= per_second)
+	const uint64_t unit = 1000000; /* tokens per take */
+	uint64_t cap = (uint64_t)burst * unit;
+	uint64_t elapsed = now_us > b->last ? now_us - b->last : 0;
+
+	if (elapsed > unit)
+		elapsed = unit; /* a second refills any burst up to per_second; no overflow */
+	b->last = now_us;
+	/* per_second tokens per take refill per second = per_second per microsecond. */
+	b->tokens += elapsed * per_second;
+	if (b->tokens > cap)
+		b->tokens = cap;
+	if (b->tokens < unit)
 		return false;
-	b->used++;
+	b->tokens -= unit;
 	return true;
+}
+
+uint64_t sig0_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }

@@ -307,8 +307,21 @@ class Knotd(Server):
         return None if shutil.which("knotd") else "skipped: knotd not installed"
 
     def prepare(self):
-        w = self.workdir
-        conf = """server:
+        conf = knot_conf(self.workdir, self.port, self.origin, self.zone_path,
+                         sections=self.modules, global_modules=self.global_modules)
+        path = os.path.join(self.workdir, "knot.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        return ["knotd", "-c", path, "-s", os.path.join(self.workdir, "knot.sock")], dict(os.environ)
+
+
+def knot_conf(w, port, origin, zone, journal="none", sections="", global_modules=(),
+              zone_extra=""):
+    """knotd's configuration for one zone in run directory @w: one UDP, TCP
+    and background worker, warnings to stderr, no zone-file writes;
+    @sections: more top-level sections (keys, ACLs, modules); @zone_extra:
+    more lines for the zone (4-space indented)."""
+    return """server:
     rundir: "{w}"
     pidfile: "{w}/knot.pid"
     listen: 127.0.0.1@{port}
@@ -323,24 +336,20 @@ log:
   - target: stderr
     any: warning
 
-{modules}
+{sections}
 template:
   - id: default
     storage: "{w}"
     zonefile-sync: -1
     zonefile-load: whole
-    journal-content: none
+    journal-content: {journal}
 {global_modules}
 zone:
   - domain: {origin}
     file: "{zone}"
-""".format(w=w, port=self.port, origin=self.origin, zone=self.zone_path, modules=self.modules,
-           global_modules=("    global-module: [%s]\n" % ", ".join(self.global_modules)
-                           if self.global_modules else ""))
-        path = os.path.join(w, "knot.conf")
-        with open(path, "w") as f:
-            f.write(conf)
-        return ["knotd", "-c", path, "-s", os.path.join(w, "knot.sock")], dict(os.environ)
+{zone_extra}""".format(w=w, port=port, origin=origin, zone=zone, sections=sections, journal=journal,
+                       global_modules=("    global-module: [%s]\n" % ", ".join(global_modules)
+                                       if global_modules else ""), zone_extra=zone_extra)
 
 
 class Nsd(Server):

@@ -448,12 +448,48 @@ END_TEST
 START_TEST(test_budget)
 {
 	sig0_budget_t b = { 0 };
-	for (int i = 0; i < 3; i++)
-		ck_assert(sig0_budget_take(&b, 100, 3));
-	ck_assert(!sig0_budget_take(&b, 100, 3));
-	ck_assert(sig0_budget_take(&b, 101, 3));
-	ck_assert(!sig0_budget_take(&b, 102, 0));
+	const uint64_t t = 5000000; /* 5 s, in microseconds */
+
+	/* 1000 a second: a zeroed bucket starts full with 20 ms of it, 20 takes. */
+	for (int i = 0; i < 20; i++)
+		ck_assert(sig0_budget_take(&b, t, 1000, SIG0_BUDGET_BURST(1000)));
+	ck_assert(!sig0_budget_take(&b, t, 1000, SIG0_BUDGET_BURST(1000)));
+	/* Then one per millisecond, not a new burst each second. */
+	ck_assert(!sig0_budget_take(&b, t + 999, 1000, SIG0_BUDGET_BURST(1000)));
+	ck_assert(sig0_budget_take(&b, t + 1000, 1000, SIG0_BUDGET_BURST(1000)));
+	ck_assert(!sig0_budget_take(&b, t + 1000, 1000, SIG0_BUDGET_BURST(1000)));
+	/* A long pause refills no more than the burst. */
+	int n = 0;
+	while (sig0_budget_take(&b, t + 10000000, 1000, SIG0_BUDGET_BURST(1000)))
+		n++;
+	ck_assert_int_eq(n, 20);
+	/* Over any second: at most the rate plus the burst. */
+	n = 0;
+	for (uint64_t us = 0; us < 1000000; us += 100)
+		n += sig0_budget_take(&b, t + 20000000 + us, 1000, SIG0_BUDGET_BURST(1000));
+	ck_assert_int_ge(n, 1000);
+	ck_assert_int_le(n, 1020);
+	/* Below 50 a second the burst is one. */
+	sig0_budget_t c = { 0 };
+	ck_assert(sig0_budget_take(&c, t, 3, SIG0_BUDGET_BURST(3)));
+	ck_assert(!sig0_budget_take(&c, t, 3, SIG0_BUDGET_BURST(3)));
+	ck_assert(!sig0_budget_take(&c, t + 333332, 3, SIG0_BUDGET_BURST(3)));
+	ck_assert(sig0_budget_take(&c, t + 333334, 3, SIG0_BUDGET_BURST(3)));
+	/* 0: nothing, ever; the clock going back takes nothing either. */
+	sig0_budget_t z = { 0 };
+	ck_assert(!sig0_budget_take(&z, t, 0, SIG0_BUDGET_BURST(0)));
+	ck_assert(!sig0_budget_take(&c, t, 3, SIG0_BUDGET_BURST(3)));
+	/* The largest rate allowed does not overflow. */
+	sig0_budget_t m = { 0 };
+	ck_assert(sig0_budget_take(&m, UINT64_C(1) << 40, 1000000, SIG0_BUDGET_BURST(1000000)));
+	/* The log lines' bucket: 10 a second, 10 at once. */
+	sig0_budget_t l = { 0 };
+	for (int i = 0; i < 10; i++)
+		ck_assert(sig0_budget_take(&l, t, 10, 10));
+	ck_assert(!sig0_budget_take(&l, t, 10, 10));
+	ck_assert(sig0_budget_take(&l, t + 100000, 10, 10));
 	ck_assert_uint_eq(sizeof(b), 64);
+	ck_assert_uint_gt(sig0_now_us(), 0);
 }
 END_TEST
 
@@ -849,6 +885,138 @@ START_TEST(test_pipeline_zone_key_off)
 }
 END_TEST
 
+/*
+ * The rcode of every kind of failure, in one table (issue 9): each is REFUSED
+ * (RFC 2136 §2.2: "refuses to perform the specified operation for policy or
+ * security reasons"), never NOTAUTH (which without a TSIG RR says "not
+ * authoritative for the zone"), with extended error 18 (Prohibited) whose
+ * text names the kind, and nothing after sig0-auth sees the message. The
+ * request carries an OPT RR (so the answer can hold the EDE) where the kind
+ * allows it: inserting one before the SIG breaks the signature, so the kinds
+ * decided after a verification (replay) are sent as captured, without EDE.
+ */
+enum opt_place { OPT_NONE, OPT_BEFORE_SIG, OPT_AFTER_SIG };
+
+typedef struct rcode_case {
+	const char *what;      /**< the failure kind */
+	const char *zone;      /**< "keys": both KEYs; "host1": host1's only; "cand3": 3 candidates */
+	const char *options;   /**< sig0-auth options */
+	const char *fixture;   /**< message sent */
+	enum opt_place opt;    /**< where an OPT RR is put */
+	int alg;               /**< >= 0: the SIG's algorithm octet set to this */
+	bool replay_first;     /**< send the genuine message once before */
+	int counter;           /**< the counter it must raise */
+	const char *ede_text;  /**< expected EDE text, NULL when no OPT is sent */
+} rcode_case_t;
+
+static const rcode_case_t rcode_cases[] = {
+	{ "malformed: SIG(0) not last", "keys", "\"fudge\": " BIG_FUDGE, "p256.bin",
+	  OPT_AFTER_SIG, -1, false, FAILED, "malformed or misplaced SIG(0)" },
+	{ "algorithm", "keys", "\"fudge\": " BIG_FUDGE, "p256.bin", OPT_BEFORE_SIG, 5, false,
+	  FAILED, "unsupported algorithm" },
+	{ "time window", "keys", "", "p256.bin", OPT_BEFORE_SIG, -1, false, FAILED,
+	  "signature time outside the window" },
+	{ "no key", "host1", "\"fudge\": " BIG_FUDGE, "ed25519.bin", OPT_BEFORE_SIG, -1, false,
+	  FAILED, "no usable KEY for the signer" },
+	{ "too many candidates", "cand3",
+	  "\"fudge\": " BIG_FUDGE ", \"max_verifications_per_second\": 1", "ed25519.bin",
+	  OPT_BEFORE_SIG, -1, false, TOO_MANY_KEYS, "too many candidate keys" },
+	{ "budget exceeded", "keys", "\"fudge\": " BIG_FUDGE ", \"max_verifications_per_second\": 0",
+	  "p256.bin", OPT_BEFORE_SIG, -1, false, OVER_BUDGET, "verification budget exhausted" },
+	{ "bad signature", "keys", "\"fudge\": " BIG_FUDGE, "p256.bin", OPT_BEFORE_SIG, -1, false,
+	  FAILED, "signature does not verify" },
+	{ "replay", "keys", "\"fudge\": " BIG_FUDGE, "p256.bin", OPT_NONE, -1, true, REPLAY, NULL },
+};
+
+/* An OPT RR (root, OPT, payload 4096, no options) put at @p at of @p f; ARCOUNT + 1. */
+static void insert_opt(fixture_t *f, size_t at)
+{
+	static const uint8_t opt[11] = { 0, 0, 41, 0x10, 0, 0, 0, 0, 0, 0, 0 };
+
+	ck_assert_uint_le(f->len + sizeof(opt), sizeof(f->wire));
+	memmove(f->wire + at + sizeof(opt), f->wire + at, f->len - at);
+	memcpy(f->wire + at, opt, sizeof(opt));
+	f->len += sizeof(opt);
+	f->wire[11]++;
+}
+
+/* The EDE (RFC 8914) of the answer @p m: its info code (-1 if none), its text in @p txt. */
+static int answer_ede(const uint8_t *wire, const sl_msg_t *m, char *txt, size_t size)
+{
+	txt[0] = 0;
+	if (!m->edns.present)
+		return -1;
+	size_t pos = m->edns.opt_pos + 9; /* root owner, type, class, TTL */
+	size_t rdlen = (size_t)wire[pos] << 8 | wire[pos + 1];
+	size_t end = pos + 2 + rdlen;
+	ck_assert_uint_le(end, m->len);
+	for (pos += 2; pos + 4 <= end;) {
+		unsigned code = (unsigned)wire[pos] << 8 | wire[pos + 1];
+		size_t len = (size_t)wire[pos + 2] << 8 | wire[pos + 3];
+		pos += 4;
+		ck_assert_uint_le(pos + len, end);
+		if (code == SL_EDNS_OPT_EDE && len >= 2) {
+			size_t n = len - 2 < size - 1 ? len - 2 : size - 1;
+			memcpy(txt, wire + pos + 2, n);
+			txt[n] = 0;
+			return wire[pos] << 8 | wire[pos + 1];
+		}
+		pos += len;
+	}
+	return -1;
+}
+
+START_TEST(test_pipeline_rcode_per_failure)
+{
+	const rcode_case_t *c = &rcode_cases[_i];
+	char extra[4000], k1[1024], txt[300];
+	fixture_t f;
+	sl_msg_t m;
+	sig0_sig_t sig;
+
+	if (!strcmp(c->zone, "keys")) {
+		start_keys(c->options);
+	} else if (!strcmp(c->zone, "host1")) {
+		load_keys();
+		key_text(0, 0, k1, sizeof(k1));
+		snprintf(extra, sizeof(extra), "host1 %s\n", k1);
+		start(extra, c->options);
+	} else {
+		candidate_keys(3, extra, sizeof(extra));
+		start(extra, c->options);
+	}
+	load(c->fixture, &f);
+	parse_msg(&f, &m);
+	ck_assert_int_eq(sig0_find(&m, &sig), SIG0_OK);
+	if (c->replay_first) {
+		size_t len = send_wire(f.wire, f.len);
+		ck_assert_int_eq(sl_msg_parse(out, len, &m), SL_OK);
+		ck_assert_uint_eq(SL_FLAGS_RCODE(m.hdr.flags), SL_RCODE_NOERROR);
+	}
+	if (c->alg >= 0)
+		f.wire[sig.rr_pos + 11 + 2] = (uint8_t)c->alg; /* owner, type..rdlength, covered */
+	if (c->opt == OPT_BEFORE_SIG)
+		insert_opt(&f, sig.rr_pos);
+	else if (c->opt == OPT_AFTER_SIG)
+		insert_opt(&f, f.len);
+	uint64_t before = counter(c->counter);
+	size_t len = send_wire(f.wire, f.len);
+	ck_assert_int_eq(sl_msg_parse(out, len, &m), SL_OK);
+	ck_assert_msg(SL_FLAGS_RCODE(m.hdr.flags) == SL_RCODE_REFUSED, "%s: rcode %u", c->what,
+		      SL_FLAGS_RCODE(m.hdr.flags));
+	ck_assert_msg(m.hdr.ancount == 0, "%s: reached the plugin after sig0-auth", c->what);
+	ck_assert_msg(counter(c->counter) == before + 1, "%s: counter not raised", c->what);
+	int ede = answer_ede(out, &m, txt, sizeof(txt));
+	if (c->ede_text) {
+		ck_assert_msg(ede == 18, "%s: EDE %d", c->what, ede);
+		ck_assert_str_eq(txt, c->ede_text);
+	} else {
+		ck_assert_int_eq(ede, -1);
+	}
+	stop();
+}
+END_TEST
+
 START_TEST(test_config_errors)
 {
 	const char *bad[] = {
@@ -911,6 +1079,8 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_pipeline_key_files);
 	tcase_add_test(tc, test_pipeline_zone_key);
 	tcase_add_test(tc, test_pipeline_zone_key_off);
+	tcase_add_loop_test(tc, test_pipeline_rcode_per_failure, 0,
+			    (int)(sizeof(rcode_cases) / sizeof(rcode_cases[0])));
 	tcase_add_test(tc, test_config_errors);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
