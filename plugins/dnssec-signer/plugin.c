@@ -11,10 +11,13 @@
  * place (the data source loads in the background) is signed at once.
  * The keys and the hook live in a shared object that reloads hand over.
  */
+#include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <sluice/codec.h>
 #include <sluice/conf.h>
 #include <sluice/log.h>
 #include <sluice/plugin.h>
@@ -26,7 +29,8 @@ struct signer {
 	unsigned ref;
 	sl_zone_t *zone;
 	keyset_t keys;
-	uint32_t lifetime;
+	pthread_mutex_t lock;  /* guards cfg: reloads change it while commits read it */
+	zsign_cfg_t cfg;       /* keys, lifetime, denial: from the configuration */
 	bool hooked;
 	bool presigned;   /* the commit in progress was signed by start(): let it through */
 	char label[300];
@@ -37,21 +41,42 @@ struct dplugin {
 	const char *key_dir;
 	uint8_t alg;
 	bool csk;
-	uint32_t lifetime;
+	zsign_cfg_t cfg;   /* the signing options (keys and now set by the signer) */
 	struct signer *s;
 };
+
+/* The signing options now (a copy: a reload may change them meanwhile). */
+static zsign_cfg_t signer_cfg(struct signer *s)
+{
+	zsign_cfg_t cfg;
+
+	pthread_mutex_lock(&s->lock);
+	cfg = s->cfg;
+	pthread_mutex_unlock(&s->lock);
+	return cfg;
+}
+
+/* A reload's options: used from the next version signed on. */
+static void adopt_cfg(struct signer *s, const zsign_cfg_t *cfg)
+{
+	pthread_mutex_lock(&s->lock);
+	s->cfg = *cfg;
+	s->cfg.keys = &s->keys;
+	pthread_mutex_unlock(&s->lock);
+}
 
 static int hook_sign(void *arg, sl_zone_t *zone, const sl_zone_version_t *from,
 		     const sl_zone_version_t *to, sl_zone_txn_t *amend, sl_error_t *err)
 {
 	struct signer *s = arg;
-	zsign_cfg_t cfg = { .keys = &s->keys, .lifetime = s->lifetime, .now = time(NULL) };
+	zsign_cfg_t cfg = signer_cfg(s);
 	struct timespec t0, t1;
 	int rc;
 
 	(void)from;
 	if (s->presigned)
 		return SL_OK;
+	cfg.now = time(NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = zs_sign_version(&cfg, sl_zone_name(zone), to, amend, err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -70,6 +95,7 @@ static void signer_put(struct signer *s)
 	if (s->hooked)
 		sl_zone_set_signer(s->zone, NULL);
 	dk_free(&s->keys);
+	pthread_mutex_destroy(&s->lock);
 	if (s->zone)
 		sl_zone_put(s->zone);
 	free(s);
@@ -91,8 +117,9 @@ static int sign_current(struct signer *s)
 		sl_zone_txn_abort(txn);   /* nothing yet: the hook signs the first load */
 		return SL_OK;
 	}
-	zsign_cfg_t cfg = { .keys = &s->keys, .lifetime = s->lifetime, .now = time(NULL) };
+	zsign_cfg_t cfg = signer_cfg(s);
 
+	cfg.now = time(NULL);
 	sl_error_clear(&err);
 	rc = zs_sign_version(&cfg, sl_zone_name(s->zone), cur, txn, &err);
 	if (rc != SL_OK) {
@@ -122,6 +149,47 @@ static void dp_destroy(void *state)
 	free(p);
 }
 
+/* The NSEC3 options (RFC 5155, RFC 9276 defaults): only with "denial": "nsec3". */
+static void nsec3_options(sl_conf_t *conf, zsign_cfg_t *cfg)
+{
+	static const char *const keys[] = { "nsec3_iterations", "nsec3_salt", "nsec3_opt_out" };
+	const char *salt = NULL;
+	long long it;
+
+	if (cfg->denial != ZS_NSEC3) {
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (sl_conf_json(conf, keys[i]))
+				sl_conf_error(conf, keys[i], "only with \"denial\": \"nsec3\"");
+		}
+		return;
+	}
+	if (sl_conf_int(conf, "nsec3_iterations", 0, SL_NSEC3_MAX_ITERATIONS, 0, &it) == SL_OK)
+		cfg->nsec3_iterations = (uint16_t)it;
+	sl_conf_bool(conf, "nsec3_opt_out", false, &cfg->nsec3_opt_out);
+	if (sl_conf_string(conf, "nsec3_salt", false, "", &salt) == SL_OK &&
+	    strcmp(salt, "-") != 0 && salt[0]) {
+		size_t n = 0;
+		size_t len = strlen(salt);
+
+		for (size_t i = 0; i < len; i++) {
+			if (!isxdigit((unsigned char)salt[i])) {
+				sl_conf_error(conf, "nsec3_salt",
+					      "must be hex digits (or \"-\" / \"\" for none)");
+				return;
+			}
+		}
+		if (len % 2 || len > 2 * sizeof(cfg->nsec3_salt) ||
+		    sl_hex_decode(salt, len, cfg->nsec3_salt, sizeof(cfg->nsec3_salt), &n) !=
+			    SL_OK) {
+			sl_conf_error(conf, "nsec3_salt",
+				      "must be an even number of hex digits, at most 510 "
+				      "(255 octets; RFC 9276 recommends none)");
+			return;
+		}
+		cfg->nsec3_saltlen = (uint8_t)n;
+	}
+}
+
 static int dp_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 {
 	struct dplugin *p = calloc(1, sizeof(*p));
@@ -140,15 +208,16 @@ static int dp_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 			      "unknown algorithm \"%s\" (rsasha256, ecdsap256sha256, "
 			      "ecdsap384sha384, ed25519, ed448)",
 			      alg);
-	if (sl_conf_string(conf, "denial", false, "nsec", &denial) == SL_OK &&
-	    strcmp(denial, "nsec") != 0)
-		sl_conf_error(conf, "denial",
-			      strcmp(denial, "nsec3") == 0
-				      ? "\"nsec3\" is not supported yet: use \"nsec\""
-				      : "must be \"nsec\"");
+	if (sl_conf_string(conf, "denial", false, "nsec", &denial) == SL_OK) {
+		if (strcmp(denial, "nsec3") == 0)
+			p->cfg.denial = ZS_NSEC3;
+		else if (strcmp(denial, "nsec") != 0)
+			sl_conf_error(conf, "denial", "must be \"nsec\" or \"nsec3\"");
+	}
+	nsec3_options(conf, &p->cfg);
 	if (sl_conf_int(conf, "signature_lifetime", 3 * 3600, 365LL * 86400, 14 * 86400,
 			&lifetime) == SL_OK)
-		p->lifetime = (uint32_t)lifetime;
+		p->cfg.lifetime = (uint32_t)lifetime;
 	sl_conf_bool(conf, "csk", false, &p->csk);
 	/* --check: existing keys must load (no keys yet is fine: made at start). */
 	if (sl_conf_dry_run(conf) && p->key_dir && p->alg) {
@@ -175,7 +244,7 @@ static void dp_adopt(void *state, void *old_state)
 	if (old->s) {
 		p->s = old->s;
 		p->s->ref++;
-		p->s->lifetime = p->lifetime;
+		adopt_cfg(p->s, &p->cfg);
 	}
 }
 
@@ -192,11 +261,17 @@ static int dp_start(void *state)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return SL_ENOMEM;
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s);
+		return SL_ENOMEM;
+	}
 	s->ref = 1;
-	s->lifetime = p->lifetime;
+	s->cfg = p->cfg;
+	s->cfg.keys = &s->keys;
 	snprintf(s->label, sizeof(s->label), "%s", sl_instance_label(p->inst));
 	s->zone = sl_zone_get(sl_instance_zone(p->inst));
 	if (!s->zone) {
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		return SL_ENOMEM;
 	}
@@ -229,6 +304,6 @@ static int dp_start(void *state)
 }
 
 SL_PLUGIN_DEFINE(.name = "dnssec-signer", .version = "0.1",
-		 .summary = "signs the zone (DNSKEY, RRSIG, NSEC) before each version is published",
+		 .summary = "signs the zone (DNSKEY, RRSIG, NSEC or NSEC3) before each version is published",
 		 .scope = SL_SCOPE_ZONE, .phase = SL_PHASE_TRANSFORM, .create = dp_create,
 		 .destroy = dp_destroy, .start = dp_start, .adopt = dp_adopt);

@@ -3,7 +3,7 @@
  * dnssec-signer: shared declarations of its parts — keys (keys.c: making,
  * storing and loading them, DNSKEY, key tag, DS, signing octets) and zone
  * signing (zsign.c: DNSKEY RRset, NSEC chain, RRSIGs through the zone
- * store's signer hook).
+ * store's signer hook; nsec3.c: the NSEC3 chain; internals in zsign.h).
  */
 #ifndef SL_DNSSEC_SIGNER_H
 #define SL_DNSSEC_SIGNER_H
@@ -96,18 +96,26 @@ int dk_publish_ds(const char *dir, const uint8_t *apex, const keyset_t *ks, cons
 /** Frees the keys. */
 void dk_free(keyset_t *ks);
 
+/** Authenticated denial of existence. */
+enum zs_denial { ZS_NSEC = 0, ZS_NSEC3 = 1 };
+
 /** What zone signing needs. */
 typedef struct zsign_cfg {
 	const keyset_t *keys;
-	uint32_t lifetime;  /* signature validity, seconds */
+	uint32_t lifetime;          /* signature validity, seconds */
 	time_t now;
+	enum zs_denial denial;      /* NSEC or NSEC3 */
+	uint16_t nsec3_iterations;  /* extra hash iterations (RFC 9276: 0) */
+	uint8_t nsec3_saltlen;      /* salt octets (RFC 9276: none) */
+	uint8_t nsec3_salt[255];
+	bool nsec3_opt_out;         /* insecure delegations left out of the NSEC3 chain */
 } zsign_cfg_t;
 
 /**
  * Signs version @p to of the zone @p apex into @p am (a transaction based
  * on it): drops the DNSSEC records it has (DNSKEY, RRSIG, NSEC, NSEC3,
- * NSEC3PARAM), then adds the DNSKEY RRset, the NSEC chain and an RRSIG
- * over every authoritative RRset. @return SL_OK or an error with @p err set
+ * NSEC3PARAM), then adds the DNSKEY RRset, the NSEC chain (or NSEC3PARAM
+ * and the NSEC3 chain) and an RRSIG over every authoritative RRset. @return SL_OK or an error with @p err set
  */
 int zs_sign_version(const zsign_cfg_t *cfg, const uint8_t *apex, const sl_zone_version_t *to,
 		    sl_zone_txn_t *am, sl_error_t *err);

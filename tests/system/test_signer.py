@@ -1,11 +1,13 @@
 # The dnssec-signer plugin: sluiced signs a zone it loads from a master file.
 # SPDX-License-Identifier: MIT OR Apache-2.0
 #
-# For ECDSAP256SHA256, ED25519 and RSASHA256:
+# For ECDSAP256SHA256, ED25519 and RSASHA256, each with NSEC and NSEC3 (RFC
+# 9276 defaults), and once NSEC3 with opt-out, a salt and iterations:
 #  1. Keys are made on first start (PEM files mode 0600, a state file, the DS
 #     written to key_dir/<zone>ds and logged).
 #  2. The AXFR of the signed zone passes ldns-verify-zone and dnssec-verify
-#     (bind9-utils), independent validators of every RRSIG and the NSEC chain.
+#     (bind9-utils), independent validators of every RRSIG and the NSEC or
+#     NSEC3 chain (hashes and empty non-terminals included).
 #  3. delv, with the KSK (from the served DNSKEY RRset) as trust anchor,
 #     validates a positive answer, NXDOMAIN, NODATA, a wildcard, an ENT and
 #     the proof that an insecure delegation has no DS.
@@ -76,21 +78,27 @@ class Setup:
 
 
 ALGORITHMS = {"ecdsap256sha256": 13, "ed25519": 15, "rsasha256": 8}
+NSEC3_OPT_OUT = {"denial": "nsec3", "nsec3_opt_out": True, "nsec3_salt": "AABBCCDD",
+                 "nsec3_iterations": 5}
+VARIANTS = [(alg, "nsec", {}) for alg in sorted(ALGORITHMS)] + \
+    [(alg, "nsec3", {"denial": "nsec3"}) for alg in sorted(ALGORITHMS)] + \
+    [("ecdsap256sha256", "nsec3-optout", NSEC3_OPT_OUT)]
 
 
-@pytest.fixture(scope="module", params=sorted(ALGORITHMS))
+@pytest.fixture(scope="module", params=VARIANTS, ids=["%s-%s" % v[:2] for v in VARIANTS])
 def signed(request, tmp_path_factory):
     _check_binaries()
     s = Setup()
-    s.alg = request.param
-    s.dir = str(tmp_path_factory.mktemp("signer-" + s.alg))
+    s.alg, s.variant, opts = request.param
+    s.opts = dict(opts, algorithm=s.alg)
+    s.dir = str(tmp_path_factory.mktemp("signer-%s-%s" % (s.alg, s.variant)))
     s.keys = os.path.join(s.dir, "keys")
     os.mkdir(s.keys, 0o700)
     s.zonefile = os.path.join(s.dir, "signed.example.zone")
     write_zone(s.zonefile, 1)
     s.factory = ServerFactory(tmp_path_factory)
     s.port = free_port()
-    s.cfg = config(s.port, s.zonefile, s.keys, algorithm=s.alg)
+    s.cfg = config(s.port, s.zonefile, s.keys, **s.opts)
     s.srv = s.factory(cfg=s.cfg, port=s.port, name="sluiced-signer")
     wait_soa(s.srv, ORIGIN, 1)
     yield s
@@ -151,7 +159,14 @@ def test_axfr_verifies(signed):
     path = os.path.join(signed.dir, "axfr.zone")
     z.to_file(path, relativize=False)
     types = {rds.rdtype for node in z.nodes.values() for rds in node.rdatasets}
-    assert {dns.rdatatype.DNSKEY, dns.rdatatype.RRSIG, dns.rdatatype.NSEC} <= types
+    if signed.variant == "nsec":
+        assert {dns.rdatatype.DNSKEY, dns.rdatatype.RRSIG, dns.rdatatype.NSEC} <= types
+        assert dns.rdatatype.NSEC3 not in types
+    else:
+        assert {dns.rdatatype.DNSKEY, dns.rdatatype.RRSIG, dns.rdatatype.NSEC3,
+                dns.rdatatype.NSEC3PARAM} <= types
+        assert dns.rdatatype.NSEC not in types
+        check_nsec3(signed, z)
     out = subprocess.run(["ldns-verify-zone", "-V", "2", path], capture_output=True,
                          text=True, timeout=30)
     assert out.returncode == 0, out.stdout + out.stderr
@@ -159,6 +174,43 @@ def test_axfr_verifies(signed):
         out = subprocess.run(["dnssec-verify", "-o", ORIGIN, path], capture_output=True,
                              text=True, timeout=30)
         assert out.returncode == 0, out.stdout + out.stderr
+
+
+def check_nsec3(s, z):
+    """The NSEC3 chain, checked with dnspython's own hash: one NSEC3 per
+    authoritative name and empty non-terminal (opt-out: no insecure
+    delegation), the parameters configured, the NSEC3PARAM alike."""
+    import dns.dnssec
+    salt = s.opts.get("nsec3_salt", "")
+    iters = s.opts.get("nsec3_iterations", 0)
+    optout = s.opts.get("nsec3_opt_out", False)
+    origin = dns.name.from_text(ORIGIN)
+    param = z.find_rdataset(origin, dns.rdatatype.NSEC3PARAM)
+    assert len(param) == 1
+    p = param[0]
+    assert (p.algorithm, p.flags, p.iterations, p.salt.hex()) == (1, 0, iters, salt.lower())
+    names = ["", "ns1", "www", "mixed", "mail", "*.wild", "wild", "a.b.ent", "b.ent", "ent"]
+    if not optout:
+        names.append("sub")
+    want = {dns.dnssec.nsec3_hash(n + "." + ORIGIN if n else ORIGIN, salt or None, iters,
+                                  "SHA1").lower() for n in names}
+    got = {}
+    for name, node in z.nodes.items():
+        rds = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.NSEC3)
+        if rds:
+            assert len(rds) == 1
+            got[name.labels[0].decode().lower()] = rds[0]
+    assert set(got) == want, (sorted(got), sorted(want))
+    for rd in got.values():
+        assert (rd.algorithm, rd.flags, rd.iterations, rd.salt.hex()) == \
+            (1, 1 if optout else 0, iters, salt.lower())
+    # The apex's types, and an empty non-terminal owns an empty bitmap.
+    apex = got[dns.dnssec.nsec3_hash(ORIGIN, salt or None, iters, "SHA1").lower()]
+    assert "SOA RRSIG DNSKEY NSEC3PARAM" in apex.to_text() or \
+        {"SOA", "NS", "RRSIG", "DNSKEY", "NSEC3PARAM"} <= set(apex.to_text().split()), \
+        apex.to_text()
+    ent = got[dns.dnssec.nsec3_hash("ent." + ORIGIN, salt or None, iters, "SHA1").lower()]
+    assert ent.windows == [] or list(ent.windows) == [], ent.to_text()
 
 
 DELV_CASES = [
@@ -176,6 +228,11 @@ DELV_CASES = [
 @pytest.mark.parametrize("case", DELV_CASES, ids=["%s-%s" % c[:2] for c in DELV_CASES])
 def test_delv_validates(signed, case):
     name, qtype, want = case
+    if signed.variant == "nsec3-optout" and name == "foo.wild":
+        # The proof that foo.wild does not exist is an NSEC3 with the
+        # opt-out flag: an unsigned delegation may hide there, so BIND
+        # treats the wildcard answer as insecure (the RRSIG is still served).
+        want = "; unsigned answer"
     text = delv(signed, name + "." + ORIGIN, qtype)
     assert want in text, "delv %s %s:\n%s" % (name, qtype, "\n".join(text))
 
@@ -199,7 +256,7 @@ def test_restart_keeps_keys(signed):
     signed.srv.stop()
     assert not signed.srv.sanitizer_reports(), signed.srv.stderr()
     signed.port = free_port()
-    signed.cfg = config(signed.port, signed.zonefile, signed.keys, algorithm=signed.alg)
+    signed.cfg = config(signed.port, signed.zonefile, signed.keys, **signed.opts)
     signed.srv = signed.factory(cfg=signed.cfg, port=signed.port, name="sluiced-restart")
     wait_soa(signed.srv, ORIGIN, 2)
     assert dnskeys(signed.port) == before
@@ -214,12 +271,12 @@ def test_readable_key_refused(signed):
     port = free_port()
     # --check says so too.
     conf = os.path.join(signed.dir, "check.json")
-    write_config(conf, config(port, signed.zonefile, signed.keys, algorithm=signed.alg))
+    write_config(conf, config(port, signed.zonefile, signed.keys, **signed.opts))
     out = run_sluiced(["--config", conf, "--check"])
     assert out.returncode != 0
     assert "key file is accessible by group or others (mode 0644)" in out.stderr + out.stdout, \
         out.stderr + out.stdout
-    cfg = config(port, signed.zonefile, signed.keys, algorithm=signed.alg)
+    cfg = config(port, signed.zonefile, signed.keys, **signed.opts)
     srv = signed.factory(cfg=cfg, port=port,
                          name="sluiced-badkey", wait=False)
     srv.wait(timeout=10)
@@ -274,3 +331,34 @@ def test_dynamic_update_is_signed(tmp_path_factory):
         assert not s.srv.sanitizer_reports(), s.srv.stderr()
     finally:
         factory.cleanup()
+
+
+BAD_OPTIONS = [
+    ({"denial": "nsec5"}, 'denial: must be "nsec" or "nsec3"'),
+    ({"denial": "nsec3", "nsec3_iterations": 101}, "nsec3_iterations"),
+    ({"denial": "nsec3", "nsec3_iterations": -1}, "nsec3_iterations"),
+    ({"denial": "nsec3", "nsec3_salt": "xyz"}, "nsec3_salt: must be hex digits"),
+    ({"denial": "nsec3", "nsec3_salt": "abc"}, "nsec3_salt: must be an even number"),
+    ({"denial": "nsec3", "nsec3_salt": "ab" * 256}, "nsec3_salt: must be an even number"),
+    ({"denial": "nsec3", "nsec3_opt_out": "yes"}, "nsec3_opt_out"),
+    ({"nsec3_opt_out": True}, 'nsec3_opt_out: only with "denial": "nsec3"'),
+    ({"nsec3_salt": "-"}, 'nsec3_salt: only with "denial": "nsec3"'),
+]
+
+
+@pytest.mark.parametrize("opts,want", BAD_OPTIONS, ids=[w.split(":")[0] + "-%d" % i
+                                                        for i, (_, w) in
+                                                        enumerate(BAD_OPTIONS)])
+def test_bad_options_refused(tmp_path, opts, want):
+    """Hostile signer options: --check names the option and the problem."""
+    _check_binaries()
+    keys = tmp_path / "keys"
+    keys.mkdir(mode=0o700)
+    zonefile = str(tmp_path / "z.zone")
+    write_zone(zonefile, 1)
+    conf = str(tmp_path / "check.json")
+    write_config(conf, config(free_port(), zonefile, str(keys), **opts))
+    out = run_sluiced(["--config", conf, "--check"])
+    text = out.stderr + out.stdout
+    assert out.returncode != 0, text
+    assert want in text, text
