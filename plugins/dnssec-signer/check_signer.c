@@ -78,6 +78,18 @@ START_TEST(test_rfc4509_tag_ds)
 	wire("DSKEY.Example.COM.", owner);
 	ck_assert_int_eq(dk_ds_rdata(owner, rd, n, ds), SL_OK);
 	ck_assert_mem_eq(ds + 4, want, 32);
+	/* dk_ds_digest(): the same for SHA-256; SHA-384 (type 4) is 48 octets; others refused. */
+	uint8_t ds2[52];
+	size_t dl;
+
+	ck_assert_int_eq(dk_ds_digest(owner, rd, n, 2, ds2, sizeof(ds2), &dl), SL_OK);
+	ck_assert_uint_eq(dl, 36);
+	ck_assert_mem_eq(ds2, ds, 36);
+	ck_assert_int_eq(dk_ds_digest(owner, rd, n, 4, ds2, sizeof(ds2), &dl), SL_OK);
+	ck_assert_uint_eq(dl, 52);
+	ck_assert_uint_eq(ds2[3], 4);
+	ck_assert_int_eq(dk_ds_digest(owner, rd, n, 4, ds2, 51, &dl), SL_EINVAL);
+	ck_assert_int_eq(dk_ds_digest(owner, rd, n, 1, ds2, sizeof(ds2), &dl), SL_EINVAL);
 }
 END_TEST
 

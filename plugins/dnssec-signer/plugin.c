@@ -41,6 +41,8 @@ struct dplugin {
 	const char *key_dir;
 	uint8_t alg;
 	bool csk;
+	uint8_t ds_digests[2];   /* DS digest types for the parent (file and log) */
+	size_t nds_digests;
 	zsign_cfg_t cfg;   /* the signing options (keys and now set by the signer) */
 	struct signer *s;
 };
@@ -190,6 +192,44 @@ static void nsec3_options(sl_conf_t *conf, zsign_cfg_t *cfg)
 	}
 }
 
+/* A DS digest type by name ("sha256", "sha384"); 0 when unknown. */
+static uint8_t digest_type(const char *name)
+{
+	return strcmp(name, "sha256") == 0 ? 2 : strcmp(name, "sha384") == 0 ? 4 : 0;
+}
+
+/* "cds", "cds_digest" and "ds_digests". */
+static void ds_options(sl_conf_t *conf, struct dplugin *p)
+{
+	const char *cds = NULL;
+	const char *const *list = NULL;
+	size_t n = 0;
+
+	sl_conf_bool(conf, "cds", true, &p->cfg.cds);
+	if (sl_conf_string(conf, "cds_digest", false, "sha256", &cds) == SL_OK &&
+	    !(p->cfg.cds_digest = digest_type(cds)))
+		sl_conf_error(conf, "cds_digest", "must be \"sha256\" or \"sha384\"");
+	p->ds_digests[0] = 2;
+	p->nds_digests = 1;
+	if (sl_conf_strings(conf, "ds_digests", false, &list, &n) != SL_OK || n == 0)
+		return;
+	p->nds_digests = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t d = digest_type(list[i]);
+		bool again = false;
+
+		for (size_t j = 0; j < p->nds_digests; j++)
+			again |= p->ds_digests[j] == d;
+		/* Two known digests: a third entry is unknown or a repeat. */
+		if (!d || again || p->nds_digests == sizeof(p->ds_digests)) {
+			sl_conf_error(conf, "ds_digests",
+				      "must list \"sha256\" and/or \"sha384\", each once");
+			return;
+		}
+		p->ds_digests[p->nds_digests++] = d;
+	}
+}
+
 static int dp_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 {
 	struct dplugin *p = calloc(1, sizeof(*p));
@@ -215,6 +255,7 @@ static int dp_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 			sl_conf_error(conf, "denial", "must be \"nsec\" or \"nsec3\"");
 	}
 	nsec3_options(conf, &p->cfg);
+	ds_options(conf, p);
 	if (sl_conf_int(conf, "signature_lifetime", 3 * 3600, 365LL * 86400, 14 * 86400,
 			&lifetime) == SL_OK)
 		p->cfg.lifetime = (uint32_t)lifetime;
@@ -290,8 +331,8 @@ static int dp_start(void *state)
 				: s->keys.k[i].role == SK_ZSK ? "ZSK"
 							      : "CSK",
 				s->keys.k[i].tag, dk_alg_name(s->keys.k[i].alg));
-	if (dk_publish_ds(p->key_dir, sl_instance_zone(p->inst), &s->keys, s->label, &err) !=
-	    SL_OK)
+	if (dk_publish_ds_digests(p->key_dir, sl_instance_zone(p->inst), &s->keys, s->label,
+				  p->ds_digests, p->nds_digests, &err) != SL_OK)
 		sl_instance_log(p->inst, SL_LOG_WARNING, "%s", err.msg);
 	rc = sl_zone_set_signer(s->zone, &(sl_zone_signer_t){ hook_sign, s });
 	if (rc != SL_OK) {

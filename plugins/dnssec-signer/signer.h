@@ -93,6 +93,23 @@ int dk_load_or_create(const char *dir, const uint8_t *apex, uint8_t alg, bool cs
 int dk_publish_ds(const char *dir, const uint8_t *apex, const keyset_t *ks, const char *label,
 		  sl_error_t *err);
 
+/**
+ * dk_publish_ds() with one DS per key-signing key and digest type of
+ * @p digests (2: SHA-256, 4: SHA-384), in that order.
+ */
+int dk_publish_ds_digests(const char *dir, const uint8_t *apex, const keyset_t *ks,
+			  const char *label, const uint8_t *digests, size_t ndigests,
+			  sl_error_t *err);
+
+/**
+ * DS RDATA (RFC 4034 §5.1.4) of @p dnskey at @p owner with digest type
+ * @p digest_type: 2 (SHA-256) or 4 (SHA-384, RFC 6605). @p out needs 4 plus
+ * the digest's length (52 octets cover both).
+ * @return SL_OK, SL_EINVAL (other digest, short RDATA) or SL_ENOMEM
+ */
+int dk_ds_digest(const uint8_t *owner, const uint8_t *dnskey, size_t dlen, uint8_t digest_type,
+		 uint8_t *out, size_t cap, size_t *len);
+
 /** Frees the keys. */
 void dk_free(keyset_t *ks);
 
@@ -109,6 +126,8 @@ typedef struct zsign_cfg {
 	uint8_t nsec3_saltlen;      /* salt octets (RFC 9276: none) */
 	uint8_t nsec3_salt[255];
 	bool nsec3_opt_out;         /* insecure delegations left out of the NSEC3 chain */
+	bool cds;                   /* publish CDS and CDNSKEY for the key-signing keys */
+	uint8_t cds_digest;         /* CDS digest type: 2 (SHA-256) or 4 (SHA-384) */
 } zsign_cfg_t;
 
 /**

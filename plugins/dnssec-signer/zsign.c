@@ -2,8 +2,9 @@
 /*
  * dnssec-signer zone signing: given a checked version and an amendment
  * transaction on it (the zone store's signer hook), replaces the zone's
- * DNSSEC records with a fresh DNSKEY RRset, NSEC chain (RFC 4034 §4) and
- * RRSIGs (RFC 4034 §3, canonical form §6) over every authoritative RRset.
+ * DNSSEC records with a fresh DNSKEY RRset, CDS/CDNSKEY (RFC 7344), NSEC
+ * chain (RFC 4034 §4) or NSEC3PARAM and NSEC3 chain (nsec3.c), and RRSIGs
+ * (RFC 4034 §3, canonical form §6) over every authoritative RRset.
  * The whole zone is re-signed each time (incremental signing is not done
  * yet).
  */
@@ -279,13 +280,21 @@ int zs_add_signed(run_t *r, const skey_t *k, const uint8_t *owner, uint16_t type
 	return zs_sign_rrset(r, k, owner, type, ttl, rrs, n);
 }
 
+/* CDS and CDNSKEY at the apex, when the run makes its own (RFC 7344). */
+static bool our_cds(const run_t *r, const sl_node_t *n, uint16_t t)
+{
+	return r->cfg->cds && (n->flags & SL_NODE_APEX) &&
+	       (t == SL_TYPE_CDS || t == SL_TYPE_CDNSKEY);
+}
+
 /* Drops the DNSSEC records a version brings (ours from the last run, or a file's). */
 static int drop_dnssec(run_t *r, const sl_node_t *n)
 {
 	for (unsigned i = 0; i < n->nrrsets; i++) {
 		uint16_t t = n->rrsets[i].type;
 
-		if (!zs_signer_type(t) || (i > 0 && n->rrsets[i - 1].type == t))
+		if (!(zs_signer_type(t) || our_cds(r, n, t)) ||
+		    (i > 0 && n->rrsets[i - 1].type == t))
 			continue;
 		int rc = sl_zone_txn_remove_rrset(r->am, n->owner, t);
 
@@ -294,6 +303,34 @@ static int drop_dnssec(run_t *r, const sl_node_t *n)
 					    sl_strerror(rc));
 	}
 	return SL_OK;
+}
+
+/* The CDNSKEY and CDS RRsets (RFC 7344 §3) of the key-signing keys, signed by @p ksk. */
+static int add_cds(run_t *r, const skey_t *ksk, const uint8_t *apex, uint32_t ttl)
+{
+	const keyset_t *ks = r->cfg->keys;
+	uint8_t ds[2][4 + 64];
+	rd_t keys[2], cds[2];
+	size_t n = 0, len;
+	int rc;
+
+	for (unsigned i = 0; i < ks->n; i++) {
+		const skey_t *k = &ks->k[i];
+
+		if (k->role == SK_ZSK)
+			continue;
+		rc = dk_ds_digest(apex, k->dnskey, k->dnskey_len, r->cfg->cds_digest, ds[n],
+				  sizeof(ds[n]), &len);
+		if (rc != SL_OK)
+			return sl_error_set(r->err, rc, "cannot make the CDS of key %u", k->tag);
+		keys[n] = (rd_t){ k->dnskey, k->dnskey_len };
+		cds[n] = (rd_t){ ds[n], (uint16_t)len };
+		n++;
+	}
+	if (n == 0)
+		return SL_OK;
+	rc = zs_add_signed(r, ksk, apex, SL_TYPE_CDNSKEY, ttl, keys, n);
+	return rc == SL_OK ? zs_add_signed(r, ksk, apex, SL_TYPE_CDS, ttl, cds, n) : rc;
 }
 
 int zs_sign_version(const zsign_cfg_t *cfg, const uint8_t *apex, const sl_zone_version_t *to,
@@ -358,6 +395,9 @@ int zs_sign_version(const zsign_cfg_t *cfg, const uint8_t *apex, const sl_zone_v
 			keys[i] = (rd_t){ ks->k[i].dnskey, ks->k[i].dnskey_len };
 		rc = zs_add_signed(&r, ksk, ap->owner, SL_TYPE_DNSKEY, soa->ttl, keys, ks->n);
 	}
+	/* CDS and CDNSKEY of the key-signing keys (RFC 7344 §4: signed by them). */
+	if (rc == SL_OK && cfg->cds)
+		rc = add_cds(&r, ksk, ap->owner, soa->ttl);
 	/* The NSEC3PARAM (RFC 5155 §4: flags 0), signed by the zone-signing key. */
 	if (rc == SL_OK && cfg->denial == ZS_NSEC3) {
 		uint8_t p[5 + 255];
@@ -376,7 +416,7 @@ int zs_sign_version(const zsign_cfg_t *cfg, const uint8_t *apex, const sl_zone_v
 		if (cfg->denial == ZS_NSEC)
 			rc = add_nsec(&r, zsk, n, chain[(i + 1) % nc]->owner, nsec_ttl);
 		for (unsigned j = 0; j < n->nrrsets && rc == SL_OK; j++) {
-			if (signed_here(n, n->rrsets[j].type))
+			if (signed_here(n, n->rrsets[j].type) && !our_cds(&r, n, n->rrsets[j].type))
 				rc = sign_stored(&r, zsk, n->owner, &n->rrsets[j]);
 		}
 	}

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT OR Apache-2.0 */
 /*
  * dnssec-signer zone signing, internal: the state of one signing run and
- * the helpers its parts share — zsign.c (DNSKEY, RRSIGs, NSEC chain),
- * nsec3.c (NSEC3 chain and NSEC3PARAM, RFC 5155 §7.1) and cds.c
- * (CDS/CDNSKEY, RFC 7344).
+ * the helpers its parts share — zsign.c (DNSKEY, CDS/CDNSKEY, NSEC3PARAM,
+ * RRSIGs, NSEC chain) and nsec3.c (NSEC3 chain, RFC 5155 §7.1).
  */
 #ifndef SL_DNSSEC_ZSIGN_H
 #define SL_DNSSEC_ZSIGN_H

@@ -21,7 +21,9 @@ import shutil
 import stat
 import subprocess
 
+import dns.dnssec
 import dns.message
+import dns.rdata
 import dns.query
 import dns.rdatatype
 import dns.zone
@@ -79,8 +81,10 @@ class Setup:
 
 ALGORITHMS = {"ecdsap256sha256": 13, "ed25519": 15, "rsasha256": 8}
 NSEC3_OPT_OUT = {"denial": "nsec3", "nsec3_opt_out": True, "nsec3_salt": "AABBCCDD",
-                 "nsec3_iterations": 5}
-VARIANTS = [(alg, "nsec", {}) for alg in sorted(ALGORITHMS)] + \
+                 "nsec3_iterations": 5, "cds_digest": "sha384",
+                 "ds_digests": ["sha256", "sha384"]}
+VARIANTS = [(alg, "nsec", {"cds": False} if alg == "ed25519" else {})
+            for alg in sorted(ALGORITHMS)] + \
     [(alg, "nsec3", {"denial": "nsec3"}) for alg in sorted(ALGORITHMS)] + \
     [("ecdsap256sha256", "nsec3-optout", NSEC3_OPT_OUT)]
 
@@ -146,12 +150,18 @@ def test_keys_created(signed):
         mode = stat.S_IMODE(os.stat(os.path.join(signed.keys, n)).st_mode)
         assert mode == 0o600, (n, oct(mode))
     with open(os.path.join(signed.keys, "signed.example.ds")) as f:
-        ds = f.read().split()
-    # owner IN DS tag alg digest-type digest: the KSK's, SHA-256
+        lines = f.read().splitlines()
+    # owner IN DS tag alg digest-type digest: the KSK's, SHA-256 (and SHA-384 on request)
     alg = str(ALGORITHMS[signed.alg])
-    assert ds[:3] == [ORIGIN, "IN", "DS"] and ds[4:6] == [alg, "2"], ds
-    assert "DS for the parent: %s IN DS %s %s 2 %s" % (ORIGIN, ds[3], alg, ds[6]) in \
-        signed.srv.stderr()
+    digests = {"sha256": "2", "sha384": "4"}
+    want = [digests[d] for d in signed.opts.get("ds_digests", ["sha256"])]
+    assert len(lines) == len(want), lines
+    for line, dtype in zip(lines, want):
+        ds = line.split()
+        assert ds[:3] == [ORIGIN, "IN", "DS"] and ds[4:6] == [alg, dtype], ds
+        assert len(ds[6]) == (64 if dtype == "2" else 96), ds
+        assert "DS for the parent: %s IN DS %s %s %s %s" % (ORIGIN, ds[3], alg, dtype, ds[6]) \
+            in signed.srv.stderr()
 
 
 def test_axfr_verifies(signed):
@@ -180,7 +190,6 @@ def check_nsec3(s, z):
     """The NSEC3 chain, checked with dnspython's own hash: one NSEC3 per
     authoritative name and empty non-terminal (opt-out: no insecure
     delegation), the parameters configured, the NSEC3PARAM alike."""
-    import dns.dnssec
     salt = s.opts.get("nsec3_salt", "")
     iters = s.opts.get("nsec3_iterations", 0)
     optout = s.opts.get("nsec3_opt_out", False)
@@ -211,6 +220,54 @@ def check_nsec3(s, z):
         apex.to_text()
     ent = got[dns.dnssec.nsec3_hash("ent." + ORIGIN, salt or None, iters, "SHA1").lower()]
     assert ent.windows == [] or list(ent.windows) == [], ent.to_text()
+
+
+def query(s, name, qtype):
+    q = dns.message.make_query(name, qtype, want_dnssec=True)
+    return dns.query.tcp(q, "127.0.0.1", port=s.port, timeout=3)
+
+
+def test_cds_cdnskey(signed):
+    """RFC 7344/8078: CDS and CDNSKEY at the apex for the KSK, signed by it;
+    the CDS is the DS of the DS file (dnspython computes it again from the
+    served KSK), and delv validates both RRsets."""
+    r = query(signed, ORIGIN, "CDS")
+    cds = [rs for rs in r.answer if rs.rdtype == dns.rdatatype.CDS]
+    r2 = query(signed, ORIGIN, "CDNSKEY")
+    cdnskey = [rs for rs in r2.answer if rs.rdtype == dns.rdatatype.CDNSKEY]
+    if signed.opts.get("cds", True) is False:
+        assert not cds and not cdnskey, (r, r2)
+        assert r.rcode() == 0 and not r.answer, r
+        return
+    assert len(cds) == 1 and len(cds[0]) == 1, r
+    assert len(cdnskey) == 1 and len(cdnskey[0]) == 1, r2
+    ksk = [k for k in dnskeys(signed.port) if k.startswith("257 ")]
+    assert cdnskey[0][0].to_text() == ksk[0] or \
+        cdnskey[0][0].to_text().replace(" ", "") == ksk[0].replace(" ", ""), (cdnskey, ksk)
+    key = dns.rdata.from_text("IN", "DNSKEY", ksk[0])
+    dtype = {"sha256": "SHA256", "sha384": "SHA384"}[signed.opts.get("cds_digest", "sha256")]
+    want = dns.dnssec.make_ds(ORIGIN, key, dtype)
+    assert cds[0][0].to_text() == want.to_text(), (cds[0][0], want)
+    with open(os.path.join(signed.keys, "signed.example.ds")) as f:
+        assert want.to_text().upper() in [" ".join(line.split()[3:]).upper()
+                                          for line in f.read().splitlines()]
+    # Signed by the KSK (RFC 7344 §4.1).
+    tag = dns.dnssec.key_id(key)
+    for resp, rdtype in ((r, dns.rdatatype.CDS), (r2, dns.rdatatype.CDNSKEY)):
+        sigs = [rs for rs in resp.answer if rs.rdtype == dns.rdatatype.RRSIG and
+                rs.covers == rdtype]
+        assert sigs and {sig.key_tag for sig in sigs[0]} == {tag}, resp
+    # The apex's NSEC/NSEC3 lists them (ldns-verify-zone in test_axfr_verifies
+    # checks the bitmap against the data).
+    if shutil.which("kdig"):
+        out = subprocess.run(["kdig", "@127.0.0.1", "-p", str(signed.port), "+dnssec",
+                              "+short", ORIGIN, "CDS"], capture_output=True, text=True,
+                             timeout=10)
+        assert want.to_text().split()[0] in out.stdout, out.stdout + out.stderr
+    if shutil.which("delv"):
+        for qtype in ("CDS", "CDNSKEY"):
+            text = delv(signed, ORIGIN, qtype)
+            assert "; fully validated" in text, "\n".join(text)
 
 
 DELV_CASES = [
@@ -343,6 +400,12 @@ BAD_OPTIONS = [
     ({"denial": "nsec3", "nsec3_opt_out": "yes"}, "nsec3_opt_out"),
     ({"nsec3_opt_out": True}, 'nsec3_opt_out: only with "denial": "nsec3"'),
     ({"nsec3_salt": "-"}, 'nsec3_salt: only with "denial": "nsec3"'),
+    ({"cds_digest": "sha1"}, 'cds_digest: must be "sha256" or "sha384"'),
+    ({"cds": "no"}, "cds"),
+    ({"ds_digests": ["sha1"]}, "ds_digests: must list"),
+    ({"ds_digests": ["sha256", "sha256"]}, "ds_digests: must list"),
+    ({"ds_digests": ["sha256", "sha384", "sha256"]}, "ds_digests: must list"),
+    ({"ds_digests": "sha256"}, "ds_digests"),
 ]
 
 
