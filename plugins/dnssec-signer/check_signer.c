@@ -338,7 +338,7 @@ static int a_sign(void *arg, sl_zone_t *zone, const sl_zone_version_t *from,
 		  const sl_zone_version_t *to, sl_zone_txn_t *amend, sl_error_t *err)
 {
 	(void)arg, (void)from;
-	return zs_sign_version(&a_cfg, sl_zone_name(zone), to, amend, err);
+	return zs_sign_version(&a_cfg, sl_zone_name(zone), to, amend, NULL, err);
 }
 
 /* The zone of Appendix A signed with @p cfg; its NSEC3 records in @p out. */
@@ -445,6 +445,26 @@ START_TEST(test_nsec3_appendix_a)
 }
 END_TEST
 
+/* SOA serials: RFC 1982 order and the three policies of a refresh. */
+START_TEST(test_serial_policies)
+{
+	/* 2026-12-05 11:00:00 UTC */
+	time_t now = 1796468400;
+
+	ck_assert(zs_serial_gt(2, 1));
+	ck_assert(!zs_serial_gt(1, 1));
+	ck_assert(zs_serial_gt(0, 0xffffffffu));             /* wraps */
+	ck_assert(!zs_serial_gt(0x80000001u, 1));           /* too far ahead: not greater */
+	ck_assert_uint_eq(zs_serial_next(1, ZS_SERIAL_INCREMENT, now), 2);
+	ck_assert_uint_eq(zs_serial_next(0xffffffffu, ZS_SERIAL_INCREMENT, now), 1); /* 0 skipped */
+	ck_assert_uint_eq(zs_serial_next(5, ZS_SERIAL_UNIXTIME, now), (uint32_t)now);
+	ck_assert_uint_eq(zs_serial_next((uint32_t)now + 10, ZS_SERIAL_UNIXTIME, now),
+			  (uint32_t)now + 11);
+	ck_assert_uint_eq(zs_serial_next(2026010100, ZS_SERIAL_DATESERIAL, now), 2026120500);
+	ck_assert_uint_eq(zs_serial_next(2026120507, ZS_SERIAL_DATESERIAL, now), 2026120508);
+}
+END_TEST
+
 START_TEST(test_alg_names)
 {
 	ck_assert_uint_eq(dk_alg_from_text("ecdsap256sha256"), 13);
@@ -468,6 +488,7 @@ Suite *tu_suite(void)
 	tcase_add_loop_test(tc, test_keys_files, 0, sizeof(algs_tested));
 	tcase_add_test(tc, test_alg_names);
 	tcase_add_test(tc, test_nsec3_appendix_a);
+	tcase_add_test(tc, test_serial_policies);
 	suite_add_tcase(s, tc);
 	return s;
 }

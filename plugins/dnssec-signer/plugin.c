@@ -9,28 +9,43 @@
  * (load, reload, update, transfer) is signed before the journal and the
  * readers see it (zsign.c). A version published before the hook was in
  * place (the data source loads in the background) is signed at once.
- * The keys and the hook live in a shared object that reloads hand over.
+ *
+ * Signatures are refreshed in the background: a control-loop timer
+ * checks when the earliest signature of the version last signed expires
+ * and, within refresh_before of that (or when the signing options
+ * changed on a reload), a thread commits a transaction that raises the
+ * SOA serial — the hook re-signs that version like any other, off the
+ * query loops, while the previous version keeps being served.
+ *
+ * The keys, the hook and the refresh state live in a shared object that
+ * reloads hand over; each plugin instance owns its timer.
  */
-#include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <sluice/codec.h>
-#include <sluice/conf.h>
 #include <sluice/log.h>
 #include <sluice/plugin.h>
 
-#include "signer.h"
+#include "opts.h"
 
-/* What survives reloads: the zone's keys and its signer hook. */
+/* What survives reloads: the zone's keys, its signer hook, the refresh state. */
 struct signer {
-	unsigned ref;
+	unsigned ref;              /* control thread only */
 	sl_zone_t *zone;
 	keyset_t keys;
-	pthread_mutex_t lock;  /* guards cfg: reloads change it while commits read it */
-	zsign_cfg_t cfg;       /* keys, lifetime, denial: from the configuration */
+	pthread_mutex_t lock;      /* guards the fields down to earliest */
+	zsign_cfg_t cfg;           /* signing options from the configuration */
+	uint32_t refresh_before;
+	enum zs_serial serial;
+	bool have_signed;          /* the next two describe the last version signed */
+	uint32_t signed_serial;
+	uint32_t earliest;         /* its earliest signature expiration */
+	atomic_bool refreshing;    /* the refresher thread runs */
+	bool refresher_joinable;   /* control thread only */
+	pthread_t refresher;
 	bool hooked;
 	bool presigned;   /* the commit in progress was signed by start(): let it through */
 	char label[300];
@@ -38,12 +53,8 @@ struct signer {
 
 struct dplugin {
 	sl_instance_t *inst;
-	const char *key_dir;
-	uint8_t alg;
-	bool csk;
-	uint8_t ds_digests[2];   /* DS digest types for the parent (file and log) */
-	size_t nds_digests;
-	zsign_cfg_t cfg;   /* the signing options (keys and now set by the signer) */
+	signer_opts_t o;
+	sl_timer_t *timer;   /* the refresh check, on the control loop */
 	struct signer *s;
 };
 
@@ -58,41 +69,172 @@ static zsign_cfg_t signer_cfg(struct signer *s)
 	return cfg;
 }
 
+/* Whether two configurations make different DNSSEC records (not only other times). */
+static bool records_differ(const zsign_cfg_t *a, const zsign_cfg_t *b)
+{
+	return a->denial != b->denial || a->nsec3_iterations != b->nsec3_iterations ||
+	       a->nsec3_saltlen != b->nsec3_saltlen || a->nsec3_opt_out != b->nsec3_opt_out ||
+	       memcmp(a->nsec3_salt, b->nsec3_salt, a->nsec3_saltlen) != 0 || a->cds != b->cds ||
+	       a->cds_digest != b->cds_digest;
+}
+
 /* A reload's options: used from the next version signed on. */
-static void adopt_cfg(struct signer *s, const zsign_cfg_t *cfg)
+static void adopt_opts(struct signer *s, const signer_opts_t *o)
 {
 	pthread_mutex_lock(&s->lock);
-	s->cfg = *cfg;
+	if (records_differ(&s->cfg, &o->cfg))
+		s->have_signed = false;   /* the refresh timer re-signs soon */
+	s->cfg = o->cfg;
 	s->cfg.keys = &s->keys;
+	s->refresh_before = o->refresh_before;
+	s->serial = o->serial;
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* Signs @p to into @p amend and remembers its serial and earliest expiration. */
+static int sign_version(struct signer *s, const sl_zone_version_t *to, sl_zone_txn_t *amend,
+			sl_error_t *err)
+{
+	zsign_cfg_t cfg = signer_cfg(s);
+	struct timespec t0, t1;
+	uint32_t earliest = 0;
+	int rc;
+
+	cfg.now = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = zs_sign_version(&cfg, sl_zone_name(s->zone), to, amend, &earliest, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc != SL_OK)
+		return rc;
+	pthread_mutex_lock(&s->lock);
+	s->have_signed = true;
+	s->signed_serial = sl_zone_serial(to);
+	s->earliest = earliest;
+	pthread_mutex_unlock(&s->lock);
+	sl_log(SL_LOG_INFO,
+	       "%s: signed serial %u (%llu RRs) in %.3f s; the first signature expires in %d s",
+	       s->label, sl_zone_serial(to), (unsigned long long)sl_zone_rr_count(to),
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	       (int)(int32_t)(earliest - (uint32_t)cfg.now));
+	return SL_OK;
 }
 
 static int hook_sign(void *arg, sl_zone_t *zone, const sl_zone_version_t *from,
 		     const sl_zone_version_t *to, sl_zone_txn_t *amend, sl_error_t *err)
 {
 	struct signer *s = arg;
-	zsign_cfg_t cfg = signer_cfg(s);
-	struct timespec t0, t1;
-	int rc;
 
-	(void)from;
+	(void)zone, (void)from;
 	if (s->presigned)
 		return SL_OK;
-	cfg.now = time(NULL);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = zs_sign_version(&cfg, sl_zone_name(zone), to, amend, err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (rc == SL_OK)
-		sl_log(SL_LOG_INFO, "%s: signed serial %u (%llu RRs) in %.3f s", s->label,
-		       sl_zone_serial(to), (unsigned long long)sl_zone_rr_count(to),
-		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	return rc;
+	return sign_version(s, to, amend, err);
+}
+
+/* Why the published version needs new signatures (refresh_due()). */
+enum due { DUE_NOT = 0, DUE_EXPIRY, DUE_OTHER };
+
+/*
+ * Whether the published version needs new signatures: DUE_EXPIRY when its
+ * earliest signature expires within refresh_before (*@p left: in how many
+ * seconds), DUE_OTHER when it is not the version last signed (a reload
+ * changed the signing options, or signing it failed).
+ */
+static enum due refresh_due(struct signer *s, time_t now, int64_t *left)
+{
+	uint32_t serial;
+	bool same;
+
+	*left = 0;
+	if (sl_zone_published(s->zone, &serial) == 0)
+		return DUE_NOT;   /* no data yet */
+	pthread_mutex_lock(&s->lock);
+	same = s->have_signed && s->signed_serial == serial;
+	*left = (int32_t)(s->earliest - (uint32_t)now);   /* RFC 4034 §3.1.5 arithmetic */
+	uint32_t before = s->refresh_before;
+	pthread_mutex_unlock(&s->lock);
+	return !same ? DUE_OTHER : *left <= (int64_t)before ? DUE_EXPIRY : DUE_NOT;
+}
+
+/* The refresher thread: one transaction that raises the serial; the hook re-signs. */
+static void *refresher_main(void *arg)
+{
+	struct signer *s = arg;
+	sl_zone_txn_t *txn;
+	uint32_t old, next;
+	int64_t left;
+	char msg[1024];
+	int rc;
+
+	if (sl_zone_txn_begin(s->zone, 0, &txn) != SL_OK) {
+		sl_log(SL_LOG_ERROR, "%s: signature refresh: cannot open a transaction", s->label);
+		goto out;
+	}
+	/* Under the writer lock now: a commit meanwhile may have re-signed. */
+	time_t now = time(NULL);
+	enum due why = refresh_due(s, now, &left);
+
+	if (why == DUE_NOT) {
+		sl_zone_txn_abort(txn);
+		goto out;
+	}
+	pthread_mutex_lock(&s->lock);
+	enum zs_serial policy = s->serial;
+	pthread_mutex_unlock(&s->lock);
+	rc = zs_bump_serial(txn, sl_zone_name(s->zone), policy, now, &old, &next);
+	if (rc != SL_OK) {
+		sl_zone_txn_abort(txn);
+		sl_log(SL_LOG_ERROR, "%s: signature refresh: cannot raise the SOA serial: %s",
+		       s->label, sl_strerror(rc));
+		goto out;
+	}
+	if (why == DUE_EXPIRY)
+		sl_log(SL_LOG_NOTICE,
+		       "%s: refreshing signatures (the first expires in %lld s): serial %u -> %u",
+		       s->label, (long long)left, old, next);
+	else
+		sl_log(SL_LOG_NOTICE,
+		       "%s: re-signing (new signing options, or the last signing failed): "
+		       "serial %u -> %u",
+		       s->label, old, next);
+	rc = sl_zone_txn_commit(txn, NULL, msg, sizeof(msg));
+	if (rc != SL_OK)
+		sl_log(SL_LOG_ERROR, "%s: signature refresh failed (serial %u keeps serving): %s",
+		       s->label, old, msg);
+out:
+	atomic_store(&s->refreshing, false);
+	return NULL;
+}
+
+/* Control-loop timer: starts the refresher when signatures near expiry. */
+static void on_refresh_timer(sl_timer_t *timer, void *arg)
+{
+	struct signer *s = arg;
+	int64_t left;
+
+	(void)timer;
+	if (atomic_load(&s->refreshing))
+		return;
+	if (s->refresher_joinable) {
+		pthread_join(s->refresher, NULL);
+		s->refresher_joinable = false;
+	}
+	if (refresh_due(s, time(NULL), &left) == DUE_NOT)
+		return;
+	atomic_store(&s->refreshing, true);
+	if (pthread_create(&s->refresher, NULL, refresher_main, s) != 0) {
+		atomic_store(&s->refreshing, false);
+		sl_log(SL_LOG_ERROR, "%s: cannot start the signature refresh thread", s->label);
+		return;
+	}
+	s->refresher_joinable = true;
 }
 
 static void signer_put(struct signer *s)
 {
 	if (!s || --s->ref > 0)
 		return;
+	if (s->refresher_joinable)
+		pthread_join(s->refresher, NULL);
 	/* Waits for a commit in progress; sign() is never called after this. */
 	if (s->hooked)
 		sl_zone_set_signer(s->zone, NULL);
@@ -119,11 +261,8 @@ static int sign_current(struct signer *s)
 		sl_zone_txn_abort(txn);   /* nothing yet: the hook signs the first load */
 		return SL_OK;
 	}
-	zsign_cfg_t cfg = signer_cfg(s);
-
-	cfg.now = time(NULL);
 	sl_error_clear(&err);
-	rc = zs_sign_version(&cfg, sl_zone_name(s->zone), cur, txn, &err);
+	rc = sign_version(s, cur, txn, &err);
 	if (rc != SL_OK) {
 		sl_zone_txn_abort(txn);
 		sl_log(SL_LOG_ERROR, "%s: cannot sign serial %u: %s", s->label,
@@ -135,9 +274,6 @@ static int sign_current(struct signer *s)
 	s->presigned = false;
 	if (rc != SL_OK)
 		sl_log(SL_LOG_ERROR, "%s: cannot publish the signed zone: %s", s->label, msg);
-	else
-		sl_log(SL_LOG_INFO, "%s: signed serial %u", s->label,
-		       sl_zone_serial(sl_zone_current(s->zone)));
 	return rc;
 }
 
@@ -147,128 +283,29 @@ static void dp_destroy(void *state)
 
 	if (!p)
 		return;
+	sl_timer_stop(p->timer);
 	signer_put(p->s);
 	free(p);
-}
-
-/* The NSEC3 options (RFC 5155, RFC 9276 defaults): only with "denial": "nsec3". */
-static void nsec3_options(sl_conf_t *conf, zsign_cfg_t *cfg)
-{
-	static const char *const keys[] = { "nsec3_iterations", "nsec3_salt", "nsec3_opt_out" };
-	const char *salt = NULL;
-	long long it;
-
-	if (cfg->denial != ZS_NSEC3) {
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			if (sl_conf_json(conf, keys[i]))
-				sl_conf_error(conf, keys[i], "only with \"denial\": \"nsec3\"");
-		}
-		return;
-	}
-	if (sl_conf_int(conf, "nsec3_iterations", 0, SL_NSEC3_MAX_ITERATIONS, 0, &it) == SL_OK)
-		cfg->nsec3_iterations = (uint16_t)it;
-	sl_conf_bool(conf, "nsec3_opt_out", false, &cfg->nsec3_opt_out);
-	if (sl_conf_string(conf, "nsec3_salt", false, "", &salt) == SL_OK &&
-	    strcmp(salt, "-") != 0 && salt[0]) {
-		size_t n = 0;
-		size_t len = strlen(salt);
-
-		for (size_t i = 0; i < len; i++) {
-			if (!isxdigit((unsigned char)salt[i])) {
-				sl_conf_error(conf, "nsec3_salt",
-					      "must be hex digits (or \"-\" / \"\" for none)");
-				return;
-			}
-		}
-		if (len % 2 || len > 2 * sizeof(cfg->nsec3_salt) ||
-		    sl_hex_decode(salt, len, cfg->nsec3_salt, sizeof(cfg->nsec3_salt), &n) !=
-			    SL_OK) {
-			sl_conf_error(conf, "nsec3_salt",
-				      "must be an even number of hex digits, at most 510 "
-				      "(255 octets; RFC 9276 recommends none)");
-			return;
-		}
-		cfg->nsec3_saltlen = (uint8_t)n;
-	}
-}
-
-/* A DS digest type by name ("sha256", "sha384"); 0 when unknown. */
-static uint8_t digest_type(const char *name)
-{
-	return strcmp(name, "sha256") == 0 ? 2 : strcmp(name, "sha384") == 0 ? 4 : 0;
-}
-
-/* "cds", "cds_digest" and "ds_digests". */
-static void ds_options(sl_conf_t *conf, struct dplugin *p)
-{
-	const char *cds = NULL;
-	const char *const *list = NULL;
-	size_t n = 0;
-
-	sl_conf_bool(conf, "cds", true, &p->cfg.cds);
-	if (sl_conf_string(conf, "cds_digest", false, "sha256", &cds) == SL_OK &&
-	    !(p->cfg.cds_digest = digest_type(cds)))
-		sl_conf_error(conf, "cds_digest", "must be \"sha256\" or \"sha384\"");
-	p->ds_digests[0] = 2;
-	p->nds_digests = 1;
-	if (sl_conf_strings(conf, "ds_digests", false, &list, &n) != SL_OK || n == 0)
-		return;
-	p->nds_digests = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t d = digest_type(list[i]);
-		bool again = false;
-
-		for (size_t j = 0; j < p->nds_digests; j++)
-			again |= p->ds_digests[j] == d;
-		/* Two known digests: a third entry is unknown or a repeat. */
-		if (!d || again || p->nds_digests == sizeof(p->ds_digests)) {
-			sl_conf_error(conf, "ds_digests",
-				      "must list \"sha256\" and/or \"sha384\", each once");
-			return;
-		}
-		p->ds_digests[p->nds_digests++] = d;
-	}
 }
 
 static int dp_create(sl_instance_t *inst, sl_conf_t *conf, void **state)
 {
 	struct dplugin *p = calloc(1, sizeof(*p));
-	const char *dir = NULL, *alg = NULL, *denial = NULL;
-	long long lifetime;
 
 	if (!p)
 		return SL_ENOMEM;
 	p->inst = inst;
 	*state = p;
-	if (sl_conf_string(conf, "key_dir", true, NULL, &dir) == SL_OK && dir)
-		p->key_dir = sl_conf_resolve_path(conf, dir);
-	if (sl_conf_string(conf, "algorithm", false, "ecdsap256sha256", &alg) == SL_OK &&
-	    !(p->alg = dk_alg_from_text(alg)))
-		sl_conf_error(conf, "algorithm",
-			      "unknown algorithm \"%s\" (rsasha256, ecdsap256sha256, "
-			      "ecdsap384sha384, ed25519, ed448)",
-			      alg);
-	if (sl_conf_string(conf, "denial", false, "nsec", &denial) == SL_OK) {
-		if (strcmp(denial, "nsec3") == 0)
-			p->cfg.denial = ZS_NSEC3;
-		else if (strcmp(denial, "nsec") != 0)
-			sl_conf_error(conf, "denial", "must be \"nsec\" or \"nsec3\"");
-	}
-	nsec3_options(conf, &p->cfg);
-	ds_options(conf, p);
-	if (sl_conf_int(conf, "signature_lifetime", 3 * 3600, 365LL * 86400, 14 * 86400,
-			&lifetime) == SL_OK)
-		p->cfg.lifetime = (uint32_t)lifetime;
-	sl_conf_bool(conf, "csk", false, &p->csk);
+	so_parse(conf, &p->o);
 	/* --check: existing keys must load (no keys yet is fine: made at start). */
-	if (sl_conf_dry_run(conf) && p->key_dir && p->alg) {
+	if (sl_conf_dry_run(conf) && p->o.key_dir && p->o.alg) {
 		keyset_t ks;
 		bool created;
 		sl_error_t err;
 
 		sl_error_clear(&err);
-		int rc = dk_load_or_create(p->key_dir, sl_instance_zone(inst), p->alg, p->csk,
-					   false, &ks, &created, &err);
+		int rc = dk_load_or_create(p->o.key_dir, sl_instance_zone(inst), p->o.alg,
+					   p->o.csk, false, &ks, &created, &err);
 		if (rc == SL_OK)
 			dk_free(&ks);
 		else if (rc != SL_ENOTFOUND)
@@ -285,8 +322,25 @@ static void dp_adopt(void *state, void *old_state)
 	if (old->s) {
 		p->s = old->s;
 		p->s->ref++;
-		adopt_cfg(p->s, &p->cfg);
+		adopt_opts(p->s, &p->o);
 	}
+}
+
+/* Starts this instance's refresh check: often enough to act well within refresh_before. */
+static void start_timer(struct dplugin *p)
+{
+	double every = p->o.refresh_before / 10.0;
+
+	if (every < 1)
+		every = 1;
+	if (every > 3600)
+		every = 3600;
+	/* The first check soon: a reload may have changed what the records look like. */
+	p->timer = sl_timer_start(NULL, 1, every, on_refresh_timer, p->s);
+	if (!p->timer)
+		sl_instance_log(p->inst, SL_LOG_ERROR,
+				"cannot start the signature refresh timer: signatures will "
+				"expire unless the zone changes");
 }
 
 static int dp_start(void *state)
@@ -297,8 +351,10 @@ static int dp_start(void *state)
 	bool created;
 	int rc;
 
-	if (p->s)
+	if (p->s) {   /* adopted on a reload */
+		start_timer(p);
 		return SL_OK;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return SL_ENOMEM;
@@ -307,8 +363,11 @@ static int dp_start(void *state)
 		return SL_ENOMEM;
 	}
 	s->ref = 1;
-	s->cfg = p->cfg;
+	s->cfg = p->o.cfg;
 	s->cfg.keys = &s->keys;
+	s->refresh_before = p->o.refresh_before;
+	s->serial = p->o.serial;
+	atomic_init(&s->refreshing, false);
 	snprintf(s->label, sizeof(s->label), "%s", sl_instance_label(p->inst));
 	s->zone = sl_zone_get(sl_instance_zone(p->inst));
 	if (!s->zone) {
@@ -318,7 +377,7 @@ static int dp_start(void *state)
 	}
 	p->s = s;
 	sl_error_clear(&err);
-	rc = dk_load_or_create(p->key_dir, sl_instance_zone(p->inst), p->alg, p->csk, true,
+	rc = dk_load_or_create(p->o.key_dir, sl_instance_zone(p->inst), p->o.alg, p->o.csk, true,
 			       &s->keys, &created, &err);
 	if (rc != SL_OK) {
 		sl_instance_log(p->inst, SL_LOG_ERROR, "keys: %s", err.msg);
@@ -331,8 +390,8 @@ static int dp_start(void *state)
 				: s->keys.k[i].role == SK_ZSK ? "ZSK"
 							      : "CSK",
 				s->keys.k[i].tag, dk_alg_name(s->keys.k[i].alg));
-	if (dk_publish_ds_digests(p->key_dir, sl_instance_zone(p->inst), &s->keys, s->label,
-				  p->ds_digests, p->nds_digests, &err) != SL_OK)
+	if (dk_publish_ds_digests(p->o.key_dir, sl_instance_zone(p->inst), &s->keys, s->label,
+				  p->o.ds_digests, p->o.nds_digests, &err) != SL_OK)
 		sl_instance_log(p->inst, SL_LOG_WARNING, "%s", err.msg);
 	rc = sl_zone_set_signer(s->zone, &(sl_zone_signer_t){ hook_sign, s });
 	if (rc != SL_OK) {
@@ -341,10 +400,12 @@ static int dp_start(void *state)
 	}
 	s->hooked = true;
 	sign_current(s);
+	start_timer(p);
 	return SL_OK;
 }
 
-SL_PLUGIN_DEFINE(.name = "dnssec-signer", .version = "0.1",
-		 .summary = "signs the zone (DNSKEY, RRSIG, NSEC or NSEC3) before each version is published",
+SL_PLUGIN_DEFINE(.name = "dnssec-signer", .version = "0.2",
+		 .summary = "signs the zone (DNSKEY, CDS, RRSIG, NSEC or NSEC3) before each version "
+			    "is published, and refreshes the signatures",
 		 .scope = SL_SCOPE_ZONE, .phase = SL_PHASE_TRANSFORM, .create = dp_create,
 		 .destroy = dp_destroy, .start = dp_start, .adopt = dp_adopt);

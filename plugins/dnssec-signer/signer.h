@@ -128,15 +128,38 @@ typedef struct zsign_cfg {
 	bool nsec3_opt_out;         /* insecure delegations left out of the NSEC3 chain */
 	bool cds;                   /* publish CDS and CDNSKEY for the key-signing keys */
 	uint8_t cds_digest;         /* CDS digest type: 2 (SHA-256) or 4 (SHA-384) */
+	uint32_t jitter;            /* expirations moved earlier by 0..jitter s, per RRset */
 } zsign_cfg_t;
+
+/** How the SOA serial moves when the signer raises it (serial.c). */
+enum zs_serial { ZS_SERIAL_INCREMENT = 0, ZS_SERIAL_UNIXTIME, ZS_SERIAL_DATESERIAL };
+
+/** RFC 1982 serial arithmetic: @p a is greater than @p b. */
+bool zs_serial_gt(uint32_t a, uint32_t b);
+
+/**
+ * The serial after @p old under @p policy at time @p now: old + 1, the
+ * Unix time, or YYYYMMDD00 of today (UTC) — each raised to old + 1 when
+ * not greater than @p old (RFC 1982), and never 0.
+ */
+uint32_t zs_serial_next(uint32_t old, enum zs_serial policy, time_t now);
+
+/**
+ * Raises the serial of the SOA at @p apex in @p txn per @p policy
+ * (zs_serial_next()); *@p old and *@p next get the serials.
+ * @return SL_OK, SL_EINVAL (no SOA) or the transaction's error
+ */
+int zs_bump_serial(sl_zone_txn_t *txn, const uint8_t *apex, enum zs_serial policy, time_t now,
+		   uint32_t *old, uint32_t *next);
 
 /**
  * Signs version @p to of the zone @p apex into @p am (a transaction based
  * on it): drops the DNSSEC records it has (DNSKEY, RRSIG, NSEC, NSEC3,
  * NSEC3PARAM), then adds the DNSKEY RRset, the NSEC chain (or NSEC3PARAM
- * and the NSEC3 chain) and an RRSIG over every authoritative RRset. @return SL_OK or an error with @p err set
+ * and the NSEC3 chain) and an RRSIG over every authoritative RRset.
+ * *@p earliest (when not NULL) gets the earliest signature expiration. @return SL_OK or an error with @p err set
  */
 int zs_sign_version(const zsign_cfg_t *cfg, const uint8_t *apex, const sl_zone_version_t *to,
-		    sl_zone_txn_t *am, sl_error_t *err);
+		    sl_zone_txn_t *am, uint32_t *earliest, sl_error_t *err);
 
 #endif

@@ -61,6 +61,24 @@ int zs_rd_cmp(const void *a, const void *b)
 	return d ? d : (x->len > y->len) - (x->len < y->len);
 }
 
+/*
+ * How much earlier the signatures of an RRset expire: 0..cfg->jitter
+ * seconds, fixed per owner and type (FNV-1a of both), so expirations
+ * spread over the jitter window instead of all falling due at once.
+ */
+static uint32_t rrset_jitter(const run_t *r, const uint8_t *lowner, size_t olen, uint16_t type)
+{
+	uint32_t h = 2166136261u;
+
+	if (r->cfg->jitter == 0)
+		return 0;
+	for (size_t i = 0; i < olen; i++)
+		h = (h ^ lowner[i]) * 16777619u;
+	h = (h ^ (type >> 8)) * 16777619u;
+	h = (h ^ (type & 0xff)) * 16777619u;
+	return h % (r->cfg->jitter + 1);
+}
+
 int zs_sign_rrset(run_t *r, const skey_t *k, const uint8_t *owner, uint16_t type,
 		      uint32_t ttl, const rd_t *rrs, size_t n)
 {
@@ -78,8 +96,12 @@ int zs_sign_rrset(run_t *r, const skey_t *k, const uint8_t *owner, uint16_t type
 	zs_put16(rdata, type);
 	rdata[2] = k->alg;
 	rdata[3] = (uint8_t)labels;
+	uint32_t exp = r->expiration - rrset_jitter(r, lowner, olen, type);
+
+	if (zs_serial_gt(r->earliest, exp) || r->earliest == 0)
+		r->earliest = exp;
 	zs_put32(rdata + 4, ttl);
-	zs_put32(rdata + 8, r->expiration);
+	zs_put32(rdata + 8, exp);
 	zs_put32(rdata + 12, r->inception);
 	zs_put16(rdata + 16, k->tag);
 	memcpy(rdata + 18, r->apex, alen);
@@ -334,7 +356,7 @@ static int add_cds(run_t *r, const skey_t *ksk, const uint8_t *apex, uint32_t tt
 }
 
 int zs_sign_version(const zsign_cfg_t *cfg, const uint8_t *apex, const sl_zone_version_t *to,
-		    sl_zone_txn_t *am, sl_error_t *err)
+		    sl_zone_txn_t *am, uint32_t *earliest, sl_error_t *err)
 {
 	run_t r = { .cfg = cfg, .am = am, .err = err };
 	const keyset_t *ks = cfg->keys;
@@ -370,7 +392,7 @@ int zs_sign_version(const zsign_cfg_t *cfg, const uint8_t *apex, const sl_zone_v
 
 	/* Pass 1: drop old DNSSEC records, collect the chain. */
 	sl_zone_iter_init(&it, to);
-	while ((n = sl_zone_iter_next(&it)) != NULL && rc == SL_OK) {
+	while (rc == SL_OK && (n = sl_zone_iter_next(&it)) != NULL) {
 		rc = drop_dnssec(&r, n);
 		if (rc == SL_OK && zs_in_chain(n)) {
 			if (nc == cap) {
@@ -425,5 +447,7 @@ int zs_sign_version(const zsign_cfg_t *cfg, const uint8_t *apex, const sl_zone_v
 	free(chain);
 	free(r.data.p);
 	free(r.canon);
+	if (rc == SL_OK && earliest)
+		*earliest = r.earliest;
 	return rc;
 }

@@ -15,6 +15,10 @@
 #  5. A restart reuses the keys: the DNSKEY RRset is unchanged.
 #  6. A key file that others may read is refused: sluiced does not start,
 #     with a clear message.
+#  7. CDS/CDNSKEY match the DS file and validate.
+# Also: bad options are refused at --check; signatures with a short
+# lifetime are refreshed in the background (serial raised, queries
+# answered throughout); a dynamic update is signed.
 
 import os
 import shutil
@@ -113,6 +117,13 @@ def axfr(port):
     return dns.zone.from_xfr(dns.query.xfr("127.0.0.1", ORIGIN, port=port, timeout=5,
                                              relativize=False),
                              relativize=False)
+
+
+def verify_axfr(port):
+    """The served zone, by AXFR, passes ldns-verify-zone."""
+    out = subprocess.run(["ldns-verify-zone", "/dev/stdin"], capture_output=True, text=True,
+                         timeout=30, input=axfr(port).to_text(relativize=False))
+    assert out.returncode == 0, out.stdout + out.stderr
 
 
 def dnskeys(port):
@@ -302,9 +313,7 @@ def test_reload_new_record_validates(signed):
     text = delv(signed, "new." + ORIGIN, "A")
     assert "; fully validated" in text, "\n".join(text)
     assert any("192.0.2.99" in line for line in text), "\n".join(text)
-    out = subprocess.run(["ldns-verify-zone", "/dev/stdin"], capture_output=True, text=True,
-                         timeout=30, input=axfr(signed.port).to_text(relativize=False))
-    assert out.returncode == 0, out.stdout + out.stderr
+    verify_axfr(signed.port)
 
 
 def test_restart_keeps_keys(signed):
@@ -343,6 +352,19 @@ def test_readable_key_refused(signed):
         in text, text
 
 
+def new_setup(tmp_path_factory, name):
+    """A directory with a key directory and the zone file at serial 1, a free port."""
+    _check_binaries()
+    s = Setup()
+    s.dir = str(tmp_path_factory.mktemp(name))
+    s.keys = os.path.join(s.dir, "keys")
+    os.mkdir(s.keys, 0o700)
+    s.zonefile = os.path.join(s.dir, "signed.example.zone")
+    write_zone(s.zonefile, 1)
+    s.port = free_port()
+    return s
+
+
 UPDATE_SO = os.path.join(PLUGINS_DIR, "update.so")
 TSIG = ("ddns-key.", "hmac-sha256", "c2x1aWNlLXNpZ25lZC11cGRhdGUta2V5LTMyYnl0ZSE=")
 
@@ -354,14 +376,7 @@ def test_dynamic_update_is_signed(tmp_path_factory):
     """Issue 8 with issue 7: an nsupdate through the update plugin is signed
     before it is published — the new record validates, the zone still passes
     ldns-verify-zone (its NSEC chain now includes the new name)."""
-    _check_binaries()
-    s = Setup()
-    s.dir = str(tmp_path_factory.mktemp("signer-update"))
-    s.keys = os.path.join(s.dir, "keys")
-    os.mkdir(s.keys, 0o700)
-    s.zonefile = os.path.join(s.dir, "signed.example.zone")
-    write_zone(s.zonefile, 1)
-    s.port = free_port()
+    s = new_setup(tmp_path_factory, "signer-update")
     cfg = config(s.port, s.zonefile, s.keys)
     cfg["tsig_keys"] = [{"name": TSIG[0], "algorithm": TSIG[1], "secret": TSIG[2]}]
     cfg["zones"][0]["plugins"].insert(0, {"plugin": "update", "policy": [
@@ -381,10 +396,7 @@ def test_dynamic_update_is_signed(tmp_path_factory):
         # NXDOMAIN next to the new name still validates (the NSEC chain was redone).
         text = delv(s, "dyn0." + ORIGIN, "A")
         assert "; negative response, fully validated" in text, "\n".join(text)
-        out = subprocess.run(["ldns-verify-zone", "/dev/stdin"], capture_output=True,
-                             text=True, timeout=30,
-                             input=axfr(s.port).to_text(relativize=False))
-        assert out.returncode == 0, out.stdout + out.stderr
+        verify_axfr(s.port)
         assert not s.srv.sanitizer_reports(), s.srv.stderr()
     finally:
         factory.cleanup()
@@ -406,10 +418,18 @@ BAD_OPTIONS = [
     ({"ds_digests": ["sha256", "sha256"]}, "ds_digests: must list"),
     ({"ds_digests": ["sha256", "sha384", "sha256"]}, "ds_digests: must list"),
     ({"ds_digests": "sha256"}, "ds_digests"),
+    ({"signature_lifetime": 59}, "signature_lifetime"),
+    ({"signature_lifetime": 86400, "signature_jitter": 43201}, "signature_jitter"),
+    ({"signature_lifetime": 86400, "refresh_before": 86401}, "refresh_before"),
+    ({"signature_lifetime": 86400, "refresh_before": 80000, "signature_jitter": 6400},
+     "refresh_before: 80000 s plus signature_jitter (6400 s) must be less than "
+     "signature_lifetime (86400 s)"),
+    ({"signature_lifetime": 3600}, None),   # defaults that fit: refresh 1800, jitter 360
+    ({"serial": "random"}, 'serial: must be "increment", "unixtime" or "dateserial"'),
 ]
 
 
-@pytest.mark.parametrize("opts,want", BAD_OPTIONS, ids=[w.split(":")[0] + "-%d" % i
+@pytest.mark.parametrize("opts,want", BAD_OPTIONS, ids=[(w or "ok").split(":")[0] + "-%d" % i
                                                         for i, (_, w) in
                                                         enumerate(BAD_OPTIONS)])
 def test_bad_options_refused(tmp_path, opts, want):
@@ -423,5 +443,108 @@ def test_bad_options_refused(tmp_path, opts, want):
     write_config(conf, config(free_port(), zonefile, str(keys), **opts))
     out = run_sluiced(["--config", conf, "--check"])
     text = out.stderr + out.stdout
+    if want is None:
+        assert out.returncode == 0, text
+        return
     assert out.returncode != 0, text
     assert want in text, text
+
+
+def rrsig_expirations(zone):
+    """(owner, covered type) -> expiration of every RRSIG in @zone."""
+    out = {}
+    for name, node in zone.nodes.items():
+        for rds in node.rdatasets:
+            if rds.rdtype == dns.rdatatype.RRSIG:
+                for sig in rds:
+                    out[(name.to_text(), sig.type_covered)] = sig.expiration
+    return out
+
+
+def soa_rrsig_expiration(port):
+    r = dns.query.udp(dns.message.make_query(ORIGIN, "SOA", want_dnssec=True), "127.0.0.1",
+                      port=port, timeout=3)
+    sigs = [rs for rs in r.answer if rs.rdtype == dns.rdatatype.RRSIG]
+    assert sigs, r
+    return sigs[0][0].expiration
+
+
+@pytest.mark.skipif(not shutil.which("delv"), reason="delv not installed (bind9-dnsutils)")
+def test_background_refresh(tmp_path_factory):
+    """Signatures with a short lifetime (60 s), spread by a 5 s jitter, are
+    refreshed in the background 50 s before they expire: the SOA serial is
+    raised (serial policy "increment") through a normal commit, the new
+    signatures validate, and queries are answered all along. A reload that
+    switches the denial to NSEC3 re-signs the zone at once."""
+    import threading
+    import time
+    s = new_setup(tmp_path_factory, "signer-refresh")
+    opts = {"signature_lifetime": 60, "signature_jitter": 5, "refresh_before": 50}
+    cfg = config(s.port, s.zonefile, s.keys, **opts)
+    factory = ServerFactory(tmp_path_factory)
+    try:
+        s.srv = factory(cfg=cfg, port=s.port, name="sluiced-signer-refresh")
+        wait_soa(s.srv, ORIGIN, 1)
+        start = time.time()
+        z = axfr(s.port)
+        exps = rrsig_expirations(z)
+        # The jitter spreads the expirations over [now + 55, now + 60].
+        assert len(set(exps.values())) > 1, exps
+        for key, exp in exps.items():
+            assert start + 60 - 5 - 3 <= exp <= start + 60 + 3, (key, exp, start)
+        first = soa_rrsig_expiration(s.port)
+
+        failures, answered = [], [0]
+        stop = threading.Event()
+
+        def ask():
+            while not stop.is_set():
+                try:
+                    r = dns.query.udp(dns.message.make_query("www." + ORIGIN, "A",
+                                                             want_dnssec=True),
+                                      "127.0.0.1", port=s.port, timeout=2)
+                    if r.rcode() != 0 or not any(rs.rdtype == dns.rdatatype.RRSIG
+                                                 for rs in r.answer):
+                        failures.append(r.to_text())
+                    answered[0] += 1
+                except Exception as e:  # noqa: BLE001 - a lost answer is a failure too
+                    failures.append(repr(e))
+                time.sleep(0.02)
+
+        asker = threading.Thread(target=ask)
+        asker.start()
+        try:
+            # Two refreshes: serial 1 -> 2 -> 3.
+            wait_soa(s.srv, ORIGIN, 3, timeout=60)
+        finally:
+            stop.set()
+            asker.join()
+        assert not failures, failures[:3]
+        assert answered[0] > 100, answered
+        assert "refreshing signatures" in s.srv.stderr()
+        assert "serial 2 -> 3" in s.srv.stderr(), s.srv.stderr()
+        assert soa_rrsig_expiration(s.port) > first
+        text = delv(s, "www." + ORIGIN, "A")
+        assert "; fully validated" in text, "\n".join(text)
+        verify_axfr(s.port)
+
+        # A reload that changes the records the signer makes: re-signed at once.
+        serial = wait_soa(s.srv, ORIGIN)
+        opts.update(denial="nsec3", refresh_before=40)
+        s.srv.reload(config(s.port, s.zonefile, s.keys, **opts))
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            r = query(s, ORIGIN, "NSEC3PARAM")
+            if any(rs.rdtype == dns.rdatatype.NSEC3PARAM for rs in r.answer):
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("no NSEC3PARAM 10 s after the reload:\n" + s.srv.stderr())
+        assert wait_soa(s.srv, ORIGIN) != serial
+        text = delv(s, "nx." + ORIGIN, "A")
+        assert "; negative response, fully validated" in text, "\n".join(text)
+        if os.environ.get("SIGNER_DEBUG"):
+            print(s.srv.stderr())
+        assert not s.srv.sanitizer_reports(), s.srv.stderr()
+    finally:
+        factory.cleanup()
