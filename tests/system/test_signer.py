@@ -548,3 +548,32 @@ def test_background_refresh(tmp_path_factory):
         assert not s.srv.sanitizer_reports(), s.srv.stderr()
     finally:
         factory.cleanup()
+
+
+def test_csk_nsec3(tmp_path_factory):
+    """One combined key (flags 257) signing everything, NSEC3: the AXFR
+    passes ldns-verify-zone and dnssec-verify, and the CDS is the CSK's."""
+    s = new_setup(tmp_path_factory, "signer-csk")
+    cfg = config(s.port, s.zonefile, s.keys, csk=True, denial="nsec3")
+    factory = ServerFactory(tmp_path_factory)
+    try:
+        s.srv = factory(cfg=cfg, port=s.port, name="sluiced-signer-csk")
+        wait_soa(s.srv, ORIGIN, 1)
+        keys = dnskeys(s.port)
+        assert len(keys) == 1 and keys[0].startswith("257 "), keys
+        z = axfr(s.port)
+        path = os.path.join(s.dir, "axfr.zone")
+        z.to_file(path, relativize=False)
+        verify_axfr(s.port)
+        if shutil.which("dnssec-verify"):
+            # -z: the one key has the SEP flag and signs everything (a CSK).
+            out = subprocess.run(["dnssec-verify", "-z", "-o", ORIGIN, path],
+                                 capture_output=True, text=True, timeout=30)
+            assert out.returncode == 0, out.stdout + out.stderr
+        cds = z.find_rdataset(ORIGIN, dns.rdatatype.CDS)
+        key = dns.rdata.from_text("IN", "DNSKEY", keys[0])
+        assert [rd.to_text() for rd in cds] == [dns.dnssec.make_ds(ORIGIN, key,
+                                                                    "SHA256").to_text()]
+        assert not s.srv.sanitizer_reports(), s.srv.stderr()
+    finally:
+        factory.cleanup()
