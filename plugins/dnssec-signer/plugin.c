@@ -31,18 +31,28 @@
 
 #include "opts.h"
 
+/* Versions signed remembered for the refresh check. */
+#define SIGNED_KEPT 4
+
 /* What survives reloads: the zone's keys, its signer hook, the refresh state. */
 struct signer {
 	unsigned ref;              /* control thread only */
 	sl_zone_t *zone;
 	keyset_t keys;
-	pthread_mutex_t lock;      /* guards the fields down to earliest */
+	pthread_mutex_t lock;      /* guards the fields down to nsigned */
 	zsign_cfg_t cfg;           /* signing options from the configuration */
 	uint32_t refresh_before;
 	enum zs_serial serial;
-	bool have_signed;          /* the next two describe the last version signed */
-	uint32_t signed_serial;
-	uint32_t earliest;         /* its earliest signature expiration */
+	/*
+	 * The versions signed last, newest at [0]: serial and earliest
+	 * signature expiration. More than one, because a signed version may
+	 * still fail to publish (a journal refusing a stale zone file) while
+	 * the one before it keeps serving.
+	 */
+	struct signed_version {
+		uint32_t serial, earliest;
+	} signed_v[SIGNED_KEPT];
+	unsigned nsigned;          /* valid entries; 0 after a reload changed the records */
 	atomic_bool refreshing;    /* the refresher thread runs */
 	bool refresher_joinable;   /* control thread only */
 	pthread_t refresher;
@@ -83,7 +93,7 @@ static void adopt_opts(struct signer *s, const signer_opts_t *o)
 {
 	pthread_mutex_lock(&s->lock);
 	if (records_differ(&s->cfg, &o->cfg))
-		s->have_signed = false;   /* the refresh timer re-signs soon */
+		s->nsigned = 0;   /* the refresh timer re-signs soon */
 	s->cfg = o->cfg;
 	s->cfg.keys = &s->keys;
 	s->refresh_before = o->refresh_before;
@@ -107,9 +117,10 @@ static int sign_version(struct signer *s, const sl_zone_version_t *to, sl_zone_t
 	if (rc != SL_OK)
 		return rc;
 	pthread_mutex_lock(&s->lock);
-	s->have_signed = true;
-	s->signed_serial = sl_zone_serial(to);
-	s->earliest = earliest;
+	memmove(&s->signed_v[1], &s->signed_v[0], (SIGNED_KEPT - 1) * sizeof(s->signed_v[0]));
+	s->signed_v[0] = (struct signed_version){ sl_zone_serial(to), earliest };
+	if (s->nsigned < SIGNED_KEPT)
+		s->nsigned++;
 	pthread_mutex_unlock(&s->lock);
 	sl_log(SL_LOG_INFO,
 	       "%s: signed serial %u (%llu RRs) in %.3f s; the first signature expires in %d s",
@@ -117,6 +128,18 @@ static int sign_version(struct signer *s, const sl_zone_version_t *to, sl_zone_t
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 	       (int)(int32_t)(earliest - (uint32_t)cfg.now));
 	return SL_OK;
+}
+
+/* Forgets the version sign_version() remembered last (its commit failed). */
+static void forget_newest(struct signer *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->nsigned > 0) {
+		memmove(&s->signed_v[0], &s->signed_v[1],
+			(SIGNED_KEPT - 1) * sizeof(s->signed_v[0]));
+		s->nsigned--;
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 static int hook_sign(void *arg, sl_zone_t *zone, const sl_zone_version_t *from,
@@ -142,17 +165,56 @@ enum due { DUE_NOT = 0, DUE_EXPIRY, DUE_OTHER };
 static enum due refresh_due(struct signer *s, time_t now, int64_t *left)
 {
 	uint32_t serial;
-	bool same;
+	bool same = false;
 
 	*left = 0;
 	if (sl_zone_published(s->zone, &serial) == 0)
 		return DUE_NOT;   /* no data yet */
 	pthread_mutex_lock(&s->lock);
-	same = s->have_signed && s->signed_serial == serial;
-	*left = (int32_t)(s->earliest - (uint32_t)now);   /* RFC 4034 §3.1.5 arithmetic */
+	/*
+	 * Signings of the published serial; when there are several (a zone
+	 * file changed without a new serial, one of them refused by the
+	 * journal), the earliest expiration of them all: early, never late.
+	 */
+	for (unsigned i = 0; i < s->nsigned; i++) {
+		/* RFC 4034 §3.1.5 arithmetic */
+		int64_t l = (int32_t)(s->signed_v[i].earliest - (uint32_t)now);
+
+		if (s->signed_v[i].serial == serial && (!same || l < *left))
+			*left = l;
+		same |= s->signed_v[i].serial == serial;
+	}
 	uint32_t before = s->refresh_before;
 	pthread_mutex_unlock(&s->lock);
 	return !same ? DUE_OTHER : *left <= (int64_t)before ? DUE_EXPIRY : DUE_NOT;
+}
+
+/*
+ * Raises the SOA serial in @p txn (an open transaction on the zone) and
+ * commits it: the hook signs that version. @p why says why, for the log.
+ */
+static int bump_and_commit(struct signer *s, sl_zone_txn_t *txn, time_t now, const char *why)
+{
+	uint32_t old, next;
+	char msg[1024];
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	enum zs_serial policy = s->serial;
+	pthread_mutex_unlock(&s->lock);
+	rc = zs_bump_serial(txn, sl_zone_name(s->zone), policy, now, &old, &next);
+	if (rc != SL_OK) {
+		sl_zone_txn_abort(txn);
+		sl_log(SL_LOG_ERROR, "%s: %s: cannot raise the SOA serial: %s", s->label, why,
+		       sl_strerror(rc));
+		return rc;
+	}
+	sl_log(SL_LOG_NOTICE, "%s: %s: serial %u -> %u", s->label, why, old, next);
+	rc = sl_zone_txn_commit(txn, NULL, msg, sizeof(msg));
+	if (rc != SL_OK)
+		sl_log(SL_LOG_ERROR, "%s: %s failed (serial %u keeps serving): %s", s->label, why,
+		       old, msg);
+	return rc;
 }
 
 /* The refresher thread: one transaction that raises the serial; the hook re-signs. */
@@ -160,10 +222,8 @@ static void *refresher_main(void *arg)
 {
 	struct signer *s = arg;
 	sl_zone_txn_t *txn;
-	uint32_t old, next;
 	int64_t left;
-	char msg[1024];
-	int rc;
+	char why[128];
 
 	if (sl_zone_txn_begin(s->zone, 0, &txn) != SL_OK) {
 		sl_log(SL_LOG_ERROR, "%s: signature refresh: cannot open a transaction", s->label);
@@ -171,35 +231,19 @@ static void *refresher_main(void *arg)
 	}
 	/* Under the writer lock now: a commit meanwhile may have re-signed. */
 	time_t now = time(NULL);
-	enum due why = refresh_due(s, now, &left);
+	enum due due = refresh_due(s, now, &left);
 
-	if (why == DUE_NOT) {
+	if (due == DUE_NOT) {
 		sl_zone_txn_abort(txn);
 		goto out;
 	}
-	pthread_mutex_lock(&s->lock);
-	enum zs_serial policy = s->serial;
-	pthread_mutex_unlock(&s->lock);
-	rc = zs_bump_serial(txn, sl_zone_name(s->zone), policy, now, &old, &next);
-	if (rc != SL_OK) {
-		sl_zone_txn_abort(txn);
-		sl_log(SL_LOG_ERROR, "%s: signature refresh: cannot raise the SOA serial: %s",
-		       s->label, sl_strerror(rc));
-		goto out;
-	}
-	if (why == DUE_EXPIRY)
-		sl_log(SL_LOG_NOTICE,
-		       "%s: refreshing signatures (the first expires in %lld s): serial %u -> %u",
-		       s->label, (long long)left, old, next);
+	if (due == DUE_EXPIRY)
+		snprintf(why, sizeof(why), "refreshing signatures (the first expires in %lld s)",
+			 (long long)left);
 	else
-		sl_log(SL_LOG_NOTICE,
-		       "%s: re-signing (new signing options, or the last signing failed): "
-		       "serial %u -> %u",
-		       s->label, old, next);
-	rc = sl_zone_txn_commit(txn, NULL, msg, sizeof(msg));
-	if (rc != SL_OK)
-		sl_log(SL_LOG_ERROR, "%s: signature refresh failed (serial %u keeps serving): %s",
-		       s->label, old, msg);
+		snprintf(why, sizeof(why),
+			 "re-signing (new signing options, or the last signing failed)");
+	bump_and_commit(s, txn, now, why);
 out:
 	atomic_store(&s->refreshing, false);
 	return NULL;
@@ -272,9 +316,22 @@ static int sign_current(struct signer *s)
 	s->presigned = true;   /* under the writer lock: only this commit sees it */
 	rc = sl_zone_txn_commit(txn, NULL, msg, sizeof(msg));
 	s->presigned = false;
-	if (rc != SL_OK)
+	if (rc == SL_OK)
+		return SL_OK;
+	forget_newest(s);   /* not published: the refresh check must not count on it */
+	if (rc != SL_EEXIST) {
 		sl_log(SL_LOG_ERROR, "%s: cannot publish the signed zone: %s", s->label, msg);
-	return rc;
+		return rc;
+	}
+	/*
+	 * The journal holds this serial already (it took the version unsigned,
+	 * or signed by an earlier run): publish the signed zone under a new one.
+	 */
+	if (sl_zone_txn_begin(s->zone, 0, &txn) != SL_OK)
+		return SL_ENOMEM;
+	return bump_and_commit(s, txn, time(NULL),
+			       "re-signing the version published before the signer started "
+			       "(its serial is in the journal already)");
 }
 
 static void dp_destroy(void *state)

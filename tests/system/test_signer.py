@@ -28,6 +28,7 @@ import subprocess
 import dns.dnssec
 import dns.message
 import dns.rdata
+import dns.serial
 import dns.query
 import dns.rdatatype
 import dns.zone
@@ -126,12 +127,18 @@ def verify_axfr(port):
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def dnskeys(port):
+def dnskeys_or_none(port):
+    """The served DNSKEYs (text, sorted), or [] while there are none."""
     q = dns.message.make_query(ORIGIN, "DNSKEY", want_dnssec=True)
     r = dns.query.tcp(q, "127.0.0.1", port=port, timeout=3)
     rrs = [rs for rs in r.answer if rs.rdtype == dns.rdatatype.DNSKEY]
-    assert rrs, r
-    return sorted(rd.to_text() for rd in rrs[0])
+    return sorted(rd.to_text() for rd in rrs[0]) if rrs else []
+
+
+def dnskeys(port):
+    keys = dnskeys_or_none(port)
+    assert keys, "no DNSKEY served"
+    return keys
 
 
 def anchor_file(s):
@@ -574,6 +581,64 @@ def test_csk_nsec3(tmp_path_factory):
         key = dns.rdata.from_text("IN", "DNSKEY", keys[0])
         assert [rd.to_text() for rd in cds] == [dns.dnssec.make_ds(ORIGIN, key,
                                                                     "SHA256").to_text()]
+        assert not s.srv.sanitizer_reports(), s.srv.stderr()
+    finally:
+        factory.cleanup()
+
+
+JOURNAL_SO = os.path.join(PLUGINS_DIR, "sqlite-journal.so")
+
+
+@pytest.mark.skipif(not os.path.exists(JOURNAL_SO) or not shutil.which("delv"),
+                    reason="sqlite-journal plugin or delv missing")
+def test_journal_restart_signed(tmp_path_factory):
+    """With sqlite-journal: the version published before the signer starts
+    (the journal's replay, or the zone file loaded unsigned) already has its
+    serial in the journal, so the signed zone is published under a raised
+    serial — served signed after the first start and after a restart that
+    keeps the journal's version — and the refresh check then stays quiet."""
+    import time
+    s = new_setup(tmp_path_factory, "signer-journal")
+    write_zone(s.zonefile, 2)
+    db = os.path.join(s.dir, "zone.db")
+    opts = {"signature_lifetime": 3600, "refresh_before": 1800}
+
+    def cfg():
+        c = config(s.port, s.zonefile, s.keys, **opts)
+        c["zones"][0]["plugins"].insert(0, {"plugin": "sqlite-journal", "file": db})
+        return c
+
+    def signed_and_valid():
+        deadline = time.time() + 10
+        while time.time() < deadline and len(dnskeys_or_none(s.port)) < 2:
+            time.sleep(0.1)
+        assert len(dnskeys(s.port)) == 2, s.srv.stderr()
+        text = delv(s, "www." + ORIGIN, "A")
+        assert "; fully validated" in text, "\n".join(text) + s.srv.stderr()
+        verify_axfr(s.port)
+
+    factory = ServerFactory(tmp_path_factory)
+    try:
+        s.srv = factory(cfg=cfg(), port=s.port, name="sluiced-signer-journal")
+        wait_soa(s.srv, ORIGIN)
+        signed_and_valid()
+        first = wait_soa(s.srv, ORIGIN)
+        assert first >= 2
+        s.srv.stop()
+        assert not s.srv.sanitizer_reports(), s.srv.stderr()
+
+        write_zone(s.zonefile, 1)   # older than the journal's: refused as stale
+        s.port = free_port()
+        s.srv = factory(cfg=cfg(), port=s.port, name="sluiced-signer-journal2")
+        wait_soa(s.srv, ORIGIN)
+        signed_and_valid()
+        second = wait_soa(s.srv, ORIGIN)
+        assert dns.serial.Serial(second) > dns.serial.Serial(first), (first, second)
+        time.sleep(2.5)   # the refresh timer checks after 1 s: nothing to do
+        assert wait_soa(s.srv, ORIGIN) == second
+        assert "re-signing (new signing options" not in s.srv.stderr(), s.srv.stderr()
+        assert "cannot publish the signed zone" not in s.srv.stderr(), s.srv.stderr()
+        s.srv.stop()
         assert not s.srv.sanitizer_reports(), s.srv.stderr()
     finally:
         factory.cleanup()
