@@ -333,12 +333,15 @@ static const char *const a_chain[] = {
 
 static keyset_t a_keys;
 static zsign_cfg_t a_cfg;
+static uint32_t a_earliest;   /* what the last signing reported */
+static uint32_t a_min, a_max; /* RRSIG expirations found in the signed zone */
+static unsigned a_sigs;
 
 static int a_sign(void *arg, sl_zone_t *zone, const sl_zone_version_t *from,
 		  const sl_zone_version_t *to, sl_zone_txn_t *amend, sl_error_t *err)
 {
 	(void)arg, (void)from;
-	return zs_sign_version(&a_cfg, sl_zone_name(zone), to, amend, NULL, err);
+	return zs_sign_version(&a_cfg, sl_zone_name(zone), to, amend, &a_earliest, err);
 }
 
 /* The zone of Appendix A signed with @p cfg; its NSEC3 records in @p out. */
@@ -377,12 +380,26 @@ static void sign_appendix_a(unsigned *n, char out[][300])
 	sl_zone_iter_t it;
 	const sl_node_t *node;
 
+	a_sigs = 0;
 	sl_zone_iter_init(&it, sl_zone_current(z));
 	while ((node = sl_zone_iter_next(&it)) != NULL) {
 		const sl_rrset_t *rs = sl_node_rrset(node, SL_TYPE_NSEC3);
 		const uint8_t *p;
 		uint16_t len;
 
+		/* Every RRSIG's expiration (RDATA octets 8..11). */
+		for (unsigned i = 0; i < node->nrrsets; i++) {
+			if (node->rrsets[i].type != SL_TYPE_RRSIG)
+				continue;
+			for (p = NULL; (p = sl_rrset_next(&node->rrsets[i], p, &len)) != NULL;) {
+				uint32_t exp = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
+					       (uint32_t)p[10] << 8 | p[11];
+
+				a_min = a_sigs == 0 || exp < a_min ? exp : a_min;
+				a_max = a_sigs == 0 || exp > a_max ? exp : a_max;
+				a_sigs++;
+			}
+		}
 		if (!rs)
 			continue;
 		ck_assert_uint_eq(rs->count, 1);
@@ -434,11 +451,22 @@ START_TEST(test_nsec3_appendix_a)
 			 a_chain[i], sp + 1);
 		ck_assert_msg(strcasecmp(got[i], want) == 0, "got  %s\nwant %s", got[i], want);
 	}
+	/* No jitter: every signature expires lifetime after signing. */
+	ck_assert_uint_gt(a_sigs, 20);
+	ck_assert_uint_eq(a_min, a_max);
+	ck_assert_uint_eq(a_min, (uint32_t)a_cfg.now + 86400);
+	ck_assert_uint_eq(a_earliest, a_min);
 	/* RFC 9276 defaults without opt-out: c.example. (insecure) is hashed too. */
 	memset(&a_cfg, 0, sizeof(a_cfg));
 	a_cfg.lifetime = 86400;
 	a_cfg.denial = ZS_NSEC3;
+	a_cfg.jitter = 3600;
 	sign_appendix_a(&n, got);
+	/* Jitter: expirations spread over [lifetime - jitter, lifetime]; the earliest reported. */
+	ck_assert_uint_ne(a_min, a_max);
+	ck_assert_uint_ge(a_min, (uint32_t)a_cfg.now + 86400 - 3600);
+	ck_assert_uint_le(a_max, (uint32_t)a_cfg.now + 86400);
+	ck_assert_uint_eq(a_earliest, a_min);
 	ck_assert_uint_eq(n, sizeof(a_chain) / sizeof(a_chain[0]) + 1);
 	for (unsigned i = 0; i < n; i++)
 		ck_assert_msg(strstr(got[i], " 1 0 0 - ") != NULL, "%s", got[i]);
