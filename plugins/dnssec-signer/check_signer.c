@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -76,6 +78,18 @@ START_TEST(test_rfc4509_tag_ds)
 	wire("DSKEY.Example.COM.", owner);
 	ck_assert_int_eq(dk_ds_rdata(owner, rd, n, ds), SL_OK);
 	ck_assert_mem_eq(ds + 4, want, 32);
+	/* dk_ds_digest(): the same for SHA-256; SHA-384 (type 4) is 48 octets; others refused. */
+	uint8_t ds2[52];
+	size_t dl;
+
+	ck_assert_int_eq(dk_ds_digest(owner, rd, n, 2, ds2, sizeof(ds2), &dl), SL_OK);
+	ck_assert_uint_eq(dl, 36);
+	ck_assert_mem_eq(ds2, ds, 36);
+	ck_assert_int_eq(dk_ds_digest(owner, rd, n, 4, ds2, sizeof(ds2), &dl), SL_OK);
+	ck_assert_uint_eq(dl, 52);
+	ck_assert_uint_eq(ds2[3], 4);
+	ck_assert_int_eq(dk_ds_digest(owner, rd, n, 4, ds2, 51, &dl), SL_EINVAL);
+	ck_assert_int_eq(dk_ds_digest(owner, rd, n, 1, ds2, sizeof(ds2), &dl), SL_EINVAL);
 }
 END_TEST
 
@@ -268,6 +282,217 @@ START_TEST(test_keys_files)
 }
 END_TEST
 
+/* ---- NSEC3 chain: the zone of RFC 5155 Appendix A ------------------------- */
+
+/*
+ * The example zone of RFC 5155 Appendix A (its DNSSEC records left out,
+ * and the A record at the hashed-looking owner "2t7b...example." too),
+ * signed with its parameters: SHA-1, opt-out, 12 iterations, salt AABBCCDD.
+ */
+static const char *const a_zone[] = {
+	"example. 3600 SOA ns1.example. bugs.x.w.example. 1 3600 300 3600000 3600",
+	"example. 3600 NS ns1.example.",
+	"example. 3600 NS ns2.example.",
+	"example. 3600 MX 1 xx.example.",
+	"a.example. 3600 NS ns1.a.example.",
+	"a.example. 3600 NS ns2.a.example.",
+	"a.example. 3600 DS 58470 5 1 3079F1593EBAD6DC121E202A8B766A6A4837206C",
+	"ns1.a.example. 3600 A 192.0.2.5",
+	"ns2.a.example. 3600 A 192.0.2.6",
+	"ai.example. 3600 A 192.0.2.9",
+	"ai.example. 3600 HINFO \"KLH-10\" \"ITS\"",
+	"ai.example. 3600 AAAA 2001:db8::f00:baa9",
+	"c.example. 3600 NS ns1.c.example.",
+	"c.example. 3600 NS ns2.c.example.",
+	"ns1.c.example. 3600 A 192.0.2.7",
+	"ns2.c.example. 3600 A 192.0.2.8",
+	"ns1.example. 3600 A 192.0.2.1",
+	"ns2.example. 3600 A 192.0.2.2",
+	"*.w.example. 3600 MX 1 ai.example.",
+	"x.w.example. 3600 MX 1 xx.example.",
+	"x.y.w.example. 3600 MX 1 xx.example.",
+	"xx.example. 3600 A 192.0.2.10",
+	"xx.example. 3600 HINFO \"KLH-10\" \"TOPS-20\"",
+	"xx.example. 3600 AAAA 2001:db8::f00:baaa",
+};
+
+/* Its NSEC3 chain, as in the appendix (c.example. left out: opt-out). */
+static const char *const a_chain[] = {
+	"0p9mhaveqvm6t7vbl5lop2u3t2rp3tom 2t7b4g4vsa5smi47k61mv5bv1a22bojr NS SOA MX RRSIG DNSKEY NSEC3PARAM",
+	"2t7b4g4vsa5smi47k61mv5bv1a22bojr 2vptu5timamqttgl4luu9kg21e0aor3s A RRSIG",
+	"2vptu5timamqttgl4luu9kg21e0aor3s 35mthgpgcu1qg68fab165klnsnk3dpvl MX RRSIG",
+	"35mthgpgcu1qg68fab165klnsnk3dpvl b4um86eghhds6nea196smvmlo4ors995 NS DS RRSIG",
+	"b4um86eghhds6nea196smvmlo4ors995 gjeqe526plbf1g8mklp59enfd789njgi MX RRSIG",
+	"gjeqe526plbf1g8mklp59enfd789njgi ji6neoaepv8b5o6k4ev33abha8ht9fgc A HINFO AAAA RRSIG",
+	"ji6neoaepv8b5o6k4ev33abha8ht9fgc k8udemvp1j2f7eg6jebps17vp3n8i58h",
+	"k8udemvp1j2f7eg6jebps17vp3n8i58h q04jkcevqvmu85r014c7dkba38o0ji5r",
+	"q04jkcevqvmu85r014c7dkba38o0ji5r r53bq7cc2uvmubfu5ocmm6pers9tk9en A RRSIG",
+	"r53bq7cc2uvmubfu5ocmm6pers9tk9en t644ebqk9bibcna874givr6joj62mlhv MX RRSIG",
+	"t644ebqk9bibcna874givr6joj62mlhv 0p9mhaveqvm6t7vbl5lop2u3t2rp3tom A HINFO AAAA RRSIG",
+};
+
+static keyset_t a_keys;
+static zsign_cfg_t a_cfg;
+static uint32_t a_earliest;   /* what the last signing reported */
+static uint32_t a_min, a_max; /* RRSIG expirations found in the signed zone */
+static unsigned a_sigs;
+
+static int a_sign(void *arg, sl_zone_t *zone, const sl_zone_version_t *from,
+		  const sl_zone_version_t *to, sl_zone_txn_t *amend, sl_error_t *err)
+{
+	(void)arg, (void)from;
+	return zs_sign_version(&a_cfg, sl_zone_name(zone), to, amend, &a_earliest, err);
+}
+
+/* The zone of Appendix A signed with @p cfg; its NSEC3 records in @p out. */
+static void sign_appendix_a(unsigned *n, char out[][300])
+{
+	uint8_t apex[SL_NAME_MAXLEN];
+	sl_zone_txn_t *txn;
+	sl_error_t err;
+	bool created;
+	char msg[1024], text[200];
+
+	wire("example.", apex);
+	ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/check_signer.XXXXXX")));
+	sl_error_clear(&err);
+	ck_assert_int_eq(dk_load_or_create(dir, apex, SK_ECDSAP256, false, true, &a_keys,
+					   &created, &err),
+			 SL_OK);
+	a_cfg.keys = &a_keys;
+	a_cfg.now = time(NULL);
+	sl_zone_t *z = sl_zone_get(apex);
+
+	ck_assert_ptr_nonnull(z);
+	ck_assert_int_eq(sl_zone_set_signer(z, &(sl_zone_signer_t){ a_sign, NULL }), SL_OK);
+	ck_assert_int_eq(sl_zone_txn_begin(z, SL_TXN_EMPTY, &txn), SL_OK);
+	for (size_t i = 0; i < sizeof(a_zone) / sizeof(a_zone[0]); i++) {
+		tu_rr_t *rr = malloc(sizeof(*rr));
+
+		tu_parse_rr(a_zone[i], apex, rr);
+		ck_assert_int_eq(sl_zone_txn_add(txn, rr->owner, rr->type, rr->ttl, rr->rdata,
+						 rr->rdlen, NULL),
+				 SL_OK);
+		free(rr);
+	}
+	ck_assert_msg(sl_zone_txn_commit(txn, NULL, msg, sizeof(msg)) == SL_OK, "%s", msg);
+	*n = 0;
+	sl_zone_iter_t it;
+	const sl_node_t *node;
+
+	a_sigs = 0;
+	sl_zone_iter_init(&it, sl_zone_current(z));
+	while ((node = sl_zone_iter_next(&it)) != NULL) {
+		const sl_rrset_t *rs = sl_node_rrset(node, SL_TYPE_NSEC3);
+		const uint8_t *p;
+		uint16_t len;
+
+		/* Every RRSIG's expiration (RDATA octets 8..11). */
+		for (unsigned i = 0; i < node->nrrsets; i++) {
+			if (node->rrsets[i].type != SL_TYPE_RRSIG)
+				continue;
+			for (p = NULL; (p = sl_rrset_next(&node->rrsets[i], p, &len)) != NULL;) {
+				uint32_t exp = (uint32_t)p[8] << 24 | (uint32_t)p[9] << 16 |
+					       (uint32_t)p[10] << 8 | p[11];
+
+				a_min = a_sigs == 0 || exp < a_min ? exp : a_min;
+				a_max = a_sigs == 0 || exp > a_max ? exp : a_max;
+				a_sigs++;
+			}
+		}
+		if (!rs)
+			continue;
+		ck_assert_uint_eq(rs->count, 1);
+		ck_assert_uint_eq(rs->ttl, 3600);   /* min(SOA MINIMUM, SOA TTL) */
+		ck_assert_ptr_nonnull(sl_node_rrsig(node, SL_TYPE_NSEC3));
+		p = sl_rrset_next(rs, NULL, &len);
+		ck_assert_int_gt(sl_rdata_to_text(SL_TYPE_NSEC3, p, len, text, sizeof(text)), 0);
+		ck_assert_uint_lt(*n, 16);
+		snprintf(out[(*n)++], 300, "%.*s %s", node->owner[0], (const char *)node->owner + 1,
+			 text);
+	}
+	const sl_node_t *ap = sl_zone_apex(sl_zone_current(z));
+	const sl_rrset_t *param = sl_node_rrset(ap, SL_TYPE_NSEC3PARAM);
+
+	ck_assert_ptr_nonnull(param);
+	ck_assert_ptr_nonnull(sl_node_rrsig(ap, SL_TYPE_NSEC3PARAM));
+	const uint8_t *p;
+	uint16_t len;
+
+	p = sl_rrset_next(param, NULL, &len);
+	ck_assert_int_gt(sl_rdata_to_text(SL_TYPE_NSEC3PARAM, p, len, text, sizeof(text)), 0);
+	ck_assert_msg(strcasecmp(text, a_cfg.nsec3_saltlen ? "1 0 12 AABBCCDD" : "1 0 0 -") == 0,
+		      "%s", text);
+	ck_assert_int_eq(sl_zone_set_signer(z, NULL), SL_OK);
+	sl_zone_put(z);
+	dk_free(&a_keys);
+	rm_dir();
+}
+
+START_TEST(test_nsec3_appendix_a)
+{
+	char got[16][300], want[300];
+	unsigned n;
+
+	memset(&a_cfg, 0, sizeof(a_cfg));
+	a_cfg.lifetime = 86400;
+	a_cfg.denial = ZS_NSEC3;
+	a_cfg.nsec3_iterations = 12;
+	a_cfg.nsec3_opt_out = true;
+	a_cfg.nsec3_saltlen = 4;
+	memcpy(a_cfg.nsec3_salt, "\xaa\xbb\xcc\xdd", 4);
+	sign_appendix_a(&n, got);
+	ck_assert_uint_eq(n, sizeof(a_chain) / sizeof(a_chain[0]));
+	for (unsigned i = 0; i < n; i++) {
+		const char *sp = strchr(a_chain[i], ' ');
+
+		/* owner, then "1 1 12 AABBCCDD next types" */
+		snprintf(want, sizeof(want), "%.*s 1 1 12 AABBCCDD %s", (int)(sp - a_chain[i]),
+			 a_chain[i], sp + 1);
+		ck_assert_msg(strcasecmp(got[i], want) == 0, "got  %s\nwant %s", got[i], want);
+	}
+	/* No jitter: every signature expires lifetime after signing. */
+	ck_assert_uint_gt(a_sigs, 20);
+	ck_assert_uint_eq(a_min, a_max);
+	ck_assert_uint_eq(a_min, (uint32_t)a_cfg.now + 86400);
+	ck_assert_uint_eq(a_earliest, a_min);
+	/* RFC 9276 defaults without opt-out: c.example. (insecure) is hashed too. */
+	memset(&a_cfg, 0, sizeof(a_cfg));
+	a_cfg.lifetime = 86400;
+	a_cfg.denial = ZS_NSEC3;
+	a_cfg.jitter = 3600;
+	sign_appendix_a(&n, got);
+	/* Jitter: expirations spread over [lifetime - jitter, lifetime]; the earliest reported. */
+	ck_assert_uint_ne(a_min, a_max);
+	ck_assert_uint_ge(a_min, (uint32_t)a_cfg.now + 86400 - 3600);
+	ck_assert_uint_le(a_max, (uint32_t)a_cfg.now + 86400);
+	ck_assert_uint_eq(a_earliest, a_min);
+	ck_assert_uint_eq(n, sizeof(a_chain) / sizeof(a_chain[0]) + 1);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_msg(strstr(got[i], " 1 0 0 - ") != NULL, "%s", got[i]);
+}
+END_TEST
+
+/* SOA serials: RFC 1982 order and the three policies of a refresh. */
+START_TEST(test_serial_policies)
+{
+	/* 2026-12-05 11:00:00 UTC */
+	time_t now = 1796468400;
+
+	ck_assert(zs_serial_gt(2, 1));
+	ck_assert(!zs_serial_gt(1, 1));
+	ck_assert(zs_serial_gt(0, 0xffffffffu));             /* wraps */
+	ck_assert(!zs_serial_gt(0x80000001u, 1));           /* too far ahead: not greater */
+	ck_assert_uint_eq(zs_serial_next(1, ZS_SERIAL_INCREMENT, now), 2);
+	ck_assert_uint_eq(zs_serial_next(0xffffffffu, ZS_SERIAL_INCREMENT, now), 1); /* 0 skipped */
+	ck_assert_uint_eq(zs_serial_next(5, ZS_SERIAL_UNIXTIME, now), (uint32_t)now);
+	ck_assert_uint_eq(zs_serial_next((uint32_t)now + 10, ZS_SERIAL_UNIXTIME, now),
+			  (uint32_t)now + 11);
+	ck_assert_uint_eq(zs_serial_next(2026010100, ZS_SERIAL_DATESERIAL, now), 2026120500);
+	ck_assert_uint_eq(zs_serial_next(2026120507, ZS_SERIAL_DATESERIAL, now), 2026120508);
+}
+END_TEST
+
 START_TEST(test_alg_names)
 {
 	ck_assert_uint_eq(dk_alg_from_text("ecdsap256sha256"), 13);
@@ -290,6 +515,8 @@ Suite *tu_suite(void)
 	tcase_add_test(tc, test_rfc8080_dnskey_ds);
 	tcase_add_loop_test(tc, test_keys_files, 0, sizeof(algs_tested));
 	tcase_add_test(tc, test_alg_names);
+	tcase_add_test(tc, test_nsec3_appendix_a);
+	tcase_add_test(tc, test_serial_policies);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -156,29 +156,10 @@ int dk_dnskey_rdata(EVP_PKEY *pk, uint8_t alg, uint16_t flags, uint8_t *out, siz
 
 int dk_ds_rdata(const uint8_t *owner, const uint8_t *dnskey, size_t dlen, uint8_t out[36])
 {
-	uint8_t name[SL_NAME_MAXLEN];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int ok;
+	size_t len;
+	int rc = dk_ds_digest(owner, dnskey, dlen, 2, out, 36, &len);
 
-	if (!ctx || dlen < 4)
-		return SL_EINVAL;
-	memcpy(name, owner, sl_name_len(owner));
-	sl_name_tolower(name);
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	     EVP_DigestUpdate(ctx, name, sl_name_len(name)) == 1 &&
-	     EVP_DigestUpdate(ctx, dnskey, dlen) == 1 &&
-	     EVP_DigestFinal_ex(ctx, out + 4, &mdlen) == 1 && mdlen == 32;
-	EVP_MD_CTX_free(ctx);
-	if (!ok)
-		return SL_EINVAL;
-	uint16_t tag = dk_key_tag(dnskey, dlen);
-
-	out[0] = (uint8_t)(tag >> 8);
-	out[1] = (uint8_t)tag;
-	out[2] = dnskey[3];
-	out[3] = 2;
-	return SL_OK;
+	return rc == SL_OK && len == 36 ? SL_OK : SL_EINVAL;
 }
 
 /* ---- signing ----------------------------------------------------------------- */
@@ -512,6 +493,15 @@ int dk_load_or_create(const char *dir, const uint8_t *apex, uint8_t alg, bool cs
 int dk_publish_ds(const char *dir, const uint8_t *apex, const keyset_t *ks, const char *label,
 		  sl_error_t *err)
 {
+	static const uint8_t sha256[] = { 2 };
+
+	return dk_publish_ds_digests(dir, apex, ks, label, sha256, 1, err);
+}
+
+int dk_publish_ds_digests(const char *dir, const uint8_t *apex, const keyset_t *ks,
+			  const char *label, const uint8_t *digests, size_t ndigests,
+			  sl_error_t *err)
+{
 	char path[4096], tmp[4200], zt[SL_NAME_TEXT_MAX];
 	FILE *f;
 	int rc;
@@ -529,20 +519,56 @@ int dk_publish_ds(const char *dir, const uint8_t *apex, const keyset_t *ks, cons
 		return sl_error_set(err, SL_EIO, "%s: %s", tmp, strerror(errno));
 	for (unsigned i = 0; i < ks->n; i++) {
 		const skey_t *k = &ks->k[i];
-		uint8_t ds[36];
-		char hex[65];
 
-		if (k->role == SK_ZSK || dk_ds_rdata(apex, k->dnskey, k->dnskey_len, ds) != SL_OK)
-			continue;
-		for (int j = 0; j < 32; j++)
-			snprintf(hex + 2 * j, 3, "%02X", ds[4 + j]);
-		fprintf(f, "%s IN DS %u %u 2 %s\n", zt, k->tag, k->alg, hex);
-		sl_log(SL_LOG_NOTICE, "%s: DS for the parent: %s IN DS %u %u 2 %s", label, zt,
-		       k->tag, k->alg, hex);
+		for (size_t d = 0; d < ndigests && k->role != SK_ZSK; d++) {
+			uint8_t ds[4 + 64];
+			char hex[2 * 64 + 1];
+			size_t len;
+
+			if (dk_ds_digest(apex, k->dnskey, k->dnskey_len, digests[d], ds, sizeof(ds),
+					 &len) != SL_OK)
+				continue;
+			for (size_t j = 4; j < len; j++)
+				snprintf(hex + 2 * (j - 4), 3, "%02X", ds[j]);
+			fprintf(f, "%s IN DS %u %u %u %s\n", zt, k->tag, k->alg, digests[d], hex);
+			sl_log(SL_LOG_NOTICE, "%s: DS for the parent: %s IN DS %u %u %u %s", label,
+			       zt, k->tag, k->alg, digests[d], hex);
+		}
 	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return sl_error_set(err, SL_EIO, "%s: %s", path, strerror(errno));
 	}
+	return SL_OK;
+}
+
+int dk_ds_digest(const uint8_t *owner, const uint8_t *dnskey, size_t dlen, uint8_t digest_type,
+		 uint8_t *out, size_t cap, size_t *len)
+{
+	const EVP_MD *md = digest_type == 2 ? EVP_sha256() : digest_type == 4 ? EVP_sha384() : NULL;
+	uint8_t name[SL_NAME_MAXLEN];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	int ok;
+
+	if (!md || dlen < 4 || cap < 4 + (size_t)EVP_MD_get_size(md))
+		return SL_EINVAL;
+	if (!(ctx = EVP_MD_CTX_new()))
+		return SL_ENOMEM;
+	memcpy(name, owner, sl_name_len(owner));
+	sl_name_tolower(name);
+	ok = EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
+	     EVP_DigestUpdate(ctx, name, sl_name_len(name)) == 1 &&
+	     EVP_DigestUpdate(ctx, dnskey, dlen) == 1 && EVP_DigestFinal_ex(ctx, out + 4, &mdlen) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return SL_EINVAL;
+	uint16_t tag = dk_key_tag(dnskey, dlen);
+
+	out[0] = (uint8_t)(tag >> 8);
+	out[1] = (uint8_t)tag;
+	out[2] = dnskey[3];
+	out[3] = digest_type;
+	*len = 4 + mdlen;
 	return SL_OK;
 }

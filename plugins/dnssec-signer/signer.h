@@ -3,7 +3,7 @@
  * dnssec-signer: shared declarations of its parts — keys (keys.c: making,
  * storing and loading them, DNSKEY, key tag, DS, signing octets) and zone
  * signing (zsign.c: DNSKEY RRset, NSEC chain, RRSIGs through the zone
- * store's signer hook).
+ * store's signer hook; nsec3.c: the NSEC3 chain; internals in zsign.h).
  */
 #ifndef SL_DNSSEC_SIGNER_H
 #define SL_DNSSEC_SIGNER_H
@@ -93,23 +93,73 @@ int dk_load_or_create(const char *dir, const uint8_t *apex, uint8_t alg, bool cs
 int dk_publish_ds(const char *dir, const uint8_t *apex, const keyset_t *ks, const char *label,
 		  sl_error_t *err);
 
+/**
+ * dk_publish_ds() with one DS per key-signing key and digest type of
+ * @p digests (2: SHA-256, 4: SHA-384), in that order.
+ */
+int dk_publish_ds_digests(const char *dir, const uint8_t *apex, const keyset_t *ks,
+			  const char *label, const uint8_t *digests, size_t ndigests,
+			  sl_error_t *err);
+
+/**
+ * DS RDATA (RFC 4034 §5.1.4) of @p dnskey at @p owner with digest type
+ * @p digest_type: 2 (SHA-256) or 4 (SHA-384, RFC 6605). @p out needs 4 plus
+ * the digest's length (52 octets cover both).
+ * @return SL_OK, SL_EINVAL (other digest, short RDATA) or SL_ENOMEM
+ */
+int dk_ds_digest(const uint8_t *owner, const uint8_t *dnskey, size_t dlen, uint8_t digest_type,
+		 uint8_t *out, size_t cap, size_t *len);
+
 /** Frees the keys. */
 void dk_free(keyset_t *ks);
+
+/** Authenticated denial of existence. */
+enum zs_denial { ZS_NSEC = 0, ZS_NSEC3 = 1 };
 
 /** What zone signing needs. */
 typedef struct zsign_cfg {
 	const keyset_t *keys;
-	uint32_t lifetime;  /* signature validity, seconds */
+	uint32_t lifetime;          /* signature validity, seconds */
 	time_t now;
+	enum zs_denial denial;      /* NSEC or NSEC3 */
+	uint16_t nsec3_iterations;  /* extra hash iterations (RFC 9276: 0) */
+	uint8_t nsec3_saltlen;      /* salt octets (RFC 9276: none) */
+	uint8_t nsec3_salt[255];
+	bool nsec3_opt_out;         /* insecure delegations left out of the NSEC3 chain */
+	bool cds;                   /* publish CDS and CDNSKEY for the key-signing keys */
+	uint8_t cds_digest;         /* CDS digest type: 2 (SHA-256) or 4 (SHA-384) */
+	uint32_t jitter;            /* expirations moved earlier by 0..jitter s, per RRset */
 } zsign_cfg_t;
+
+/** How the SOA serial moves when the signer raises it (serial.c). */
+enum zs_serial { ZS_SERIAL_INCREMENT = 0, ZS_SERIAL_UNIXTIME, ZS_SERIAL_DATESERIAL };
+
+/** RFC 1982 serial arithmetic: @p a is greater than @p b. */
+bool zs_serial_gt(uint32_t a, uint32_t b);
+
+/**
+ * The serial after @p old under @p policy at time @p now: old + 1, the
+ * Unix time, or YYYYMMDD00 of today (UTC) — each raised to old + 1 when
+ * not greater than @p old (RFC 1982), and never 0.
+ */
+uint32_t zs_serial_next(uint32_t old, enum zs_serial policy, time_t now);
+
+/**
+ * Raises the serial of the SOA at @p apex in @p txn per @p policy
+ * (zs_serial_next()); *@p old and *@p next get the serials.
+ * @return SL_OK, SL_EINVAL (no SOA) or the transaction's error
+ */
+int zs_bump_serial(sl_zone_txn_t *txn, const uint8_t *apex, enum zs_serial policy, time_t now,
+		   uint32_t *old, uint32_t *next);
 
 /**
  * Signs version @p to of the zone @p apex into @p am (a transaction based
  * on it): drops the DNSSEC records it has (DNSKEY, RRSIG, NSEC, NSEC3,
- * NSEC3PARAM), then adds the DNSKEY RRset, the NSEC chain and an RRSIG
- * over every authoritative RRset. @return SL_OK or an error with @p err set
+ * NSEC3PARAM), then adds the DNSKEY RRset, the NSEC chain (or NSEC3PARAM
+ * and the NSEC3 chain) and an RRSIG over every authoritative RRset.
+ * *@p earliest (when not NULL) gets the earliest signature expiration. @return SL_OK or an error with @p err set
  */
 int zs_sign_version(const zsign_cfg_t *cfg, const uint8_t *apex, const sl_zone_version_t *to,
-		    sl_zone_txn_t *am, sl_error_t *err);
+		    sl_zone_txn_t *am, uint32_t *earliest, sl_error_t *err);
 
 #endif
