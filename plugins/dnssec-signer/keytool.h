@@ -45,4 +45,7 @@ int kt_cmd_sig0(const kt_args_t *a);
 /** `sluice-keys import <key_dir> <zone> <K*.private> --role ROLE`. @return the exit code */
 int kt_cmd_import(const kt_args_t *a);
 
+/** `sluice-keys show <K*.key|K*.private>`: a BIND key's record and tag. @return the exit code */
+int kt_cmd_show(const kt_args_t *a);
+
 #endif

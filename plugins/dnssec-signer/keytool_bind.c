@@ -205,3 +205,79 @@ out:
 	EVP_PKEY_free(k.pkey);
 	return status;
 }
+
+int kt_cmd_show(const kt_args_t *a)
+{
+	char base[4096], path[4200], nt[SL_NAME_TEXT_MAX], *text = NULL, *rtext = NULL;
+	uint8_t owner[SL_NAME_MAXLEN], fowner[SL_NAME_MAXLEN], rd[SK_DNSKEY_MAX], mine[SK_DNSKEY_MAX];
+	uint8_t alg = 0, falg = 0;
+	uint16_t type, ftag = 0, tag, flags;
+	size_t len, rdlen, mlen;
+	EVP_PKEY *pk = NULL;
+	int64_t created;
+	sl_error_t err;
+	int status = 1;
+	bool named;
+
+	if (a->npos != 1 || a->role || a->algorithm || a->digest || a->out)
+		return kt_fail("usage: sluice-keys show <K*.key|K*.private>") + 1;
+	len = strlen(a->pos[0]);
+	if (len > 8 && !strcmp(a->pos[0] + len - 8, ".private"))
+		len -= 8;
+	else if (len > 4 && !strcmp(a->pos[0] + len - 4, ".key"))
+		len -= 4;
+	if (len >= sizeof(base))
+		return kt_fail("%s: path too long", a->pos[0]);
+	snprintf(base, sizeof(base), "%.*s", (int)len, a->pos[0]);
+	named = bk_name_parse(base, fowner, &falg, &ftag) == SL_OK;
+	if (!(text = malloc(DK_FILE_MAX)) || !(rtext = malloc(4 * SK_DNSKEY_MAX))) {
+		kt_fail("out of memory");
+		goto out;
+	}
+	sl_error_clear(&err);
+	snprintf(path, sizeof(path), "%s.key", base);
+	if (bk_file_read(path, text, DK_FILE_MAX, &len, &err) != SL_OK ||
+	    bk_key_parse(text, len, owner, &type, rd, sizeof(rd), &rdlen, &err) != SL_OK) {
+		kt_fail("%s: %s", path, err.msg);
+		goto out;
+	}
+	flags = (uint16_t)(rd[0] << 8 | rd[1]);
+	tag = dk_key_tag(rd, rdlen);
+	if (sl_name_to_text(owner, nt, sizeof(nt)) < 0 ||
+	    sl_rdata_to_text(type, rd, rdlen, rtext, 4 * SK_DNSKEY_MAX) < 0) {
+		kt_fail("%s: cannot print the record", path);
+		goto out;
+	}
+	if (named && (!sl_name_equal(owner, fowner) || falg != rd[3] || ftag != tag)) {
+		kt_fail("%s: the record (owner %s, algorithm %u, key tag %u) does not match the file "
+			"name", path, nt, rd[3], tag);
+		goto out;
+	}
+	printf("; %s: %s record of %s, flags %u, algorithm %s (%u), key tag %u\n", path,
+	       type == SL_TYPE_KEY ? "KEY" : "DNSKEY", nt, flags, dk_alg_name(rd[3]), rd[3], tag);
+	printf("%s IN %s %s\n", nt, type == SL_TYPE_KEY ? "KEY" : "DNSKEY", rtext);
+	snprintf(path, sizeof(path), "%s.private", base);
+	if (bk_file_read(path, text, DK_FILE_MAX, &len, &err) != SL_OK) {
+		printf("; no private key read: %s\n", err.msg);
+		status = 0;
+		goto out;
+	}
+	if (bk_private_parse(text, len, &alg, &pk, &created, &err) != SL_OK) {
+		kt_fail("%s: %s", path, err.msg);
+		goto out;
+	}
+	if (alg != rd[3] || dk_dnskey_rdata(pk, alg, flags, mine, sizeof(mine), &mlen) != SL_OK ||
+	    mlen != rdlen || memcmp(mine, rd, rdlen) != 0) {
+		kt_fail("%s: does not hold the private key of the public key in %s.key", path, base);
+		goto out;
+	}
+	printf("; %s: the matching private key (Private-key-format, algorithm %u)\n", path, alg);
+	status = 0;
+out:
+	if (text)
+		OPENSSL_cleanse(text, DK_FILE_MAX);
+	free(text);
+	free(rtext);
+	EVP_PKEY_free(pk);
+	return status;
+}

@@ -33,6 +33,7 @@ static const char usage_text[] =
 	"    sluice-keys generate <key_dir> <zone> --role ksk|zsk|csk --algorithm <alg>\n"
 	"    sluice-keys import <key_dir> <zone> <K*.private> --role ksk|zsk|csk\n"
 	"    sluice-keys sig0 <name> --algorithm <alg> [--out <dir>]\n"
+	"    sluice-keys show <K*.key|K*.private>\n"
 	"    sluice-keys --help | --version\n"
 	"\n"
 	"DESCRIPTION\n"
@@ -65,6 +66,10 @@ static const char usage_text[] =
 	"              (default: the current directory). BIND's `nsupdate -k` signs with\n"
 	"              it; put the printed KEY record in the zone (or list the .key file\n"
 	"              in sig0-auth's \"keys\").\n"
+	"    show      Reads a BIND key pair (K*.key and, when present, K*.private, as\n"
+	"              dnssec-keygen -T KEY or -T DNSKEY writes them): prints its\n"
+	"              record, flags, algorithm and key tag, checks the tag against the\n"
+	"              file name and that the private key matches the public one.\n"
 	"\n"
 	"ALGORITHMS\n"
 	"    rsasha256 (8, RSA 2048 bits), ecdsap256sha256 (13), ecdsap384sha384 (14),\n"
@@ -373,7 +378,7 @@ int main(int argc, char **argv)
 		int (*run)(const kt_args_t *a);
 	} cmds[] = {
 		{ "list", cmd_list }, { "ds", cmd_ds }, { "generate", cmd_generate },
-		{ "import", kt_cmd_import }, { "sig0", kt_cmd_sig0 },
+		{ "import", kt_cmd_import }, { "sig0", kt_cmd_sig0 }, { "show", kt_cmd_show },
 	};
 	kt_args_t a;
 	int rc;
