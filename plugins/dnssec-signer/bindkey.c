@@ -217,7 +217,8 @@ static int ec_from(const uint8_t *d, size_t len, uint8_t alg, EVP_PKEY **out, sl
 	}
 	if (len < 1 || len > size || BN_is_zero(priv) ||
 	    BN_cmp(priv, EC_GROUP_get0_order(g)) >= 0) {
-		sl_error_set(err, SL_ECONFIG, "%s private key: not a scalar of %zu octets in 1..n-1",
+		sl_error_set(err, SL_ECONFIG,
+			     "%s private key: not a scalar of %zu octets in 1..n-1",
 			     dk_alg_name(alg), size);
 		goto out;
 	}
@@ -280,12 +281,13 @@ static int private_line(const char *tag, size_t tl, const char *val, size_t vl, 
 		size_t i = 0;
 
 		if (*alg)
-			return sl_error_set(err, SL_ECONFIG, "line %u: Algorithm given twice", line);
+			return sl_error_set(err, SL_ECONFIG, "line %u: Algorithm given twice",
+					    line);
 		while (i < vl && i < 4 && val[i] >= '0' && val[i] <= '9')
 			a = a * 10 + (unsigned)(val[i++] - '0');
 		if (i == 0 || i > 3 || (i < vl && val[i] != ' ') || a > 255)
-			return sl_error_set(err, SL_ECONFIG, "line %u: Algorithm: expected a number",
-					    line);
+			return sl_error_set(err, SL_ECONFIG,
+					    "line %u: Algorithm: expected a number", line);
 		if (!bind_alg_name((uint8_t)a))
 			return sl_error_set(err, SL_ECONFIG, "line %u: algorithm %u is not "
 					    "supported (8 RSASHA256, 13 ECDSAP256SHA256, 14 "
@@ -294,8 +296,9 @@ static int private_line(const char *tag, size_t tl, const char *val, size_t vl, 
 		return SL_OK;
 	}
 	if ((tl == 6 && !memcmp(tag, "Engine", 6)) || (tl == 5 && !memcmp(tag, "Label", 5)))
-		return sl_error_set(err, SL_ECONFIG, "line %u: the key is kept in a hardware module "
-				    "(%.*s): it cannot be imported", line, (int)tl, tag);
+		return sl_error_set(err, SL_ECONFIG,
+				    "line %u: the key is kept in a hardware module (%.*s): it "
+				    "cannot be imported", line, (int)tl, tag);
 	if (tl == 7 && !memcmp(tag, "Created", 7)) {
 		if (!parse_time(val, vl, created))
 			return sl_error_set(err, SL_ECONFIG, "line %u: Created: expected "
@@ -313,7 +316,8 @@ static int private_line(const char *tag, size_t tl, const char *val, size_t vl, 
 					    field_names[i]);
 		rc = sl_base64_decode(val, vl, f->v[i], VALUE_MAX, &n);
 		if (rc != SL_OK)
-			return sl_error_set(err, SL_ECONFIG, "line %u: %s: %s", line, field_names[i],
+			return sl_error_set(err, SL_ECONFIG, "line %u: %s: %s", line,
+					    field_names[i],
 					    rc == SL_ESPACE ? "too long" : "not base64");
 		f->have[i] = true;
 		f->len[i] = n;
@@ -348,8 +352,8 @@ int bk_private_parse(const char *text, size_t len, uint8_t *alg, EVP_PKEY **pkey
 		pos += ll + (nl != NULL);
 		line++;
 		if (ll > LINE_MAX_LEN) {
-			rc = sl_error_set(err, SL_ECONFIG, "line %u: longer than %d characters", line,
-					  LINE_MAX_LEN);
+			rc = sl_error_set(err, SL_ECONFIG, "line %u: longer than %d characters",
+					  line, LINE_MAX_LEN);
 			break;
 		}
 		while (ll && (s[ll - 1] == '\r' || s[ll - 1] == ' ' || s[ll - 1] == '\t'))
@@ -357,7 +361,8 @@ int bk_private_parse(const char *text, size_t len, uint8_t *alg, EVP_PKEY **pkey
 		if (!ll)
 			continue;
 		if (!(colon = memchr(s, ':', ll))) {
-			rc = sl_error_set(err, SL_ECONFIG, "line %u: expected \"Tag: value\"", line);
+			rc = sl_error_set(err, SL_ECONFIG, "line %u: expected \"Tag: value\"",
+					  line);
 			break;
 		}
 		size_t tl = (size_t)(colon - s), vo = tl + 1;
@@ -412,13 +417,15 @@ int bk_private_parse(const char *text, size_t len, uint8_t *alg, EVP_PKEY **pkey
 			size_t want = *alg == SK_ED25519 ? 32 : 57;
 
 			if (f->len[F_PRIV] != want)
-				rc = sl_error_set(err, SL_ECONFIG, "%s PrivateKey: %zu octets, not %zu",
-					     dk_alg_name(*alg), f->len[F_PRIV], want);
+				rc = sl_error_set(err, SL_ECONFIG,
+						  "%s PrivateKey: %zu octets, not %zu",
+						  dk_alg_name(*alg), f->len[F_PRIV], want);
 			else if (!(*pkey = EVP_PKEY_new_raw_private_key(
 					   *alg == SK_ED25519 ? EVP_PKEY_ED25519 : EVP_PKEY_ED448,
 					   NULL, f->v[F_PRIV], want)))
-				rc = sl_error_set(err, SL_ECONFIG, "%s PrivateKey: OpenSSL refuses it",
-					     dk_alg_name(*alg));
+				rc = sl_error_set(err, SL_ECONFIG,
+						  "%s PrivateKey: OpenSSL refuses it",
+						  dk_alg_name(*alg));
 		}
 	}
 	if (rc == SL_OK && !self_test(*pkey, *alg)) {
@@ -548,8 +555,9 @@ int bk_key_parse(const char *text, size_t len, uint8_t *owner, uint16_t *type, u
 		if (blank)
 			continue;
 		if (done)
-			return sl_error_set(err, SL_ECONFIG, "line %u: more than one record (a BIND "
-					    "K*.key file holds one)", line);
+			return sl_error_set(err, SL_ECONFIG,
+					    "line %u: more than one record (a BIND K*.key file "
+					    "holds one)", line);
 		if (!first)
 			first = line;
 		if (rl + ll + 1 > LINE_MAX_LEN)
@@ -586,7 +594,8 @@ int bk_key_parse(const char *text, size_t len, uint8_t *owner, uint16_t *type, u
 	bool have_ttl = false, have_class = false;
 
 	*type = 0;
-	if (!token(rec, rl, &rp, &tok, &tl) || sl_name_from_text(tok, tl, NULL, owner, &on) != SL_OK)
+	if (!token(rec, rl, &rp, &tok, &tl) ||
+	    sl_name_from_text(tok, tl, NULL, owner, &on) != SL_OK)
 		return sl_error_set(err, SL_ECONFIG, "line %u: the owner is not an absolute "
 				    "domain name", first);
 	while (!*type) {
@@ -603,8 +612,9 @@ int bk_key_parse(const char *text, size_t len, uint8_t *owner, uint16_t *type, u
 			rclass = v;
 		} else if (sl_rrtype_from_text(tok, tl, &v) == SL_OK) {
 			if (v != SL_TYPE_KEY && v != SL_TYPE_DNSKEY)
-				return sl_error_set(err, SL_ECONFIG, "line %u: a %.*s record, not KEY "
-						    "or DNSKEY", first, (int)(tl > 16 ? 16 : tl), tok);
+				return sl_error_set(err, SL_ECONFIG,
+						    "line %u: a %.*s record, not KEY or DNSKEY",
+						    first, (int)(tl > 16 ? 16 : tl), tok);
 			*type = v;
 		} else {
 			return sl_error_set(err, SL_ECONFIG, "line %u: unexpected \"%.*s\"", first,

@@ -63,10 +63,11 @@ START_TEST(test_rfc_private_keys)
 			  "e+MAnLr+Wi9xMWyQLc8NAA==", 55648);
 	EVP_PKEY_free(pk);
 	pk = parse_ok("Private-key-format: v1.2\r\nAlgorithm: 14 (ECDSAP384SHA384)\r\n"
-		      "PrivateKey: WURgWHCcYIYUPWgeLmiPY2DJJk02vgrmTfitxgqcL4vwW7BOrbawVmVe0d9V94SR\r\n",
-		      14);
+		      "PrivateKey: WURgWHCcYIYUPWgeLmiPY2DJJk02vgrmTfitxgqcL4vwW7BOrbawVmVe0d9V9"
+		      "4SR\r\n", 14);
 	check_pub(pk, 14, "xKYaNhWdGOfJ+nPrL8/arkwf2EY3MDJ+SErKivBVSum1w/egsXvSADtNJhyem5RC"
-			  "OpgQ6K8X1DRSEkrbYQ+OB+v8/uX45NBwY8rp65F6Glur8I/mlVNgF6W/qTI37m40", 10771);
+			  "OpgQ6K8X1DRSEkrbYQ+OB+v8/uX45NBwY8rp65F6Glur8I/mlVNgF6W/qTI37m40",
+		  10771);
 	EVP_PKEY_free(pk);
 	pk = parse_ok("Private-key-format: v1.2\nAlgorithm: 15 (ED25519)\n"
 		      "PrivateKey: ODIyNjAzODQ2MjgwODAxMjI2NDUxOTAyMDQxNDIyNjI=\n", 15);
@@ -153,7 +154,8 @@ static const struct {
 	{ "Private-key-format: v1.3\nAlgorithm: 13\nAlgorithm: 13\n", "twice" },
 	{ "Private-key-format: v1.3\nAlgorithm: 13\n", "without PrivateKey" },
 	{ "Private-key-format: v1.3\nAlgorithm: 13\nPrivateKey: ***\n", "not base64" },
-	{ "Private-key-format: v1.3\nAlgorithm: 13\nPrivateKey: AAAA\nPrivateKey: AAAA\n", "twice" },
+	{ "Private-key-format: v1.3\nAlgorithm: 13\nPrivateKey: AAAA\nPrivateKey: AAAA\n",
+	  "twice" },
 	{ "Private-key-format: v1.3\nAlgorithm: 13\n"
 	  "PrivateKey: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", "1..n-1" },
 	{ "Private-key-format: v1.3\nAlgorithm: 13\n"
@@ -163,7 +165,8 @@ static const struct {
 	{ "Private-key-format: v1.3\nAlgorithm: 15\nPrivateKey: AAAA\n", "not 32" },
 	{ "Private-key-format: v1.3\nAlgorithm: 16\n"
 	  "PrivateKey: ODIyNjAzODQ2MjgwODAxMjI2NDUxOTAyMDQxNDIyNjI=\n", "not 57" },
-	{ "Private-key-format: v1.3\nAlgorithm: 13\nModulus: AQAB\nPrivateKey: AAAA\n", "RSA field" },
+	{ "Private-key-format: v1.3\nAlgorithm: 13\nModulus: AQAB\nPrivateKey: AAAA\n",
+	  "RSA field" },
 	{ "Private-key-format: v1.3\nAlgorithm: 8\nPrivateKey: AAAA\n", "PrivateKey field" },
 	{ "Private-key-format: v1.3\nAlgorithm: 8\nModulus: AQAB\n", "without PublicExponent" },
 	{ "Private-key-format: v1.3\nAlgorithm: 8\nModulus: AQAB\nPublicExponent: AQAB\n"
@@ -238,7 +241,8 @@ START_TEST(test_key_file)
 	static const char *const good[] = {
 		"example.com. IN DNSKEY 257 3 15 l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=\n",
 		"; This is a key-signing key, keyid 3613, for example.com.\n; Created: 2026\n"
-		"example.com. 3600 IN DNSKEY 257 3 15 l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=\n",
+		"example.com. 3600 IN DNSKEY 257 3 15 "
+		"l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4=\n",
 		"example.com.\tIN\tDNSKEY\t257 3 15 l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4= "
 		";{id = 3613 (ksk), size = 256b}\n",
 		"Example.COM. IN DNSKEY 257 3 15 (\n  l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQw\n"
@@ -270,8 +274,9 @@ START_TEST(test_key_file)
 	sl_error_clear(&err);
 	ck_assert_int_eq(sl_name_from_text("example.com.", 12, NULL, want, &wl), SL_OK);
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		ck_assert_msg(bk_key_parse(good[i], strlen(good[i]), owner, &type, rd, sizeof(rd), &n,
-					   &err) == SL_OK, "good[%zu]: %s", i, err.msg);
+		ck_assert_msg(bk_key_parse(good[i], strlen(good[i]), owner, &type, rd, sizeof(rd),
+					   &n, &err) == SL_OK,
+			      "good[%zu]: %s", i, err.msg);
 		ck_assert_uint_eq(type, SL_TYPE_DNSKEY);
 		sl_name_tolower(owner);
 		ck_assert(sl_name_equal(owner, want));
@@ -443,8 +448,8 @@ END_TEST
 START_TEST(test_rfc6605_ds384)
 {
 	EVP_PKEY *pk = parse_ok("Private-key-format: v1.2\nAlgorithm: 14 (ECDSAP384SHA384)\n"
-				"PrivateKey: WURgWHCcYIYUPWgeLmiPY2DJJk02vgrmTfitxgqcL4vwW7BOrbawVmVe0d9V94SR\n",
-				14);
+				"PrivateKey: WURgWHCcYIYUPWgeLmiPY2DJJk02vgrmTfitxgqcL4vwW7BOr"
+				"bawVmVe0d9V94SR\n", 14);
 	uint8_t rd[SK_DNSKEY_MAX], owner[SL_NAME_MAXLEN], ds[52], want[48];
 	size_t n = rdata_of(pk, 14, 257, rd), ol, dl, wl;
 

@@ -606,7 +606,8 @@ int dk_ds_digest(const uint8_t *owner, const uint8_t *dnskey, size_t dlen, uint8
 	sl_name_tolower(name);
 	ok = EVP_DigestInit_ex(ctx, md, NULL) == 1 &&
 	     EVP_DigestUpdate(ctx, name, sl_name_len(name)) == 1 &&
-	     EVP_DigestUpdate(ctx, dnskey, dlen) == 1 && EVP_DigestFinal_ex(ctx, out + 4, &mdlen) == 1;
+	     EVP_DigestUpdate(ctx, dnskey, dlen) == 1 &&
+	     EVP_DigestFinal_ex(ctx, out + 4, &mdlen) == 1;
 	EVP_MD_CTX_free(ctx);
 	if (!ok)
 		return SL_EINVAL;
@@ -637,7 +638,8 @@ int dk_state_parse(const char *text, size_t len, const char *label, keyset_t *ks
 				    label);
 	}
 	json_array_foreach(keys, i, k) {
-		json_t *tag = json_object_get(k, "key_tag"), *num = json_object_get(k, "algorithm_number");
+		json_t *tag = json_object_get(k, "key_tag");
+		json_t *num = json_object_get(k, "algorithm_number");
 		json_t *created = json_object_get(k, "created");
 		skey_t *sk = &ks->k[ks->n];
 
@@ -655,8 +657,9 @@ int dk_state_parse(const char *text, size_t len, const char *label, keyset_t *ks
 		for (unsigned j = 0; j < ks->n; j++) {
 			if (ks->k[j].role == sk->role || ks->k[j].role == SK_CSK ||
 			    sk->role == SK_CSK)
-				rc = sl_error_set(err, SL_ECONFIG, "%s: keys[%zu]: a %s next to a %s "
-						  "(needs a KSK and a ZSK, or one CSK)", label, i,
+				rc = sl_error_set(err, SL_ECONFIG,
+						  "%s: keys[%zu]: a %s next to a %s (needs a KSK "
+						  "and a ZSK, or one CSK)", label, i,
 						  role_name(sk->role), role_name(ks->k[j].role));
 		}
 		if (rc != SL_OK)
@@ -722,8 +725,8 @@ int dk_state_add(const char *dir, const uint8_t *apex, skey_t *k, sl_error_t *er
 					    "or one CSK)", state, role_name(o->role), o->tag,
 					    role_name(k->role));
 		if (o->alg != k->alg)
-			return sl_error_set(err, SL_ECONFIG, "%s: the zone's %s is %s, not %s", state,
-					    role_name(o->role), dk_alg_name(o->alg),
+			return sl_error_set(err, SL_ECONFIG, "%s: the zone's %s is %s, not %s",
+					    state, role_name(o->role), dk_alg_name(o->alg),
 					    dk_alg_name(k->alg));
 	}
 	if (lstat(path, &st) == 0)

@@ -32,7 +32,8 @@ int kt_cmd_sig0(const kt_args_t *a)
 	time_t now = time(NULL);
 
 	if (a->npos != 1 || !a->algorithm || a->role || a->digest)
-		return kt_fail("usage: sluice-keys sig0 <name> --algorithm <alg> [--out <dir>]") + 1;
+		return kt_fail("usage: sluice-keys sig0 <name> --algorithm <alg> "
+			       "[--out <dir>]") + 1;
 	if (kt_zone(a->pos[0], owner) || !(alg = kt_algorithm(a->algorithm)))
 		return 2;
 	if (sl_name_to_text(owner, nt, sizeof(nt)) < 0 || strchr(nt, '/'))
@@ -193,10 +194,14 @@ int kt_cmd_import(const kt_args_t *a)
 	}
 	printf("%s: imported %s as the %s, algorithm %s, key tag %u\n", zt, file,
 	       dk_role_name(k.role), dk_alg_name(k.alg), k.tag);
-	if (named && ftag != k.tag)
+	if (named && ftag != k.tag && flags)
 		printf("note: BIND's key tag was %u: the key's flags (%u) differ from a %s's (%u), "
-		       "and the tag covers the flags\n", ftag, flags ? flags : (k.role == SK_ZSK ? 257 : 256),
-		       dk_role_name(k.role), k.role == SK_ZSK ? 256 : 257);
+		       "and the tag covers the flags\n", ftag, flags, dk_role_name(k.role),
+		       k.role == SK_ZSK ? 256 : 257);
+	else if (named && ftag != k.tag)
+		printf("note: BIND's key tag was %u: the key was made with other flags than a %s's "
+		       "(%u), and the tag covers the flags\n", ftag, dk_role_name(k.role),
+		       k.role == SK_ZSK ? 256 : 257);
 	status = 0;
 out:
 	if (text)
@@ -209,7 +214,8 @@ out:
 int kt_cmd_show(const kt_args_t *a)
 {
 	char base[4096], path[4200], nt[SL_NAME_TEXT_MAX], *text = NULL, *rtext = NULL;
-	uint8_t owner[SL_NAME_MAXLEN], fowner[SL_NAME_MAXLEN], rd[SK_DNSKEY_MAX], mine[SK_DNSKEY_MAX];
+	uint8_t owner[SL_NAME_MAXLEN], fowner[SL_NAME_MAXLEN];
+	uint8_t rd[SK_DNSKEY_MAX], mine[SK_DNSKEY_MAX];
 	uint8_t alg = 0, falg = 0;
 	uint16_t type, ftag = 0, tag, flags;
 	size_t len, rdlen, mlen;
@@ -249,8 +255,8 @@ int kt_cmd_show(const kt_args_t *a)
 		goto out;
 	}
 	if (named && (!sl_name_equal(owner, fowner) || falg != rd[3] || ftag != tag)) {
-		kt_fail("%s: the record (owner %s, algorithm %u, key tag %u) does not match the file "
-			"name", path, nt, rd[3], tag);
+		kt_fail("%s: the record (owner %s, algorithm %u, key tag %u) does not match "
+			"the file name", path, nt, rd[3], tag);
 		goto out;
 	}
 	printf("; %s: %s record of %s, flags %u, algorithm %s (%u), key tag %u\n", path,
@@ -268,7 +274,8 @@ int kt_cmd_show(const kt_args_t *a)
 	}
 	if (alg != rd[3] || dk_dnskey_rdata(pk, alg, flags, mine, sizeof(mine), &mlen) != SL_OK ||
 	    mlen != rdlen || memcmp(mine, rd, rdlen) != 0) {
-		kt_fail("%s: does not hold the private key of the public key in %s.key", path, base);
+		kt_fail("%s: does not hold the private key of the public key in %s.key", path,
+			base);
 		goto out;
 	}
 	printf("; %s: the matching private key (Private-key-format, algorithm %u)\n", path, alg);

@@ -182,8 +182,12 @@ static int load_entry(const char *dir, const uint8_t *apex, skey_t *k, sl_error_
 	if ((rc = dk_key_path(dir, apex, k->role, path, sizeof(path), err)) != SL_OK ||
 	    (rc = dk_read_key(path, &k->pkey, err)) != SL_OK)
 		return rc;
-	if ((rc = dk_key_init(k, err)) != SL_OK)
-		return sl_error_set(err, rc, "%s: %s", path, err->msg);
+	if ((rc = dk_key_init(k, err)) != SL_OK) {
+		char why[SL_ERROR_MSG_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return sl_error_set(err, rc, "%s: %s", path, why);
+	}
 	if (k->tag != want)
 		return sl_error_set(err, SL_ECONFIG, "%s: key tag %u, the state file says %u", path,
 				    k->tag, want);
