@@ -163,6 +163,7 @@ IMPORT_CASES = [
     ("dnssec-keygen", 8, ["-a", "RSASHA256", "-b", "2048"], "rsasha256"),
     ("dnssec-keygen", 15, ["-a", "ED25519"], "ed25519"),
     ("dnssec-keygen", 14, ["-a", "ECDSAP384SHA384"], "ecdsap384sha384"),
+    ("dnssec-keygen", 16, ["-a", "ED448"], "ed448"),
     ("ldns-keygen", 13, ["-a", "ECDSAP256SHA256"], "ecdsap256sha256"),
     ("ldns-keygen", 15, ["-a", "ED25519"], "ed25519"),
     ("ldns-keygen", 8, ["-a", "RSASHA256", "-b", "2048"], "rsasha256"),
