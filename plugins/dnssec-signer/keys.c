@@ -23,6 +23,7 @@
 #include <sluice/rr.h>
 
 #include "signer.h"
+#include "keystore.h"
 
 /* ---- algorithms ------------------------------------------------------------ */
 
@@ -542,6 +543,47 @@ int dk_publish_ds_digests(const char *dir, const uint8_t *apex, const keyset_t *
 	return SL_OK;
 }
 
+/* ---- for the key tool (sluice-keys) ------------------------------------------- */
+
+const char *dk_role_name(enum sk_role role)
+{
+	return role_name(role);
+}
+
+enum sk_role dk_role_from_text(const char *text)
+{
+	return role_from(text);
+}
+
+EVP_PKEY *dk_keygen(uint8_t alg)
+{
+	return keygen(alg);
+}
+
+int dk_key_init(skey_t *k, sl_error_t *err)
+{
+	return key_finish(k, err);
+}
+
+int dk_key_path(const char *dir, const uint8_t *apex, enum sk_role role, char *out, size_t cap,
+		sl_error_t *err)
+{
+	char suffix[16];
+
+	snprintf(suffix, sizeof(suffix), "%s.pem", role_name(role));
+	return zone_path(dir, apex, suffix, out, cap, err);
+}
+
+int dk_state_path(const char *dir, const uint8_t *apex, char *out, size_t cap, sl_error_t *err)
+{
+	return zone_path(dir, apex, "state.json", out, cap, err);
+}
+
+int dk_read_key(const char *path, EVP_PKEY **out, sl_error_t *err)
+{
+	return read_key(path, out, err);
+}
+
 int dk_ds_digest(const uint8_t *owner, const uint8_t *dnskey, size_t dlen, uint8_t digest_type,
 		 uint8_t *out, size_t cap, size_t *len)
 {
@@ -571,4 +613,124 @@ int dk_ds_digest(const uint8_t *owner, const uint8_t *dnskey, size_t dlen, uint8
 	out[3] = digest_type;
 	*len = 4 + mdlen;
 	return SL_OK;
+}
+
+int dk_state_parse(const char *text, size_t len, const char *label, keyset_t *ks, sl_error_t *err)
+{
+	json_error_t je;
+	json_t *root, *keys, *k;
+	size_t i;
+	int rc = SL_OK;
+
+	memset(ks, 0, sizeof(*ks));
+	if (!(root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je)))
+		return sl_error_set(err, SL_ECONFIG, "%s:%d: %s", label, je.line, je.text);
+	keys = json_object_get(root, "keys");
+	if (!json_is_array(keys) || json_array_size(keys) < 1 || json_array_size(keys) > 2) {
+		json_decref(root);
+		return sl_error_set(err, SL_ECONFIG, "%s: \"keys\" must list one or two keys",
+				    label);
+	}
+	json_array_foreach(keys, i, k) {
+		json_t *tag = json_object_get(k, "key_tag");
+		json_t *num = json_object_get(k, "algorithm_number");
+		json_t *created = json_object_get(k, "created");
+		skey_t *sk = &ks->k[ks->n];
+
+		memset(sk, 0, sizeof(*sk));
+		sk->role = role_from(json_string_value(json_object_get(k, "role")));
+		if (!sk->role || !json_is_integer(tag) || !json_is_integer(num) ||
+		    json_integer_value(num) < 1 || json_integer_value(num) > 255 ||
+		    json_integer_value(tag) < 0 || json_integer_value(tag) > 65535 ||
+		    (created && !json_is_integer(created))) {
+			rc = sl_error_set(err, SL_ECONFIG, "%s: keys[%zu]: needs role (ksk, zsk, "
+					  "csk), key_tag (0-65535), algorithm_number (1-255)",
+					  label, i);
+			break;
+		}
+		for (unsigned j = 0; j < ks->n; j++) {
+			if (ks->k[j].role == sk->role || ks->k[j].role == SK_CSK ||
+			    sk->role == SK_CSK)
+				rc = sl_error_set(err, SL_ECONFIG,
+						  "%s: keys[%zu]: a %s next to a %s (needs a KSK "
+						  "and a ZSK, or one CSK)", label, i,
+						  role_name(sk->role), role_name(ks->k[j].role));
+		}
+		if (rc != SL_OK)
+			break;
+		sk->alg = (uint8_t)json_integer_value(num);
+		sk->tag = (uint16_t)json_integer_value(tag);
+		sk->created = created ? (int64_t)json_integer_value(created) : 0;
+		ks->n++;
+	}
+	json_decref(root);
+	if (rc != SL_OK)
+		ks->n = 0;
+	return rc;
+}
+
+int dk_state_read(const char *dir, const uint8_t *apex, keyset_t *ks, sl_error_t *err)
+{
+	char path[4096], buf[64 * 1024];
+	size_t n;
+	FILE *f;
+	int rc;
+
+	memset(ks, 0, sizeof(*ks));
+	if ((rc = zone_path(dir, apex, "state.json", path, sizeof(path), err)) != SL_OK)
+		return rc;
+	if (!(f = fopen(path, "re"))) {
+		if (errno == ENOENT)
+			return SL_ENOTFOUND;
+		return sl_error_set(err, SL_EIO, "%s: %s", path, strerror(errno));
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	rc = ferror(f) ? sl_error_set(err, SL_EIO, "%s: read error", path)
+	     : n == sizeof(buf) ? sl_error_set(err, SL_ECONFIG, "%s: too big for a key state file",
+					      path)
+			       : SL_OK;
+	fclose(f);
+	return rc != SL_OK ? rc : dk_state_parse(buf, n, path, ks, err);
+}
+
+int dk_state_add(const char *dir, const uint8_t *apex, skey_t *k, sl_error_t *err)
+{
+	char state[4096], path[4096];
+	struct stat st;
+	keyset_t ks;
+	int rc;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return sl_error_set(err, SL_ECONFIG, "key directory %s: not a directory", dir);
+	if ((rc = zone_path(dir, apex, "state.json", state, sizeof(state), err)) != SL_OK ||
+	    (rc = dk_key_path(dir, apex, k->role, path, sizeof(path), err)) != SL_OK)
+		return rc;
+	rc = dk_state_read(dir, apex, &ks, err);
+	if (rc == SL_ENOTFOUND)
+		rc = SL_OK;
+	if (rc != SL_OK)
+		return rc;
+	for (unsigned i = 0; i < ks.n; i++) {
+		const skey_t *o = &ks.k[i];
+
+		if (o->role == k->role || o->role == SK_CSK || k->role == SK_CSK)
+			return sl_error_set(err, SL_ECONFIG, "%s: the zone already has a %s (key "
+					    "tag %u): not adding a %s (a zone has a KSK and a ZSK, "
+					    "or one CSK)", state, role_name(o->role), o->tag,
+					    role_name(k->role));
+		if (o->alg != k->alg)
+			return sl_error_set(err, SL_ECONFIG, "%s: the zone's %s is %s, not %s",
+					    state, role_name(o->role), dk_alg_name(o->alg),
+					    dk_alg_name(k->alg));
+	}
+	if (lstat(path, &st) == 0)
+		return sl_error_set(err, SL_ECONFIG, "%s: exists: not overwriting it", path);
+	if ((rc = key_finish(k, err)) != SL_OK || (rc = write_key(path, k->pkey, err)) != SL_OK)
+		return rc;
+	ks.k[ks.n] = *k;
+	ks.k[ks.n].pkey = NULL;
+	ks.n++;
+	if ((rc = write_state(state, &ks, err)) != SL_OK)
+		unlink(path);
+	return rc;
 }

@@ -92,6 +92,11 @@ def test_installed_paths(installed):
     # The installed sluiced finds the installed wire library, not the build tree's.
     ldd = subprocess.run(["ldd", str(sluiced)], capture_output=True, text=True).stdout
     assert "%s/lib/libsluice-wire.so" % prefix in ldd, ldd
+    # The key tool is installed with sluiced and runs from there.
+    tool = prefix / "bin" / "sluice-keys"
+    assert "sluice-keys sig0 <name>" in sh([tool, "--help"], src)
+    ldd = subprocess.run(["ldd", str(tool)], capture_output=True, text=True).stdout
+    assert "%s/lib/libsluice-wire.so" % prefix in ldd, ldd
 
 
 def test_out_of_tree_plugin(installed, tmp_path):
